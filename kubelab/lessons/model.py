@@ -1,0 +1,80 @@
+"""The lesson format (YAML), as a pydantic model. `kubelab schema` prints its JSON Schema.
+
+Course order is the order of lesson file names (`01-why-services.yaml`, ...). Manifest paths are
+relative to the lesson file and may not escape the course root (the folder holding `lessons/` and
+`manifests/`). Strings in manifests and checks may use `${binding}` placeholders: `${namespace}`
+always, plus the lesson's own `bindings` (cluster-wide values the grader allocates per run, so
+lessons and learners sharing a cluster never collide).
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Literal
+
+from pydantic import Field, field_validator
+
+from kubelab.grading.checks import CheckSpec
+from kubelab.grading.checks.base import Capability, StrictModel
+
+FORMAT_VERSION = 1
+SLUG = r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$"
+
+
+class Binding(StrictModel):
+    """A cluster-wide value allocated when the lesson runs, used as `${name}`."""
+
+    name: str = Field(pattern=r"^[a-z_][a-z0-9_]*$")
+    allocate: Literal["nodePort", "clusterIP"] = Field(
+        description="nodePort: a free port in 30000-32767; clusterIP: a free IP in the service range"
+    )
+
+
+class Actions(StrictModel):
+    """What to apply: manifests (through the Kubernetes API) and kubectl argv lists (no shell)."""
+
+    manifests: list[str] = Field(
+        default_factory=list, description="YAML files relative to this lesson file"
+    )
+    commands: list[list[str]] = Field(
+        default_factory=list,
+        description='kubectl argument lists, e.g. ["kubectl", "scale", "deployment/my-nginx", '
+        '"--replicas=0"]; run without a shell',
+    )
+
+    @field_validator("commands")
+    @classmethod
+    def _kubectl_only(cls, commands: list[list[str]]) -> list[list[str]]:
+        for argv in commands:
+            if not argv or argv[0] != "kubectl":
+                raise ValueError("each command is an argument list starting with 'kubectl'")
+        return commands
+
+
+class Step(StrictModel):
+    id: str = Field(pattern=SLUG)
+    title: str = Field(min_length=1)
+    body: str = Field(description="instructions, Markdown")
+    hints: list[str] = Field(default_factory=list, description="revealed one at a time")
+    solution: Actions = Field(description="used by 'apply for me' and by the self-test")
+    checks: list[CheckSpec] = Field(min_length=1)  # type: ignore[valid-type]
+    requires: list[Capability] = Field(
+        default_factory=list, description="capabilities this step needs; skipped where missing"
+    )
+
+
+class Lesson(StrictModel):
+    format_version: Literal[1] = Field(description="version of this lesson format")
+    id: str = Field(pattern=SLUG)
+    title: str = Field(min_length=1)
+    summary: str = Field(min_length=1)
+    requires: list[str] = Field(default_factory=list, description="prerequisite lesson ids")
+    bindings: list[Binding] = Field(default_factory=list)
+    setup: Actions = Field(default_factory=Actions, description="applied before the lesson starts")
+    steps: list[Step] = Field(min_length=1)
+
+    def step(self, step_id: str) -> Step | None:
+        return next((s for s in self.steps if s.id == step_id), None)
+
+
+PLACEHOLDER = re.compile(r"\$\{([a-z_][a-z0-9_]*)\}")
