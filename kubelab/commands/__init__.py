@@ -1,0 +1,1 @@
+"""One module per `kubelab` subcommand, imported lazily by `kubelab.cli`."""
