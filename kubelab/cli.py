@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import importlib
 import sys
-from typing import Any
 
 import click
 
@@ -17,6 +16,7 @@ from kubelab import __version__
 
 # name -> (import path of the click command, one-line help shown by `kubelab --help`)
 COMMANDS: dict[str, tuple[str, str]] = {
+    # "name": ("kubelab.commands.<module>:<click command>", "one-line help"),
 }
 
 
@@ -45,7 +45,7 @@ class LazyGroup(click.Group):
 @click.group(cls=LazyGroup, invoke_without_command=True)
 @click.version_option(__version__, prog_name="kubelab")
 @click.pass_context
-def main(ctx: click.Context, **_: Any) -> None:
+def main(ctx: click.Context) -> None:
     """kubelab: learn Kubernetes Services by doing, graded as you go."""
     if ctx.invoked_subcommand is None:
         click.echo(ctx.get_help())

@@ -26,7 +26,9 @@ class Binding(StrictModel):
 
     name: str = Field(pattern=r"^[a-z_][a-z0-9_]*$")
     allocate: Literal["nodePort", "clusterIP"] = Field(
-        description="nodePort: a free port in 30000-32767; clusterIP: a free IP in the service range"
+        description=(
+            "nodePort: a free port in 30000-32767; clusterIP: a free IP in the service range"
+        )
     )
 
 
@@ -57,7 +59,7 @@ class Step(StrictModel):
     body: str = Field(description="instructions, Markdown")
     hints: list[str] = Field(default_factory=list, description="revealed one at a time")
     solution: Actions = Field(description="used by 'apply for me' and by the self-test")
-    checks: list[CheckSpec] = Field(min_length=1)  # type: ignore[valid-type]
+    checks: list[CheckSpec] = Field(min_length=1)
     requires: list[Capability] = Field(
         default_factory=list, description="capabilities this step needs; skipped where missing"
     )
