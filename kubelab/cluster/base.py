@@ -1,0 +1,252 @@
+"""The provider interface: what every lab cluster (kind, an existing context, the simulator) offers.
+
+A provider provisions a cluster (idempotently: it reuses what is already there), reports its status
+and tears it down. What it hands back is a `LabCluster`: where its kubeconfig is, which context and
+lab namespace to use, what it can do (`capabilities`), and how a NodePort or LoadBalancer Service is
+reached from the learner's own machine (`host_endpoint`).
+"""
+
+from __future__ import annotations
+
+import json
+from abc import ABC, abstractmethod
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Final, Literal
+
+CAPABILITIES: Final = frozenset({"loadbalancer", "nodeport-from-host", "multi-node"})
+"""Every capability a provider may declare (the lesson format's `requires` uses the same names)."""
+
+CAPABILITY_MISSING_REASONS: Final[Mapping[str, str]] = {
+    "loadbalancer": "this cluster has no LoadBalancer implementation",
+    "nodeport-from-host": "NodePorts of this cluster are not reachable from this machine",
+    "multi-node": "this cluster has a single node",
+}
+
+MANAGED_BY_LABEL: Final = "app.kubernetes.io/managed-by"
+MANAGED_BY_VALUE: Final = "kubelab"
+HOST_ADDRESS_ANNOTATION: Final = "sim.kubelab.dev/host-address"
+
+Progress = Callable[[str], None]
+Via = Literal["nodePort", "loadBalancer"]
+
+
+def no_progress(message: str) -> None:
+    """A progress callback that shows nothing."""
+
+
+class ClusterError(Exception):
+    """A problem with the lab cluster the user can act on: a message and, often, a hint."""
+
+    def __init__(self, message: str, hint: str | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.hint = hint
+
+    def __str__(self) -> str:
+        if self.hint:
+            return f"{self.message}\nhint: {self.hint}"
+        return self.message
+
+
+class ClusterUnreachable(ClusterError):
+    """The cluster's API server does not answer (not running, wrong address, network)."""
+
+
+class ConfirmationRequired(ClusterError):
+    """kubelab would change a cluster it did not create, and the user has not said yes."""
+
+
+@dataclass(frozen=True)
+class LabCluster:
+    """A provisioned lab cluster: everything the grader, the TUI and the learner's shell need.
+
+    `nodeport_host` is the host address where NodePorts appear on this machine (None when they do
+    not); `nodeport_map` maps a nodePort to the host port it is published on when only some are
+    published (kind's extraPortMappings), None when every nodePort is published as itself.
+    """
+
+    provider: str
+    name: str
+    kubeconfig: Path
+    context: str
+    namespace: str
+    capabilities: frozenset[str] = frozenset()
+    nodeport_host: str | None = None
+    nodeport_map: Mapping[int, int] | None = field(default=None, compare=False)
+    host_address_annotation: str | None = None
+
+    def env(self) -> dict[str, str]:
+        """Environment variables a shell (or kubectl) needs to use this cluster."""
+        return {"KUBECONFIG": str(self.kubeconfig)}
+
+    def missing(self, required: list[str] | tuple[str, ...] | frozenset[str]) -> list[str]:
+        """The capabilities in `required` this cluster lacks, with the reason for each."""
+        return [
+            f"{cap}: {CAPABILITY_MISSING_REASONS.get(cap, 'not supported by this cluster')}"
+            for cap in required
+            if cap not in self.capabilities
+        ]
+
+    def host_endpoint(
+        self, service: Mapping[str, Any], port: int | str, via: Via = "nodePort"
+    ) -> tuple[str, int] | None:
+        """How the learner's host reaches `port` (a Service port number or name) of `service`.
+
+        `via` is "nodePort" (the port's nodePort on a node) or "loadBalancer" (the Service's
+        load-balancer ingress). None when this cluster cannot expose it to the host (yet).
+        """
+        service_port = _find_port(service, port)
+        if service_port is None:
+            return None
+        if self.host_address_annotation is not None:
+            found = _annotated_address(service, self.host_address_annotation, service_port, via)
+            if found is not None:
+                return found
+        if via == "nodePort":
+            if "nodeport-from-host" not in self.capabilities or self.nodeport_host is None:
+                return None
+            node_port = service_port.get("nodePort")
+            if not isinstance(node_port, int):
+                return None
+            if self.nodeport_map is None:
+                return (self.nodeport_host, node_port)
+            host_port = self.nodeport_map.get(node_port)
+            return None if host_port is None else (self.nodeport_host, host_port)
+        if "loadbalancer" not in self.capabilities:
+            return None
+        ingress = (service.get("status") or {}).get("loadBalancer", {}).get("ingress") or []
+        for entry in ingress:
+            address = entry.get("ip") or entry.get("hostname")
+            if address:
+                return (str(address), int(service_port["port"]))
+        return None
+
+
+def _find_port(service: Mapping[str, Any], port: int | str) -> Mapping[str, Any] | None:
+    ports: list[Mapping[str, Any]] = (service.get("spec") or {}).get("ports") or []
+    for candidate in ports:
+        if isinstance(port, int) and candidate.get("port") == port:
+            return candidate
+        if isinstance(port, str) and (
+            candidate.get("name") == port or str(candidate.get("port")) == port
+        ):
+            return candidate
+    return None
+
+
+def parse_host_addresses(value: str) -> list[tuple[str, int]]:
+    """Read a host-address annotation: JSON (a list of "host:port" strings or of objects with
+    `host`/`port`), or "host:port" items separated by commas or spaces. Items that are not an
+    address (a note such as "127.0.0.1:30080 in use") are skipped."""
+    items: list[Any]
+    try:
+        parsed = json.loads(value)
+    except ValueError:
+        items = value.replace(",", " ").split()
+    else:
+        items = parsed if isinstance(parsed, list) else [parsed]
+    found: list[tuple[str, int]] = []
+    for item in items:
+        if isinstance(item, dict):
+            host = item.get("host") or item.get("address") or item.get("ip")
+            port = item.get("port") or item.get("hostPort")
+            if isinstance(host, str) and isinstance(port, int):
+                found.append((host, port))
+            continue
+        if not isinstance(item, str) or ":" not in item:
+            continue
+        host, _, port_text = item.rpartition(":")
+        if host and port_text.isdigit():
+            found.append((host.strip("[]"), int(port_text)))
+    return found
+
+
+def _annotated_address(
+    service: Mapping[str, Any], annotation: str, service_port: Mapping[str, Any], via: Via
+) -> tuple[str, int] | None:
+    value = ((service.get("metadata") or {}).get("annotations") or {}).get(annotation)
+    if not isinstance(value, str):
+        return None
+    addresses = parse_host_addresses(value)
+    wanted = service_port.get("nodePort") if via == "nodePort" else service_port.get("port")
+    for address in addresses:
+        if address[1] == wanted:
+            return address
+    return None
+
+
+@dataclass(frozen=True)
+class NodeStatus:
+    name: str
+    ready: bool
+    roles: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class ExposedService:
+    """A NodePort or LoadBalancer Service and where the host reaches it (None: not reachable)."""
+
+    namespace: str
+    name: str
+    type: str
+    port: int
+    address: tuple[str, int] | None
+    note: str = ""
+
+
+@dataclass
+class ClusterStatus:
+    """What `kubelab status` prints."""
+
+    provider: str
+    name: str
+    provisioned: bool
+    kubeconfig: Path | None = None
+    context: str | None = None
+    namespace: str | None = None
+    api_reachable: bool = False
+    server_version: str | None = None
+    nodes: list[NodeStatus] = field(default_factory=list)
+    exposed: list[ExposedService] = field(default_factory=list)
+    capabilities: frozenset[str] = frozenset()
+    problems: list[str] = field(default_factory=list)
+
+    @property
+    def nodes_ready(self) -> int:
+        return sum(1 for node in self.nodes if node.ready)
+
+
+class Provider(ABC):
+    """One kind of lab cluster. A new provider is one subclass of this."""
+
+    #: short provider name: "sim", "kind", "context"
+    kind: str = ""
+
+    @property
+    @abstractmethod
+    def name(self) -> str:
+        """The cluster's name (kind cluster name, context name, "kubelab" for the simulator)."""
+
+    @property
+    def spec(self) -> str:
+        """The `--cluster` value that selects this cluster again (e.g. `kind:kubelab`)."""
+        return f"{self.kind}:{self.name}"
+
+    @property
+    @abstractmethod
+    def capabilities(self) -> frozenset[str]:
+        """What this cluster can do, a subset of `CAPABILITIES`."""
+
+    @abstractmethod
+    def provision(self, progress: Progress = no_progress) -> LabCluster:
+        """Make the cluster ready (reusing what is there) and describe it. Raises ClusterError."""
+
+    @abstractmethod
+    def status(self) -> ClusterStatus:
+        """The cluster's current state, without changing anything."""
+
+    @abstractmethod
+    def teardown(self, progress: Progress = no_progress) -> None:
+        """Remove what kubelab created (the cluster itself for sim/kind)."""

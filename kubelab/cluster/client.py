@@ -1,0 +1,581 @@
+"""A thin layer over the official `kubernetes` client: plain dicts in and out, any resource type.
+
+Paths come from API discovery (one request per group/version, cached per client), so every type
+the server serves works the same way. API errors raise `ApiRejected` (the server answered no);
+connection failures raise `ClusterUnreachable` (nothing answered).
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+import re
+import time
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Final
+
+import urllib3
+from kubernetes import config as kube_config
+from kubernetes.client import CoreV1Api
+from kubernetes.client.exceptions import ApiException
+from kubernetes.config.config_exception import ConfigException
+
+from kubelab.cluster.base import ClusterError, ClusterUnreachable
+
+Obj = dict[str, Any]
+ObjList = list[dict[str, Any]]
+Argv = list[str]
+
+FIELD_MANAGER: Final = "kubelab"
+
+DEFAULT_API_VERSIONS: Final[Mapping[str, str]] = {
+    "Pod": "v1",
+    "Service": "v1",
+    "Endpoints": "v1",
+    "Namespace": "v1",
+    "Node": "v1",
+    "ConfigMap": "v1",
+    "Secret": "v1",
+    "ServiceAccount": "v1",
+    "Event": "v1",
+    "ReplicationController": "v1",
+    "Deployment": "apps/v1",
+    "ReplicaSet": "apps/v1",
+    "DaemonSet": "apps/v1",
+    "StatefulSet": "apps/v1",
+    "EndpointSlice": "discovery.k8s.io/v1",
+}
+
+
+def default_api_version(kind: str) -> str:
+    """The usual apiVersion of a built-in kind (v1 for unknown kinds)."""
+    return DEFAULT_API_VERSIONS.get(kind, "v1")
+
+
+class ApiRejected(ClusterError):
+    """The API server answered with an error Status (404, 409, 422, ...)."""
+
+    def __init__(
+        self, status_code: int, reason: str, message: str, status: Obj | None = None
+    ) -> None:
+        super().__init__(message)
+        self.status_code = status_code
+        self.reason = reason
+        self.status = status or {}
+
+    def __str__(self) -> str:
+        return f"{self.message} ({self.status_code} {self.reason})"
+
+
+class ExecTimedOut(ClusterError):
+    """A command run in a pod did not finish in time; carries the output seen so far."""
+
+    def __init__(self, message: str, stdout: str, stderr: str) -> None:
+        super().__init__(message)
+        self.stdout = stdout
+        self.stderr = stderr
+
+
+@dataclass(frozen=True)
+class ExecResult:
+    exit_code: int
+    stdout: str
+    stderr: str
+
+
+@dataclass(frozen=True)
+class _Resource:
+    plural: str
+    namespaced: bool
+
+
+def _rejected(status_code: int, http_reason: str, body: bytes | str | None) -> ApiRejected:
+    text = body.decode("utf-8", "replace") if isinstance(body, bytes) else (body or "")
+    try:
+        status = json.loads(text) if text else {}
+    except ValueError:
+        status = {}
+    if isinstance(status, dict) and status.get("kind") == "Status":
+        return ApiRejected(
+            int(status.get("code") or status_code),
+            str(status.get("reason") or http_reason or "Unknown"),
+            str(status.get("message") or text.strip() or http_reason),
+            status,
+        )
+    return ApiRejected(status_code, http_reason or "Unknown", text.strip() or http_reason)
+
+
+class KubeClient:
+    """Talk to one cluster as one kubeconfig context, defaulting to the lab namespace."""
+
+    def __init__(
+        self,
+        kubeconfig: Path,
+        context: str | None = None,
+        namespace: str = "default",
+        *,
+        request_timeout: float = 30.0,
+    ) -> None:
+        self.kubeconfig = Path(kubeconfig)
+        self.context = context
+        self.namespace = namespace
+        self.request_timeout = request_timeout
+        try:
+            self._api: Any = kube_config.new_client_from_config(  # type: ignore[no-untyped-call]
+                config_file=str(self.kubeconfig), context=context, persist_config=False
+            )
+        except (ConfigException, OSError, ValueError) as exc:
+            raise ClusterError(
+                f"cannot use kubeconfig {self.kubeconfig}"
+                + (f" (context {context})" if context else "")
+                + f": {exc}",
+                hint="run `kubelab up` to (re)create the lab cluster",
+            ) from exc
+        self.server: str = str(self._api.configuration.host)
+        self._resources: dict[tuple[str, str], _Resource] = {}
+
+    # -- plumbing -------------------------------------------------------------------------------
+
+    def close(self) -> None:
+        self._api.close()
+
+    def __enter__(self) -> KubeClient:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def _send(
+        self,
+        method: str,
+        path: str,
+        *,
+        query: list[tuple[str, str]] | None = None,
+        body: Any = None,
+        content_type: str | None = None,
+        timeout: float | tuple[float, float] | None = None,
+    ) -> Any:
+        headers = {"Accept": "application/json"}
+        if content_type is not None:
+            headers["Content-Type"] = content_type
+        elif body is not None:
+            headers["Content-Type"] = "application/json"
+        try:
+            method, url, headers_out, body_out, post = self._api.param_serialize(
+                method,
+                path,
+                query_params=query or None,
+                header_params=headers,
+                body=body,
+                auth_settings=["BearerToken"],
+            )
+            return self._api.call_api(
+                method,
+                url,
+                headers_out,
+                body_out,
+                post,
+                _request_timeout=self.request_timeout if timeout is None else timeout,
+            )
+        except urllib3.exceptions.HTTPError as exc:
+            raise ClusterUnreachable(
+                f"the cluster at {self.server} does not answer: {_short(exc)}",
+                hint="check it with `kubelab status`; `kubelab up` starts the lab cluster",
+            ) from exc
+        except ApiException as exc:  # status 0: TLS and other transport failures
+            raise ClusterUnreachable(
+                f"cannot reach the cluster at {self.server}: {exc.reason}",
+                hint="check it with `kubelab status`",
+            ) from exc
+
+    def _json(
+        self,
+        method: str,
+        path: str,
+        *,
+        query: list[tuple[str, str]] | None = None,
+        body: Any = None,
+        content_type: str | None = None,
+    ) -> Any:
+        response = self._send(method, path, query=query, body=body, content_type=content_type)
+        data = response.read()
+        if not 200 <= response.status <= 299:
+            raise _rejected(response.status, response.reason, data)
+        if not data:
+            return {}
+        try:
+            return json.loads(data)
+        except ValueError as exc:
+            raise ClusterError(
+                f"the cluster at {self.server} answered {method} {path} with something that is "
+                f"not JSON: {data[:200]!r}"
+            ) from exc
+
+    @staticmethod
+    def _group_path(api_version: str) -> str:
+        return f"/api/{api_version}" if "/" not in api_version else f"/apis/{api_version}"
+
+    def _resource(self, api_version: str, kind: str) -> _Resource:
+        key = (api_version, kind)
+        if key not in self._resources:
+            try:
+                listing = self._json("GET", self._group_path(api_version))
+            except ApiRejected as exc:
+                if exc.status_code != 404:
+                    raise
+                listing = {}
+            for entry in listing.get("resources") or []:
+                if "/" in entry.get("name", ""):
+                    continue
+                self._resources[(api_version, entry.get("kind", ""))] = _Resource(
+                    entry["name"], bool(entry.get("namespaced"))
+                )
+            if key not in self._resources:
+                raise ApiRejected(
+                    404,
+                    "NotFound",
+                    f'the server doesn\'t have a resource type "{kind}" in {api_version}',
+                )
+        return self._resources[key]
+
+    def _path(
+        self, api_version: str, kind: str, namespace: str | None, name: str | None = None
+    ) -> tuple[str, _Resource]:
+        resource = self._resource(api_version, kind)
+        path = self._group_path(api_version)
+        if resource.namespaced and namespace != "":
+            path += f"/namespaces/{namespace or self.namespace}"
+        path += f"/{resource.plural}"
+        if name is not None:
+            path += f"/{name}"
+        return path, resource
+
+    # -- reading --------------------------------------------------------------------------------
+
+    def version(self) -> Obj:
+        """The server's /version answer (raises ClusterUnreachable when nothing answers)."""
+        result: Obj = self._json("GET", "/version")
+        return result
+
+    def is_reachable(self) -> bool:
+        try:
+            self.version()
+        except ClusterError:
+            return False
+        return True
+
+    def get(
+        self, api_version: str, kind: str, name: str, namespace: str | None = None
+    ) -> Obj | None:
+        """One object, or None when it does not exist."""
+        path, _ = self._path(api_version, kind, namespace, name)
+        try:
+            obj: Obj = self._json("GET", path)
+        except ApiRejected as exc:
+            if exc.status_code == 404:
+                return None
+            raise
+        return obj
+
+    def list(
+        self,
+        api_version: str,
+        kind: str,
+        namespace: str | None = None,
+        label_selector: Mapping[str, str] | str | None = None,
+        *,
+        all_namespaces: bool = False,
+        field_selector: str | None = None,
+    ) -> ObjList:
+        """Every matching object (each with apiVersion and kind filled in)."""
+        path, _ = self._path(api_version, kind, "" if all_namespaces else namespace)
+        query: list[tuple[str, str]] = [("limit", "500")]
+        selector = _selector(label_selector)
+        if selector:
+            query.append(("labelSelector", selector))
+        if field_selector:
+            query.append(("fieldSelector", field_selector))
+        items: ObjList = []
+        while True:
+            page = self._json("GET", path, query=query)
+            for item in page.get("items") or []:
+                item.setdefault("apiVersion", api_version)
+                item.setdefault("kind", kind)
+                items.append(item)
+            token = (page.get("metadata") or {}).get("continue")
+            if not token:
+                return items
+            query = [q for q in query if q[0] != "continue"] + [("continue", token)]
+
+    # -- writing --------------------------------------------------------------------------------
+
+    def _target(self, obj: Mapping[str, Any], namespace: str | None) -> tuple[str, Obj]:
+        try:
+            api_version = str(obj["apiVersion"])
+            kind = str(obj["kind"])
+            name = str(obj["metadata"]["name"])
+        except (KeyError, TypeError) as exc:
+            raise ClusterError(
+                f"a manifest object needs apiVersion, kind and metadata.name: {dict(obj)!r:.200}"
+            ) from exc
+        body: Obj = copy.deepcopy(dict(obj))
+        resource = self._resource(api_version, kind)
+        target_ns = None
+        if resource.namespaced:
+            target_ns = body["metadata"].get("namespace") or namespace or self.namespace
+            body["metadata"]["namespace"] = target_ns
+        path, _ = self._path(api_version, kind, target_ns, name)
+        return path, body
+
+    def apply(self, obj: Mapping[str, Any], namespace: str | None = None) -> Obj:
+        """Server-side apply (fieldManager "kubelab", force): create or update to match `obj`."""
+        path, body = self._target(obj, namespace)
+        result: Obj = self._json(
+            "PATCH",
+            path,
+            query=[("fieldManager", FIELD_MANAGER), ("force", "true")],
+            body=body,
+            content_type="application/apply-patch+yaml",
+        )
+        return result
+
+    def create(self, obj: Mapping[str, Any], namespace: str | None = None) -> Obj:
+        """Create `obj` (409 AlreadyExists raises ApiRejected)."""
+        path, body = self._target(obj, namespace)
+        collection = path.rsplit("/", 1)[0]
+        result: Obj = self._json(
+            "POST", collection, query=[("fieldManager", FIELD_MANAGER)], body=body
+        )
+        return result
+
+    def patch(
+        self,
+        api_version: str,
+        kind: str,
+        name: str,
+        patch: Obj,
+        namespace: str | None = None,
+        *,
+        patch_type: str = "application/merge-patch+json",
+    ) -> Obj:
+        """Patch one object (JSON merge patch by default)."""
+        path, _ = self._path(api_version, kind, namespace, name)
+        result: Obj = self._json(
+            "PATCH",
+            path,
+            query=[("fieldManager", FIELD_MANAGER)],
+            body=patch,
+            content_type=patch_type,
+        )
+        return result
+
+    def delete(self, api_version: str, kind: str, name: str, namespace: str | None = None) -> bool:
+        """Delete one object (background propagation). False when it did not exist."""
+        path, _ = self._path(api_version, kind, namespace, name)
+        try:
+            self._json("DELETE", path, body={"propagationPolicy": "Background"})
+        except ApiRejected as exc:
+            if exc.status_code == 404:
+                return False
+            raise
+        return True
+
+    def ensure_namespace(self, name: str, labels: Mapping[str, str] | None = None) -> Obj:
+        """The namespace `name`, created with `labels` when missing (an existing one is left
+        exactly as it is: callers check its labels before trusting it)."""
+        existing = self.get("v1", "Namespace", name)
+        if existing is not None:
+            return existing
+        body: Obj = {
+            "apiVersion": "v1",
+            "kind": "Namespace",
+            "metadata": {"name": name, "labels": dict(labels or {})},
+        }
+        try:
+            return self.create(body)
+        except ApiRejected as exc:
+            if exc.status_code != 409:
+                raise
+        again = self.get("v1", "Namespace", name)
+        if again is None:
+            raise ClusterError(f"namespace {name} exists and vanished again; try again")
+        return again
+
+    def delete_namespace(self, name: str) -> bool:
+        return self.delete("v1", "Namespace", name)
+
+    # -- exec and watch -------------------------------------------------------------------------
+
+    def exec(
+        self,
+        pod: str,
+        command: Argv,
+        namespace: str | None = None,
+        container: str | None = None,
+        timeout: float = 30.0,
+    ) -> ExecResult:
+        """Run `command` (no shell) in a pod's container and collect its exit code and output."""
+        from kubernetes.stream import stream
+
+        core = CoreV1Api(self._api)
+        kwargs: dict[str, Any] = {
+            "command": command,
+            "stderr": True,
+            "stdin": False,
+            "stdout": True,
+            "tty": False,
+            "_preload_content": False,
+        }
+        if container:
+            kwargs["container"] = container
+        try:
+            ws = stream(
+                core.connect_get_namespaced_pod_exec, pod, namespace or self.namespace, **kwargs
+            )
+        except ApiException as exc:
+            raise _exec_failure(exc, self.server, pod) from exc
+        stdout: list[str] = []
+        stderr: list[str] = []
+        deadline = time.monotonic() + timeout
+        try:
+            while ws.is_open():
+                remaining = deadline - time.monotonic()
+                if remaining <= 0:
+                    raise ExecTimedOut(
+                        f"`{' '.join(command)}` in pod {pod} did not finish within {timeout:g}s",
+                        "".join(stdout),
+                        "".join(stderr),
+                    )
+                ws.update(timeout=min(remaining, 1.0))
+                if ws.peek_stdout():
+                    stdout.append(ws.read_stdout())
+                if ws.peek_stderr():
+                    stderr.append(ws.read_stderr())
+            if ws.peek_stdout():
+                stdout.append(ws.read_stdout())
+            if ws.peek_stderr():
+                stderr.append(ws.read_stderr())
+            status_text = ws.read_channel(3)
+        finally:
+            ws.close()
+        return ExecResult(_exit_code(status_text, pod), "".join(stdout), "".join(stderr))
+
+    def watch(
+        self,
+        api_version: str,
+        kind: str,
+        namespace: str | None = None,
+        resource_version: str | None = None,
+        timeout_seconds: int = 60,
+        *,
+        label_selector: Mapping[str, str] | str | None = None,
+        all_namespaces: bool = False,
+    ) -> Iterator[Obj]:
+        """Watch events ({"type": ADDED|MODIFIED|DELETED|BOOKMARK, "object": {...}}) until the
+        server ends the watch (after `timeout_seconds`) or the caller stops iterating."""
+        path, _ = self._path(api_version, kind, "" if all_namespaces else namespace)
+        query = [("watch", "true"), ("timeoutSeconds", str(int(timeout_seconds)))]
+        if resource_version:
+            query.append(("resourceVersion", resource_version))
+        selector = _selector(label_selector)
+        if selector:
+            query.append(("labelSelector", selector))
+        response = self._send(
+            "GET", path, query=query, timeout=(10.0, float(timeout_seconds) + 10.0)
+        )
+        raw = response.response
+        try:
+            if not 200 <= response.status <= 299:
+                raise _rejected(response.status, response.reason, response.read())
+            buffer = b""
+            try:
+                for chunk in raw.stream(4096, decode_content=True):
+                    buffer += chunk
+                    while b"\n" in buffer:
+                        line, buffer = buffer.split(b"\n", 1)
+                        if line.strip():
+                            yield _watch_event(line, response.status)
+            except urllib3.exceptions.HTTPError as exc:
+                raise ClusterUnreachable(
+                    f"the watch on {kind} at {self.server} broke off: {_short(exc)}"
+                ) from exc
+            if buffer.strip():
+                yield _watch_event(buffer, response.status)
+        finally:
+            raw.release_conn()
+
+
+def _watch_event(line: bytes, status: int) -> Obj:
+    try:
+        event: Obj = json.loads(line)
+    except ValueError as exc:
+        raise ClusterError(f"a watch sent a line that is not JSON: {line[:200]!r}") from exc
+    if event.get("type") == "ERROR":
+        obj = event.get("object") or {}
+        raise ApiRejected(
+            int(obj.get("code") or status),
+            str(obj.get("reason") or "Error"),
+            str(obj.get("message") or "the watch failed"),
+            obj,
+        )
+    return event
+
+
+def _selector(label_selector: Mapping[str, str] | str | None) -> str:
+    if label_selector is None:
+        return ""
+    if isinstance(label_selector, str):
+        return label_selector
+    return ",".join(f"{key}={value}" for key, value in label_selector.items())
+
+
+def _short(exc: BaseException) -> str:
+    reason = getattr(exc, "reason", None)
+    return str(reason or exc).splitlines()[0][:300]
+
+
+_HANDSHAKE = re.compile(r"Handshake status (\d{3})")
+
+
+def _exec_failure(exc: ApiException, server: str, pod: str) -> ClusterError:
+    reason = str(exc.reason or "")
+    match = _HANDSHAKE.search(reason)
+    if exc.status:
+        return _rejected(int(exc.status), reason, exc.body)
+    if match:
+        code = int(match.group(1))
+        body_start = reason.find("{")
+        if body_start >= 0:
+            rejected = _rejected(code, "", reason[body_start : reason.rfind("}") + 1])
+            if rejected.status:
+                return rejected
+        return ApiRejected(code, "Error", f"exec in pod {pod} was refused: {reason[:300]}")
+    return ClusterUnreachable(
+        f"cannot exec in pod {pod} at {server}: {reason[:300]}",
+        hint="check the cluster with `kubelab status`",
+    )
+
+
+def _exit_code(status_text: str, pod: str) -> int:
+    """The exit code from the exec status channel (3): Success -> 0, NonZeroExitCode -> N."""
+    if not status_text.strip():
+        raise ClusterError(f"exec in pod {pod} ended without an exit status")
+    try:
+        status = json.loads(status_text)
+    except ValueError as exc:
+        raise ClusterError(
+            f"exec in pod {pod} sent an unreadable status: {status_text[:200]!r}"
+        ) from exc
+    if status.get("status") == "Success":
+        return 0
+    for cause in (status.get("details") or {}).get("causes") or []:
+        if cause.get("reason") == "ExitCode":
+            return int(cause.get("message", "1"))
+    raise ApiRejected(
+        int(status.get("code") or 500),
+        str(status.get("reason") or "InternalError"),
+        str(status.get("message") or f"exec in pod {pod} failed"),
+        status,
+    )
