@@ -17,6 +17,9 @@ from kubelab import __version__
 # name -> (import path of the click command, one-line help shown by `kubelab --help`)
 COMMANDS: dict[str, tuple[str, str]] = {
     # "name": ("kubelab.commands.<module>:<click command>", "one-line help"),
+    "lessons": ("kubelab.commands.lessons:lessons", "List the lessons in course order."),
+    "lint": ("kubelab.commands.lint:lint", "Check lessons and the manifests they reference."),
+    "schema": ("kubelab.commands.schema:schema", "Print the JSON Schema of the lesson format."),
 }
 
 

@@ -1,0 +1,73 @@
+"""`kubelab lint [PATH...]`: check lessons and the manifests they reference.
+
+Exit 0 when clean, 1 when problems were found, 2 on a usage error (a path that is not a lesson
+file or a course folder).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from kubelab.lessons.loader import (
+    CourseNotFound,
+    LessonLoadError,
+    LessonProblem,
+    course_root_for,
+    load_course,
+    load_lesson,
+)
+from kubelab.lessons.options import USAGE_ERROR, lessons_option
+
+PROBLEMS_FOUND = 1
+
+
+def _lint_path(
+    path: Path, root: Path | None, cache: dict[Path, list[LessonProblem]]
+) -> tuple[int, list[LessonProblem]]:
+    if path.is_dir():
+        course = load_course(path)
+        return len(course.lessons) + len({p.path for p in course.problems}), course.problems
+    try:
+        load_lesson(path, root, cache)
+    except LessonLoadError as exc:
+        return 1, exc.problems
+    return 1, []
+
+
+@click.command("lint")
+@click.argument(
+    "paths", nargs=-1, type=click.Path(exists=True, path_type=Path), metavar="[PATH]..."
+)
+@lessons_option
+def lint(paths: tuple[Path, ...], lessons_dir: Path | None) -> None:
+    """Check lesson files or course folders (default: the course of --lessons, or the bundled
+    one) and the manifests they reference. Exit 0 clean, 1 problems found, 2 usage error."""
+    cache: dict[Path, list[LessonProblem]] = {}
+    problems: list[LessonProblem] = []
+    checked = 0
+    try:
+        root = course_root_for(lessons_dir) if lessons_dir is not None else None
+        targets: list[Path | None] = list(paths) if paths else [root]
+        for target in targets:
+            if target is None:
+                course = load_course(None)
+                checked += len(course.lessons) + len({p.path for p in course.problems})
+                problems.extend(course.problems)
+            else:
+                count, found = _lint_path(target, root, cache)
+                checked += count
+                problems.extend(found)
+    except CourseNotFound as exc:
+        click.echo(f"kubelab lint: {exc}", err=True)
+        raise SystemExit(USAGE_ERROR) from None
+    unique = list(dict.fromkeys(problems))
+    for problem in unique:
+        click.echo(str(problem))
+    files = len({problem.path for problem in unique})
+    if unique:
+        noun = "problem" if len(unique) == 1 else "problems"
+        click.echo(f"kubelab lint: {len(unique)} {noun} in {files} file(s)", err=True)
+        raise SystemExit(PROBLEMS_FOUND)
+    click.echo(f"kubelab lint: {checked} lesson(s) checked, no problems", err=True)

@@ -1,0 +1,32 @@
+"""The JSON Schema of the lesson format, generated from the pydantic model.
+
+A copy ships as `lesson.schema.json` beside this module (a test fails when it is stale), so editors
+can validate lessons that start with
+`# yaml-language-server: $schema=<path or URL of lesson.schema.json>`.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from kubelab.lessons.model import FORMAT_VERSION, Lesson
+
+SCHEMA_FILE = Path(__file__).with_name("lesson.schema.json")
+
+
+def lesson_json_schema() -> dict[str, Any]:
+    """The schema as a dict (by alias, as instructors write the YAML)."""
+    schema = Lesson.model_json_schema(by_alias=True, mode="validation")
+    return {
+        "$schema": "https://json-schema.org/draft/2020-12/schema",
+        "$id": f"https://kubelab.dev/schema/lesson-v{FORMAT_VERSION}.json",
+        **schema,
+        "title": "kubelab lesson",
+    }
+
+
+def schema_text() -> str:
+    """The schema as `kubelab schema` prints it and `lesson.schema.json` stores it."""
+    return json.dumps(lesson_json_schema(), indent=2, sort_keys=True) + "\n"
