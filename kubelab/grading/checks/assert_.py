@@ -7,6 +7,10 @@ from typing import Any, Literal
 from pydantic import Field
 
 from kubelab.grading.checks.base import CheckBase, ObjectRef
+from kubelab.grading.context import CheckContext
+from kubelab.grading.live import describe_ref, read_objects
+from kubelab.grading.matcher import Mismatch, diff, match
+from kubelab.grading.results import CheckOutcome
 
 
 class Spec(CheckBase):
@@ -16,3 +20,26 @@ class Spec(CheckBase):
     kind: Literal["assert"]
     object: ObjectRef
     match: dict[str, Any] = Field(description="the partial object expected")
+
+
+def evaluate(spec: Spec, ctx: CheckContext) -> CheckOutcome:
+    objects = read_objects(spec.object, ctx)
+    if not objects:
+        return CheckOutcome.failed(f"{describe_ref(spec.object, ctx)} not found")
+    best: tuple[list[Mismatch], dict[str, Any]] | None = None
+    for obj in objects:
+        problems = match(spec.match, obj)
+        name = obj.get("metadata", {}).get("name", "?")
+        if not problems:
+            return CheckOutcome.passed(f"{spec.object.kind} {name} matches")
+        if best is None or len(problems) < len(best[0]):
+            best = (problems, obj)
+    assert best is not None
+    problems, obj = best
+    name = obj.get("metadata", {}).get("name", "?")
+    shown = "; ".join(str(p) for p in problems[:3])
+    more = f" (and {len(problems) - 3} more)" if len(problems) > 3 else ""
+    prefix = "" if spec.object.name else f"none of {len(objects)} matching objects fits; closest: "
+    return CheckOutcome.failed(
+        f"{prefix}{spec.object.kind} {name}: {shown}{more}", diff(spec.match, obj)
+    )

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import Field, model_validator
 
 from kubelab.grading.checks.base import CheckBase
+from kubelab.grading.context import CheckContext, iter_ready_pods
+from kubelab.grading.results import CheckOutcome
 
 
 class Spec(CheckBase):
@@ -26,3 +28,64 @@ class Spec(CheckBase):
         if sum(given) != 1:
             raise ValueError("give exactly one of 'ready', 'min_ready' or 'match_selector: true'")
         return self
+
+
+def ready_endpoint_addresses(slices: list[dict[str, Any]]) -> set[str]:
+    """Addresses of ready endpoints across a Service's EndpointSlices (unset `ready` = ready)."""
+    found: set[str] = set()
+    for endpoint_slice in slices:
+        for endpoint in endpoint_slice.get("endpoints") or []:
+            if (endpoint.get("conditions") or {}).get("ready") is False:
+                continue
+            addresses = endpoint.get("addresses") or []
+            if addresses:
+                found.add(str(addresses[0]))
+    return found
+
+
+def evaluate(spec: Spec, ctx: CheckContext) -> CheckOutcome:
+    namespace = ctx.namespace_of(spec.namespace)
+    service = ctx.client.get("v1", "Service", spec.service, namespace)
+    if service is None:
+        return CheckOutcome.failed(f"Service {spec.service!r} not found in namespace {namespace}")
+    slices = ctx.client.list(
+        "discovery.k8s.io/v1",
+        "EndpointSlice",
+        namespace,
+        {"kubernetes.io/service-name": spec.service},
+    )
+    ready = ready_endpoint_addresses(slices)
+    shown = ", ".join(sorted(ready)) or "none"
+    if spec.ready is not None:
+        if len(ready) == spec.ready:
+            return CheckOutcome.passed(f"Service {spec.service} has {len(ready)} ready endpoints")
+        return CheckOutcome.failed(
+            f"Service {spec.service} has {len(ready)} ready endpoint(s) ({shown}), "
+            f"expected {spec.ready}"
+        )
+    if spec.min_ready is not None:
+        if len(ready) >= spec.min_ready:
+            return CheckOutcome.passed(f"Service {spec.service} has {len(ready)} ready endpoints")
+        return CheckOutcome.failed(
+            f"Service {spec.service} has {len(ready)} ready endpoint(s) ({shown}), "
+            f"expected at least {spec.min_ready}"
+        )
+    selector = (service.get("spec") or {}).get("selector") or {}
+    if not selector:
+        return CheckOutcome.failed(f"Service {spec.service} has no selector")
+    pods = list(iter_ready_pods(ctx.client.list("v1", "Pod", namespace, selector)))
+    pod_ips = {str(p["status"]["podIP"]) for p in pods if (p.get("status") or {}).get("podIP")}
+    if not pod_ips:
+        return CheckOutcome.failed(
+            f"no Ready pod matches the selector of Service {spec.service}; endpoints: {shown}"
+        )
+    if pod_ips == ready:
+        return CheckOutcome.passed(
+            f"Service {spec.service} has exactly the {len(ready)} ready pods its selector picks"
+        )
+    missing = ", ".join(sorted(pod_ips - ready)) or "none"
+    extra = ", ".join(sorted(ready - pod_ips)) or "none"
+    return CheckOutcome.failed(
+        f"Service {spec.service} endpoints differ from its ready pods: "
+        f"missing {missing}; not a selected ready pod: {extra}"
+    )

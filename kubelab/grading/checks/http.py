@@ -2,11 +2,18 @@
 
 from __future__ import annotations
 
+import re
+import urllib.error
+import urllib.request
+from dataclasses import dataclass
 from typing import Literal
 
 from pydantic import Field, model_validator
 
 from kubelab.grading.checks.base import CheckBase, PodRef, StrictModel
+from kubelab.grading.context import CheckContext, GradingError
+from kubelab.grading.pods import run_in, target_pods
+from kubelab.grading.results import CheckOutcome
 
 
 class HostTarget(StrictModel):
@@ -35,3 +42,80 @@ class Spec(CheckBase):
         if (self.url is None) == (self.host is None):
             raise ValueError("give exactly one of 'url' (from a pod) or 'host' (from the host)")
         return self
+
+
+# Never through a proxy from the environment: the address is the cluster's, on this machine.
+_NO_PROXY = urllib.request.build_opener(urllib.request.ProxyHandler({}))
+_WGET_STATUS = re.compile(r"server returned error: HTTP/\d(?:\.\d)?\s+(\d{3})")
+
+
+@dataclass(frozen=True)
+class Fetched:
+    """An HTTP answer (status None: no answer at all, `problem` says why)."""
+
+    status: int | None
+    body: str
+    problem: str = ""
+
+
+def fetch_in_pod(spec: Spec, ctx: CheckContext, url: str) -> tuple[str, Fetched]:
+    """GET `url` with busybox `wget -qO-` inside the pod (exit 0 = a 2xx answer)."""
+    target = target_pods(spec.from_, ctx)[0]
+    ran = run_in(target, ["wget", "-qO-", url], ctx, timeout=min(spec.timeout, 15.0))
+    where = f"GET {url} from pod {target.name}"
+    if ran.exit_code == 0:
+        return where, Fetched(200, ran.stdout)
+    status = _WGET_STATUS.search(ran.stderr + ran.stdout)
+    if status:
+        return where, Fetched(int(status.group(1)), ran.stdout)
+    problem = ran.stderr.strip() or ran.stdout.strip() or f"wget exited {ran.exit_code}"
+    return where, Fetched(None, "", problem.splitlines()[-1])
+
+
+def fetch_from_host(host: HostTarget, ctx: CheckContext, timeout: float) -> tuple[str, Fetched]:
+    """GET the Service from this machine, through what the cluster provider exposes."""
+    if ctx.cluster is None:
+        raise GradingError("a host http check needs a lab cluster (provider) to reach the host")
+    service = ctx.client.get("v1", "Service", host.service, ctx.namespace)
+    if service is None:
+        return f"Service {host.service}", Fetched(None, "", "the Service does not exist")
+    endpoint = ctx.cluster.host_endpoint(service, host.port, host.via)
+    if endpoint is None:
+        svc_type = (service.get("spec") or {}).get("type", "ClusterIP")
+        return f"Service {host.service} ({svc_type})", Fetched(
+            None, "", f"port {host.port} is not reachable from this machine via {host.via} (yet)"
+        )
+    address, port = endpoint
+    url = f"http://{address}:{port}{host.path}"
+    where = f"GET {url} from this machine"
+    try:
+        with _NO_PROXY.open(url, timeout=timeout) as response:
+            return where, Fetched(response.status, response.read().decode("utf-8", "replace"))
+    except urllib.error.HTTPError as exc:
+        return where, Fetched(exc.code, exc.read().decode("utf-8", "replace"))
+    except (urllib.error.URLError, OSError) as exc:
+        reason = getattr(exc, "reason", exc)
+        return where, Fetched(None, "", str(reason))
+
+
+def evaluate(spec: Spec, ctx: CheckContext) -> CheckOutcome:
+    if spec.host is not None:
+        where, fetched = fetch_from_host(spec.host, ctx, timeout=min(spec.timeout, 5.0))
+    else:
+        assert spec.url is not None
+        where, fetched = fetch_in_pod(spec, ctx, spec.url)
+    if fetched.status is None:
+        return CheckOutcome.failed(f"{where}: {fetched.problem}")
+    wanted = spec.expect.status
+    status_ok = fetched.status == wanted or (
+        spec.host is None and 200 <= wanted < 300 and 200 <= fetched.status < 300
+    )
+    if not status_ok:
+        return CheckOutcome.failed(f"{where}: status {fetched.status}, expected {wanted}")
+    missing = [text for text in spec.expect.body_contains if text not in fetched.body]
+    if missing:
+        excerpt = fetched.body.strip()[:200] or "(empty body)"
+        return CheckOutcome.failed(
+            f"{where}: the answer lacks {', '.join(repr(m) for m in missing)}\n{excerpt}"
+        )
+    return CheckOutcome.passed(f"{where}: status {fetched.status}")

@@ -1,0 +1,152 @@
+"""What an evaluator gets: the API to read the cluster, the lab namespace, the bindings.
+
+Evaluators depend on the `ClusterApi` protocol (which PROVIDERS' `KubeClient` satisfies), so they
+can be unit-tested against an in-memory fake and run unchanged against any real cluster.
+"""
+
+from __future__ import annotations
+
+import builtins
+import threading
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, Protocol
+
+if TYPE_CHECKING:
+    from kubelab.cluster.base import LabCluster
+
+
+class ExecOutput(Protocol):
+    @property
+    def exit_code(self) -> int: ...
+
+    @property
+    def stdout(self) -> str: ...
+
+    @property
+    def stderr(self) -> str: ...
+
+
+class ClusterApi(Protocol):
+    """The part of `kubelab.cluster.client.KubeClient` the grader uses (plain dicts in and out)."""
+
+    namespace: str
+
+    def get(
+        self, api_version: str, kind: str, name: str, namespace: str | None = None
+    ) -> dict[str, Any] | None: ...
+
+    def list(
+        self,
+        api_version: str,
+        kind: str,
+        namespace: str | None = None,
+        label_selector: Mapping[str, str] | str | None = None,
+        *,
+        all_namespaces: bool = False,
+    ) -> list[dict[str, Any]]: ...
+
+    def apply(self, obj: dict[str, Any], namespace: str | None = None) -> dict[str, Any]: ...
+
+    def create(self, obj: dict[str, Any], namespace: str | None = None) -> dict[str, Any]: ...
+
+    def delete(
+        self, api_version: str, kind: str, name: str, namespace: str | None = None
+    ) -> bool: ...
+
+    def ensure_namespace(
+        self, name: str, labels: Mapping[str, str] | None = None
+    ) -> dict[str, Any]: ...
+
+    def delete_namespace(self, name: str) -> bool: ...
+
+    def exec(
+        self,
+        pod: str,
+        command: builtins.list[str],
+        namespace: str | None = None,
+        container: str | None = None,
+        timeout: float = 30.0,
+    ) -> ExecOutput: ...
+
+
+class GradingError(Exception):
+    """The grader cannot decide (bad lesson, cluster trouble): an "error", never "failed"."""
+
+
+# apiVersion for kinds a lesson may name without one.
+DEFAULT_API_VERSIONS: Mapping[str, str] = {
+    "Pod": "v1",
+    "Service": "v1",
+    "Endpoints": "v1",
+    "ConfigMap": "v1",
+    "Secret": "v1",
+    "Namespace": "v1",
+    "Node": "v1",
+    "ServiceAccount": "v1",
+    "ReplicationController": "v1",
+    "Event": "v1",
+    "Deployment": "apps/v1",
+    "ReplicaSet": "apps/v1",
+    "DaemonSet": "apps/v1",
+    "StatefulSet": "apps/v1",
+    "EndpointSlice": "discovery.k8s.io/v1",
+    "Ingress": "networking.k8s.io/v1",
+    "NetworkPolicy": "networking.k8s.io/v1",
+    "Job": "batch/v1",
+    "CronJob": "batch/v1",
+}
+
+CLUSTER_SCOPED = frozenset({"Namespace", "Node", "PersistentVolume", "StorageClass"})
+
+
+def api_version_for(kind: str, given: str | None) -> str:
+    if given:
+        return given
+    try:
+        return DEFAULT_API_VERSIONS[kind]
+    except KeyError:
+        raise GradingError(f"give 'apiVersion' for kind {kind!r} (no default is known)") from None
+
+
+@dataclass
+class CheckContext:
+    """Everything an evaluator needs. One per graded step; shared by its checks (thread-safe)."""
+
+    client: ClusterApi
+    namespace: str
+    bindings: Mapping[str, str | int] = field(default_factory=dict)
+    cluster: LabCluster | None = None
+    probe_image: str = "busybox:1.37"
+    probe_timeout: float = 60.0
+    probes_ready: set[str] = field(default_factory=set, repr=False)
+    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+
+    def namespace_of(self, given: str | None) -> str:
+        return given or self.namespace
+
+    @property
+    def probe_lock(self) -> threading.Lock:
+        return self._lock
+
+
+def iter_ready_pods(pods: list[dict[str, Any]]) -> Iterator[dict[str, Any]]:
+    for pod in pods:
+        if pod_is_ready(pod):
+            yield pod
+
+
+def pod_is_ready(pod: Mapping[str, Any]) -> bool:
+    metadata = pod.get("metadata") or {}
+    if metadata.get("deletionTimestamp"):
+        return False
+    status = pod.get("status") or {}
+    if status.get("phase") != "Running":
+        return False
+    conditions = status.get("conditions") or []
+    return any(c.get("type") == "Ready" and c.get("status") == "True" for c in conditions)
+
+
+def selector_matches(selector: Mapping[str, str], labels: Mapping[str, str] | None) -> bool:
+    labels = labels or {}
+    return all(labels.get(key) == value for key, value in selector.items())

@@ -1,0 +1,98 @@
+"""Diagnosis: when a check about a Service fails, name the likely cause.
+
+Each rule is a small module with `rule(facts: ServiceFacts) -> str | None`, listed in `RULES`; the
+facts (the Service, the namespace's pods and Services, same-named Services elsewhere) are gathered
+once per failed check, so rules are pure functions, each with its own test.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+from urllib.parse import urlsplit
+
+from kubelab.cluster.base import ClusterError
+from kubelab.grading.context import CheckContext
+from kubelab.grading.diagnose import (
+    other_namespace,
+    pods_not_ready,
+    selector_no_pods,
+    target_port,
+    typo_name,
+)
+from kubelab.grading.diagnose.facts import ServiceFacts
+
+Rule = Callable[[ServiceFacts], str | None]
+
+RULES: list[Rule] = [
+    other_namespace.rule,
+    typo_name.rule,
+    selector_no_pods.rule,
+    pods_not_ready.rule,
+    target_port.rule,
+]
+
+
+def _from_dns_name(name: str) -> tuple[str, str | None] | None:
+    """`my-nginx`, `my-nginx.ns`, `my-nginx.ns.svc[.cluster.local]` -> (service, namespace)."""
+    labels = name.rstrip(".").split(".")
+    if not labels[0] or labels[0][0].isdigit():
+        return None  # an IP address or an empty name
+    if len(labels) == 1:
+        return labels[0], None
+    if len(labels) == 2 or labels[2] == "svc":
+        return labels[0], labels[1]
+    return None
+
+
+def service_of(spec: Any) -> tuple[str, str | None] | None:
+    """The Service a check is about (name, namespace or None for the lab's), if any."""
+    kind = getattr(spec, "kind", None)
+    if kind == "endpoints":
+        return spec.service, spec.namespace
+    if kind == "assert" and spec.object.kind == "Service" and spec.object.name:
+        return spec.object.name, spec.object.namespace
+    if kind == "dns" and not spec.expect.nxdomain:
+        return _from_dns_name(spec.query)
+    if kind == "http":
+        if spec.host is not None:
+            return spec.host.service, None
+        host = urlsplit(spec.url if "//" in spec.url else f"http://{spec.url}").hostname
+        return _from_dns_name(host) if host else None
+    return None
+
+
+def gather(ctx: CheckContext, name: str, namespace: str) -> ServiceFacts:
+    client = ctx.client
+    service = client.get("v1", "Service", name, namespace)
+    pods = client.list("v1", "Pod", namespace)
+    services = client.list("v1", "Service", namespace) if service is None else []
+    elsewhere: list[dict[str, Any]] = []
+    if service is None:
+        try:
+            elsewhere = [
+                s
+                for s in client.list("v1", "Service", all_namespaces=True)
+                if (s.get("metadata") or {}).get("name") == name
+            ]
+        except ClusterError:
+            elsewhere = []  # listing every namespace may be forbidden to this user
+    return ServiceFacts(name, namespace, service, pods, services, elsewhere)
+
+
+def diagnose_facts(facts: ServiceFacts) -> list[str]:
+    found = [rule(facts) for rule in RULES]
+    return [text for text in found if text]
+
+
+def diagnose_check(spec: Any, ctx: CheckContext) -> list[str]:
+    """Likely causes of a failed check (empty when no rule applies or it is not about a Service)."""
+    target = service_of(spec)
+    if target is None:
+        return []
+    name, namespace = target
+    try:
+        facts = gather(ctx, name, namespace or ctx.namespace)
+    except ClusterError as exc:
+        return [f"(no diagnosis: the cluster did not answer: {exc})"]
+    return diagnose_facts(facts)

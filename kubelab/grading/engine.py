@@ -1,0 +1,168 @@
+"""The engine: evaluate a step's checks, polling each until it passes or its timeout ends.
+
+One evaluation of a check gives passed, failed or error. The engine re-evaluates a failed check
+every `interval` seconds (50 ms, like chainsaw) until it passes or its timeout is over; an error
+(the cluster does not answer, the lesson is broken) ends polling at once and is never reported as a
+wrong answer. A step's checks run concurrently, so a step costs its slowest check, not their sum.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from typing import TYPE_CHECKING, Any, cast
+
+from kubelab.cluster.base import ClusterError, ClusterUnreachable
+from kubelab.cluster.client import ApiRejected
+from kubelab.grading.bindings import render_spec
+from kubelab.grading.checks import REGISTRY
+from kubelab.grading.checks.base import CheckBase
+from kubelab.grading.context import CheckContext, ClusterApi, GradingError
+from kubelab.grading.diagnose import diagnose_check
+from kubelab.grading.live import LiveValueMissing
+from kubelab.grading.matcher import ExpressionError
+from kubelab.grading.pods import NoTargetPod
+from kubelab.grading.results import CheckOutcome, CheckResult, StepResult
+
+if TYPE_CHECKING:
+    from kubelab.cluster.base import LabCluster
+    from kubelab.lessons.loader import LoadedLesson
+
+DEFAULT_INTERVAL = 0.05
+
+
+def evaluate_once(spec: CheckBase, ctx: CheckContext) -> CheckOutcome:
+    """One evaluation, with every exception turned into the outcome it means."""
+    module: Any = REGISTRY[spec.kind]  # type: ignore[attr-defined]
+    try:
+        outcome: CheckOutcome = module.evaluate(spec, ctx)
+        return outcome
+    except (NoTargetPod, LiveValueMissing) as exc:
+        return CheckOutcome.failed(str(exc))
+    except (GradingError, ExpressionError) as exc:
+        return CheckOutcome.error(str(exc))
+    except ClusterUnreachable as exc:
+        return CheckOutcome.error(exc.message)
+    except ApiRejected as exc:
+        return CheckOutcome.error(f"the API refused a request of the grader: {exc}")
+    except ClusterError as exc:
+        return CheckOutcome.error(str(exc))
+
+
+def run_check(
+    spec: CheckBase,
+    ctx: CheckContext,
+    *,
+    poll: bool = True,
+    interval: float = DEFAULT_INTERVAL,
+    diagnose: bool = True,
+) -> CheckResult:
+    """Evaluate `spec` (placeholders filled from the context's bindings) until it passes, errs or
+    times out; `poll=False` evaluates exactly once (the self-test's "must fail first" phase)."""
+    kind: str = spec.kind  # type: ignore[attr-defined]
+    started = time.monotonic()
+    result = CheckResult(
+        name=spec.name, kind=kind, status="error", message="", explain=spec.explain
+    )
+    result.weight = spec.weight
+    if ctx.cluster is not None:
+        missing = ctx.cluster.missing(tuple(spec.requires))
+        if missing:
+            result.status = "skipped"
+            result.message = "skipped: " + "; ".join(missing)
+            return result
+    try:
+        rendered = render_spec(spec, ctx.bindings)
+    except GradingError as exc:
+        result.message = str(exc)
+        return result
+    deadline = started + spec.timeout
+    attempts = 0
+    while True:
+        attempts += 1
+        outcome = evaluate_once(rendered, ctx)
+        if outcome.status != "failed" or not poll:
+            break
+        remaining = deadline - time.monotonic()
+        if remaining <= 0:
+            break
+        time.sleep(min(interval, remaining))
+    result.status = outcome.status
+    result.message = outcome.message
+    result.diff = outcome.diff
+    result.attempts = attempts
+    if outcome.status == "failed" and poll and attempts > 1:
+        result.message += f" (still so after {spec.timeout:g}s)"
+    if outcome.status == "failed" and diagnose:
+        result.diagnosis = diagnose_check(rendered, ctx)
+    result.duration = time.monotonic() - started
+    return result
+
+
+def run_checks(
+    specs: Sequence[CheckBase],
+    ctx: CheckContext,
+    *,
+    poll: bool = True,
+    interval: float = DEFAULT_INTERVAL,
+    diagnose: bool = True,
+) -> list[CheckResult]:
+    """Every check of a step, concurrently; results in the order of the checks."""
+    if len(specs) <= 1:
+        return [run_check(s, ctx, poll=poll, interval=interval, diagnose=diagnose) for s in specs]
+    with ThreadPoolExecutor(max_workers=min(8, len(specs))) as pool:
+        futures = [
+            pool.submit(run_check, s, ctx, poll=poll, interval=interval, diagnose=diagnose)
+            for s in specs
+        ]
+        return [f.result() for f in futures]
+
+
+def make_client(cluster: LabCluster, namespace: str | None = None) -> ClusterApi:
+    from kubelab.cluster.client import KubeClient
+
+    return KubeClient(cluster.kubeconfig, cluster.context, namespace or cluster.namespace)
+
+
+def grade_step(
+    cluster: LabCluster,
+    loaded: LoadedLesson,
+    step_id: str,
+    bindings: Mapping[str, str | int],
+    client: ClusterApi | None = None,
+    *,
+    poll: bool = True,
+    context: CheckContext | None = None,
+) -> StepResult:
+    """Grade one step of a lesson against the cluster's current state (the TUI's entry point)."""
+    lesson = loaded.lesson
+    step = lesson.step(step_id)
+    if step is None:
+        known = ", ".join(s.id for s in lesson.steps)
+        raise GradingError(f"lesson {lesson.id} has no step {step_id!r} (steps: {known})")
+    namespace = str(bindings.get("namespace") or cluster.namespace)
+    if context is None:
+        api = client if client is not None else make_client(cluster, namespace)
+        full = {"namespace": namespace, **dict(bindings)}
+        context = CheckContext(client=api, namespace=namespace, bindings=full, cluster=cluster)
+    started = time.monotonic()
+    result = StepResult(lesson.id, step.id, step.title)
+    missing = cluster.missing(tuple(step.requires))
+    checks = cast("list[CheckBase]", step.checks)
+    if missing:
+        for spec in checks:
+            result.checks.append(
+                CheckResult(
+                    name=spec.name,
+                    kind=getattr(spec, "kind", "?"),
+                    status="skipped",
+                    message="skipped: " + "; ".join(missing),
+                    explain=spec.explain,
+                    weight=spec.weight,
+                )
+            )
+        return result
+    result.checks = run_checks(checks, context, poll=poll)
+    result.duration = time.monotonic() - started
+    return result

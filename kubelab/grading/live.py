@@ -1,0 +1,52 @@
+"""Reading the live cluster for checks: the objects an `ObjectRef` names, and live values."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from kubelab.grading.checks.base import LiveValue, ObjectRef
+from kubelab.grading.context import CheckContext, GradingError, api_version_for
+from kubelab.grading.matcher import ExpressionError, evaluate_expression
+
+
+def read_objects(ref: ObjectRef, ctx: CheckContext) -> list[dict[str, Any]]:
+    """The object `ref` names (empty list when it is missing) or every object its selector picks."""
+    api_version = api_version_for(ref.kind, ref.api_version)
+    namespace = ctx.namespace_of(ref.namespace)
+    if ref.name is not None:
+        obj = ctx.client.get(api_version, ref.kind, ref.name, namespace)
+        return [] if obj is None else [obj]
+    return ctx.client.list(api_version, ref.kind, namespace, ref.selector or {})
+
+
+def describe_ref(ref: ObjectRef, ctx: CheckContext) -> str:
+    where = ctx.namespace_of(ref.namespace)
+    if ref.name is not None:
+        return f"{ref.kind} {ref.name!r} in namespace {where}"
+    labels = ",".join(f"{k}={v}" for k, v in (ref.selector or {}).items())
+    return f"{ref.kind} with labels {labels} in namespace {where}"
+
+
+class LiveValueMissing(Exception):
+    """The object a live value reads does not exist (yet): the check fails, and is retried."""
+
+
+def read_live(value: LiveValue, ctx: CheckContext) -> Any:
+    objects = read_objects(value.from_, ctx)
+    if value.from_.name is not None:
+        if not objects:
+            raise LiveValueMissing(f"{describe_ref(value.from_, ctx)} does not exist")
+        data: Any = objects[0]
+    else:
+        data = objects
+    try:
+        return evaluate_expression(value.path, data)
+    except ExpressionError as exc:
+        raise GradingError(str(exc)) from exc
+
+
+def resolve_value(value: Any, ctx: CheckContext) -> Any:
+    """A check's expected value: literal, `${binding}` (already rendered), or live."""
+    if isinstance(value, LiveValue):
+        return read_live(value, ctx)
+    return value

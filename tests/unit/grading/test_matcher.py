@@ -1,0 +1,83 @@
+from __future__ import annotations
+
+import pytest
+
+from kubelab.grading.matcher import ExpressionError, diff, match
+
+SERVICE = {
+    "apiVersion": "v1",
+    "kind": "Service",
+    "metadata": {"name": "my-nginx", "labels": {"run": "my-nginx"}},
+    "spec": {
+        "selector": {"run": "my-nginx"},
+        "ports": [{"port": 80, "protocol": "TCP", "targetPort": 80}],
+        "type": "ClusterIP",
+        "sessionAffinity": "None",
+    },
+}
+
+
+def paths(expected: object, actual: object = SERVICE) -> list[str]:
+    return [m.path for m in match(expected, actual)]
+
+
+def test_maps_match_as_subsets() -> None:
+    assert match({"spec": {"selector": {"run": "my-nginx"}}}, SERVICE) == []
+    assert paths({"spec": {"selector": {"run": "nginx"}}}) == ["spec.selector.run"]
+
+
+def test_missing_field_is_reported() -> None:
+    (problem,) = match({"spec": {"externalName": "x"}}, SERVICE)
+    assert problem.path == "spec.externalName"
+    assert "not found" in problem.message
+
+
+def test_null_matches_a_missing_field_only() -> None:
+    assert match({"spec": {"externalName": None}}, SERVICE) == []
+    assert paths({"spec": {"type": None}}) == ["spec.type"]
+
+
+def test_arrays_match_exactly_and_in_order() -> None:
+    actual = {"a": [{"x": 1, "y": 2}, {"x": 3}]}
+    assert match({"a": [{"x": 1}, {"x": 3}]}, actual) == []  # subset per element
+    assert paths({"a": [{"x": 3}, {"x": 1}]}, actual) == ["a[0].x", "a[1].x"]
+    (problem,) = match({"a": [{"x": 1}]}, actual)
+    assert "expected 1 item(s), found 2" in problem.message
+
+
+def test_expression_keys_run_jmespath_on_the_enclosing_object() -> None:
+    ok = {"spec": {"(ports[?port == `80`] | length(@))": 1}}
+    assert match(ok, SERVICE) == []
+    bad = {"spec": {"(ports[?port == `8080`] | length(@))": 1}}
+    assert paths(bad) == ["spec.(ports[?port == `8080`] | length(@))"]
+    assert match({"(length(metadata.labels) > `0`)": True}, SERVICE) == []
+
+
+def test_expression_result_is_matched_like_any_value() -> None:
+    expected = {"spec": {"(ports[0])": {"port": 80}}}
+    assert match(expected, SERVICE) == []
+    assert paths({"spec": {"(ports[0])": {"port": 81}}}) == ["spec.(ports[0]).port"]
+
+
+def test_invalid_expression_is_a_lesson_error() -> None:
+    with pytest.raises(ExpressionError, match="invalid JMESPath"):
+        match({"(ports[?port == ])": 1}, SERVICE["spec"])
+
+
+def test_scalars_numbers_and_booleans() -> None:
+    assert match({"n": 1}, {"n": 1.0}) == []
+    assert paths({"n": True}, {"n": 1}) == ["n"]
+    assert paths({"n": "80"}, {"n": 80}) == ["n"]
+    assert paths({"n": {"a": 1}}, {"n": 3}) == ["n"]
+    assert paths({"n": [1]}, {"n": "x"}) == ["n"]
+
+
+def test_diff_shows_expected_versus_projected_actual() -> None:
+    expected = {"spec": {"selector": {"run": "nginx"}, "ports": [{"port": 80}]}}
+    text = diff(expected, SERVICE)
+    assert text.startswith("--- expected\n+++ actual")
+    assert "-    run: nginx" in text
+    assert "+    run: my-nginx" in text
+    # only what was asked about appears: not sessionAffinity
+    assert "sessionAffinity" not in text
+    assert diff({"spec": {"type": "ClusterIP"}}, SERVICE) == ""
