@@ -1,0 +1,98 @@
+"""One test per diagnosis rule (pure functions over a snapshot), and the check -> Service map."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import TypeAdapter
+
+from kubelab.grading.checks import CheckSpec
+from kubelab.grading.diagnose import (
+    other_namespace,
+    pods_not_ready,
+    selector_no_pods,
+    service_of,
+    target_port,
+    typo_name,
+)
+from kubelab.grading.diagnose.facts import ServiceFacts
+from kubelab.grading.probe import PROBE_NAME
+
+
+def with_ns(obj: dict[str, Any], namespace: str) -> dict[str, Any]:
+    obj["metadata"]["namespace"] = namespace
+    return obj
+
+
+def test_selector_matches_no_pod_names_the_labels_pods_have(build: Any) -> None:
+    svc = build.service("my-nginx", {"app": "nginx"})
+    pods = [
+        build.pod("a", {"run": "my-nginx"}, "10.244.0.5"),
+        build.pod("b", {"run": "my-nginx"}, "10.244.0.6"),
+        build.pod(PROBE_NAME, {"app.kubernetes.io/name": "kubelab-probe"}, "10.244.0.9"),
+    ]
+    text = selector_no_pods.rule(ServiceFacts("my-nginx", "lab", svc, pods))
+    assert text is not None
+    assert "selects app=nginx" in text and "run=my-nginx (2 pods)" in text
+    assert "kubelab-probe" not in text
+    good = build.service("my-nginx", {"run": "my-nginx"})
+    assert selector_no_pods.rule(ServiceFacts("my-nginx", "lab", good, pods)) is None
+    assert "no pods" in str(selector_no_pods.rule(ServiceFacts("my-nginx", "lab", svc, [])))
+
+
+def test_target_port_matching_no_container_port(build: Any) -> None:
+    pods = [build.pod("a", {"run": "x"}, "10.244.0.5", ports=[{"containerPort": 80}])]
+    wrong = build.service("s", {"run": "x"}, port=80, target=8080)
+    text = target_port.rule(ServiceFacts("s", "lab", wrong, pods))
+    assert text is not None and "targets 8080" in text and "listen on 80" in text
+    right = build.service("s", {"run": "x"}, port=8000, target=80)
+    assert target_port.rule(ServiceFacts("s", "lab", right, pods)) is None
+    named = build.service("s", {"run": "x"}, target="http")
+    assert "named port 'http'" in str(target_port.rule(ServiceFacts("s", "lab", named, pods)))
+    undeclared = [build.pod("a", {"run": "x"}, "10.244.0.5")]
+    assert target_port.rule(ServiceFacts("s", "lab", wrong, undeclared)) is None
+
+
+def test_pods_selected_but_not_ready(build: Any) -> None:
+    svc = build.service("s", {"run": "x"})
+    pods = [
+        build.pod("a", {"run": "x"}, "10.244.0.5"),
+        build.pod("b", {"run": "x"}, "", ready=False, waiting="ImagePullBackOff"),
+    ]
+    text = pods_not_ready.rule(ServiceFacts("s", "lab", svc, pods))
+    assert text is not None and "1 of the 2 pods" in text and "b (ImagePullBackOff)" in text
+    assert pods_not_ready.rule(ServiceFacts("s", "lab", svc, pods[:1])) is None
+
+
+def test_object_in_another_namespace(build: Any) -> None:
+    elsewhere = [with_ns(build.service("my-nginx", {"run": "x"}), "default")]
+    text = other_namespace.rule(ServiceFacts("my-nginx", "lab", None, elsewhere=elsewhere))
+    assert text is not None and "exists in default" in text
+    assert other_namespace.rule(ServiceFacts("my-nginx", "lab", None)) is None
+
+
+def test_typo_in_a_name(build: Any) -> None:
+    services = [build.service("my-nginx", {"run": "x"}), build.service("kubernetes", None)]
+    text = typo_name.rule(ServiceFacts("my-ngnix", "lab", None, services=services))
+    assert text is not None and "'my-nginx'" in text
+    assert typo_name.rule(ServiceFacts("database", "lab", None, services=services)) is None
+
+
+def test_which_service_a_check_is_about() -> None:
+    adapter: TypeAdapter[Any] = TypeAdapter(CheckSpec)
+    base = {"name": "n", "explain": "e"}
+
+    def of(**fields: Any) -> Any:
+        return service_of(adapter.validate_python({**base, **fields}))
+
+    assert of(kind="endpoints", service="a", ready=1) == ("a", None)
+    assert of(kind="dns", query="a.other.svc.cluster.local", expect={"addresses": "1.2.3.4"}) == (
+        "a",
+        "other",
+    )
+    assert of(kind="dns", query="example.com.x", expect={"cname": "y"}) is None
+    assert of(kind="http", url="http://my-nginx:80/") == ("my-nginx", None)
+    assert of(kind="http", url="http://10.96.0.5/") is None
+    assert of(kind="http", host={"service": "web", "port": 80}) == ("web", None)
+    assert of(kind="assert", object={"kind": "Service", "name": "s"}, match={}) == ("s", None)
+    assert of(kind="exec", pod={"name": "p"}, command=["true"]) is None
