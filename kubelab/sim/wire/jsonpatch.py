@@ -133,6 +133,8 @@ def json_patch(original: Any, operations: Any) -> Any:
             raise _bad_request("json: cannot unmarshal into Go value of type jsonpatch.Operation")
         op = operation.get("op")
         path = operation.get("path")
+        if not isinstance(path, str):
+            raise _bad_request(f"{op} operation missing path")
         if op in ("add", "replace", "test") and "value" not in operation:
             raise _bad_request(f"{op} operation missing value")
         if op == "add":
@@ -154,10 +156,10 @@ def json_patch(original: Any, operations: Any) -> Any:
                     parent[tokens[-1]] = copy.deepcopy(operation["value"])
         elif op in ("move", "copy"):
             source = operation.get("from")
-            if source is None:
+            if not isinstance(source, str):
                 raise _bad_request(f"{op} operation missing from")
             if op == "move":
-                if isinstance(path, str) and path.startswith(f"{source}/"):
+                if path.startswith(f"{source}/"):
                     raise _unprocessable(f"move operation does not apply: {source} into itself")
                 doc, value = _remove(doc, source, "move")
             else:

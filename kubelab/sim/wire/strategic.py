@@ -106,12 +106,12 @@ def _merge_map(original: Obj | None, patch: Obj, schema: Schema | None) -> Obj:
             continue
         sub, strategies, merge_key = _field_meta(schema, key)
         strategy = _strategy(strategies)
-        if isinstance(live, dict):
+        if isinstance(live, dict) and isinstance(patch_value, dict):
             if strategy == REPLACE:
                 original[key] = patch_value
             else:
                 original[key] = _merge_map(live, patch_value, sub)
-        else:
+        elif isinstance(live, list) and isinstance(patch_value, list):
             item_schema = sub.items() if sub is not None else None
             if strategy == MERGE:
                 original[key] = _merge_slice(
