@@ -1,0 +1,41 @@
+"""The shipped JSON Schema is generated from the model and stays in step with it."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from typing import TYPE_CHECKING
+
+import jsonschema
+import yaml
+
+from kubelab.lessons.schema import SCHEMA_FILE, lesson_json_schema, schema_text
+
+if TYPE_CHECKING:
+    from conftest import CourseDir, Ran
+
+
+def test_shipped_schema_is_current() -> None:
+    """Fails when the model changed and `lesson.schema.json` did not; rewrites it so the next run
+    passes (commit the regenerated file)."""
+    current = schema_text()
+    shipped = SCHEMA_FILE.read_text(encoding="utf-8") if SCHEMA_FILE.exists() else ""
+    if shipped != current:
+        SCHEMA_FILE.write_text(current, encoding="utf-8")
+    assert shipped == current, f"{SCHEMA_FILE} was stale: regenerated it, commit the new file"
+
+
+def test_kubelab_schema_prints_it(kubelab: Callable[..., Ran]) -> None:
+    ran = kubelab("schema")
+    assert ran.exit_code == 0
+    assert json.loads(ran.stdout) == lesson_json_schema()
+
+
+def test_schema_accepts_a_valid_lesson_and_rejects_an_unknown_key(course: CourseDir) -> None:
+    schema = lesson_json_schema()
+    jsonschema.Draft202012Validator.check_schema(schema)
+    validator = jsonschema.Draft202012Validator(schema)
+    document = yaml.safe_load(course.valid)
+    assert list(validator.iter_errors(document)) == []
+    document["steps"][0]["titel"] = "typo"
+    assert [e.message for e in validator.iter_errors(document)] != []
