@@ -1,0 +1,231 @@
+"""A learner's progress: which steps passed and when, hints used, solutions applied, the current
+step, and the bindings each lesson was started with.
+
+Stored as JSON in the user state dir (platformdirs; `KUBELAB_STATE_DIR` overrides it) with a
+`format_version`. Every save writes a temporary file, fsyncs it and renames it over the old one, so
+killing kubelab at any moment leaves either the old or the new file, never a torn one. A file that
+is corrupt or from a newer kubelab is set aside (renamed, never deleted) with a notice, not a crash.
+Saves hold an advisory lock so the TUI and `kubelab grade` in another terminal do not lose updates.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import tempfile
+import time
+from collections.abc import Callable, Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+FORMAT_VERSION = 1
+STATE_DIR_ENV = "KUBELAB_STATE_DIR"
+FILE_NAME = "progress.json"
+
+
+def state_dir() -> Path:
+    """Where kubelab keeps state: `$KUBELAB_STATE_DIR`, else the platform's user state dir."""
+    override = os.environ.get(STATE_DIR_ENV)
+    if override:
+        return Path(override)
+    import platformdirs
+
+    return Path(platformdirs.user_state_dir("kubelab", appauthor=False))
+
+
+def now() -> str:
+    return datetime.now(UTC).isoformat(timespec="seconds")
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+
+
+class StepProgress(_Model):
+    passed_at: str | None = None
+    attempts: int = 0
+    hints_used: int = 0
+    solution_applied: bool = False
+
+
+class LessonProgress(_Model):
+    started_at: str | None = None
+    bindings: dict[str, str | int] = Field(default_factory=dict)
+    steps: dict[str, StepProgress] = Field(default_factory=dict)
+
+    def step(self, step_id: str) -> StepProgress:
+        return self.steps.setdefault(step_id, StepProgress())
+
+
+class Progress(_Model):
+    format_version: int = FORMAT_VERSION
+    current_lesson: str | None = None
+    current_step: str | None = None
+    lessons: dict[str, LessonProgress] = Field(default_factory=dict)
+
+    def lesson(self, lesson_id: str) -> LessonProgress:
+        return self.lessons.setdefault(lesson_id, LessonProgress(started_at=now()))
+
+    def passed(self, lesson_id: str, step_id: str) -> bool:
+        lesson = self.lessons.get(lesson_id)
+        step = lesson.steps.get(step_id) if lesson else None
+        return bool(step and step.passed_at)
+
+
+class ProgressStore:
+    """Load and save progress atomically. `notices` collects messages for the user (a file set
+    aside), which the CLI prints to stderr and the TUI shows."""
+
+    def __init__(self, path: Path | None = None) -> None:
+        self.path = path if path is not None else state_dir() / FILE_NAME
+        self.notices: list[str] = []
+
+    # -- reading --------------------------------------------------------------------------------
+
+    def _set_aside(self, why: str) -> None:
+        stamp = time.strftime("%Y%m%d-%H%M%S")
+        target = self.path.with_name(f"{self.path.name}.{why}-{stamp}")
+        counter = 1
+        while target.exists():
+            target = self.path.with_name(f"{self.path.name}.{why}-{stamp}-{counter}")
+            counter += 1
+        os.replace(self.path, target)
+        self.notices.append(
+            f"progress file {self.path} was {why}; it was moved to {target.name} and progress "
+            "starts afresh"
+        )
+
+    def load(self) -> Progress:
+        try:
+            text = self.path.read_text(encoding="utf-8")
+        except FileNotFoundError:
+            return Progress()
+        except OSError as exc:
+            self.notices.append(f"cannot read progress file {self.path}: {exc.strerror}")
+            return Progress()
+        try:
+            data = json.loads(text)
+            if not isinstance(data, dict):
+                raise ValueError("not a JSON object")
+            version = data.get("format_version")
+            if isinstance(version, int) and version > FORMAT_VERSION:
+                self._set_aside("from-newer-kubelab")
+                return Progress()
+            if version != FORMAT_VERSION:
+                raise ValueError(f"unknown format_version {version!r}")
+            return Progress.model_validate(data)
+        except (ValueError, ValidationError):
+            self._set_aside("corrupt")
+            return Progress()
+
+    # -- writing --------------------------------------------------------------------------------
+
+    def save(self, progress: Progress) -> None:
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        progress.format_version = FORMAT_VERSION
+        payload = json.dumps(progress.model_dump(), indent=2, sort_keys=True) + "\n"
+        fd, temp = tempfile.mkstemp(prefix=f".{self.path.name}.", dir=self.path.parent)
+        try:
+            with os.fdopen(fd, "w", encoding="utf-8") as handle:
+                handle.write(payload)
+                handle.flush()
+                os.fsync(handle.fileno())
+            os.replace(temp, self.path)
+        except BaseException:
+            with contextlib.suppress(FileNotFoundError):
+                os.unlink(temp)
+            raise
+        _fsync_dir(self.path.parent)
+
+    @contextlib.contextmanager
+    def _locked(self) -> Iterator[None]:
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        lock_path = self.path.with_name(self.path.name + ".lock")
+        with open(lock_path, "a+") as lock:
+            try:
+                import fcntl
+            except ImportError:  # Windows: no advisory lock; saves stay atomic
+                yield
+                return
+            fcntl.flock(lock.fileno(), fcntl.LOCK_EX)
+            try:
+                yield
+            finally:
+                fcntl.flock(lock.fileno(), fcntl.LOCK_UN)
+
+    def update(self, change: Callable[[Progress], None]) -> Progress:
+        """Load, apply `change`, save: one read-modify-write under the lock."""
+        with self._locked():
+            progress = self.load()
+            change(progress)
+            self.save(progress)
+            return progress
+
+    # -- the changes kubelab makes --------------------------------------------------------------
+
+    def record_pass(self, lesson_id: str, step_id: str, when: str | None = None) -> Progress:
+        def change(p: Progress) -> None:
+            step = p.lesson(lesson_id).step(step_id)
+            step.attempts += 1
+            step.passed_at = step.passed_at or when or now()
+
+        return self.update(change)
+
+    def record_attempt(self, lesson_id: str, step_id: str) -> Progress:
+        return self.update(lambda p: _bump_attempts(p, lesson_id, step_id))
+
+    def record_hint(self, lesson_id: str, step_id: str, hints_used: int) -> Progress:
+        def change(p: Progress) -> None:
+            step = p.lesson(lesson_id).step(step_id)
+            step.hints_used = max(step.hints_used, hints_used)
+
+        return self.update(change)
+
+    def record_solution(self, lesson_id: str, step_id: str) -> Progress:
+        def change(p: Progress) -> None:
+            p.lesson(lesson_id).step(step_id).solution_applied = True
+
+        return self.update(change)
+
+    def set_current(self, lesson_id: str, step_id: str | None) -> Progress:
+        def change(p: Progress) -> None:
+            p.lesson(lesson_id)
+            p.current_lesson = lesson_id
+            p.current_step = step_id
+
+        return self.update(change)
+
+    def set_bindings(self, lesson_id: str, bindings: dict[str, str | int]) -> Progress:
+        def change(p: Progress) -> None:
+            p.lesson(lesson_id).bindings = dict(bindings)
+
+        return self.update(change)
+
+    def reset_lesson(self, lesson_id: str) -> Progress:
+        """Forget a lesson's progress (its steps, hints, bindings)."""
+
+        def change(p: Progress) -> None:
+            p.lessons.pop(lesson_id, None)
+
+        return self.update(change)
+
+
+def _bump_attempts(progress: Progress, lesson_id: str, step_id: str) -> None:
+    progress.lesson(lesson_id).step(step_id).attempts += 1
+
+
+def _fsync_dir(folder: Path) -> None:
+    """Make the rename itself durable (POSIX); a no-op where directories cannot be opened."""
+    try:
+        fd = os.open(folder, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        # Some filesystems refuse fsync on a directory; the file itself is already durable.
+        with contextlib.suppress(OSError):
+            os.fsync(fd)
+    finally:
+        os.close(fd)
