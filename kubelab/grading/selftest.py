@@ -1,0 +1,182 @@
+"""The self-test (`kubelab test`): prove every step's checks can fail and that its solution passes.
+
+For each lesson, in a fresh namespace: apply setup; then for each step, evaluate its checks once
+(no polling) and require each to FAIL (a check that already passes cannot tell a learner's work
+from no work: a defect, with no exemptions), apply the step's solution and require each check to
+PASS within its timeout. Lessons run concurrently; their namespaces are deleted afterwards.
+Cluster-wide values come from bindings, so concurrent lessons never collide.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import secrets
+import time
+from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from typing import cast
+
+from kubelab.cluster.base import MANAGED_BY_LABEL, MANAGED_BY_VALUE, ClusterError, LabCluster
+from kubelab.grading.actions import ActionFailed, KubeconfigClient, apply_actions
+from kubelab.grading.bindings import allocate_bindings, release_bindings
+from kubelab.grading.checks.base import CheckBase
+from kubelab.grading.context import CheckContext, GradingError
+from kubelab.grading.engine import DEFAULT_INTERVAL, run_checks
+from kubelab.grading.results import CheckResult, LessonResult, Report, StepResult
+from kubelab.lessons.loader import LoadedLesson
+from kubelab.lessons.problems import LessonLoadError
+
+ClientFactory = Callable[[str], KubeconfigClient]
+SELFTEST_LABEL = "kubelab.dev/purpose"
+BEFORE = "fails before the solution"
+AFTER = "passes after the solution"
+
+
+def fresh_namespace(lesson_id: str, prefix: str = "kl-test") -> str:
+    """A fresh DNS-1123 namespace name for one run of one lesson."""
+    return f"{prefix}-{lesson_id}"[:56].rstrip("-") + "-" + secrets.token_hex(3)
+
+
+def _action_error(name: str, message: str) -> CheckResult:
+    return CheckResult(name=name, kind="action", status="error", message=message)
+
+
+def _before(check: CheckResult) -> CheckResult:
+    renamed = dataclasses.replace(check, name=f"{check.name} [{BEFORE}]", diff=None)
+    if check.status == "passed":
+        renamed.status = "failed"
+        renamed.message = (
+            "this check already passes before the step's solution is applied, so it cannot "
+            "tell the learner's work from no work: make it test what the step changes "
+            f"(it found: {check.message})"
+        )
+    elif check.status == "failed":
+        renamed.status = "passed"
+        renamed.message = f"fails as it must before the solution: {check.message}"
+    return renamed
+
+
+def _after(check: CheckResult) -> CheckResult:
+    renamed = dataclasses.replace(check, name=f"{check.name} [{AFTER}]")
+    if check.status == "failed":
+        renamed.message = f"the step's solution does not satisfy this check: {check.message}"
+    return renamed
+
+
+def _skipped_step(step_result: StepResult, checks: list[CheckBase], why: str) -> None:
+    for spec in checks:
+        step_result.checks.append(
+            CheckResult(
+                name=spec.name,
+                kind=getattr(spec, "kind", "?"),
+                status="skipped",
+                message=f"skipped: {why}",
+                weight=spec.weight,
+            )
+        )
+
+
+def selftest_lesson(
+    cluster: LabCluster,
+    loaded: LoadedLesson,
+    make_client: ClientFactory,
+    *,
+    interval: float = DEFAULT_INTERVAL,
+    keep_namespace: bool = False,
+    cleanup_timeout: float = 30.0,
+) -> LessonResult:
+    lesson = loaded.lesson
+    namespace = fresh_namespace(lesson.id)
+    result = LessonResult(lesson.id, lesson.title, namespace=namespace)
+    client = make_client(namespace)
+    bindings: dict[str, str | int] = {"namespace": namespace}
+    setup = StepResult(lesson.id, "setup", "setup")
+    try:
+        client.ensure_namespace(
+            namespace, {MANAGED_BY_LABEL: MANAGED_BY_VALUE, SELFTEST_LABEL: "selftest"}
+        )
+        bindings = allocate_bindings(client, lesson, namespace)
+        lab = dataclasses.replace(cluster, namespace=namespace)
+        ctx = CheckContext(client=client, namespace=namespace, bindings=bindings, cluster=lab)
+        try:
+            apply_actions(client, loaded, lesson.setup, bindings)
+        except (ActionFailed, LessonLoadError) as exc:
+            setup.checks.append(_action_error("apply the lesson's setup", str(exc)))
+            result.steps.append(setup)
+            return result
+        for step in lesson.steps:
+            started = time.monotonic()
+            step_result = StepResult(lesson.id, step.id, step.title)
+            result.steps.append(step_result)
+            checks = cast("list[CheckBase]", step.checks)
+            missing = lab.missing(tuple(step.requires))
+            if missing:
+                _skipped_step(step_result, checks, "; ".join(missing))
+            else:
+                before = run_checks(checks, ctx, poll=False, diagnose=False)
+                step_result.checks.extend(_before(c) for c in before)
+            try:
+                apply_actions(client, loaded, step.solution, bindings)
+            except (ActionFailed, LessonLoadError) as exc:
+                step_result.checks.append(_action_error("apply the step's solution", str(exc)))
+                break
+            if not missing:
+                after = run_checks(checks, ctx, poll=True, interval=interval)
+                step_result.checks.extend(_after(c) for c in after)
+            step_result.duration = time.monotonic() - started
+    except (ClusterError, GradingError) as exc:
+        setup.checks.append(_action_error("run the lesson", str(exc)))
+        result.steps.insert(0, setup)
+    finally:
+        release_bindings(bindings)
+        if not keep_namespace:
+            _cleanup(client, namespace, cleanup_timeout, result)
+        close = getattr(client, "close", None)
+        if callable(close):
+            close()
+    return result
+
+
+def _cleanup(
+    client: KubeconfigClient, namespace: str, timeout: float, result: LessonResult
+) -> None:
+    try:
+        client.delete_namespace(namespace)
+        deadline = time.monotonic() + timeout
+        while client.get("v1", "Namespace", namespace) is not None:
+            if time.monotonic() > deadline:
+                break
+            time.sleep(0.1)
+    except ClusterError as exc:
+        cleanup = StepResult(result.lesson_id, "cleanup", "cleanup")
+        cleanup.checks.append(_action_error(f"delete namespace {namespace}", str(exc)))
+        result.steps.append(cleanup)
+
+
+def run_selftest(
+    cluster: LabCluster,
+    lessons: Sequence[LoadedLesson],
+    make_client: ClientFactory,
+    *,
+    jobs: int = 4,
+    interval: float = DEFAULT_INTERVAL,
+    keep_namespaces: bool = False,
+) -> Report:
+    """Self-test `lessons` concurrently (at most `jobs` at a time); results in course order."""
+    report = Report("test", cluster=f"{cluster.provider}:{cluster.name}")
+    if not lessons:
+        return report
+    with ThreadPoolExecutor(max_workers=max(1, min(jobs, len(lessons)))) as pool:
+        futures = [
+            pool.submit(
+                selftest_lesson,
+                cluster,
+                loaded,
+                make_client,
+                interval=interval,
+                keep_namespace=keep_namespaces,
+            )
+            for loaded in lessons
+        ]
+        report.lessons = [f.result() for f in futures]
+    return report
