@@ -1,0 +1,201 @@
+"""The aiohttp application: authentication, error handling, and routing of every request."""
+
+from __future__ import annotations
+
+import hmac
+import json
+import sys
+import traceback
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from aiohttp import web
+
+from kubelab.sim import errors
+from kubelab.sim.errors import ApiError
+from kubelab.sim.registry import Registry
+from kubelab.sim.server import discovery
+from kubelab.sim.server.bodies import MAX_BODY, wire
+from kubelab.sim.store import Store
+
+Obj = dict[str, Any]
+Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+
+STORE: web.AppKey[Store] = web.AppKey("store", Store)
+TOKEN: web.AppKey[str] = web.AppKey("token", str)
+
+SERVER_VERSION: Obj = {
+    "major": "1",
+    "minor": "37",
+    "emulationMajor": "1",
+    "emulationMinor": "37",
+    "minCompatibilityMajor": "1",
+    "minCompatibilityMinor": "36",
+    "gitVersion": "v1.37.0",
+    "gitCommit": "0000000000000000000000000000000000000000",
+    "gitTreeState": "clean",
+    "buildDate": "2026-01-01T00:00:00Z",
+    "goVersion": "go1.25.0",
+    "compiler": "gc",
+    "platform": "linux/amd64",
+}
+
+PUBLIC_PATHS = frozenset({"/livez", "/readyz", "/healthz", "/version"})
+
+
+def _quote_warning(text: str) -> str:
+    return '299 - "' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+def json_response(
+    data: Any,
+    status: int = 200,
+    *,
+    content_type: str = "application/json",
+    warnings: list[str] | None = None,
+) -> web.Response:
+    body = json.dumps(data, separators=(",", ":")).encode()
+    resp = web.Response(body=body, status=status, headers={"Content-Type": content_type})
+    for w in warnings or []:
+        resp.headers.add("Warning", _quote_warning(w))
+    return resp
+
+
+def status_response(err: ApiError, warnings: list[str] | None = None) -> web.Response:
+    resp = json_response(err.status(), err.code, warnings=warnings)
+    for k, v in err.headers.items():
+        resp.headers[k] = v
+    return resp
+
+
+@web.middleware
+async def error_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
+    try:
+        return await handler(request)
+    except ApiError as e:
+        return status_response(e)
+    except web.HTTPRequestEntityTooLarge:
+        return status_response(errors.too_large())
+    except web.HTTPException:
+        raise
+    except Exception as e:  # a bug of ours: log it and answer a Status, never a stack trace
+        traceback.print_exc(file=sys.stderr)
+        return status_response(errors.internal(type(e).__name__))
+
+
+@web.middleware
+async def auth_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
+    path = request.path.rstrip("/") or "/"
+    if path not in PUBLIC_PATHS:
+        header = request.headers.get("Authorization", "")
+        scheme, _, token = header.partition(" ")
+        want = request.app[TOKEN]
+        if scheme.lower() != "bearer" or not hmac.compare_digest(
+            token.strip().encode(), want.encode()
+        ):
+            raise errors.unauthorized()
+    return await handler(request)
+
+
+async def health(request: web.Request) -> web.StreamResponse:
+    return web.Response(text="ok", content_type="text/plain")
+
+
+async def version(request: web.Request) -> web.StreamResponse:
+    return json_response(SERVER_VERSION)
+
+
+async def openapi_v3(request: web.Request) -> web.StreamResponse:
+    tail = request.match_info.get("tail", "").strip("/")
+    if not tail:
+        index = wire("openapi_v3_index")
+        if index is None:
+            raise _page_not_found()
+        return web.Response(body=index(), headers={"Content-Type": "application/json"})
+    document = wire("openapi_v3_document")
+    data = document(tail) if document is not None else None
+    if data is None:
+        raise _page_not_found()
+    headers = {"Content-Type": "application/json"}
+    hasher = wire("openapi_v3_hash")
+    digest = hasher(tail) if hasher is not None else None
+    if digest:
+        headers["Etag"] = f'"{digest}"'
+        if request.query.get("hash") == digest:
+            headers["Cache-Control"] = "public, immutable"
+    return web.Response(body=data, headers=headers)
+
+
+async def openapi_v2(request: web.Request) -> web.StreamResponse:
+    document = wire("openapi_v2")
+    if document is None:
+        raise _page_not_found()
+    data = document()
+    return web.Response(body=data, headers={"Content-Type": "application/json"})
+
+
+def _page_not_found() -> ApiError:
+    return ApiError(404, "NotFound", "the server could not find the requested resource", {})
+
+
+async def api_root(request: web.Request) -> web.StreamResponse:
+    registry = request.app[STORE].registry
+    accept = request.headers.get("Accept", "")
+    if discovery.wants_aggregated(accept):
+        return json_response(
+            discovery.aggregated(registry, core=True),
+            content_type=discovery.AGGREGATED_CONTENT_TYPE,
+        )
+    return json_response(discovery.api_versions(request.host))
+
+
+async def apis_root(request: web.Request) -> web.StreamResponse:
+    registry = request.app[STORE].registry
+    accept = request.headers.get("Accept", "")
+    if discovery.wants_aggregated(accept):
+        return json_response(
+            discovery.aggregated(registry, core=False),
+            content_type=discovery.AGGREGATED_CONTENT_TYPE,
+        )
+    return json_response(discovery.api_group_list(registry))
+
+
+async def dispatch(request: web.Request) -> web.StreamResponse:
+    """Every `/api/...` and `/apis/...` request below the discovery roots."""
+    from kubelab.sim.server.resources import handle
+
+    return await handle(request)
+
+
+async def not_found(request: web.Request) -> web.StreamResponse:
+    raise _page_not_found()
+
+
+def make_app(store: Store, token: str) -> web.Application:
+    app = web.Application(
+        middlewares=[error_middleware, auth_middleware], client_max_size=MAX_BODY + 1
+    )
+    app[STORE] = store
+    app[TOKEN] = token
+    r = app.router
+    for path in ("/livez", "/readyz", "/healthz"):
+        r.add_get(path, health)
+        r.add_get(path + "/", health)
+    r.add_get("/version", version)
+    r.add_get("/version/", version)
+    r.add_get("/api", api_root)
+    r.add_get("/api/", api_root)
+    r.add_get("/apis", apis_root)
+    r.add_get("/apis/", apis_root)
+    r.add_get("/openapi/v2", openapi_v2)
+    r.add_get("/openapi/v3", openapi_v3)
+    r.add_get("/openapi/v3/", openapi_v3)
+    r.add_get("/openapi/v3/{tail:.+}", openapi_v3)
+    r.add_route("*", "/api/{tail:.+}", dispatch)
+    r.add_route("*", "/apis/{tail:.+}", dispatch)
+    r.add_route("*", "/{tail:.*}", not_found)
+    return app
+
+
+def registry_of(request: web.Request) -> Registry:
+    return request.app[STORE].registry

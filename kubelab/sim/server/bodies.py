@@ -1,0 +1,212 @@
+"""Request bodies: JSON, YAML, Kubernetes protobuf; patches; field validation (via `wire`).
+
+The `kubelab.sim.wire` functions are imported lazily, at the first request that needs them.
+"""
+
+from __future__ import annotations
+
+import importlib
+import json
+import pkgutil
+from functools import cache
+from typing import Any
+
+import yaml
+
+from kubelab.sim import errors
+from kubelab.sim.errors import ApiError
+from kubelab.sim.registry import ResourceType
+
+Obj = dict[str, Any]
+
+MAX_BODY = 3 * 1024 * 1024
+PROTOBUF = "application/vnd.kubernetes.protobuf"
+BODY_TYPES = ["application/json", "application/yaml", PROTOBUF]
+PATCH_TYPES = [
+    "application/json-patch+json",
+    "application/merge-patch+json",
+    "application/strategic-merge-patch+json",
+    "application/apply-patch+yaml",
+]
+
+
+@cache
+def wire(name: str) -> Any:
+    """The function `name` of the `kubelab.sim.wire` modules, or None if none defines it."""
+    try:
+        package = importlib.import_module("kubelab.sim.wire")
+    except ImportError:
+        return None
+    found = getattr(package, name, None)
+    if found is not None:
+        return found
+    for info in sorted(pkgutil.iter_modules(package.__path__), key=lambda i: i.name):
+        if info.name.startswith("_") or info.name == "openapi":
+            continue
+        module = importlib.import_module(f"kubelab.sim.wire.{info.name}")
+        found = getattr(module, name, None)
+        if callable(found):
+            return found
+    return None
+
+
+def media_type(content_type: str | None) -> str:
+    return (content_type or "").split(";")[0].strip().lower()
+
+
+def _cannot_handle(rt: ResourceType, detail: str) -> ApiError:
+    return errors.bad_request(
+        f'{rt.kind} in version "{rt.version}" cannot be handled as a {rt.kind}: {detail}'
+    )
+
+
+def parse_json(raw: bytes, what: str = "") -> Any:
+    try:
+        return json.loads(raw.decode("utf-8"))
+    except UnicodeDecodeError as e:
+        raise errors.bad_request(f"{what}invalid UTF-8 in request body: {e}") from None
+    except (json.JSONDecodeError, RecursionError) as e:
+        raise errors.bad_request(f"{what}json parse error: {e}") from None
+
+
+def parse_yaml(raw: bytes, what: str = "") -> Any:
+    try:
+        return yaml.safe_load(raw.decode("utf-8"))
+    except UnicodeDecodeError as e:
+        raise errors.bad_request(f"{what}invalid UTF-8 in request body: {e}") from None
+    except (yaml.YAMLError, RecursionError) as e:
+        raise errors.bad_request(f"{what}yaml: {e}") from None
+
+
+def decode_object(rt: ResourceType, raw: bytes, content_type: str | None) -> Obj:
+    """The object a create/update body holds, in the form the JSON body would have."""
+    mt = media_type(content_type)
+    if not raw:
+        raise errors.bad_request("the body of the request is empty")
+    if mt in ("", "application/json", "*/*"):
+        obj = parse_json(raw, "couldn't get version/kind; ")
+    elif mt in ("application/yaml", "application/x-yaml", "text/yaml"):
+        obj = parse_yaml(raw, "couldn't get version/kind; ")
+    elif mt == PROTOBUF:
+        decode = wire("decode_protobuf")
+        if decode is None:
+            raise errors.unsupported_media_type(BODY_TYPES[:2])
+        try:
+            obj = decode(raw)
+        except ApiError:
+            raise
+        except Exception as e:  # malformed protobuf of any kind is the client's error
+            raise _cannot_handle(rt, f"protobuf decoding error: {e}") from None
+    else:
+        raise errors.unsupported_media_type(BODY_TYPES)
+    if not isinstance(obj, dict):
+        raise errors.bad_request(
+            "couldn't get version/kind; json parse error: json: cannot unmarshal "
+            f"{_go_type(obj)} into Go value of type struct {{ APIVersion string "
+            '"json:\\"apiVersion,omitempty\\""; Kind string "json:\\"kind,omitempty\\"" }'
+        )
+    check_kind(rt, obj)
+    if "metadata" in obj and not isinstance(obj["metadata"], dict):
+        raise _cannot_handle(
+            rt,
+            f"json: cannot unmarshal {_go_type(obj['metadata'])} into Go struct field "
+            f"{rt.kind}.metadata of type v1.ObjectMeta",
+        )
+    return obj
+
+
+def _go_type(value: Any) -> str:
+    if isinstance(value, list):
+        return "array"
+    if isinstance(value, str):
+        return "string"
+    if isinstance(value, bool):
+        return "bool"
+    if isinstance(value, int | float):
+        return "number"
+    if value is None:
+        return "null"
+    return "object"
+
+
+def check_kind(rt: ResourceType, obj: Obj) -> None:
+    api_version = obj.get("apiVersion")
+    kind = obj.get("kind")
+    if api_version is not None and api_version != rt.api_version:
+        raise errors.bad_request(
+            f"the API version in the data ({api_version}) does not match the expected API "
+            f"version ({rt.api_version})"
+        )
+    if kind is not None and kind != rt.kind:
+        raise errors.bad_request(
+            f"the kind in the data ({kind}) does not match the expected kind ({rt.kind})"
+        )
+
+
+def unknown_fields(rt: ResourceType, obj: Obj) -> list[str]:
+    """Paths of fields the type's schema does not know (empty if no schema is available)."""
+    check = wire("unknown_fields")
+    if check is None:
+        return []
+    found: list[str] = check(obj, rt.group, rt.version, rt.kind)
+    return found
+
+
+def validate_fields(rt: ResourceType, obj: Obj, mode: str, warnings: list[str]) -> None:
+    """`fieldValidation=Strict|Warn|Ignore` (default Warn) for the body `obj`: Strict rejects
+    unknown fields (400), Warn drops them with a warning each, Ignore drops them silently."""
+    if mode not in ("", "Strict", "Warn", "Ignore"):
+        raise errors.bad_request(
+            f"fieldValidation parameter unsupported: {mode}. Accepted values are Strict, Warn, "
+            "Ignore"
+        )
+    if mode == "Strict":
+        found = unknown_fields(rt, obj)
+        if found:
+            detail = ", ".join(f'unknown field "{p}"' for p in found)
+            raise _cannot_handle(rt, f"strict decoding error: {detail}")
+        return
+    drop = wire("drop_unknown_fields")
+    if drop is None:
+        return
+    dropped: list[str] = drop(obj, rt.group, rt.version, rt.kind)
+    if mode != "Ignore":
+        warnings.extend(f'unknown field "{p}"' for p in dropped)
+
+
+def apply_patch(rt: ResourceType, current: Obj, raw: bytes, content_type: str | None) -> Obj:
+    """`current` with the patch applied (everything but server-side apply)."""
+    mt = media_type(content_type)
+    if mt == "application/json-patch+json":
+        fn = wire("json_patch")
+        patch = parse_json(raw)
+        if not isinstance(patch, list):
+            raise errors.bad_request(
+                "json: cannot unmarshal object into Go value of type jsonpatch.Patch"
+            )
+        if fn is None:
+            raise errors.unsupported_media_type(PATCH_TYPES)
+        result: Obj = fn(current, patch)
+    elif mt == "application/merge-patch+json":
+        fn = wire("json_merge_patch")
+        patch = parse_json(raw)
+        if not isinstance(patch, dict):
+            raise errors.bad_request("json: cannot unmarshal non-object into a merge patch")
+        if fn is None:
+            raise errors.unsupported_media_type(PATCH_TYPES)
+        result = fn(current, patch)
+    elif mt == "application/strategic-merge-patch+json":
+        fn = wire("strategic_merge_patch")
+        patch = parse_json(raw)
+        if not isinstance(patch, dict):
+            raise errors.bad_request(
+                "json: cannot unmarshal non-object into a strategic merge patch"
+            )
+        if fn is None:
+            raise errors.unsupported_media_type(PATCH_TYPES)
+        result = fn(current, patch, rt.group, rt.version, rt.kind)
+    else:
+        raise errors.unsupported_media_type(PATCH_TYPES)
+    if not isinstance(result, dict):
+        raise errors.bad_request("the patch did not produce an object")
+    return result
