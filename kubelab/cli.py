@@ -20,6 +20,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "lessons": ("kubelab.commands.lessons:lessons", "List the lessons in course order."),
     "lint": ("kubelab.commands.lint:lint", "Check lessons and the manifests they reference."),
     "schema": ("kubelab.commands.schema:schema", "Print the JSON Schema of the lesson format."),
+    "sim": ("kubelab.sim.command:sim", "Run the built-in simulated cluster (sim serve)"),
 }
 
 
