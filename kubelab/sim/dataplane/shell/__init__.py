@@ -1,0 +1,1 @@
+"""A small POSIX-like shell: lexer -> parser -> interpreter, busybox `ash` messages."""
