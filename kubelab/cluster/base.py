@@ -223,6 +223,9 @@ class Provider(ABC):
 
     #: short provider name: "sim", "kind", "context"
     kind: str = ""
+    #: why this provider was chosen (set by `resolve_provider`), e.g. "auto picked the simulator:
+    #: no `kind` binary on PATH"
+    reason: str = ""
 
     @property
     @abstractmethod

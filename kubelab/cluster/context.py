@@ -1,0 +1,198 @@
+"""The borrowed-context provider: an existing kubeconfig context (a classroom or shared cluster).
+
+Safety rules: kubelab never edits the user's kubeconfig (it writes its own copy holding only that
+context, with the lab namespace set); it changes nothing before the user confirms (a prompt, or
+`--yes`; with no terminal and no `--yes` it refuses); it works only in a namespace it created and
+labelled `app.kubernetes.io/managed-by=kubelab`; teardown deletes only that labelled namespace.
+"""
+
+from __future__ import annotations
+
+import getpass
+import hashlib
+import re
+import sys
+from collections.abc import Callable
+from typing import Any
+
+from kubelab.cluster import kubeconfig as kc
+from kubelab.cluster.base import (
+    MANAGED_BY_LABEL,
+    MANAGED_BY_VALUE,
+    ClusterError,
+    ClusterStatus,
+    ConfirmationRequired,
+    LabCluster,
+    Progress,
+    Provider,
+    no_progress,
+)
+from kubelab.cluster.client import KubeClient
+from kubelab.cluster.state import state_dir
+from kubelab.cluster.status import collect_status
+
+Confirm = Callable[[str], bool]
+_DNS_LABEL = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
+
+
+def default_namespace() -> str:
+    """`kubelab-<user>`, the user name folded into a valid namespace name."""
+    try:
+        user = getpass.getuser()
+    except (OSError, KeyError):
+        user = "learner"
+    folded = re.sub(r"[^a-z0-9-]+", "-", user.lower()).strip("-") or "learner"
+    return f"kubelab-{folded}"[:63].rstrip("-")
+
+
+def is_managed(namespace: dict[str, Any] | None) -> bool:
+    labels = ((namespace or {}).get("metadata") or {}).get("labels") or {}
+    return bool(labels.get(MANAGED_BY_LABEL) == MANAGED_BY_VALUE)
+
+
+def terminal_confirm(question: str) -> bool:
+    """Ask on the terminal; refuse (ConfirmationRequired) when there is none."""
+    if not sys.stdin.isatty():
+        raise ConfirmationRequired(
+            "kubelab would change a cluster it did not create, and there is no terminal to ask",
+            hint="pass --yes to confirm",
+        )
+    import click
+
+    return click.confirm(question, default=False)
+
+
+class ContextProvider(Provider):
+    kind = "context"
+
+    def __init__(
+        self,
+        context: str,
+        *,
+        namespace: str | None = None,
+        yes: bool = False,
+        confirm: Confirm = terminal_confirm,
+    ) -> None:
+        self.context = context
+        self.namespace = namespace or default_namespace()
+        if not _DNS_LABEL.match(self.namespace) or len(self.namespace) > 63:
+            raise ClusterError(
+                f"{self.namespace!r} is not a valid namespace name",
+                hint="use lower-case letters, digits and '-', at most 63 characters",
+            )
+        self.yes = yes
+        self.confirm = confirm
+        digest = hashlib.sha256(context.encode()).hexdigest()[:10]
+        safe = re.sub(r"[^A-Za-z0-9_.-]+", "_", context)[:40]
+        self.dir = state_dir() / "contexts" / f"{safe}-{digest}"
+        self.kubeconfig = self.dir / f"{self.namespace}.kubeconfig"
+
+    @property
+    def name(self) -> str:
+        return self.context
+
+    @property
+    def capabilities(self) -> frozenset[str]:
+        return frozenset()
+
+    def _write_kubeconfig(self) -> None:
+        source, config = kc.find_context(self.context)
+        own = kc.extract_context(config, self.context, self.namespace, source.parent)
+        kc.save(self.kubeconfig, own)
+
+    def _cluster(self, capabilities: frozenset[str] | None = None) -> LabCluster:
+        return LabCluster(
+            provider=self.kind,
+            name=self.name,
+            kubeconfig=self.kubeconfig,
+            context=self.context,
+            namespace=self.namespace,
+            capabilities=self.capabilities if capabilities is None else capabilities,
+        )
+
+    def _client(self) -> KubeClient:
+        return KubeClient(self.kubeconfig, self.context, self.namespace)
+
+    def provision(self, progress: Progress = no_progress) -> LabCluster:
+        self._write_kubeconfig()
+        with self._client() as client:
+            progress(f"checking context {self.context} ({client.server})")
+            client.version()
+            existing = client.get("v1", "Namespace", self.namespace)
+            if existing is not None and not is_managed(existing):
+                raise ClusterError(
+                    f"namespace {self.namespace} exists in context {self.context} and was not "
+                    f"created by kubelab (it lacks the label "
+                    f"{MANAGED_BY_LABEL}={MANAGED_BY_VALUE}); kubelab will not work in it",
+                    hint="pick another with --namespace NAME",
+                )
+            if not self.yes:
+                question = (
+                    f"kubelab will create and use namespace {self.namespace} in context "
+                    f"{self.context} ({client.server}). Continue?"
+                )
+                if not self.confirm(question):
+                    raise ConfirmationRequired(
+                        "not confirmed: nothing was changed", hint="pass --yes to confirm"
+                    )
+            if existing is None:
+                progress(f"creating namespace {self.namespace}")
+                client.ensure_namespace(self.namespace, {MANAGED_BY_LABEL: MANAGED_BY_VALUE})
+            else:
+                progress(f"reusing namespace {self.namespace}")
+            capabilities: set[str] = set()
+            try:
+                if len(client.list("v1", "Node")) > 1:
+                    capabilities.add("multi-node")
+            except ClusterError as exc:
+                progress(f"cannot list nodes ({exc.message}); assuming a single node")
+        return self._cluster(frozenset(capabilities))
+
+    def status(self) -> ClusterStatus:
+        if not self.kubeconfig.exists():
+            try:
+                self._write_kubeconfig()
+            except ClusterError as exc:
+                return ClusterStatus(
+                    provider=self.kind, name=self.name, provisioned=False, problems=[exc.message]
+                )
+        status = collect_status(self._cluster(), provisioned=True, all_namespaces=False)
+        if status.api_reachable:
+            with self._client() as client:
+                namespace = client.get("v1", "Namespace", self.namespace)
+            if namespace is None:
+                status.provisioned = False
+                status.problems.append(
+                    f"namespace {self.namespace} does not exist yet; `kubelab up` creates it"
+                )
+            elif not is_managed(namespace):
+                status.problems.append(
+                    f"namespace {self.namespace} was not created by kubelab; "
+                    "kubelab will not use it"
+                )
+        return status
+
+    def teardown(self, progress: Progress = no_progress) -> None:
+        """Delete the lab namespace, only if it carries kubelab's label; nothing else."""
+        if not self.kubeconfig.exists():
+            self._write_kubeconfig()
+        with self._client() as client:
+            namespace = client.get("v1", "Namespace", self.namespace)
+            if namespace is None:
+                progress(f"namespace {self.namespace} does not exist; nothing to delete")
+            elif not is_managed(namespace):
+                raise ClusterError(
+                    f"namespace {self.namespace} was not created by kubelab (no "
+                    f"{MANAGED_BY_LABEL}={MANAGED_BY_VALUE} label): kubelab deletes nothing in it",
+                )
+            else:
+                if not self.yes and not self.confirm(
+                    f"delete namespace {self.namespace} and everything in it "
+                    f"from context {self.context}?"
+                ):
+                    raise ConfirmationRequired(
+                        "not confirmed: nothing was deleted", hint="pass --yes to confirm"
+                    )
+                progress(f"deleting namespace {self.namespace}")
+                client.delete_namespace(self.namespace)
+        self.kubeconfig.unlink(missing_ok=True)

@@ -1,0 +1,564 @@
+"""The kind provider: a real three-node cluster in containers (Docker or Podman).
+
+`kind create cluster --name NAME --config <generated> --kubeconfig <state dir> --wait 180s`, with
+one control-plane and two workers, `extraPortMappings` on 127.0.0.1 for the nodePorts lessons
+use (`KUBELAB_KIND_NODEPORTS`, default 30000-30019), the lab images pre-pulled and `kind load`ed,
+and LoadBalancer Services through cloud-provider-kind when it is on PATH. kubelab passes its own
+`--kubeconfig` to every kind command, so the user's ~/.kube/config is never touched.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import shutil
+import socket
+import subprocess
+import tempfile
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from kubelab.cluster import kubeconfig as kc
+from kubelab.cluster import process
+from kubelab.cluster.base import (
+    ClusterError,
+    ClusterStatus,
+    LabCluster,
+    Progress,
+    Provider,
+    no_progress,
+)
+from kubelab.cluster.client import KubeClient
+from kubelab.cluster.images import course_images
+from kubelab.cluster.state import state_dir
+from kubelab.cluster.status import collect_status, node_status
+
+KIND_API_VERSION = "kind.x-k8s.io/v1alpha4"
+DEFAULT_NAME = "kubelab"
+NODEPORTS_ENV = "KUBELAB_KIND_NODEPORTS"
+NODE_IMAGE_ENV = "KUBELAB_KIND_NODE_IMAGE"
+DEFAULT_NODEPORTS = range(30000, 30020)
+LAB_NAMESPACE = "default"
+WAIT = "180s"
+INSTALL_HINT = (
+    "install kind (https://kind.sigs.k8s.io/docs/user/quick-start/#installation) and Docker, "
+    "or use the built-in simulator: --cluster sim"
+)
+CPK_INSTALL = "go install sigs.k8s.io/cloud-provider-kind@latest"
+ROOTLESS_DOC = "https://kind.sigs.k8s.io/docs/user/rootless/"
+
+
+def nodeports_from_env() -> list[int]:
+    """The nodePorts published on 127.0.0.1: `KUBELAB_KIND_NODEPORTS` ("30000-30019" or a
+    comma-separated list) or the default range."""
+    text = os.environ.get(NODEPORTS_ENV, "").strip()
+    if not text:
+        return list(DEFAULT_NODEPORTS)
+    ports: list[int] = []
+    try:
+        for part in text.split(","):
+            low, _, high = part.strip().partition("-")
+            first, last = int(low), int(high or low)
+            ports.extend(range(first, last + 1))
+    except ValueError as exc:
+        raise ClusterError(
+            f"{NODEPORTS_ENV}={text!r} is not a port range",
+            hint=f'use e.g. {NODEPORTS_ENV}="30000-30019" or "30080,30081"',
+        ) from exc
+    bad = [p for p in ports if not 30000 <= p <= 32767]
+    if bad:
+        raise ClusterError(
+            f"{NODEPORTS_ENV}: {bad[0]} is outside the nodePort range 30000-32767",
+            hint=f'use e.g. {NODEPORTS_ENV}="30000-30019"',
+        )
+    return sorted(set(ports))
+
+
+def kind_config(name: str, nodeports: Sequence[int]) -> dict[str, Any]:
+    """kind's v1alpha4 Cluster config: 1 control-plane (publishing `nodeports` on 127.0.0.1)
+    and 2 workers."""
+    mappings = [
+        {
+            "containerPort": port,
+            "hostPort": port,
+            "listenAddress": "127.0.0.1",
+            "protocol": "TCP",
+        }
+        for port in nodeports
+    ]
+    control_plane: dict[str, Any] = {"role": "control-plane"}
+    if mappings:
+        control_plane["extraPortMappings"] = mappings
+    return {
+        "kind": "Cluster",
+        "apiVersion": KIND_API_VERSION,
+        "name": name,
+        "nodes": [control_plane, {"role": "worker"}, {"role": "worker"}],
+    }
+
+
+@dataclass(frozen=True)
+class Engine:
+    """The container engine kind uses (docker, or podman via KIND_EXPERIMENTAL_PROVIDER)."""
+
+    name: str
+    path: str
+
+
+def find_engine() -> Engine | None:
+    wanted = os.environ.get("KIND_EXPERIMENTAL_PROVIDER", "").strip()
+    order = [wanted] if wanted in ("docker", "podman") else ["docker", "podman"]
+    for name in order:
+        path = shutil.which(name)
+        if path:
+            return Engine(name, path)
+    return None
+
+
+def _run(argv: Sequence[str], timeout: float = 60.0) -> subprocess.CompletedProcess[str]:
+    try:
+        return subprocess.run(
+            list(argv), capture_output=True, text=True, timeout=timeout, check=False
+        )
+    except subprocess.TimeoutExpired as exc:
+        raise ClusterError(f"`{' '.join(argv)}` did not finish within {timeout:g}s") from exc
+    except OSError as exc:
+        raise ClusterError(f"cannot run {argv[0]}: {exc.strerror or exc}") from exc
+
+
+def engine_problem(engine: Engine, output: str) -> ClusterError | None:
+    """An actionable error for what `<engine> info` (or kind) printed, if it is a known failure."""
+    text = output.lower()
+    if "permission denied" in text and ("docker.sock" in text or "daemon socket" in text):
+        return ClusterError(
+            f"{engine.name} is installed but you have no permission to use it",
+            hint="add yourself to the docker group (`sudo usermod -aG docker $USER`), then log "
+            "out and back in; or use --cluster sim",
+        )
+    if (
+        "cannot connect to the docker daemon" in text
+        or "is the docker daemon running" in text
+        or "error during connect" in text
+        or "cannot connect to podman" in text
+        or "unable to connect to podman" in text
+    ):
+        start = (
+            "start Docker (Docker Desktop, or `sudo systemctl start docker`)"
+            if engine.name == "docker"
+            else "start Podman (`podman machine start`, or `systemctl --user start podman.socket`)"
+        )
+        return ClusterError(f"{engine.name} is not running", hint=f"{start}; or use --cluster sim")
+    if "delegate=yes" in text or ("rootless" in text and "cgroup" in text):
+        return ClusterError(
+            f"rootless {engine.name} cannot run kind here: the cgroup controllers kind needs "
+            "(cpu, memory, pids) are not delegated to your user",
+            hint="create /etc/systemd/system/user@.service.d/delegate.conf with "
+            "`[Service]` / `Delegate=yes`, run `sudo systemctl daemon-reload` and log in again "
+            f"(see {ROOTLESS_DOC}); or use --cluster sim",
+        )
+    return None
+
+
+def check_engine(engine: Engine) -> None:
+    """Raise an actionable ClusterError when the engine cannot run kind."""
+    if engine.name == "podman":
+        result = _run([engine.path, "info", "--format", "json"], timeout=30)
+    else:
+        result = _run([engine.path, "info", "--format", "{{json .}}"], timeout=30)
+    output = result.stdout + result.stderr
+    if result.returncode != 0:
+        problem = engine_problem(engine, output)
+        if problem is not None:
+            raise problem
+        raise ClusterError(
+            f"`{engine.name} info` failed: {output.strip()[:400]}",
+            hint=f"make sure `{engine.name} info` works; or use --cluster sim",
+        )
+    if engine.name == "podman":
+        try:
+            info = json.loads(result.stdout)
+        except ValueError:
+            return
+        host = info.get("host") or {}
+        rootless = bool((host.get("security") or {}).get("rootless"))
+        controllers = set(host.get("cgroupControllers") or [])
+        if rootless and not {"cpu", "memory", "pids"} <= controllers:
+            raise ClusterError(
+                "rootless podman cannot run kind here: the cgroup controllers kind needs "
+                f"(cpu, memory, pids) are not delegated to your user (have: "
+                f"{', '.join(sorted(controllers)) or 'none'})",
+                hint="create /etc/systemd/system/user@.service.d/delegate.conf with "
+                "`[Service]` / `Delegate=yes`, run `sudo systemctl daemon-reload` and log in "
+                f"again (see {ROOTLESS_DOC}); or use --cluster sim",
+            )
+
+
+def detect() -> tuple[bool, str]:
+    """Whether kind can be used here, and why (for `--cluster auto`)."""
+    if shutil.which("kind") is None:
+        return False, "no `kind` binary on PATH"
+    engine = find_engine()
+    if engine is None:
+        return False, "`kind` is installed but neither docker nor podman is"
+    try:
+        check_engine(engine)
+    except ClusterError as exc:
+        return False, f"`kind` is installed but {exc.message}"
+    return True, f"`kind` and a working {engine.name} were found"
+
+
+def port_in_use(port: int, host: str = "127.0.0.1") -> bool:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        try:
+            sock.bind((host, port))
+        except OSError:
+            return True
+    return False
+
+
+class KindProvider(Provider):
+    kind = "kind"
+
+    def __init__(self, name: str = DEFAULT_NAME, *, images: Sequence[str] | None = None) -> None:
+        if not name or not all(c.isalnum() or c in "-." for c in name) or name != name.lower():
+            raise ClusterError(
+                f"{name!r} is not a valid kind cluster name",
+                hint="use lower-case letters, digits, '-' and '.'",
+            )
+        self._name = name
+        self.dir = state_dir() / "kind" / name
+        self.kubeconfig = self.dir / "kubeconfig"
+        self.config_file = self.dir / "kind-config.yaml"
+        self.cpk_pidfile = state_dir() / "kind" / "cloud-provider-kind.pid"
+        self.cpk_logfile = state_dir() / "kind" / "cloud-provider-kind.log"
+        self.images = list(images) if images is not None else None
+        self.nodeports = nodeports_from_env()
+
+    @property
+    def name(self) -> str:
+        return self._name
+
+    @property
+    def context(self) -> str:
+        return f"kind-{self._name}"
+
+    @property
+    def capabilities(self) -> frozenset[str]:
+        caps = {"multi-node", "nodeport-from-host"}
+        if self._cpk_pid() is not None:
+            caps.add("loadbalancer")
+        return frozenset(caps)
+
+    # -- helpers --------------------------------------------------------------------------------
+
+    def _kind(self) -> str:
+        path = shutil.which("kind")
+        if path is None:
+            raise ClusterError("kind is not installed (no `kind` on PATH)", hint=INSTALL_HINT)
+        return path
+
+    def _engine(self) -> Engine:
+        engine = find_engine()
+        if engine is None:
+            raise ClusterError(
+                "kind needs Docker or Podman, and neither is installed", hint=INSTALL_HINT
+            )
+        return engine
+
+    def _cpk_pid(self) -> int | None:
+        return process.owned_pid(self.cpk_pidfile, ("cloud-provider-kind",))
+
+    def clusters(self) -> list[str]:
+        result = _run([self._kind(), "get", "clusters"], timeout=60)
+        if result.returncode != 0:
+            output = result.stdout + result.stderr
+            problem = engine_problem(self._engine(), output)
+            if problem is not None:
+                raise problem
+            raise ClusterError(f"`kind get clusters` failed: {output.strip()[:400]}")
+        return [line.strip() for line in result.stdout.splitlines() if line.strip()]
+
+    def _export_kubeconfig(self) -> None:
+        self.dir.mkdir(parents=True, exist_ok=True, mode=0o700)
+        result = _run([self._kind(), "get", "kubeconfig", "--name", self._name], timeout=60)
+        if result.returncode != 0:
+            raise ClusterError(
+                f"a kind cluster named {self._name!r} exists but kind cannot give its "
+                f"kubeconfig: {(result.stdout + result.stderr).strip()[:400]}",
+                hint=self._broken_hint(),
+            )
+        try:
+            config = yaml.safe_load(result.stdout)
+        except yaml.YAMLError as exc:
+            raise ClusterError(f"kind printed an unreadable kubeconfig: {exc}") from exc
+        if not isinstance(config, dict):
+            raise ClusterError("kind printed an unreadable kubeconfig")
+        kc.save(self.kubeconfig, kc.with_namespace(config, self.context, LAB_NAMESPACE))
+
+    def _broken_hint(self) -> str:
+        return (
+            f"delete it with `kubelab down --cluster kind:{self._name}` (or "
+            f"`kind delete cluster --name {self._name}`), then run `kubelab up` again"
+        )
+
+    def _health(self) -> str | None:
+        """None when the API answers and every node is Ready, else what is wrong."""
+        try:
+            with KubeClient(self.kubeconfig, self.context, LAB_NAMESPACE, request_timeout=10) as c:
+                c.version()
+                nodes = [node_status(n) for n in c.list("v1", "Node")]
+        except ClusterError as exc:
+            return exc.message
+        not_ready = [n.name for n in nodes if not n.ready]
+        if not nodes:
+            return "it has no nodes"
+        if not_ready:
+            return f"node(s) not Ready: {', '.join(not_ready)}"
+        return None
+
+    def _cluster(self) -> LabCluster:
+        return LabCluster(
+            provider=self.kind,
+            name=self._name,
+            kubeconfig=self.kubeconfig,
+            context=self.context,
+            namespace=LAB_NAMESPACE,
+            capabilities=self.capabilities,
+            nodeport_host="127.0.0.1",
+            nodeport_map={port: port for port in self.nodeports},
+        )
+
+    def _stream(self, argv: Sequence[str], progress: Progress, timeout: float) -> tuple[int, str]:
+        """Run `argv`, passing each output line to `progress`; (exit code, all output)."""
+        lines: list[str] = []
+        try:
+            child = subprocess.Popen(
+                list(argv),
+                stdout=subprocess.PIPE,
+                stderr=subprocess.STDOUT,
+                stdin=subprocess.DEVNULL,
+                text=True,
+                bufsize=1,
+            )
+        except OSError as exc:
+            raise ClusterError(f"cannot run {argv[0]}: {exc.strerror or exc}") from exc
+        deadline = time.monotonic() + timeout
+        assert child.stdout is not None
+        with child:
+            for raw in child.stdout:
+                line = raw.rstrip()
+                lines.append(line)
+                if line.strip():
+                    progress(line.strip())
+                if time.monotonic() > deadline:
+                    child.kill()
+                    raise ClusterError(f"`{' '.join(argv[:3])}` did not finish within {timeout:g}s")
+            code = child.wait(timeout=max(1.0, deadline - time.monotonic()))
+        return code, "\n".join(lines)
+
+    def _creation_problem(self, output: str) -> ClusterError:
+        text = output.lower()
+        if "already exist for a cluster with the name" in text:
+            return ClusterError(
+                f"a kind cluster named {self._name!r} already exists but is not working",
+                hint=self._broken_hint(),
+            )
+        if "port is already allocated" in text or "address already in use" in text:
+            return ClusterError(
+                "a port kind needs on 127.0.0.1 is already in use: "
+                + _line_with(output, ("port is already allocated", "address already in use")),
+                hint=f"stop what uses it, or publish other nodePorts with {NODEPORTS_ENV}="
+                '"31000-31019"',
+            )
+        problem = engine_problem(self._engine(), output)
+        if problem is not None:
+            return problem
+        tail = "\n".join(output.strip().splitlines()[-12:])
+        return ClusterError(
+            f"kind could not create the cluster:\n{tail}",
+            hint=f"see the messages above; `kind delete cluster --name {self._name}` cleans up "
+            "a half-created cluster; or use --cluster sim",
+        )
+
+    # -- the provider ---------------------------------------------------------------------------
+
+    def provision(self, progress: Progress = no_progress) -> LabCluster:
+        kind = self._kind()
+        engine = self._engine()
+        progress(f"checking {engine.name}")
+        check_engine(engine)
+        if self._name in self.clusters():
+            progress(f"found kind cluster {self._name}; checking it")
+            self._export_kubeconfig()
+            problem = self._health()
+            if problem is not None:
+                raise ClusterError(
+                    f"a kind cluster named {self._name!r} exists but is broken: {problem}",
+                    hint=self._broken_hint(),
+                )
+            progress(f"reusing kind cluster {self._name}")
+            self._ensure_load_balancer(progress)
+            return self._cluster()
+        busy = [port for port in self.nodeports if port_in_use(port)]
+        if busy:
+            raise ClusterError(
+                f"port 127.0.0.1:{busy[0]} is already in use; kind publishes nodePorts "
+                f"{self.nodeports[0]}-{self.nodeports[-1]} there"
+                + (f" ({len(busy)} of them are taken)" if len(busy) > 1 else ""),
+                hint=f"stop what listens there (`ss -ltnp` shows it), or publish other nodePorts "
+                f'with {NODEPORTS_ENV}="31000-31019"',
+            )
+        self.dir.mkdir(parents=True, exist_ok=True, mode=0o700)
+        self.config_file.write_text(
+            yaml.safe_dump(kind_config(self._name, self.nodeports), sort_keys=False)
+        )
+        argv = [
+            kind,
+            "create",
+            "cluster",
+            "--name",
+            self._name,
+            "--config",
+            str(self.config_file),
+            "--kubeconfig",
+            str(self.kubeconfig),
+            "--wait",
+            WAIT,
+        ]
+        node_image = os.environ.get(NODE_IMAGE_ENV)
+        if node_image:
+            argv += ["--image", node_image]
+        progress(f"creating kind cluster {self._name} (1 control-plane, 2 workers)")
+        code, output = self._stream(argv, progress, timeout=900)
+        if code != 0:
+            raise self._creation_problem(output)
+        if self.kubeconfig.exists():
+            config = kc.load(self.kubeconfig)
+            kc.save(self.kubeconfig, kc.with_namespace(config, self.context, LAB_NAMESPACE))
+        else:
+            self._export_kubeconfig()
+        self._load_images(engine, progress)
+        self._ensure_load_balancer(progress)
+        return self._cluster()
+
+    def _load_images(self, engine: Engine, progress: Progress) -> None:
+        images = self.images if self.images is not None else course_images()
+        kind = self._kind()
+        for image in images:
+            progress(f"pulling {image}")
+            pulled = _run([engine.path, "pull", image], timeout=600)
+            if pulled.returncode != 0:
+                progress(
+                    f"warning: cannot pull {image} ({_last_line(pulled)}); the nodes will try "
+                    "themselves when a pod needs it"
+                )
+                continue
+            progress(f"loading {image} into the nodes")
+            if engine.name == "podman":
+                with tempfile.TemporaryDirectory() as tmp:
+                    archive = str(Path(tmp) / "image.tar")
+                    saved = _run(
+                        [engine.path, "save", "--format", "docker-archive", "-o", archive, image],
+                        timeout=600,
+                    )
+                    loaded = (
+                        saved
+                        if saved.returncode != 0
+                        else _run(
+                            [kind, "load", "image-archive", archive, "--name", self._name],
+                            timeout=600,
+                        )
+                    )
+            else:
+                loaded = _run(
+                    [kind, "load", "docker-image", image, "--name", self._name], timeout=600
+                )
+            if loaded.returncode != 0:
+                progress(f"warning: cannot load {image} into the nodes ({_last_line(loaded)})")
+
+    def _ensure_load_balancer(self, progress: Progress) -> None:
+        if self._cpk_pid() is not None:
+            progress("LoadBalancer: cloud-provider-kind is running")
+            return
+        binary = shutil.which("cloud-provider-kind")
+        if binary is None:
+            progress(
+                "LoadBalancer: cloud-provider-kind is not on PATH, so LoadBalancer Services stay "
+                f"<pending> and steps that need one are skipped (install it: {CPK_INSTALL})"
+            )
+            return
+        progress(f"LoadBalancer: starting cloud-provider-kind (log: {self.cpk_logfile})")
+        child = process.start_detached([binary], pidfile=self.cpk_pidfile, logfile=self.cpk_logfile)
+        time.sleep(0.5)
+        if child.poll() is not None:
+            self.cpk_pidfile.unlink(missing_ok=True)
+            progress(
+                "warning: cloud-provider-kind exited at once (it may need more privileges); "
+                f"its log ends with:\n{process.log_tail(self.cpk_logfile, 5)}"
+            )
+
+    def status(self) -> ClusterStatus:
+        try:
+            known = self.clusters()
+        except ClusterError as exc:
+            return ClusterStatus(
+                provider=self.kind, name=self._name, provisioned=False, problems=[str(exc)]
+            )
+        if self._name not in known:
+            return ClusterStatus(
+                provider=self.kind,
+                name=self._name,
+                provisioned=False,
+                problems=[
+                    f"no kind cluster named {self._name}; `kubelab up --cluster kind` creates it"
+                ],
+            )
+        if not self.kubeconfig.exists():
+            self._export_kubeconfig()
+        status = collect_status(self._cluster(), provisioned=True)
+        if "loadbalancer" not in status.capabilities:
+            status.problems.append(
+                "no LoadBalancer implementation: cloud-provider-kind is not running "
+                f"({CPK_INSTALL})"
+            )
+        return status
+
+    def teardown(self, progress: Progress = no_progress) -> None:
+        kind = self._kind()
+        progress(f"deleting kind cluster {self._name}")
+        code, output = self._stream(
+            [kind, "delete", "cluster", "--name", self._name, "--kubeconfig", str(self.kubeconfig)],
+            progress,
+            timeout=300,
+        )
+        if code != 0:
+            problem = engine_problem(self._engine(), output)
+            raise problem or ClusterError(f"kind could not delete the cluster: {output[-400:]}")
+        pid = self._cpk_pid()
+        if pid is not None:
+            others = [name for name in self.clusters() if name != self._name]
+            if not others:
+                progress("stopping cloud-provider-kind")
+                process.stop(pid)
+                self.cpk_pidfile.unlink(missing_ok=True)
+        with contextlib.suppress(OSError):
+            self.kubeconfig.unlink(missing_ok=True)
+            self.config_file.unlink(missing_ok=True)
+
+
+def _last_line(result: subprocess.CompletedProcess[str]) -> str:
+    lines = (result.stderr or result.stdout or "").strip().splitlines()
+    return lines[-1][:200] if lines else f"exit code {result.returncode}"
+
+
+def _line_with(output: str, needles: Sequence[str]) -> str:
+    for line in output.splitlines():
+        if any(n in line.lower() for n in needles):
+            return line.strip()[:300]
+    return output.strip().splitlines()[-1][:300] if output.strip() else ""

@@ -1,0 +1,171 @@
+"""The simulator provider: `kubelab sim serve` as a background process kubelab owns.
+
+Files under `<state dir>/sim/`: `kubeconfig` (written by the simulator once it is ready, removed
+when it stops), `state.db` (the cluster's objects), `sim.pid`, `sim.log`.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import sys
+import time
+from pathlib import Path
+
+from kubelab.cluster import kubeconfig as kc
+from kubelab.cluster import process
+from kubelab.cluster.base import (
+    HOST_ADDRESS_ANNOTATION,
+    ClusterError,
+    ClusterStatus,
+    LabCluster,
+    Progress,
+    Provider,
+    no_progress,
+)
+from kubelab.cluster.client import KubeClient
+from kubelab.cluster.state import state_dir
+from kubelab.cluster.status import collect_status
+
+LAB_NAMESPACE = "default"
+START_TIMEOUT_ENV = "KUBELAB_SIM_START_TIMEOUT"
+_MARKER = ("sim", "serve")
+
+
+class SimProvider(Provider):
+    kind = "sim"
+
+    def __init__(self, *, start_timeout: float | None = None) -> None:
+        self.dir = state_dir() / "sim"
+        self.kubeconfig = self.dir / "kubeconfig"
+        self.state = self.dir / "state.db"
+        self.pidfile = self.dir / "sim.pid"
+        self.logfile = self.dir / "sim.log"
+        env_timeout = os.environ.get(START_TIMEOUT_ENV)
+        self.start_timeout = start_timeout or (float(env_timeout) if env_timeout else 30.0)
+        self._nodes = 0
+
+    @property
+    def name(self) -> str:
+        return "kubelab"
+
+    @property
+    def spec(self) -> str:
+        return "sim"
+
+    @property
+    def capabilities(self) -> frozenset[str]:
+        caps = {"nodeport-from-host", "loadbalancer"}
+        if self._nodes > 1:
+            caps.add("multi-node")
+        return frozenset(caps)
+
+    def argv(self) -> list[str]:
+        return [
+            sys.executable,
+            "-m",
+            "kubelab",
+            "sim",
+            "serve",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            "0",
+            "--kubeconfig",
+            str(self.kubeconfig),
+            "--state",
+            str(self.state),
+        ]
+
+    def running_pid(self) -> int | None:
+        return process.owned_pid(self.pidfile, _MARKER)
+
+    def _answers(self) -> bool:
+        if not self.kubeconfig.exists():
+            return False
+        try:
+            with KubeClient(self.kubeconfig, None, LAB_NAMESPACE, request_timeout=5) as client:
+                return client.is_reachable()
+        except ClusterError:
+            return False
+
+    def _cluster(self) -> LabCluster:
+        config = kc.load(self.kubeconfig)
+        context = kc.current_context(config) or "kubelab-sim"
+        namespace = kc.context_namespace(config, context) or LAB_NAMESPACE
+        with (
+            contextlib.suppress(ClusterError),
+            KubeClient(self.kubeconfig, context, namespace, request_timeout=5) as client,
+        ):
+            self._nodes = len(client.list("v1", "Node"))
+        return LabCluster(
+            provider=self.kind,
+            name=self.name,
+            kubeconfig=self.kubeconfig,
+            context=context,
+            namespace=namespace,
+            capabilities=self.capabilities,
+            nodeport_host="127.0.0.1",
+            host_address_annotation=HOST_ADDRESS_ANNOTATION,
+        )
+
+    def provision(self, progress: Progress = no_progress) -> LabCluster:
+        self.dir.mkdir(parents=True, exist_ok=True, mode=0o700)
+        pid = self.running_pid()
+        if pid is not None and self._answers():
+            progress(f"reusing the simulator already running (pid {pid})")
+            return self._cluster()
+        if pid is not None:
+            progress(f"the simulator (pid {pid}) does not answer; restarting it")
+            process.stop(pid)
+        self.kubeconfig.unlink(missing_ok=True)
+        progress("starting the simulated cluster (kubelab sim serve)")
+        started = time.monotonic()
+        child = process.start_detached(self.argv(), pidfile=self.pidfile, logfile=self.logfile)
+        deadline = started + self.start_timeout
+        while True:
+            code = child.poll()
+            if code is not None:
+                self.pidfile.unlink(missing_ok=True)
+                raise ClusterError(
+                    f"the simulator exited with code {code} while starting; its log "
+                    f"({self.logfile}) ends with:\n{process.log_tail(self.logfile)}",
+                    hint="fix what the log says, then run `kubelab up --cluster sim` again",
+                )
+            if self.kubeconfig.exists() and self._answers():
+                break
+            if time.monotonic() > deadline:
+                process.stop(child.pid)
+                child.wait(timeout=5)
+                self.pidfile.unlink(missing_ok=True)
+                raise ClusterError(
+                    f"the simulator was not ready within {self.start_timeout:g}s; its log "
+                    f"({self.logfile}) ends with:\n{process.log_tail(self.logfile)}",
+                    hint=f"a slow machine can allow more time with {START_TIMEOUT_ENV}=60",
+                )
+            time.sleep(0.05)
+        progress(f"simulator ready in {time.monotonic() - started:.1f}s (pid {child.pid})")
+        return self._cluster()
+
+    def status(self) -> ClusterStatus:
+        pid = self.running_pid()
+        if pid is None or not self.kubeconfig.exists():
+            return ClusterStatus(
+                provider=self.kind,
+                name=self.name,
+                provisioned=False,
+                problems=["the simulator is not running; start it with `kubelab up --cluster sim`"],
+            )
+        return collect_status(self._cluster(), provisioned=True)
+
+    def teardown(self, progress: Progress = no_progress) -> None:
+        pid = self.running_pid()
+        if pid is not None:
+            progress(f"stopping the simulator (pid {pid})")
+            process.stop(pid)
+        else:
+            progress("the simulator is not running")
+        for path in (self.pidfile, self.kubeconfig, self.state):
+            path.unlink(missing_ok=True)
+        for suffix in ("-wal", "-shm", "-journal"):
+            Path(f"{self.state}{suffix}").unlink(missing_ok=True)

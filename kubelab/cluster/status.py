@@ -1,0 +1,92 @@
+"""Gathering what `kubelab status` shows: API reachable, nodes ready, exposed Services."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from kubelab.cluster.base import (
+    ClusterError,
+    ClusterStatus,
+    ExposedService,
+    LabCluster,
+    NodeStatus,
+    Via,
+)
+from kubelab.cluster.client import KubeClient
+
+
+def node_status(node: dict[str, Any]) -> NodeStatus:
+    conditions = (node.get("status") or {}).get("conditions") or []
+    ready = any(c.get("type") == "Ready" and c.get("status") == "True" for c in conditions)
+    labels = (node.get("metadata") or {}).get("labels") or {}
+    prefix = "node-role.kubernetes.io/"
+    roles = tuple(sorted(key[len(prefix) :] for key in labels if key.startswith(prefix)))
+    name = str((node.get("metadata") or {}).get("name", "?"))
+    return NodeStatus(name=name, ready=ready, roles=roles)
+
+
+def exposed_services(cluster: LabCluster, services: list[dict[str, Any]]) -> list[ExposedService]:
+    found: list[ExposedService] = []
+    for service in services:
+        spec = service.get("spec") or {}
+        kind = str(spec.get("type") or "ClusterIP")
+        if kind not in ("NodePort", "LoadBalancer"):
+            continue
+        meta = service.get("metadata") or {}
+        note = ""
+        if cluster.host_address_annotation:
+            note = str((meta.get("annotations") or {}).get(cluster.host_address_annotation, ""))
+        via: Via = "loadBalancer" if kind == "LoadBalancer" else "nodePort"
+        for port in spec.get("ports") or []:
+            address = cluster.host_endpoint(service, int(port.get("port", 0)), via)
+            if address is None and via == "loadBalancer":
+                address = cluster.host_endpoint(service, int(port.get("port", 0)), "nodePort")
+            if address is None and not note:
+                if via == "loadBalancer" and not (service.get("status") or {}).get(
+                    "loadBalancer", {}
+                ).get("ingress"):
+                    note = "EXTERNAL-IP <pending>"
+                else:
+                    note = "not reachable from this machine"
+            found.append(
+                ExposedService(
+                    namespace=str(meta.get("namespace", "")),
+                    name=str(meta.get("name", "?")),
+                    type=kind,
+                    port=int(port.get("nodePort") or port.get("port") or 0),
+                    address=address,
+                    note="" if address is not None else note,
+                )
+            )
+    return found
+
+
+def collect_status(
+    cluster: LabCluster, *, provisioned: bool, all_namespaces: bool = True
+) -> ClusterStatus:
+    """Ask the cluster how it is; problems are recorded, not raised."""
+    status = ClusterStatus(
+        provider=cluster.provider,
+        name=cluster.name,
+        provisioned=provisioned,
+        kubeconfig=cluster.kubeconfig,
+        context=cluster.context,
+        namespace=cluster.namespace,
+        capabilities=cluster.capabilities,
+    )
+    try:
+        with KubeClient(
+            cluster.kubeconfig, cluster.context, cluster.namespace, request_timeout=10
+        ) as client:
+            version = client.version()
+            status.api_reachable = True
+            status.server_version = str(version.get("gitVersion") or "") or None
+            try:
+                status.nodes = [node_status(n) for n in client.list("v1", "Node")]
+            except ClusterError as exc:
+                status.problems.append(f"cannot list nodes: {exc.message}")
+            services = client.list("v1", "Service", all_namespaces=all_namespaces)
+            status.exposed = exposed_services(cluster, services)
+    except ClusterError as exc:
+        status.problems.append(exc.message)
+    return status
