@@ -21,6 +21,13 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "lint": ("kubelab.commands.lint:lint", "Check lessons and the manifests they reference."),
     "schema": ("kubelab.commands.schema:schema", "Print the JSON Schema of the lesson format."),
     "sim": ("kubelab.sim.command:sim", "Run the built-in simulated cluster (sim serve)"),
+    "grade": ("kubelab.commands.grade:grade", "Grade a lesson or step against the cluster (or a submission)."),
+    "test": ("kubelab.commands.test:test", "Self-test lessons: checks fail before solutions, pass after."),
+    "up": ("kubelab.commands.up:up", "Provision the lab cluster (kind, context, simulator)."),
+    "down": ("kubelab.commands.down:down", "Delete the lab cluster (or kubelab's namespace)."),
+    "status": ("kubelab.commands.status:status", "Show the lab cluster, nodes, exposed Services."),
+    "env": ("kubelab.commands.env:env", "Print `export KUBECONFIG=...` for the lab cluster."),
+    "shell": ("kubelab.commands.shell:shell", "Open your shell pointed at the lab cluster."),
 }
 
 

@@ -1,0 +1,26 @@
+"""`kubelab down`: remove the lab cluster (sim, kind) or kubelab's namespace (context)."""
+
+from __future__ import annotations
+
+import click
+
+from kubelab.cluster.select import (
+    cluster_options,
+    report_cluster_errors,
+    resolve_provider,
+    stderr_progress,
+)
+
+
+@click.command(name="down")
+@cluster_options
+@report_cluster_errors
+def down(cluster: str | None, namespace: str | None, yes: bool) -> None:
+    """Delete the lab cluster (on a borrowed context: only kubelab's labelled namespace)."""
+    from kubelab.cluster.state import forget
+
+    provider = resolve_provider(cluster, namespace=namespace, yes=yes)
+    click.echo(f"kubelab: using {provider.spec} ({provider.reason})", err=True)
+    provider.teardown(stderr_progress)
+    forget(provider.spec)
+    click.echo(f"Lab cluster {provider.spec} is down.")

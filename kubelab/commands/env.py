@@ -1,0 +1,47 @@
+"""`kubelab env`: print the shell line that points kubectl at the lab cluster."""
+
+from __future__ import annotations
+
+import os
+import shlex
+from pathlib import Path
+
+import click
+
+from kubelab.cluster.base import ClusterError
+from kubelab.cluster.select import cluster_options, report_cluster_errors, resolve_provider
+
+
+def lab_kubeconfig(cluster: str | None, namespace: str | None, yes: bool) -> Path:
+    """The provisioned lab cluster's kubeconfig (ClusterError when there is none yet)."""
+    provider = resolve_provider(cluster, namespace=namespace, yes=yes)
+    state = provider.status()
+    if not state.provisioned or state.kubeconfig is None or not state.kubeconfig.exists():
+        raise ClusterError(
+            f"the lab cluster {provider.spec} is not up",
+            hint=f"run `kubelab up --cluster {provider.spec}` first",
+        )
+    return state.kubeconfig
+
+
+@click.command(name="env")
+@cluster_options
+@click.option(
+    "--shell",
+    "shell_name",
+    type=click.Choice(["sh", "fish", "powershell"]),
+    default=None,
+    help="Syntax of the line (default: from $SHELL; sh covers bash and zsh).",
+)
+@report_cluster_errors
+def env(cluster: str | None, namespace: str | None, yes: bool, shell_name: str | None) -> None:
+    """Print `export KUBECONFIG=...` for the lab cluster: eval "$(kubelab env)"."""
+    path = lab_kubeconfig(cluster, namespace, yes)
+    if shell_name is None:
+        shell_name = "fish" if os.environ.get("SHELL", "").endswith("fish") else "sh"
+    if shell_name == "fish":
+        click.echo(f"set -gx KUBECONFIG {shlex.quote(str(path))}")
+    elif shell_name == "powershell":
+        click.echo(f"$Env:KUBECONFIG = '{str(path).replace(chr(39), chr(39) * 2)}'")
+    else:
+        click.echo(f"export KUBECONFIG={shlex.quote(str(path))}")

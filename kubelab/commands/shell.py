@@ -1,0 +1,35 @@
+"""`kubelab shell`: the user's shell with KUBECONFIG set and kubelab's kubectl first on PATH."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+
+import click
+
+from kubelab.cluster.base import ClusterError
+from kubelab.cluster.kubectl import kubectl_env, kubectl_path
+from kubelab.cluster.select import cluster_options, report_cluster_errors
+from kubelab.commands.env import lab_kubeconfig
+
+
+@click.command(name="shell")
+@cluster_options
+@report_cluster_errors
+def shell(cluster: str | None, namespace: str | None, yes: bool) -> None:
+    """Open your $SHELL pointed at the lab cluster (exit it to come back)."""
+    path = lab_kubeconfig(cluster, namespace, yes)
+    kubectl_path()  # a clear error now rather than a confusing `kubectl: not found` later
+    program = os.environ.get("SHELL") or ("cmd.exe" if sys.platform == "win32" else "/bin/sh")
+    environment = kubectl_env(path)
+    environment["KUBELAB_SHELL"] = "1"
+    click.echo(f"kubelab: shell with KUBECONFIG={path}; `exit` to leave", err=True)
+    try:
+        code = subprocess.call([program], env=environment)
+    except OSError as exc:
+        raise ClusterError(
+            f"cannot start your shell {program}: {exc.strerror or exc}",
+            hint="set $SHELL to a shell that exists",
+        ) from exc
+    sys.exit(code)
