@@ -33,7 +33,7 @@ def state_dir() -> Path:
         return Path(override)
     import platformdirs
 
-    return Path(platformdirs.user_state_dir("kubelab", appauthor=False))
+    return Path(platformdirs.user_state_dir("kubelab"))
 
 
 def now() -> str:

@@ -1,0 +1,132 @@
+"""`kubelab grade [LESSON[/STEP]]`: grade a cluster's current state (or a learner's submission).
+
+Exit codes: 0 every check passed, 1 a check failed, 2 the grader could not decide (the cluster is
+unreachable, the options or the lesson are wrong) — never 1 for an infrastructure problem.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from kubelab.cluster.base import ClusterError
+from kubelab.cluster.select import cluster_options
+from kubelab.grading.cli_support import (
+    REPORT_CHOICE,
+    emit_report,
+    fail,
+    fail_cluster,
+    find_lesson,
+    provision,
+)
+from kubelab.grading.results import LessonResult, Report
+from kubelab.lessons.options import lessons_option, load_course_or_exit
+from kubelab.progress import ProgressStore
+
+
+def _split_target(target: str) -> tuple[str, str | None]:
+    lesson_id, _, step_id = target.partition("/")
+    return lesson_id, (step_id or None)
+
+
+def _record(store: ProgressStore, result: LessonResult, follow_on: list[str] | None) -> None:
+    """Record passes (and attempts). `follow_on`: the lesson's step ids when grading the current
+    step, which then moves on to the next step once it passes."""
+    for step in result.steps:
+        if step.passed:
+            store.record_pass(result.lesson_id, step.step_id)
+            if follow_on and step.step_id in follow_on:
+                index = follow_on.index(step.step_id)
+                if index + 1 < len(follow_on):
+                    store.set_current(result.lesson_id, follow_on[index + 1])
+                    click.echo(f"next step: {result.lesson_id}/{follow_on[index + 1]}", err=True)
+        elif step.status == "failed":
+            store.record_attempt(result.lesson_id, step.step_id)
+
+
+@click.command("grade")
+@click.argument("target", required=False, metavar="[LESSON[/STEP]]")
+@click.option(
+    "--submission",
+    type=click.Path(exists=True, file_okay=False, path_type=Path),
+    help="Grade a learner's manifests from DIR in a fresh namespace (CI mode).",
+)
+@click.option("--report", "fmt", type=REPORT_CHOICE, default="text", show_default=True)
+@click.option(
+    "--output", type=click.Path(dir_okay=False, path_type=Path), help="Write the report to FILE."
+)
+@click.option("--no-wait", is_flag=True, help="Evaluate each check once instead of polling.")
+@click.option(
+    "--keep-namespace", is_flag=True, help="With --submission: keep the grading namespace."
+)
+@lessons_option
+@cluster_options
+def grade(
+    target: str | None,
+    submission: Path | None,
+    fmt: str,
+    output: Path | None,
+    no_wait: bool,
+    keep_namespace: bool,
+    lessons_dir: Path | None,
+    cluster: str | None,
+    namespace: str | None,
+    yes: bool,
+) -> None:
+    """Grade LESSON (every step) or LESSON/STEP; without one, the step you are on."""
+    from kubelab.cluster.client import KubeClient
+    from kubelab.grading.bindings import allocate_bindings
+    from kubelab.grading.runner import grade_lesson, grade_submission
+
+    course = load_course_or_exit(lessons_dir)
+    store = ProgressStore()
+    progress = store.load()
+    for notice in store.notices:
+        click.echo(f"kubelab: {notice}", err=True)
+    follow_current = target is None
+    if target is None:
+        if submission is not None:
+            fail("--submission needs a LESSON to grade against")
+        if not progress.current_lesson:
+            fail("no current lesson to grade", "name one: kubelab grade LESSON[/STEP]")
+        lesson_id, step_id = progress.current_lesson, progress.current_step
+    else:
+        lesson_id, step_id = _split_target(target)
+    loaded = find_lesson(course, lesson_id)
+    if step_id is not None and loaded.lesson.step(step_id) is None:
+        known = ", ".join(step.id for step in loaded.lesson.steps)
+        fail(f"lesson {lesson_id} has no step {step_id!r}", f"its steps: {known}")
+    steps = [step_id] if step_id else None
+    lab = provision(cluster, namespace, yes)
+    try:
+        if submission is not None:
+            result = grade_submission(
+                lab,
+                loaded,
+                submission,
+                lambda ns: KubeClient(lab.kubeconfig, lab.context, ns),
+                step_ids=steps,
+                keep_namespace=keep_namespace,
+            )
+        else:
+            recorded = progress.lessons.get(lesson_id)
+            bindings: dict[str, str | int] = dict(recorded.bindings) if recorded else {}
+            with KubeClient(lab.kubeconfig, lab.context, lab.namespace) as client:
+                wanted = {b.name for b in loaded.lesson.bindings}
+                if not wanted <= set(bindings):
+                    bindings = allocate_bindings(client, loaded.lesson, lab.namespace)
+                    store.set_bindings(lesson_id, bindings)
+                    shown = ", ".join(f"{k}={v}" for k, v in bindings.items() if k in wanted)
+                    click.echo(f"kubelab: values for lesson {lesson_id}: {shown}", err=True)
+                bindings["namespace"] = lab.namespace
+                result = grade_lesson(
+                    lab, loaded, bindings, client, step_ids=steps, poll=not no_wait
+                )
+            follow_on = [s.id for s in loaded.lesson.steps] if follow_current else None
+            _record(store, result, follow_on)
+    except ClusterError as exc:
+        fail_cluster(exc)
+    report = Report("grade", [result], cluster=f"{lab.provider}:{lab.name}")
+    emit_report(report, fmt, output)
+    raise SystemExit(report.exit_code())

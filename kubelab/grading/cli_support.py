@@ -1,0 +1,69 @@
+"""What `kubelab grade` and `kubelab test` share: report output, lesson look-up, the cluster."""
+
+from __future__ import annotations
+
+import difflib
+import sys
+from pathlib import Path
+from typing import NoReturn
+
+import click
+
+from kubelab.cluster.base import ClusterError, LabCluster
+from kubelab.grading.reporters import render
+from kubelab.grading.reporters.text import use_color
+from kubelab.grading.results import Report
+from kubelab.lessons.loader import Course, LoadedLesson
+
+ERROR_EXIT = 2
+REPORT_CHOICE = click.Choice(["text", "json", "junit"])
+
+
+def fail(message: str, hint: str | None = None) -> NoReturn:
+    """A user-facing error: message (and hint) on stderr, exit 2, no traceback."""
+    click.echo(f"kubelab: {message}", err=True)
+    if hint:
+        click.echo(f"hint: {hint}", err=True)
+    raise SystemExit(ERROR_EXIT)
+
+
+def fail_cluster(exc: ClusterError) -> NoReturn:
+    fail(exc.message, exc.hint)
+
+
+def find_lesson(course: Course, lesson_id: str) -> LoadedLesson:
+    found = course.find(lesson_id)
+    if found is not None:
+        return found
+    for problem in course.problems:
+        if problem.path.stem.endswith(lesson_id) or lesson_id in problem.path.name:
+            fail(f"lesson {lesson_id!r} does not load:\n{problem}", "run `kubelab lint`")
+    ids = [loaded.lesson.id for loaded in course.lessons]
+    close = difflib.get_close_matches(lesson_id, ids, n=1)
+    hint = f"did you mean {close[0]!r}?" if close else "`kubelab lessons` lists them"
+    fail(f"no lesson {lesson_id!r} in {course.root / 'lessons'}", hint)
+
+
+def provision(cluster: str | None, namespace: str | None, yes: bool) -> LabCluster:
+    """The lab cluster the options name (started or reused by its provider)."""
+    from kubelab.cluster.select import resolve_provider
+
+    try:
+        provider = resolve_provider(cluster, namespace=namespace, yes=yes)
+        return provider.provision(progress=lambda text: click.echo(text, err=True))
+    except ClusterError as exc:
+        fail_cluster(exc)
+
+
+def emit_report(report: Report, fmt: str, output: Path | None) -> None:
+    """Write the report to `output` (no colour) or stdout (colour on a terminal, not NO_COLOR)."""
+    if output is not None:
+        try:
+            output.parent.mkdir(parents=True, exist_ok=True)
+            output.write_text(render(report, fmt), encoding="utf-8")
+        except OSError as exc:
+            fail(f"cannot write the report to {output}: {exc.strerror}")
+        if fmt != "text":
+            click.echo(render(report, "text", color=use_color(sys.stderr)), err=True, nl=False)
+        return
+    click.echo(render(report, fmt, color=fmt == "text" and use_color(sys.stdout)), nl=False)

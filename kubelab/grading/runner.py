@@ -1,0 +1,179 @@
+"""Grading runs behind `kubelab grade`: the live state of a lab, or a learner's submission.
+
+- `grade_lesson`: grade steps of a lesson against what is in the cluster now.
+- `grade_submission` (CI mode for classrooms): a fresh namespace, the lesson's setup, then the
+  learner's manifests from a folder (invalid YAML or an object the API refuses is that learner's
+  failure, with the parser's or the API's message), then the checks; the namespace is removed.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import time
+from collections.abc import Callable, Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from kubelab.cluster.base import MANAGED_BY_LABEL, MANAGED_BY_VALUE, ClusterError, LabCluster
+from kubelab.cluster.client import ApiRejected
+from kubelab.grading.actions import ActionFailed, KubeconfigClient, apply_actions
+from kubelab.grading.bindings import allocate_bindings, release_bindings
+from kubelab.grading.context import CheckContext, GradingError
+from kubelab.grading.engine import grade_step
+from kubelab.grading.results import CheckResult, LessonResult, StepResult
+from kubelab.grading.selftest import fresh_namespace
+from kubelab.lessons.loader import LoadedLesson
+from kubelab.lessons.problems import LessonLoadError
+from kubelab.lessons.render import MissingBinding, substitute_data
+
+MANIFEST_SUFFIXES = (".yaml", ".yml", ".json")
+
+
+def grade_lesson(
+    cluster: LabCluster,
+    loaded: LoadedLesson,
+    bindings: Mapping[str, str | int],
+    client: KubeconfigClient,
+    *,
+    step_ids: Sequence[str] | None = None,
+    poll: bool = True,
+) -> LessonResult:
+    """Grade `step_ids` (default: every step) against the cluster as it is."""
+    lesson = loaded.lesson
+    namespace = str(bindings.get("namespace") or cluster.namespace)
+    full = {**dict(bindings), "namespace": namespace}
+    lab = dataclasses.replace(cluster, namespace=namespace)
+    ctx = CheckContext(client=client, namespace=namespace, bindings=full, cluster=lab)
+    result = LessonResult(lesson.id, lesson.title, namespace=namespace)
+    for step in lesson.steps:
+        if step_ids is None or step.id in step_ids:
+            result.steps.append(
+                grade_step(lab, loaded, step.id, full, client, poll=poll, context=ctx)
+            )
+    return result
+
+
+def manifest_files(directory: Path) -> list[Path]:
+    """YAML/JSON files under `directory`, sorted, skipping hidden folders such as .git, .github."""
+    found = []
+    for path in sorted(directory.rglob("*")):
+        relative = path.relative_to(directory)
+        if any(part.startswith(".") for part in relative.parts):
+            continue
+        if path.is_file() and path.suffix.lower() in MANIFEST_SUFFIXES:
+            found.append(path)
+    return found
+
+
+def _file_result(name: str, status: str, message: str) -> CheckResult:
+    return CheckResult(
+        name=f"apply {name}",
+        kind="submission",
+        status=status,  # type: ignore[arg-type]
+        message=message,
+        explain="the submitted manifests must be valid YAML that the API accepts",
+        weight=0.0,
+    )
+
+
+def apply_submission(
+    client: KubeconfigClient,
+    directory: Path,
+    namespace: str,
+    bindings: Mapping[str, str | int],
+) -> StepResult:
+    """Apply every manifest of a submission into `namespace`; one result per file."""
+    step = StepResult("", "submission", f"apply the submission in {directory}")
+    files = manifest_files(directory)
+    if not files:
+        step.checks.append(
+            _file_result(str(directory), "failed", "no .yaml, .yml or .json files found")
+        )
+        return step
+    for path in files:
+        name = str(path.relative_to(directory))
+        started = time.monotonic()
+        try:
+            docs = [d for d in yaml.safe_load_all(path.read_text(encoding="utf-8")) if d]
+            docs = substitute_data(docs, bindings)
+        except (yaml.YAMLError, UnicodeDecodeError, MissingBinding) as exc:
+            step.checks.append(_file_result(name, "failed", f"{name} is not valid YAML: {exc}"))
+            continue
+        applied: list[str] = []
+        problem = None
+        for doc in docs:
+            if not isinstance(doc, dict) or not doc.get("kind") or not doc.get("apiVersion"):
+                problem = f"{name}: a document is not a Kubernetes object (apiVersion, kind)"
+                break
+            if doc["kind"] == "Namespace":
+                continue  # graded in a namespace of kubelab's own
+            metadata = doc.get("metadata")
+            if not isinstance(metadata, dict) or not metadata.get("name"):
+                problem = f"{name}: a {doc['kind']} without metadata.name"
+                break
+            metadata["namespace"] = namespace
+            described = f"{doc['kind']}/{metadata['name']}"
+            try:
+                client.apply(doc, namespace)
+            except ApiRejected as exc:
+                problem = f"{name}: {described} was refused by the API: {exc.message}"
+                break
+            applied.append(described)
+        result = _file_result(
+            name,
+            "failed" if problem else "passed",
+            problem or f"applied {', '.join(applied) or 'nothing'}",
+        )
+        result.duration = time.monotonic() - started
+        step.checks.append(result)
+    return step
+
+
+def grade_submission(
+    cluster: LabCluster,
+    loaded: LoadedLesson,
+    directory: Path,
+    make_client: Callable[[str], KubeconfigClient],
+    *,
+    step_ids: Sequence[str] | None = None,
+    keep_namespace: bool = False,
+) -> LessonResult:
+    lesson = loaded.lesson
+    namespace = fresh_namespace(lesson.id, prefix="kl-grade")
+    client = make_client(namespace)
+    bindings: dict[str, str | int] = {"namespace": namespace}
+    result = LessonResult(lesson.id, lesson.title, namespace=namespace)
+    try:
+        client.ensure_namespace(namespace, {MANAGED_BY_LABEL: MANAGED_BY_VALUE})
+        bindings = allocate_bindings(client, lesson, namespace)
+        try:
+            apply_actions(client, loaded, lesson.setup, bindings)
+        except (ActionFailed, LessonLoadError) as exc:
+            raise GradingError(f"the lesson's setup cannot be applied: {exc}") from exc
+        submitted = apply_submission(client, directory, namespace, bindings)
+        submitted.lesson_id = lesson.id
+        graded = grade_lesson(cluster, loaded, bindings, client, step_ids=step_ids)
+        result.steps = [submitted, *graded.steps]
+    except (ClusterError, GradingError) as exc:
+        failed = StepResult(lesson.id, "setup", "setup")
+        failed.checks.append(
+            CheckResult("prepare the grading namespace", "action", "error", str(exc))
+        )
+        result.steps.insert(0, failed)
+    finally:
+        release_bindings(bindings)
+        if not keep_namespace:
+            try:
+                client.delete_namespace(namespace)
+            except ClusterError as exc:
+                note = StepResult(lesson.id, "cleanup", "cleanup")
+                note.checks.append(
+                    CheckResult(f"delete namespace {namespace}", "action", "error", str(exc))
+                )
+                result.steps.append(note)
+        close: Any = getattr(client, "close", None)
+        if callable(close):
+            close()
+    return result
