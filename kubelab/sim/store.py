@@ -65,7 +65,7 @@ class WatchEvent:
         return str(self.obj.get("metadata", {}).get("namespace", ""))
 
 
-@dataclass
+@dataclass(eq=False)
 class Watcher:
     """One watch: events land in `queue`; `None` in the queue means the watch was closed."""
 
@@ -556,17 +556,17 @@ class Store:
         rt: ResourceType,
         namespace: str | None,
         name: str,
-        fn: Callable[[Obj], Obj | None],
+        fn: Callable[[Obj], Any],
         *,
         subresource: str | None = None,
         hooks: bool = True,
         dry_run: bool = False,
     ) -> Obj:
         """Read-modify-write without a conflict: `fn` gets a copy of the live object and
-        returns the new one (or changes it in place and returns None)."""
+        returns the new one (or changes it in place; a non-dict return value is ignored)."""
         current = self.get(rt, namespace, name)
         changed = fn(current)
-        new = changed if changed is not None else current
+        new = changed if isinstance(changed, dict) else current
         new.setdefault("metadata", {})["resourceVersion"] = None
         return self.update(
             rt,

@@ -25,6 +25,7 @@ SERVICE_ACCOUNT = ResourceType(
     columns=(NAME_COLUMN, Column("Secrets"), AGE_COLUMN),
     row=_row,
     has_spec=False,
+    extra={"return_deleted_object": True},
 )
 
 TYPES = (SERVICE_ACCOUNT,)

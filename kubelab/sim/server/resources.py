@@ -575,7 +575,24 @@ async def _delete(ctx: Ctx) -> web.Response:
         preconditions=pre,
         dry_run=ctx.dry_run,
     )
-    return ctx.respond(ctx.show(deleted))
+    pending = bool(deleted.get("metadata", {}).get("deletionTimestamp"))
+    if pending or t.rt.extra.get("return_deleted_object") or t.rt.storage_key == "/namespaces":
+        return ctx.respond(ctx.show(deleted))
+    # Like most kube-apiserver registries: an immediate deletion answers with a Status.
+    details: Obj = {"name": t.name}
+    if t.rt.group:
+        details["group"] = t.rt.group
+    details["kind"] = t.rt.plural
+    details["uid"] = deleted.get("metadata", {}).get("uid", "")
+    return ctx.respond(
+        {
+            "kind": "Status",
+            "apiVersion": "v1",
+            "metadata": {},
+            "status": "Success",
+            "details": details,
+        }
+    )
 
 
 async def _delete_collection(ctx: Ctx) -> web.Response:

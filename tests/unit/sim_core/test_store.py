@@ -1,0 +1,278 @@
+"""The store: metadata, optimistic concurrency, selectors, paging, watches, GC, persistence."""
+
+from __future__ import annotations
+
+import asyncio
+import sqlite3
+from pathlib import Path
+
+import pytest
+
+from kubelab.sim.errors import ApiError
+from kubelab.sim.kinds.configmaps import CONFIGMAP
+from kubelab.sim.kinds.namespaces import NAMESPACE
+from kubelab.sim.registry import ResourceType, build_registry
+from kubelab.sim.selectors import parse_field_selector, parse_label_selector
+from kubelab.sim.store import Store, WatchEvent
+
+WIDGET = ResourceType(
+    group="example.dev",
+    version="v1",
+    kind="Widget",
+    plural="widgets",
+    singular="widget",
+    namespaced=True,
+    subresources=("status",),
+    field_selectors=("spec.color",),
+)
+GADGET = ResourceType(
+    group="example.dev",
+    version="v1",
+    kind="Gadget",
+    plural="gadgets",
+    singular="gadget",
+    namespaced=True,
+    extra={"graceful_deletion": True},
+)
+
+
+def make_store(path: Path | None = None) -> Store:
+    store = Store(build_registry([NAMESPACE, CONFIGMAP, WIDGET, GADGET]), path)
+    if store.try_get(NAMESPACE, None, "default") is None:
+        store.create(NAMESPACE, {"metadata": {"name": "default"}})
+    return store
+
+
+def widget(name: str, **spec: object) -> dict[str, object]:
+    return {"metadata": {"name": name, "labels": {"app": name}}, "spec": dict(spec)}
+
+
+def test_create_fills_metadata_and_defaults() -> None:
+    store = make_store()
+    obj = store.create(WIDGET, widget("a", color="red"), namespace="default")
+    meta = obj["metadata"]
+    assert obj["apiVersion"] == "example.dev/v1" and obj["kind"] == "Widget"
+    assert meta["namespace"] == "default" and meta["generation"] == 1
+    assert len(meta["uid"]) == 36 and meta["creationTimestamp"].endswith("Z")
+    assert int(meta["resourceVersion"]) == store.resource_version
+    ns = store.get(NAMESPACE, None, "default")
+    assert ns["status"]["phase"] == "Active"
+    assert ns["metadata"]["labels"]["kubernetes.io/metadata.name"] == "default"
+
+
+def test_create_errors() -> None:
+    store = make_store()
+    store.create(WIDGET, widget("a"), namespace="default")
+    with pytest.raises(ApiError) as exists:
+        store.create(WIDGET, widget("a"), namespace="default")
+    assert exists.value.code == 409 and exists.value.reason == "AlreadyExists"
+    assert exists.value.message == 'widgets.example.dev "a" already exists'
+    with pytest.raises(ApiError) as no_ns:
+        store.create(WIDGET, widget("b"), namespace="nope")
+    assert no_ns.value.code == 404 and no_ns.value.message == 'namespaces "nope" not found'
+    with pytest.raises(ApiError) as bad_name:
+        store.create(CONFIGMAP, {"metadata": {"name": "Bad_Name"}}, namespace="default")
+    assert bad_name.value.code == 422
+    assert bad_name.value.message.startswith('ConfigMap "Bad_Name" is invalid: metadata.name:')
+
+
+def test_generate_name() -> None:
+    store = make_store()
+    obj = store.create(CONFIGMAP, {"metadata": {"generateName": "x-"}}, namespace="default")
+    assert obj["metadata"]["name"].startswith("x-") and len(obj["metadata"]["name"]) == 7
+
+
+def test_stale_update_conflicts_and_noop_keeps_version() -> None:
+    store = make_store()
+    first = store.create(WIDGET, widget("a", color="red"), namespace="default")
+    changed = dict(first, spec={"color": "blue"})
+    second = store.update(WIDGET, changed, namespace="default", name="a")
+    assert second["metadata"]["generation"] == 2
+    with pytest.raises(ApiError) as stale:
+        store.update(WIDGET, dict(first, spec={"color": "green"}), namespace="default", name="a")
+    assert stale.value.code == 409 and stale.value.reason == "Conflict"
+    assert "the object has been modified" in stale.value.message
+    same = store.update(WIDGET, second, namespace="default", name="a")
+    assert same["metadata"]["resourceVersion"] == second["metadata"]["resourceVersion"]
+
+
+def test_status_subresource_separates_spec_and_status() -> None:
+    store = make_store()
+    obj = store.create(WIDGET, widget("a", color="red"), namespace="default")
+    obj["status"] = {"ready": True}
+    obj["spec"] = {"color": "ignored"}
+    after = store.update(WIDGET, obj, namespace="default", name="a", subresource="status")
+    assert after["status"] == {"ready": True} and after["spec"] == {"color": "red"}
+    after["status"] = {"ready": False}
+    main = store.update(WIDGET, after, namespace="default", name="a")
+    assert main["status"] == {"ready": True}
+
+
+def test_mutate_has_no_conflict() -> None:
+    store = make_store()
+    store.create(CONFIGMAP, {"metadata": {"name": "c"}, "data": {"n": "0"}}, namespace="default")
+    for i in range(1, 6):
+
+        def bump(o: dict[str, object], i: int = i) -> None:
+            o["data"] = {"n": str(i)}
+
+        store.mutate(CONFIGMAP, "default", "c", bump)
+    assert store.get(CONFIGMAP, "default", "c")["data"] == {"n": "5"}
+
+
+def test_list_selectors_and_paging() -> None:
+    store = make_store()
+    for name, color in (("a", "red"), ("b", "blue"), ("c", "red"), ("d", "red")):
+        store.create(WIDGET, widget(name, color=color), namespace="default")
+    labels = parse_label_selector("app in (a,b,c)")
+    fields = parse_field_selector("spec.color=red", WIDGET.field_selectors)
+    got = store.list(WIDGET, "default", labels=labels, fields=fields)
+    assert [o["metadata"]["name"] for o in got.items] == ["a", "c"]
+    page1 = store.list(WIDGET, None, limit=3)
+    assert [o["metadata"]["name"] for o in page1.items] == ["a", "b", "c"]
+    assert page1.continue_token and page1.remaining == 1
+    page2 = store.list(WIDGET, None, limit=3, continue_token=page1.continue_token)
+    assert [o["metadata"]["name"] for o in page2.items] == ["d"] and not page2.continue_token
+    with pytest.raises(ApiError) as bad:
+        store.list(WIDGET, None, continue_token="garbage!")
+    assert bad.value.code == 400
+
+
+async def _drain(queue: asyncio.Queue[WatchEvent | None], n: int) -> list[WatchEvent]:
+    out = []
+    for _ in range(n):
+        ev = await asyncio.wait_for(queue.get(), timeout=1)
+        assert ev is not None
+        out.append(ev)
+    return out
+
+
+async def test_watch_initial_replay_and_selector_transitions() -> None:
+    store = make_store()
+    store.create(WIDGET, widget("a", color="red"), namespace="default")
+    rv = store.resource_version
+    initial = store.watch(WIDGET.key, namespace="default", initial=True)
+    [added] = await _drain(initial.queue, 1)
+    assert added.type == "ADDED" and added.obj["metadata"]["name"] == "a"
+    fields = parse_field_selector("spec.color=red", WIDGET.field_selectors)
+    red = store.watch(WIDGET.key, since=rv, fields=fields)
+    store.mutate(WIDGET, "default", "a", lambda o: o.update(spec={"color": "blue"}))
+    store.mutate(WIDGET, "default", "a", lambda o: o.update(spec={"color": "red"}))
+    store.delete(WIDGET, "default", "a")
+    kinds = [e.type for e in await _drain(red.queue, 3)]
+    assert kinds == ["DELETED", "ADDED", "DELETED"]
+    replay = store.watch(WIDGET.key, since=rv)
+    assert [e.type for e in await _drain(replay.queue, 3)] == ["MODIFIED", "MODIFIED", "DELETED"]
+    for w in (initial, red, replay):
+        w.close()
+
+
+def test_watch_too_old_is_gone(tmp_path: Path) -> None:
+    store = make_store(tmp_path / "s.db")
+    store.create(CONFIGMAP, {"metadata": {"name": "c"}}, namespace="default")
+    store.close()
+    again = make_store(tmp_path / "s.db")
+    with pytest.raises(ApiError) as gone:
+        again.watch(CONFIGMAP.key, since=1)
+    assert gone.value.code == 410
+
+
+def owned(name: str, owner: dict[str, object], **extra: object) -> dict[str, object]:
+    meta = owner["metadata"]
+    assert isinstance(meta, dict)
+    ref = {
+        "apiVersion": "example.dev/v1",
+        "kind": "Widget",
+        "name": meta["name"],
+        "uid": meta["uid"],
+    }
+    return {"metadata": {"name": name, "ownerReferences": [ref], **extra}}
+
+
+def test_background_gc_deletes_dependents_recursively() -> None:
+    store = make_store()
+    top = store.create(WIDGET, widget("top"), namespace="default")
+    mid = store.create(WIDGET, dict(widget("mid"), **owned("mid", top)), namespace="default")
+    store.create(CONFIGMAP, owned("leaf", mid), namespace="default")
+    store.create(CONFIGMAP, {"metadata": {"name": "free"}}, namespace="default")
+    store.delete(WIDGET, "default", "top")
+    assert store.try_get(WIDGET, "default", "mid") is None
+    assert store.try_get(CONFIGMAP, "default", "leaf") is None
+    assert store.try_get(CONFIGMAP, "default", "free") is not None
+
+
+def test_orphan_keeps_dependents_without_reference() -> None:
+    store = make_store()
+    top = store.create(WIDGET, widget("top"), namespace="default")
+    store.create(CONFIGMAP, owned("kid", top), namespace="default")
+    store.delete(WIDGET, "default", "top", propagation="Orphan")
+    kid = store.get(CONFIGMAP, "default", "kid")
+    assert "ownerReferences" not in kid["metadata"]
+
+
+def test_finalizers_defer_removal() -> None:
+    store = make_store()
+    store.create(CONFIGMAP, {"metadata": {"name": "f", "finalizers": ["x/y"]}}, namespace="default")
+    marked = store.delete(CONFIGMAP, "default", "f")
+    assert marked["metadata"]["deletionTimestamp"]
+    assert store.try_get(CONFIGMAP, "default", "f") is not None
+    store.mutate(CONFIGMAP, "default", "f", lambda o: o["metadata"].pop("finalizers"))
+    assert store.try_get(CONFIGMAP, "default", "f") is None
+
+
+async def test_graceful_deletion_completes_after_grace() -> None:
+    store = make_store()
+    store.grace_cap = 0.05
+    store.create(GADGET, {"metadata": {"name": "g"}}, namespace="default")
+    marked = store.delete(GADGET, "default", "g")
+    assert marked["metadata"]["deletionGracePeriodSeconds"] == 30
+    assert store.try_get(GADGET, "default", "g") is not None
+    await asyncio.sleep(0.2)
+    assert store.try_get(GADGET, "default", "g") is None
+    store.create(GADGET, {"metadata": {"name": "h"}}, namespace="default")
+    store.delete(GADGET, "default", "h", grace_seconds=0)
+    assert store.try_get(GADGET, "default", "h") is None
+
+
+def test_namespace_deletion_removes_content() -> None:
+    store = make_store()
+    store.create(NAMESPACE, {"metadata": {"name": "tmp"}})
+    store.create(CONFIGMAP, {"metadata": {"name": "c"}}, namespace="tmp")
+    store.runtime_set("ns/tmp/pod/x", {"env": {"A": "1"}})
+    out = store.delete(NAMESPACE, None, "tmp")
+    assert out["status"]["phase"] == "Terminating"
+    assert store.try_get(NAMESPACE, None, "tmp") is None
+    assert store.list(CONFIGMAP, "tmp").items == []
+    assert store.runtime_get("ns/tmp/pod/x") is None
+    with pytest.raises(ApiError) as forbidden:
+        store.delete(NAMESPACE, None, "default")
+    assert forbidden.value.code == 403
+
+
+def test_persistence_round_trip(tmp_path: Path) -> None:
+    path = tmp_path / "state.db"
+    store = make_store(path)
+    store.create(CONFIGMAP, {"metadata": {"name": "keep"}, "data": {"k": "v"}}, namespace="default")
+    store.runtime_set("pod/x/env", {"A": "1"})
+    rv = store.resource_version
+    # Read the file with another connection before closing: committed already.
+    rows = sqlite3.connect(path).execute("SELECT name FROM objects").fetchall()
+    assert ("keep",) in rows
+    store.close()
+    again = make_store(path)
+    assert again.get(CONFIGMAP, "default", "keep")["data"] == {"k": "v"}
+    assert again.runtime_get("pod/x/env") == {"A": "1"}
+    assert again.resource_version == rv
+    made = again.create(CONFIGMAP, {"metadata": {"name": "next"}}, namespace="default")
+    assert int(made["metadata"]["resourceVersion"]) == rv + 1
+
+
+def test_transaction_groups_events_after_commit() -> None:
+    store = make_store()
+    seen: list[str] = []
+    store.subscribe(lambda ev: seen.append(ev.obj["metadata"]["name"]), {CONFIGMAP.key})
+    with store.transaction():
+        store.create(CONFIGMAP, {"metadata": {"name": "a"}}, namespace="default")
+        store.create(CONFIGMAP, {"metadata": {"name": "b"}}, namespace="default")
+        assert seen == []
+    assert seen == ["a", "b"]
