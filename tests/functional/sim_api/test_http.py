@@ -125,7 +125,7 @@ async def test_tables_for_lists_and_gets(api: Api) -> None:
         "/api/v1/namespaces/default/configmaps",
         {"metadata": {"name": "t1"}, "data": {"a": "1", "b": "2"}},
     )
-    status, table, _ = await api.call(
+    _, table, _ = await api.call(
         "GET", "/api/v1/namespaces/default/configmaps?limit=500", headers={"Accept": TABLE}
     )
     assert table["kind"] == "Table" and table["apiVersion"] == "meta.k8s.io/v1"
@@ -134,7 +134,7 @@ async def test_tables_for_lists_and_gets(api: Api) -> None:
     assert row["cells"][:2] == ["t1", 2]
     assert row["object"]["kind"] == "PartialObjectMetadata"
     assert row["object"]["metadata"]["name"] == "t1"
-    status, single, _ = await api.call(
+    _, single, _ = await api.call(
         "GET",
         "/api/v1/namespaces/default/configmaps/t1?includeObject=Object",
         headers={"Accept": TABLE},
@@ -167,7 +167,7 @@ async def test_paging_and_selectors(api: Api) -> None:
         "GET", "/api/v1/namespaces/default/configmaps?fieldSelector=metadata.name%3Dp4"
     )
     assert [o["metadata"]["name"] for o in fsel["items"]] == ["p4"]
-    status, err, _ = await api.call(
+    status, _, _ = await api.call(
         "GET", "/api/v1/namespaces/default/configmaps?fieldSelector=spec.x%3D1"
     )
     assert status == 400
