@@ -1,0 +1,98 @@
+"""`kubelab grade` end to end against the simulator (as a borrowed context): exit codes, reports,
+progress recording, and user errors without tracebacks."""
+
+from __future__ import annotations
+
+import json
+import secrets
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from kubelab.cluster.client import KubeClient
+
+GOOD = "tests/fixtures/courses/good"
+
+
+@pytest.fixture
+def lab_ns(sim: Any) -> Iterator[str]:
+    name = f"grade-{secrets.token_hex(3)}"
+    yield name
+    with KubeClient(sim.kubeconfig, None, name) as client:
+        client.delete_namespace(name)
+
+
+def grade_args(lab_ns: str, *args: str) -> list[str]:
+    return [
+        "grade",
+        *args,
+        "--lessons",
+        GOOD,
+        "--cluster",
+        "context:kubelab-sim",
+        "--namespace",
+        lab_ns,
+        "--yes",
+    ]
+
+
+def test_fail_then_pass_records_progress(
+    run_kubelab: Callable[..., Any], kubectl: Callable[..., Any], lab_ns: str, tmp_path: Path
+) -> None:
+    failed = run_kubelab(*grade_args(lab_ns, "nodeport/create", "--no-wait", "--report", "json"))
+    assert failed.returncode == 1, failed.stderr
+    report = json.loads(failed.stdout)
+    assert report["passed"] is False
+    (check,) = report["lessons"][0]["steps"][0]["checks"]
+    assert check["status"] == "failed" and "not found" in check["message"]
+    kubectl("create", "service", "clusterip", "web", "--tcp=80:80", "-n", lab_ns, check=True)
+    kubectl("set", "selector", "service/web", "app=web", "-n", lab_ns, check=True)
+    passed = run_kubelab(*grade_args(lab_ns, "nodeport/create"))
+    assert passed.returncode == 0, passed.stdout + passed.stderr
+    assert "PASSED" in passed.stdout and "\x1b[" not in passed.stdout
+    progress = json.loads((tmp_path / "state" / "progress.json").read_text())
+    step = progress["lessons"]["nodeport"]["steps"]["create"]
+    assert step["passed_at"] and step["attempts"] == 2
+    # the lesson's binding was allocated once and is kept for later grading
+    assert 30000 <= progress["lessons"]["nodeport"]["bindings"]["web_node_port"] <= 32767
+
+
+def test_junit_report_to_a_file(
+    run_kubelab: Callable[..., Any], lab_ns: str, tmp_path: Path
+) -> None:
+    out = tmp_path / "reports" / "grade.xml"
+    done = run_kubelab(
+        *grade_args(lab_ns, "nodeport", "--no-wait", "--report", "junit", "--output", str(out))
+    )
+    assert done.returncode == 1
+    text = out.read_text()
+    assert text.startswith("<?xml") and 'failures="2"' in text
+    assert "FAILED" in done.stderr  # a summary for the person watching
+
+
+def test_user_errors_exit_2_without_traceback(
+    run_kubelab: Callable[..., Any], lab_ns: str, tmp_path: Path
+) -> None:
+    typo = run_kubelab(*grade_args(lab_ns, "nodeprot"))
+    assert typo.returncode == 2 and "did you mean 'nodeport'" in typo.stderr
+    no_step = run_kubelab(*grade_args(lab_ns, "nodeport/nope"))
+    assert no_step.returncode == 2 and "its steps: create, nodeport" in no_step.stderr
+    no_current = run_kubelab(*grade_args(lab_ns))
+    assert no_current.returncode == 2 and "no current lesson" in no_current.stderr
+    for done in (typo, no_step, no_current):
+        assert "Traceback" not in done.stderr
+
+
+def test_unreachable_cluster_is_exit_2(
+    run_kubelab: Callable[..., Any], sim: Any, tmp_path: Path
+) -> None:
+    dead = tmp_path / "dead.kubeconfig"
+    dead.write_text(Path(sim.kubeconfig).read_text().replace(sim.server, "https://127.0.0.1:9"))
+    done = run_kubelab(
+        *grade_args("unreachable", "nodeport", "--no-wait"),
+        env_kubeconfig=str(dead),
+    )
+    assert done.returncode == 2, done.stdout + done.stderr
+    assert "Traceback" not in done.stderr
