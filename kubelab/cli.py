@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import importlib
 import sys
+from pathlib import Path
 
 import click
 
@@ -55,9 +56,49 @@ class LazyGroup(click.Group):
 
 @click.group(cls=LazyGroup, invoke_without_command=True)
 @click.version_option(__version__, prog_name="kubelab")
+@click.option(
+    "--cluster",
+    "-c",
+    default=None,
+    metavar="CLUSTER",
+    help="TUI: the lab cluster "
+    "(auto|sim|kind[:NAME]|context:NAME; default: the one `kubelab up` provisioned).",
+)
+@click.option(
+    "--namespace",
+    "-n",
+    default=None,
+    metavar="NAME",
+    help="TUI: lab namespace on a borrowed context.",
+)
+@click.option(
+    "--yes",
+    "-y",
+    is_flag=True,
+    default=False,
+    help="TUI: change a cluster kubelab did not create without asking.",
+)
+@click.option(
+    "--lessons",
+    "lessons_dir",
+    default=None,
+    metavar="DIR",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="TUI: a course folder instead of the bundled lessons.",
+)
 @click.pass_context
-def main(ctx: click.Context) -> None:
-    """kubelab: learn Kubernetes Services by doing, graded as you go."""
+def main(
+    ctx: click.Context,
+    cluster: str | None,
+    namespace: str | None,
+    yes: bool,
+    lessons_dir: Path | None,
+) -> None:
+    """kubelab: learn Kubernetes Services by doing, graded as you go.
+
+    With no command, opens the lab (a terminal UI) on the lab cluster.
+    """
     if ctx.invoked_subcommand is None:
-        click.echo(ctx.get_help())
-        sys.exit(0)
+        from kubelab.tui.launch import launch  # textual is imported only here
+
+        sys.exit(launch(cluster=cluster, namespace=namespace, yes=yes, lessons=lessons_dir))

@@ -1,0 +1,217 @@
+"""The kubelab Textual app: an app factory over injectable services.
+
+The app provisions the lab cluster in a worker (live stages on the home screen), loads the course,
+and opens lesson screens. Every worker failure lands in one handler that shows an error modal with
+the message and what to do: never a traceback.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from pathlib import Path
+from typing import TYPE_CHECKING, ClassVar
+
+from textual import work
+from textual.app import App, SystemCommand
+from textual.binding import Binding, BindingType
+from textual.screen import Screen
+from textual.worker import Worker, WorkerState
+
+from kubelab.tui.messages import ClusterFailed, ClusterReady, CourseLoaded, ProvisionStage
+from kubelab.tui.screens.error import ErrorScreen, describe_error
+from kubelab.tui.screens.help import HelpScreen
+from kubelab.tui.screens.home import HomeScreen
+from kubelab.tui.screens.lesson import LessonScreen
+from kubelab.tui.widgets.cluster_panel import ClusterPanel
+
+if TYPE_CHECKING:
+    from kubelab.cluster.base import LabCluster
+    from kubelab.lessons.loader import Course
+    from kubelab.tui.services import Services
+
+
+class KubelabApp(App[int]):
+    CSS_PATH = "app.tcss"
+    TITLE = "kubelab"
+    SUB_TITLE = "Kubernetes Services, by doing"
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("ctrl+q", "quit", "Quit", id="app.quit", tooltip="Leave kubelab", show=False),
+    ]
+
+    def __init__(
+        self,
+        services: Services,
+        *,
+        keymap: Mapping[str, str] | None = None,
+        watch_mode: bool = True,
+    ) -> None:
+        super().__init__()
+        self.services = services
+        self.keymap = dict(keymap or {})
+        self.watch_mode = watch_mode
+        self.course: Course | None = None
+        self.cluster: LabCluster | None = None
+        self.resume_step: str | None = None
+        self.errors: list[tuple[str, str | None]] = []
+        """Every error shown in the modal, for tests and the log."""
+
+    def on_mount(self) -> None:
+        if self.keymap:
+            self.set_keymap(self.keymap)
+        self.push_screen(HomeScreen())
+        self.load_course()
+        self.start_provisioning()
+        for notice in self.services.progress.notices():
+            self.notify(notice, severity="warning", timeout=10)
+
+    # -- the course and the cluster -------------------------------------------------------------
+
+    @work(thread=True, exclusive=True, group="course", exit_on_error=False)
+    def load_course(self) -> None:
+        course = self.services.load_course()
+        self.post_message(CourseLoaded(course))
+
+    def on_course_loaded(self, message: CourseLoaded) -> None:
+        self.course = message.course
+        for screen in self.screen_stack:
+            if isinstance(screen, HomeScreen):
+                screen.refresh_lessons()
+
+    def start_provisioning(self) -> None:
+        self.cluster = None
+        for panel in self._cluster_panels():
+            panel.restart()
+        self._provision()
+
+    @work(thread=True, exclusive=True, group="provision", exit_on_error=False)
+    def _provision(self) -> None:
+        from kubelab.cluster.base import ClusterError
+
+        def stage(text: str) -> None:
+            self.post_message(ProvisionStage(text))
+
+        try:
+            provider = self.services.resolve_provider()
+            cluster = provider.provision(stage)
+        except ClusterError as exc:
+            self.post_message(ClusterFailed(exc.message, exc.hint))
+            return
+        self.post_message(ProvisionStage("reading the cluster's status"))
+        try:
+            status = provider.status()
+        except ClusterError as exc:
+            self.post_message(ProvisionStage(f"status unavailable: {exc.message}"))
+            status = None
+        self.post_message(ClusterReady(cluster, status))
+
+    def _cluster_panels(self) -> list[ClusterPanel]:
+        panels: list[ClusterPanel] = []
+        for screen in self.screen_stack:
+            panels.extend(screen.query(ClusterPanel))
+        return panels
+
+    def on_provision_stage(self, message: ProvisionStage) -> None:
+        for panel in self._cluster_panels():
+            panel.provisioning(message.text)
+
+    def on_cluster_ready(self, message: ClusterReady) -> None:
+        self.cluster = message.cluster
+        for panel in self._cluster_panels():
+            panel.ready(message.cluster, message.status)
+
+    def on_cluster_failed(self, message: ClusterFailed) -> None:
+        self.errors.append((message.message, message.hint))
+        for panel in self._cluster_panels():
+            panel.failed(message.message, message.hint)
+
+    # -- lessons --------------------------------------------------------------------------------
+
+    def open_lesson(self, lesson_id: str) -> None:
+        if self.course is None:
+            self.notify("The course is still loading.")
+            return
+        loaded = self.course.find(lesson_id)
+        if loaded is None:
+            self.notify(f"No lesson {lesson_id!r} in this course.", severity="error")
+            return
+        if self.cluster is None:
+            self.notify(
+                "The lab cluster is not ready yet: see its status on the right "
+                "(u provisions it again).",
+                severity="warning",
+            )
+            return
+        resume = self.services.progress.current()
+        step = resume[1] if resume and resume[0] == lesson_id else None
+        self.resume_step = step
+        self.push_screen(LessonScreen(loaded, self.cluster, step))
+
+    # -- errors, help, palette ------------------------------------------------------------------
+
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        """The one handler for worker failures: an error modal, never a traceback."""
+        if event.state != WorkerState.ERROR or event.worker.error is None:
+            return
+        message, hint = describe_error(event.worker.error)
+        self.errors.append((message, hint))
+        self.log.error(f"worker {event.worker.name} failed: {message}")
+        self.push_screen(ErrorScreen(f"{_what(event.worker.name)} failed", message, hint))
+
+    def action_help(self) -> None:
+        sections = [
+            ("Lesson", list(LessonScreen.BINDINGS)),
+            ("Lessons list", list(HomeScreen.BINDINGS)),
+        ]
+        from kubelab.tui.widgets.console import Console
+
+        sections.append(("Console", list(Console.BINDINGS)))
+        self.push_screen(HelpScreen(sections, self.keymap))
+
+    def get_system_commands(self, screen: Screen[object]) -> Iterable[SystemCommand]:
+        yield from super().get_system_commands(screen)
+        for binding in screen.BINDINGS:
+            if not isinstance(binding, Binding) or not binding.description:
+                continue
+            action = binding.action
+            target = self if action.startswith("app.") else screen
+            name = action.removeprefix("app.")
+            yield SystemCommand(
+                binding.description,
+                binding.tooltip or binding.description,
+                lambda target=target, name=name: self.call_later(target.run_action, name),
+            )
+
+
+def _what(worker_name: str) -> str:
+    names = {
+        "load_course": "Loading the course",
+        "start_lesson": "Starting the lesson",
+        "_grade": "Checking the step",
+        "_apply": "Applying the solution",
+        "_reset": "Resetting",
+        "_pump": "The console",
+        "_provision": "Provisioning",
+    }
+    return names.get(worker_name, "A background task")
+
+
+def create_app(
+    services: Services | None = None,
+    *,
+    cluster: str | None = None,
+    namespace: str | None = None,
+    yes: bool = False,
+    lessons: Path | None = None,
+    keymap: Mapping[str, str] | None = None,
+    watch_mode: bool = True,
+) -> KubelabApp:
+    """The app, with the real services unless `services` is given (tests)."""
+    if services is None:
+        from kubelab.tui.services import default_services
+
+        services = default_services(cluster=cluster, namespace=namespace, yes=yes, lessons=lessons)
+    if keymap is None:
+        from kubelab.tui.keys import keymap_from_env
+
+        keymap = keymap_from_env()
+    return KubelabApp(services, keymap=keymap, watch_mode=watch_mode)

@@ -1,0 +1,44 @@
+"""`kubelab` with no subcommand: check what can be checked up front, then run the app."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+
+EXIT_ERROR = 2
+
+
+def launch(
+    *,
+    cluster: str | None = None,
+    namespace: str | None = None,
+    yes: bool = False,
+    lessons: Path | None = None,
+) -> int:
+    """Run the TUI; the exit code (2 for a usage problem found before it starts)."""
+    if not sys.stdin.isatty() or not sys.stdout.isatty():
+        click.echo(
+            "kubelab: the lab is a terminal UI and needs a terminal; for scripts use "
+            "`kubelab grade`, `kubelab lessons` or `kubelab --help`",
+            err=True,
+        )
+        return EXIT_ERROR
+    from kubelab.lessons.problems import CourseNotFound
+    from kubelab.tui.keys import KeymapError, keymap_from_env
+
+    try:
+        keymap = keymap_from_env()
+        if lessons is not None:
+            from kubelab.lessons.loader import course_root_for
+
+            course_root_for(lessons)
+    except (KeymapError, CourseNotFound) as exc:
+        click.echo(f"kubelab: {exc}", err=True)
+        return EXIT_ERROR
+    from kubelab.tui.app import create_app
+
+    app = create_app(cluster=cluster, namespace=namespace, yes=yes, lessons=lessons, keymap=keymap)
+    code = app.run()
+    return 0 if code is None else int(code)

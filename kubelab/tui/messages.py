@@ -1,0 +1,68 @@
+"""Messages the TUI's workers and watchers post (one line of docstring each, dataclass style)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from textual.message import Message
+
+if TYPE_CHECKING:
+    from kubelab.cluster.base import ClusterStatus, LabCluster
+    from kubelab.lessons.loader import Course
+
+
+@dataclass
+class CourseLoaded(Message):
+    """The course finished loading."""
+
+    course: Course
+
+
+@dataclass
+class ProvisionStage(Message):
+    """A provisioning stage began (the provider's progress line)."""
+
+    text: str
+
+
+@dataclass
+class ClusterReady(Message):
+    """The lab cluster is provisioned; its status as read right after."""
+
+    cluster: LabCluster
+    status: ClusterStatus | None
+
+
+@dataclass
+class ClusterFailed(Message):
+    """Provisioning failed: the provider's message and what to do."""
+
+    message: str
+    hint: str | None
+
+
+@dataclass
+class ClusterEvent(Message):
+    """A watch event (or a resync marker, `event` None) from the lesson's namespace."""
+
+    kind: str
+    event: dict[str, Any] | None
+
+    def can_replace(self, message: Message) -> bool:
+        return False
+
+
+@dataclass
+class ConsoleOutput(Message):
+    """Output of the command running in the console."""
+
+    text: str
+
+
+@dataclass
+class ConsoleExited(Message):
+    """The console's command ended (exit code, None if unknown)."""
+
+    command: str
+    code: int | None

@@ -1,0 +1,482 @@
+"""A lesson: steps with their state, the step's instructions, results, hints, solution, the
+console, the live namespace map, and watch mode (re-grade when the cluster changes)."""
+
+from __future__ import annotations
+
+import contextlib
+from typing import TYPE_CHECKING, ClassVar, cast
+
+from rich.text import Text
+from textual import work
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Horizontal, VerticalScroll
+from textual.screen import Screen
+from textual.timer import Timer
+from textual.widgets import ContentSwitcher, Footer, Header, Markdown, OptionList, Static
+
+from kubelab.tui.codeblocks import code_commands
+from kubelab.tui.messages import ClusterEvent
+from kubelab.tui.screens.confirm import ConfirmScreen
+from kubelab.tui.services import WATCHED_KINDS, Bindings
+from kubelab.tui.watcher import NamespaceWatcher
+from kubelab.tui.widgets.console import Console
+from kubelab.tui.widgets.namespace_map import NamespaceMapView
+from kubelab.tui.widgets.results_panel import ResultsPanel
+from kubelab.tui.widgets.step_list import StepList, StepState
+
+if TYPE_CHECKING:
+    from kubelab.cluster.base import LabCluster
+    from kubelab.grading.results import StepResult
+    from kubelab.lessons.loader import LoadedLesson
+    from kubelab.lessons.model import Step
+    from kubelab.tui.app import KubelabApp
+
+DEBOUNCE_SECONDS = 0.4
+
+
+def fill(text: str, bindings: Bindings | None) -> str:
+    """`${name}` placeholders filled where a binding is known (left as they are otherwise)."""
+    from kubelab.lessons.model import PLACEHOLDER
+
+    if not bindings:
+        return text
+    return PLACEHOLDER.sub(lambda m: str(bindings.get(m.group(1), m.group(0))), text)
+
+
+class LessonScreen(Screen[None]):
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("c,f5", "check", "Check", id="check", tooltip="Grade this step now"),
+        Binding("n", "next_step", "Next", id="next_step", tooltip="Go to the next step"),
+        Binding("p", "previous_step", "Prev", id="previous_step", tooltip="The previous step"),
+        Binding("h", "hint", "Hint", id="hint", tooltip="Reveal the next hint (one at a time)"),
+        Binding(
+            "s", "solution", "Solution", id="solution", tooltip="Reveal the solution (asks first)"
+        ),
+        Binding(
+            "a",
+            "apply_solution",
+            "Apply for me",
+            id="apply",
+            tooltip="Apply the solution to the cluster; the step counts as assisted (asks first)",
+        ),
+        Binding(
+            "r", "reset_step", "Reset", id="reset_step", tooltip="Undo this step's work (asks)"
+        ),
+        Binding(
+            "R",
+            "reset_lesson",
+            "Reset lesson",
+            id="reset_lesson",
+            tooltip="Empty the lesson's namespace and start over (asks first)",
+            show=False,
+        ),
+        Binding(
+            "y",
+            "copy_command",
+            "Copy cmd",
+            id="copy_command",
+            tooltip="Copy the next kubectl command of the instructions into the console",
+        ),
+        Binding(
+            "i,colon", "focus_console", "Console", id="console", tooltip="Type kubectl commands"
+        ),
+        Binding("m", "toggle_map", "Map", id="map", tooltip="The live map of the namespace"),
+        Binding("l,escape", "lessons", "Lessons", id="lessons", tooltip="Back to the lesson list"),
+        Binding("f1,question_mark", "app.help", "Help", id="help", tooltip="All keys"),
+        Binding("q", "app.quit", "Quit", id="quit", tooltip="Leave kubelab"),
+    ]
+
+    def __init__(self, loaded: LoadedLesson, cluster: LabCluster, start_step: str | None) -> None:
+        super().__init__()
+        self.loaded = loaded
+        self.cluster = cluster
+        steps = loaded.lesson.steps
+        ids = [s.id for s in steps]
+        self.index = ids.index(start_step) if start_step in ids else 0
+        self.bindings: Bindings | None = None
+        self.results: dict[str, StepResult] = {}
+        self.passed: dict[str, bool] = {}
+        self.hints: dict[str, int] = {}
+        self.solution_shown: set[str] = set()
+        self.copy_index: dict[str, int] = {}
+        self.checking = False
+        self.busy: str | None = None
+        self._watcher: NamespaceWatcher | None = None
+        self._debounce: Timer | None = None
+        self._grade_generation = 0
+
+    # -- layout ---------------------------------------------------------------------------------
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        with Horizontal(id="lesson-main"):
+            yield StepList(id="step-list")
+            with ContentSwitcher(initial="step-view", id="views"):
+                with VerticalScroll(id="step-view"):
+                    yield Static("", id="step-title")
+                    yield Markdown("", id="lesson-body")
+                    yield Static("", id="hints")
+                    yield Markdown("", id="solution")
+                    yield Static("", id="status-line")
+                    yield ResultsPanel(id="results")
+                with VerticalScroll(id="map-view"):
+                    yield NamespaceMapView(id="map")
+        yield Console(self.kubelab.services.console, id="console")
+        yield Footer()
+
+    @property
+    def kubelab(self) -> KubelabApp:
+        from kubelab.tui.app import KubelabApp
+
+        return cast(KubelabApp, self.app)
+
+    @property
+    def step(self) -> Step:
+        return self.loaded.lesson.steps[self.index]
+
+    @property
+    def lesson_id(self) -> str:
+        return self.loaded.lesson.id
+
+    def on_mount(self) -> None:
+        self.sub_title = self.loaded.lesson.title
+        progress = self.kubelab.services.progress
+        self.passed = progress.passed_steps(self.lesson_id)
+        for step in self.loaded.lesson.steps:
+            self.hints[step.id] = progress.hints_shown(self.lesson_id, step.id)
+        if self.step.id in self.passed:
+            first_open = next(
+                (i for i, s in enumerate(self.loaded.lesson.steps) if s.id not in self.passed),
+                None,
+            )
+            if first_open is not None and self.kubelab.resume_step is None:
+                self.index = first_open
+        self.show_step()
+        self.query_one("#status-line", Static).update("Starting the lesson…")
+        self.start_lesson()
+
+    def on_unmount(self) -> None:
+        if self._watcher is not None:
+            self._watcher.stop()
+        with contextlib.suppress(Exception):
+            self.query_one(Console).stop()
+
+    # -- showing --------------------------------------------------------------------------------
+
+    def step_state(self, step_id: str) -> StepState:
+        if step_id in self.passed:
+            return "assisted" if self.passed[step_id] else "passed"
+        result = self.results.get(step_id)
+        if result is not None and result.status in ("failed", "error"):
+            return "failed"
+        return "untried"
+
+    def refresh_steps(self) -> None:
+        rows = [(s.id, s.title, self.step_state(s.id)) for s in self.loaded.lesson.steps]
+        self.query_one(StepList).set_steps(rows, self.index)
+
+    def show_step(self) -> None:
+        step = self.step
+        self.refresh_steps()
+        total = len(self.loaded.lesson.steps)
+        title = Text()
+        title.append(f"Step {self.index + 1}/{total}: {step.title}", style="bold")
+        if step.id in self.passed:
+            title.append("  ✔ passed" + (" (assisted)" if self.passed[step.id] else ""), "green")
+        self.query_one("#step-title", Static).update(title)
+        self.query_one("#lesson-body", Markdown).update(fill(step.body, self.bindings))
+        self.show_hints()
+        self.show_solution()
+        self.query_one(ResultsPanel).show(self.results.get(step.id), self.checking)
+
+    def show_hints(self) -> None:
+        step = self.step
+        shown = min(self.hints.get(step.id, 0), len(step.hints))
+        text = Text()
+        for number, hint in enumerate(step.hints[:shown], start=1):
+            text.append(f"Hint {number}/{len(step.hints)}: ", style="bold yellow")
+            text.append(fill(hint.strip(), self.bindings) + "\n")
+        self.query_one("#hints", Static).update(text)
+        self.query_one("#hints", Static).display = shown > 0
+
+    def show_solution(self) -> None:
+        step = self.step
+        widget = self.query_one("#solution", Markdown)
+        if step.id not in self.solution_shown:
+            widget.display = False
+            return
+        lines = ["**Solution**", ""]
+        for rel in step.solution.manifests:
+            try:
+                path = self.loaded.manifest_path(rel)
+                content = fill(path.read_text(encoding="utf-8"), self.bindings)
+            except (OSError, ValueError) as exc:
+                content = f"# cannot read {rel}: {exc}"
+            lines += [f"`{rel}`:", "", "```yaml", content.rstrip(), "```", ""]
+        if step.solution.commands:
+            lines += ["```"]
+            lines += [fill(" ".join(argv), self.bindings) for argv in step.solution.commands]
+            lines += ["```"]
+        widget.update("\n".join(lines))
+        widget.display = True
+
+    def status(self, text: str) -> None:
+        self.query_one("#status-line", Static).update(text)
+
+    # -- starting, grading, watching ------------------------------------------------------------
+
+    @work(thread=True, exclusive=True, group="lesson-start", exit_on_error=False)
+    def start_lesson(self) -> None:
+        services = self.kubelab.services
+        previous = services.progress.bindings(self.lesson_id)
+        bindings = services.grader.start_lesson(self.cluster, self.loaded, previous)
+        services.progress.set_bindings(self.lesson_id, bindings)
+        self.app.call_from_thread(self._lesson_started, bindings)
+
+    def _lesson_started(self, bindings: Bindings) -> None:
+        self.bindings = bindings
+        namespace = str(bindings.get("namespace") or self.cluster.namespace)
+        console = self.query_one(Console)
+        console.set_target(self.kubelab.services.kubectl(), self.cluster, namespace)
+        self.kubelab.services.progress.set_current(self.lesson_id, self.step.id)
+        map_view = self.query_one(NamespaceMapView)
+        map_view.namespace = namespace
+        map_view.redraw()
+        self.status(f"Lesson ready in namespace {namespace}. Watching the cluster.")
+        self.show_step()
+        if self.kubelab.watch_mode:
+            self._watcher = NamespaceWatcher(
+                self.kubelab.services.grader,
+                self.cluster,
+                namespace,
+                WATCHED_KINDS,
+                self.post_message,
+            )
+            self._watcher.start()
+        self.grade(self.step.id, "open")
+
+    def grade(self, step_id: str, reason: str) -> None:
+        """Grade `step_id` in a worker (the latest request wins)."""
+        if self.bindings is None:
+            self.status("The lesson is still starting; try again in a moment.")
+            return
+        self._grade_generation += 1
+        self.checking = True
+        if step_id == self.step.id:
+            self.query_one(ResultsPanel).show(self.results.get(step_id), True)
+        self._grade(step_id, reason, self._grade_generation, dict(self.bindings))
+
+    @work(thread=True, exclusive=True, group="grade", exit_on_error=False)
+    def _grade(self, step_id: str, reason: str, generation: int, bindings: Bindings) -> None:
+        result = self.kubelab.services.grader.grade(self.cluster, self.loaded, step_id, bindings)
+        self.app.call_from_thread(self._graded, step_id, reason, generation, result)
+
+    def _graded(self, step_id: str, reason: str, generation: int, result: StepResult) -> None:
+        if generation == self._grade_generation:
+            self.checking = False
+        if reason == "open" and not result.passed and step_id not in self.passed:
+            # a fresh step is not "failing" until the learner has had a go at it
+            if step_id == self.step.id:
+                self.query_one(ResultsPanel).show(None, self.checking)
+            return
+        self.results[step_id] = result
+        if result.passed and step_id not in self.passed:
+            assisted = False
+            self.passed[step_id] = assisted
+            self.kubelab.services.progress.record_pass(self.lesson_id, step_id, assisted=assisted)
+            self.passed = self.kubelab.services.progress.passed_steps(self.lesson_id)
+            title = self.loaded.lesson.step(step_id)
+            self.notify(f"Step passed: {title.title if title else step_id}", title="✔ Passed")
+        if step_id == self.step.id:
+            self.show_step()
+        else:
+            self.refresh_steps()
+
+    def on_cluster_event(self, message: ClusterEvent) -> None:
+        map_view = self.query_one(NamespaceMapView)
+        if message.event is None:
+            had = bool(map_view.objects.by_kind.get(message.kind))
+            map_view.objects.resync(message.kind)
+            changed = had
+        else:
+            changed = map_view.objects.apply_event(message.kind, message.event)
+        if not changed:
+            return
+        map_view.redraw(self._watcher.errors if self._watcher else None)
+        if self._debounce is not None:
+            self._debounce.stop()
+        self._debounce = self.set_timer(DEBOUNCE_SECONDS, self._regrade_on_change)
+
+    def _regrade_on_change(self) -> None:
+        self._debounce = None
+        if self.step.id not in self.passed and self.busy is None:
+            self.grade(self.step.id, "watch")
+
+    # -- actions --------------------------------------------------------------------------------
+
+    def action_check(self) -> None:
+        self.status("Checking…")
+        self.grade(self.step.id, "check")
+
+    def _go(self, index: int) -> None:
+        if not 0 <= index < len(self.loaded.lesson.steps) or index == self.index:
+            return
+        self.index = index
+        self.show_step()
+        self.query_one("#step-view", VerticalScroll).scroll_home(animate=False)
+        self.kubelab.services.progress.set_current(self.lesson_id, self.step.id)
+        if self.step.id not in self.passed and self.bindings is not None:
+            self.grade(self.step.id, "open")
+
+    def action_next_step(self) -> None:
+        self._go(self.index + 1)
+
+    def action_previous_step(self) -> None:
+        self._go(self.index - 1)
+
+    def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
+        event.stop()
+        ids = [s.id for s in self.loaded.lesson.steps]
+        if event.option.id in ids:
+            self._go(ids.index(event.option.id))
+
+    def action_hint(self) -> None:
+        step = self.step
+        shown = self.hints.get(step.id, 0)
+        if not step.hints:
+            self.notify("This step has no hints.")
+            return
+        if shown >= len(step.hints):
+            self.notify("No more hints: s reveals the solution.")
+            return
+        self.hints[step.id] = shown + 1
+        self.kubelab.services.progress.record_hint(self.lesson_id, step.id, shown + 1)
+        self.show_hints()
+
+    def action_solution(self) -> None:
+        step_id = self.step.id
+        if step_id in self.solution_shown:
+            return
+
+        def answered(yes: bool | None) -> None:
+            if yes:
+                self.solution_shown.add(step_id)
+                self.show_step()
+
+        self.app.push_screen(
+            ConfirmScreen("Reveal the solution of this step?", yes="Reveal"), answered
+        )
+
+    def action_apply_solution(self) -> None:
+        step_id = self.step.id
+
+        def answered(yes: bool | None) -> None:
+            if yes:
+                self.busy = "apply"
+                self.status("Applying the solution…")
+                self._apply(step_id)
+
+        self.app.push_screen(
+            ConfirmScreen(
+                "Apply the solution to the cluster for you? The step will count as assisted.",
+                yes="Apply",
+            ),
+            answered,
+        )
+
+    @work(thread=True, exclusive=True, group="change", exit_on_error=False)
+    def _apply(self, step_id: str) -> None:
+        services = self.kubelab.services
+        try:
+            done = services.grader.apply_solution(
+                self.cluster, self.loaded, step_id, dict(self.bindings or {})
+            )
+            services.progress.record_solution(self.lesson_id, step_id)
+        except BaseException:
+            self.app.call_from_thread(self._not_busy)
+            raise
+        self.app.call_from_thread(self._applied, step_id, done)
+
+    def _not_busy(self) -> None:
+        self.busy = None
+        self.status("")
+
+    def _applied(self, step_id: str, done: list[str]) -> None:
+        self.busy = None
+        self.status("Applied: " + "; ".join(done) if done else "Nothing to apply.")
+        self.passed = self.kubelab.services.progress.passed_steps(self.lesson_id)
+        self.grade(step_id, "check")
+
+    def action_reset_step(self) -> None:
+        step_id = self.step.id
+
+        def answered(yes: bool | None) -> None:
+            if yes:
+                self.busy = "reset"
+                self.status("Resetting the step…")
+                self._reset(step_id)
+
+        self.app.push_screen(
+            ConfirmScreen(
+                "Reset this step? The lesson's namespace is emptied and the steps before this "
+                "one are applied again. Your passed steps stay passed.",
+                yes="Reset",
+            ),
+            answered,
+        )
+
+    def action_reset_lesson(self) -> None:
+        def answered(yes: bool | None) -> None:
+            if yes:
+                self.busy = "reset"
+                self.status("Resetting the lesson…")
+                self._reset(None)
+
+        self.app.push_screen(
+            ConfirmScreen(
+                "Reset the whole lesson? Everything in its namespace is deleted and the setup is "
+                "applied again. Your passed steps stay passed.",
+                yes="Reset",
+            ),
+            answered,
+        )
+
+    @work(thread=True, exclusive=True, group="change", exit_on_error=False)
+    def _reset(self, step_id: str | None) -> None:
+        grader = self.kubelab.services.grader
+        bindings = dict(self.bindings or {})
+        try:
+            if step_id is None:
+                grader.reset_lesson(self.cluster, self.loaded, bindings)
+            else:
+                grader.reset_step(self.cluster, self.loaded, step_id, bindings)
+        except BaseException:
+            self.app.call_from_thread(self._not_busy)
+            raise
+        self.app.call_from_thread(self._was_reset, step_id)
+
+    def _was_reset(self, step_id: str | None) -> None:
+        self.busy = None
+        self.results.clear()
+        self.status("Reset done: " + ("the lesson" if step_id is None else f"step {step_id}"))
+        self.show_step()
+
+    def action_copy_command(self) -> None:
+        commands = code_commands(fill(self.step.body, self.bindings))
+        if not commands:
+            self.notify("This step's instructions have no kubectl command to copy.")
+            return
+        position = self.copy_index.get(self.step.id, 0) % len(commands)
+        self.copy_index[self.step.id] = position + 1
+        self.query_one(Console).prefill(commands[position])
+
+    def action_focus_console(self) -> None:
+        self.query_one("#console-input").focus()
+
+    def action_toggle_map(self) -> None:
+        switcher = self.query_one("#views", ContentSwitcher)
+        switcher.current = "map-view" if switcher.current == "step-view" else "step-view"
+
+    def action_lessons(self) -> None:
+        self.app.pop_screen()

@@ -1,0 +1,246 @@
+"""What the TUI needs from the rest of kubelab, behind small interfaces so tests can inject them.
+
+The app never imports the grader, the providers or the progress store directly: it receives a
+`Services` bundle. `default_services()` wires the real ones (imported lazily, so starting the app
+stays fast); tests build their own bundle around the simulator or fakes.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Protocol
+
+if TYPE_CHECKING:
+    from kubelab.cluster.base import LabCluster, Provider
+    from kubelab.grading.results import StepResult
+    from kubelab.lessons.loader import Course, LoadedLesson
+    from kubelab.tui.console_process import ConsoleProcess
+
+Bindings = dict[str, str | int]
+
+#: the kinds the live map and watch mode follow in the lesson namespace
+WATCHED_KINDS: tuple[tuple[str, str], ...] = (
+    ("v1", "Service"),
+    ("discovery.k8s.io/v1", "EndpointSlice"),
+    ("v1", "Pod"),
+)
+
+
+class Grader(Protocol):
+    """Grading and the lesson's actions, against one provisioned lab cluster."""
+
+    def start_lesson(
+        self, cluster: LabCluster, loaded: LoadedLesson, previous: Bindings
+    ) -> Bindings:
+        """Allocate the lesson's bindings (reusing `previous` ones), make sure its namespace
+        exists, apply its setup."""
+
+    def grade(
+        self, cluster: LabCluster, loaded: LoadedLesson, step_id: str, bindings: Bindings
+    ) -> StepResult:
+        """Evaluate the step's checks once, against the cluster as it is now."""
+
+    def apply_solution(
+        self, cluster: LabCluster, loaded: LoadedLesson, step_id: str, bindings: Bindings
+    ) -> list[str]:
+        """Apply the step's solution ("apply for me"); what was done, one line each."""
+
+    def reset_step(
+        self, cluster: LabCluster, loaded: LoadedLesson, step_id: str, bindings: Bindings
+    ) -> list[str]:
+        """Put the cluster back as it was when the step began."""
+
+    def reset_lesson(
+        self, cluster: LabCluster, loaded: LoadedLesson, bindings: Bindings
+    ) -> list[str]:
+        """Empty the lesson's namespace and apply its setup again."""
+
+    def watch(
+        self,
+        cluster: LabCluster,
+        namespace: str,
+        api_version: str,
+        kind: str,
+        timeout: int,
+        resource_version: str | None = None,
+    ) -> Iterator[dict[str, Any]]:
+        """Watch events of one kind in `namespace` until the server ends the watch."""
+
+
+class ProgressTracker(Protocol):
+    """Where the learner is and what they passed (GRADING's progress store behind an adapter)."""
+
+    def passed_steps(self, lesson_id: str) -> dict[str, bool]:
+        """Passed step ids of a lesson -> whether the pass was assisted ("apply for me")."""
+
+    def record_pass(self, lesson_id: str, step_id: str, *, assisted: bool) -> None: ...
+
+    def record_hint(self, lesson_id: str, step_id: str, shown: int) -> None: ...
+
+    def record_solution(self, lesson_id: str, step_id: str) -> None:
+        """The learner revealed or applied the solution of a step."""
+
+    def hints_shown(self, lesson_id: str, step_id: str) -> int: ...
+
+    def set_current(self, lesson_id: str, step_id: str | None) -> None: ...
+
+    def current(self) -> tuple[str, str | None] | None:
+        """The lesson (and step) the learner was on last time, if any."""
+
+    def bindings(self, lesson_id: str) -> Bindings:
+        """The bindings the lesson was started with ({} if never started)."""
+
+    def set_bindings(self, lesson_id: str, bindings: Bindings) -> None: ...
+
+    def notices(self) -> list[str]:
+        """Messages for the learner (a progress file set aside), once each."""
+
+
+class ConsoleRunner(Protocol):
+    """Starts kubectl in a pseudo-terminal for the console."""
+
+    def spawn(
+        self, argv: list[str], env: Mapping[str, str], size: tuple[int, int]
+    ) -> ConsoleProcess:
+        """Start `argv` (kubectl argv, never a shell) with `env`; `size` is (rows, cols)."""
+
+
+@dataclass
+class Services:
+    """Everything the app talks to. Each field is replaceable in tests."""
+
+    load_course: Callable[[], Course]
+    resolve_provider: Callable[[], Provider]
+    grader: Grader
+    progress: ProgressTracker
+    console: ConsoleRunner
+    kubectl: Callable[[], Path]
+    """The kubectl binary the console runs (the one beside kubelab's Python)."""
+
+
+# ---------------------------------------------------------------------------------------------
+# the real services
+
+
+class ClusterGrader:
+    """`Grader` over `kubelab.grading` and `KubeClient`."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+
+    def _client(self, cluster: LabCluster, namespace: str) -> Any:
+        from kubelab.cluster.client import KubeClient
+
+        return KubeClient(cluster.kubeconfig, cluster.context, namespace)
+
+    def start_lesson(
+        self, cluster: LabCluster, loaded: LoadedLesson, previous: Bindings
+    ) -> Bindings:
+        from kubelab.grading.actions import LAB_LABELS, apply_actions
+        from kubelab.grading.bindings import allocate_bindings, release_bindings
+
+        client = self._client(cluster, cluster.namespace)
+        wanted = {b.name for b in loaded.lesson.bindings}
+        if wanted and wanted <= set(previous) and previous.get("namespace") == cluster.namespace:
+            bindings = dict(previous)
+        else:
+            bindings = allocate_bindings(client, loaded.lesson, cluster.namespace)
+        client.ensure_namespace(str(bindings["namespace"]), LAB_LABELS)
+        apply_actions(client, loaded, loaded.lesson.setup, bindings)
+        release_bindings(bindings)
+        return bindings
+
+    def grade(
+        self, cluster: LabCluster, loaded: LoadedLesson, step_id: str, bindings: Bindings
+    ) -> StepResult:
+        from kubelab.grading.engine import grade_step
+
+        namespace = str(bindings.get("namespace") or cluster.namespace)
+        client = self._client(cluster, namespace)
+        return grade_step(cluster, loaded, step_id, bindings, client, poll=False)
+
+    def apply_solution(
+        self, cluster: LabCluster, loaded: LoadedLesson, step_id: str, bindings: Bindings
+    ) -> list[str]:
+        from kubelab.grading.actions import apply_actions
+
+        step = loaded.lesson.step(step_id)
+        if step is None:
+            raise KeyError(f"lesson {loaded.lesson.id} has no step {step_id!r}")
+        namespace = str(bindings.get("namespace") or cluster.namespace)
+        return apply_actions(self._client(cluster, namespace), loaded, step.solution, bindings)
+
+    def reset_step(
+        self, cluster: LabCluster, loaded: LoadedLesson, step_id: str, bindings: Bindings
+    ) -> list[str]:
+        from kubelab.grading.actions import reset_step
+
+        namespace = str(bindings.get("namespace") or cluster.namespace)
+        return reset_step(self._client(cluster, namespace), loaded, step_id, bindings)
+
+    def reset_lesson(
+        self, cluster: LabCluster, loaded: LoadedLesson, bindings: Bindings
+    ) -> list[str]:
+        from kubelab.grading.actions import reset_lesson
+
+        namespace = str(bindings.get("namespace") or cluster.namespace)
+        return reset_lesson(self._client(cluster, namespace), loaded, bindings)
+
+    def watch(
+        self,
+        cluster: LabCluster,
+        namespace: str,
+        api_version: str,
+        kind: str,
+        timeout: int,
+        resource_version: str | None = None,
+    ) -> Iterator[dict[str, Any]]:
+        client = self._client(cluster, namespace)
+        return iter(
+            client.watch(
+                api_version,
+                kind,
+                namespace,
+                resource_version=resource_version,
+                timeout_seconds=timeout,
+            )
+        )
+
+
+def default_services(
+    *,
+    cluster: str | None = None,
+    namespace: str | None = None,
+    yes: bool = False,
+    lessons: Path | None = None,
+) -> Services:
+    """The real services, for `kubelab` run by a learner."""
+    from kubelab.tui.console_process import PexpectRunner
+    from kubelab.tui.progress_adapter import StoreProgress
+
+    def load_course() -> Course:
+        from kubelab.lessons.loader import load_course as load
+
+        return load(lessons)
+
+    def resolve() -> Provider:
+        from kubelab.cluster.select import resolve_provider
+
+        return resolve_provider(cluster, namespace=namespace, yes=yes)
+
+    def kubectl() -> Path:
+        from kubelab.cluster.kubectl import kubectl_path
+
+        return kubectl_path()
+
+    return Services(
+        load_course=load_course,
+        resolve_provider=resolve,
+        grader=ClusterGrader(),
+        progress=StoreProgress(),
+        console=PexpectRunner(),
+        kubectl=kubectl,
+    )

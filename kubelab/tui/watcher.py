@@ -1,0 +1,87 @@
+"""Watch threads for the lesson namespace: every event becomes a `ClusterEvent` message.
+
+Each kind gets a daemon thread looping over short watches (so it notices `stop` soon and
+recovers from dropped connections). A watch resumes from the last resourceVersion seen; when it
+cannot, it posts a resync marker and starts over (a watch without a resourceVersion begins by
+sending every existing object as ADDED).
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from typing import TYPE_CHECKING
+
+from kubelab.tui.messages import ClusterEvent
+
+if TYPE_CHECKING:
+    from textual.message import Message
+
+    from kubelab.cluster.base import LabCluster
+    from kubelab.tui.services import Grader
+
+WATCH_SECONDS = 20
+RETRY_SECONDS = 1.0
+
+
+class NamespaceWatcher:
+    def __init__(
+        self,
+        grader: Grader,
+        cluster: LabCluster,
+        namespace: str,
+        kinds: tuple[tuple[str, str], ...],
+        post: Callable[[Message], object],
+    ) -> None:
+        self._grader = grader
+        self._cluster = cluster
+        self._namespace = namespace
+        self._kinds = kinds
+        self._post = post
+        self._stop = threading.Event()
+        self._threads: list[threading.Thread] = []
+        self.errors: list[str] = []
+
+    def start(self) -> None:
+        for api_version, kind in self._kinds:
+            thread = threading.Thread(
+                target=self._run, args=(api_version, kind), name=f"watch-{kind}", daemon=True
+            )
+            self._threads.append(thread)
+            thread.start()
+
+    def stop(self) -> None:
+        self._stop.set()
+
+    def _run(self, api_version: str, kind: str) -> None:
+        from kubelab.cluster.base import ClusterError
+
+        resource_version: str | None = None
+        while not self._stop.is_set():
+            try:
+                if resource_version is None:
+                    self._post(ClusterEvent(kind, None))
+                for event in self._grader.watch(
+                    self._cluster,
+                    self._namespace,
+                    api_version,
+                    kind,
+                    WATCH_SECONDS,
+                    resource_version,
+                ):
+                    if self._stop.is_set():
+                        return
+                    version = ((event.get("object") or {}).get("metadata") or {}).get(
+                        "resourceVersion"
+                    )
+                    if version:
+                        resource_version = str(version)
+                    if event.get("type") != "BOOKMARK":
+                        self._post(ClusterEvent(kind, event))
+            except ClusterError as exc:
+                # e.g. 410 Gone (the version is too old): start over with a resync
+                resource_version = None
+                # shown in the map's footer; the loop retries after a pause
+                self.errors.append(f"{kind}: {exc.message}")
+                del self.errors[:-5]
+                self._stop.wait(RETRY_SECONDS)

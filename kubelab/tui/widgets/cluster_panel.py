@@ -1,0 +1,84 @@
+"""Cluster status on the home screen: provider, context, API, nodes; live provisioning stages."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from rich.text import Text
+from textual.widgets import Static
+
+if TYPE_CHECKING:
+    from kubelab.cluster.base import ClusterStatus, LabCluster
+
+
+class ClusterPanel(Static):
+    """What the cluster is doing, honestly: stages while provisioning, the failure and the fix."""
+
+    def __init__(self, *, id: str | None = None) -> None:  # noqa: A002
+        super().__init__(id=id)
+        self.stages: list[str] = []
+        self.cluster: LabCluster | None = None
+        self.status: ClusterStatus | None = None
+        self.failure: tuple[str, str | None] | None = None
+
+    def on_mount(self) -> None:
+        self.redraw()
+
+    def provisioning(self, stage: str) -> None:
+        self.failure = None
+        self.stages.append(stage)
+        del self.stages[:-6]
+        self.redraw()
+
+    def restart(self) -> None:
+        self.stages.clear()
+        self.failure = None
+        self.cluster = None
+        self.status = None
+        self.redraw()
+
+    def ready(self, cluster: LabCluster, status: ClusterStatus | None) -> None:
+        self.cluster = cluster
+        self.status = status
+        self.redraw()
+
+    def failed(self, message: str, hint: str | None) -> None:
+        self.failure = (message, hint)
+        self.redraw()
+
+    def redraw(self) -> None:
+        text = Text()
+        text.append("Lab cluster\n", style="bold")
+        if self.failure is not None:
+            message, hint = self.failure
+            text.append("✘ provisioning failed\n", style="bold red")
+            text.append(f"{message}\n")
+            if hint:
+                text.append(f"What to do: {hint}\n", style="yellow")
+            text.append("Press u to try again.", style="dim")
+            self.update(text)
+            return
+        if self.cluster is None:
+            text.append("⋯ provisioning\n", style="yellow")
+            for stage in self.stages:
+                text.append(f"  {stage}\n", style="dim")
+            self.update(text)
+            return
+        cluster = self.cluster
+        text.append("✔ ready\n", style="green")
+        text.append(f"provider  {cluster.provider}:{cluster.name}\n")
+        text.append(f"context   {cluster.context}\n")
+        text.append(f"namespace {cluster.namespace}\n")
+        status = self.status
+        if status is not None:
+            api = "reachable" if status.api_reachable else "NOT reachable"
+            text.append(f"API       {api}")
+            if status.server_version:
+                text.append(f" ({status.server_version})")
+            text.append("\n")
+            text.append(f"nodes     {status.nodes_ready}/{len(status.nodes)} ready\n")
+            for problem in status.problems:
+                text.append(f"! {problem}\n", style="yellow")
+        caps = ", ".join(sorted(cluster.capabilities)) or "none"
+        text.append(f"can do    {caps}", style="dim")
+        self.update(text)
