@@ -60,7 +60,9 @@ def owned_pid(pidfile: Path, marker: Sequence[str]) -> int | None:
     if pid is None or not pid_alive(pid):
         return None
     argv = cmdline(pid)
-    if argv is not None and not all(m in argv for m in marker):
+    if argv is not None and not all(
+        any(arg == m or arg.endswith(f"/{m}") for arg in argv) for m in marker
+    ):
         return None
     return pid
 
