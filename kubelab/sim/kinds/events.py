@@ -147,6 +147,17 @@ def to_events_v1(core: Obj) -> Obj:
         out[_RENAMES.get(key, key)] = value
     if out.get("deprecatedCount") == 0:
         out.pop("deprecatedCount")
+    if not out.get("eventTime"):
+        # events.k8s.io/v1 requires eventTime (typed clients reject null): use the first time
+        # the event was seen, as a MicroTime.
+        seen = (
+            core.get("firstTimestamp")
+            or core.get("lastTimestamp")
+            or core.get("metadata", {}).get("creationTimestamp")
+        )
+        if isinstance(seen, str) and seen.endswith("Z") and "." not in seen:
+            seen = seen[:-1] + ".000000Z"
+        out["eventTime"] = seen
     return out
 
 
