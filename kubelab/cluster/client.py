@@ -330,16 +330,38 @@ class KubeClient:
         return path, body
 
     def apply(self, obj: Mapping[str, Any], namespace: str | None = None) -> Obj:
-        """Server-side apply (fieldManager "kubelab", force): create or update to match `obj`."""
+        """Server-side apply (fieldManager "kubelab", force): create or update to match `obj`.
+
+        A server without server-side apply (415) gets create, or a JSON merge patch of `obj`
+        onto the live object (fields `obj` leaves out are kept, as apply keeps others' fields).
+        """
         path, body = self._target(obj, namespace)
-        result: Obj = self._json(
+        try:
+            result: Obj = self._json(
+                "PATCH",
+                path,
+                query=[("fieldManager", FIELD_MANAGER), ("force", "true")],
+                body=body,
+                content_type="application/apply-patch+yaml",
+            )
+        except ApiRejected as exc:
+            if exc.status_code != 415:
+                raise
+        else:
+            return result
+        try:
+            return self.create(body)
+        except ApiRejected as exc:
+            if exc.status_code != 409:
+                raise
+        merged: Obj = self._json(
             "PATCH",
             path,
-            query=[("fieldManager", FIELD_MANAGER), ("force", "true")],
+            query=[("fieldManager", FIELD_MANAGER)],
             body=body,
-            content_type="application/apply-patch+yaml",
+            content_type="application/merge-patch+json",
         )
-        return result
+        return merged
 
     def create(self, obj: Mapping[str, Any], namespace: str | None = None) -> Obj:
         """Create `obj` (409 AlreadyExists raises ApiRejected)."""

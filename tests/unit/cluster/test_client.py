@@ -185,3 +185,17 @@ def test_default_api_versions() -> None:
     assert default_api_version("Deployment") == "apps/v1"
     assert default_api_version("EndpointSlice") == "discovery.k8s.io/v1"
     assert default_api_version("Service") == "v1"
+
+
+def test_apply_falls_back_when_the_server_lacks_server_side_apply(fake_api, client) -> None:
+    path = "/api/v1/namespaces/lab/services/my-nginx"
+    unsupported = (415, {"kind": "Status", "code": 415, "reason": "UnsupportedMediaType"})
+    exists = (409, {"kind": "Status", "code": 409, "reason": "AlreadyExists", "message": "x"})
+    fake_api.routes[("PATCH", path)] = [unsupported, (200, SVC)]
+    fake_api.routes[("POST", "/api/v1/namespaces/lab/services")] = exists
+    assert client.apply(SVC) == SVC
+    patches = fake_api.calls("PATCH")
+    assert [p.headers["content-type"] for p in patches] == [
+        "application/apply-patch+yaml",
+        "application/merge-patch+json",
+    ]
