@@ -90,8 +90,21 @@ def hosts_file(pod_ip: str, hostname: str) -> str:
 
 
 def base_filesystem(image: Image, hostname: str, pod_ip: str, resolv: ResolvConf) -> FileSystem:
-    dirs = {"/bin", "/dev", "/etc", "/home", "/lib", "/proc", "/root", "/sys", "/tmp", "/usr/bin",
-            "/usr/sbin", "/var", "/var/log"}  # fmt: skip
+    dirs = {
+        "/bin",
+        "/dev",
+        "/etc",
+        "/home",
+        "/lib",
+        "/proc",
+        "/root",
+        "/sys",
+        "/tmp",
+        "/usr/bin",
+        "/usr/sbin",
+        "/var",
+        "/var/log",
+    }
     files = {
         "/etc/resolv.conf": resolv.text(),
         "/etc/hosts": hosts_file(pod_ip, hostname),

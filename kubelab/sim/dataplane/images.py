@@ -15,30 +15,117 @@ from dataclasses import dataclass, field
 # Commands of busybox's userland that the command table implements.
 BUSYBOX_COMMANDS = frozenset(
     {
-        "sh", "ash", "busybox", "cat", "echo", "printenv", "env", "nslookup", "wget", "hostname",
-        "ls", "sleep", "seq", "date", "true", "false", "grep", "head", "tail", "wc", "sort",
-        "uniq", "uptime", "pwd", "id", "whoami", "mkdir", "rm", "touch", "cut", "tr", "tee",
-        "test", "[", "expr", "basename", "dirname", "printf", "xargs", "which", "uname", "ps",
-        "clear", "timeout", "ping", "kill",
+        "sh",
+        "ash",
+        "busybox",
+        "cat",
+        "echo",
+        "printenv",
+        "env",
+        "nslookup",
+        "wget",
+        "hostname",
+        "ls",
+        "sleep",
+        "seq",
+        "date",
+        "true",
+        "false",
+        "grep",
+        "head",
+        "tail",
+        "wc",
+        "sort",
+        "uniq",
+        "uptime",
+        "pwd",
+        "id",
+        "whoami",
+        "mkdir",
+        "rm",
+        "touch",
+        "cut",
+        "tr",
+        "tee",
+        "test",
+        "[",
+        "expr",
+        "basename",
+        "dirname",
+        "printf",
+        "xargs",
+        "which",
+        "uname",
+        "ps",
+        "clear",
+        "timeout",
+        "ping",
+        "kill",
     }
-)  # fmt: skip
+)
 
 # Debian-based nginx: coreutils, grep, procps is absent (no ps/uptime), curl is installed.
 DEBIAN_COMMANDS = frozenset(
     {
-        "sh", "dash", "bash", "cat", "echo", "printenv", "env", "hostname", "ls", "sleep", "seq",
-        "date", "true", "false", "grep", "head", "tail", "wc", "sort", "uniq", "pwd", "id",
-        "whoami", "mkdir", "rm", "touch", "cut", "tr", "tee", "test", "[", "expr", "basename",
-        "dirname", "printf", "xargs", "which", "uname", "clear", "timeout", "kill", "curl",
+        "sh",
+        "dash",
+        "bash",
+        "cat",
+        "echo",
+        "printenv",
+        "env",
+        "hostname",
+        "ls",
+        "sleep",
+        "seq",
+        "date",
+        "true",
+        "false",
+        "grep",
+        "head",
+        "tail",
+        "wc",
+        "sort",
+        "uniq",
+        "pwd",
+        "id",
+        "whoami",
+        "mkdir",
+        "rm",
+        "touch",
+        "cut",
+        "tr",
+        "tee",
+        "test",
+        "[",
+        "expr",
+        "basename",
+        "dirname",
+        "printf",
+        "xargs",
+        "which",
+        "uname",
+        "clear",
+        "timeout",
+        "kill",
+        "curl",
         "nginx",
     }
-)  # fmt: skip
+)
 
 BUSYBOX_LATEST = (1, 37)
 NGINX_LATEST = "1.29.3"
-NGINX_PATCHES = {"1.21": "1.21.6", "1.22": "1.22.1", "1.23": "1.23.4", "1.24": "1.24.0",
-                 "1.25": "1.25.5", "1.26": "1.26.3", "1.27": "1.27.5", "1.28": "1.28.0",
-                 "1.29": NGINX_LATEST}  # fmt: skip
+NGINX_PATCHES = {
+    "1.21": "1.21.6",
+    "1.22": "1.22.1",
+    "1.23": "1.23.4",
+    "1.24": "1.24.0",
+    "1.25": "1.25.5",
+    "1.26": "1.26.3",
+    "1.27": "1.27.5",
+    "1.28": "1.28.0",
+    "1.29": NGINX_LATEST,
+}
 
 SCHEMA1_PULL_ERROR = (
     'rpc error: code = Unimplemented desc = failed to pull and unpack image "{ref}": '
@@ -130,7 +217,7 @@ def split_reference(reference: str) -> tuple[str, str]:
             break
     if ref.startswith("library/"):
         ref = ref[len("library/") :]
-    return ref, tag or ("latest" if not digest else digest)
+    return ref, tag or digest or "latest"
 
 
 def _busybox(reference: str, repo: str, tag: str, kind: str = "busybox", **kw: object) -> Image:

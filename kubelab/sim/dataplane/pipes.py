@@ -26,6 +26,7 @@ class Pipe:
     def __init__(self, data: str = "", *, closed: bool = False, limit: int = 1 << 16) -> None:
         self._buf = data
         self._eof = closed
+        self._eof_marks = 0  # end-of-input marks from a terminal's Ctrl-D (each read once)
         self._reader_gone = False
         self._limit = limit
         self._changed = asyncio.Event()
@@ -61,6 +62,17 @@ class Pipe:
             self._buf += data
             self._notify()
 
+    def feed_eof(self) -> None:
+        """A terminal's Ctrl-D: the reader's next read ends its input, later reads go on."""
+        self._eof_marks += 1
+        self._notify()
+
+    def _take_mark(self) -> bool:
+        if not self._buf and self._eof_marks:
+            self._eof_marks -= 1
+            return True
+        return False
+
     def close(self) -> None:
         """End of input for the reader."""
         self._eof = True
@@ -74,16 +86,20 @@ class Pipe:
 
     async def read(self) -> str:
         """The next chunk, or "" at end of input."""
-        while not self._buf and not self._eof:
+        while not self._buf and not self._eof and not self._eof_marks:
             await self._changed.wait()
+        if self._take_mark():
+            return ""
         data, self._buf = self._buf, ""
         self._notify()
         return data
 
     async def readline(self) -> str:
         """One line including its newline; the rest at end of input; "" at end of input."""
-        while "\n" not in self._buf and not self._eof:
+        while "\n" not in self._buf and not self._eof and not self._eof_marks:
             await self._changed.wait()
+        if self._take_mark():
+            return ""
         cut = self._buf.find("\n")
         end = len(self._buf) if cut < 0 else cut + 1
         line, self._buf = self._buf[:end], self._buf[end:]

@@ -62,7 +62,35 @@ COMMANDS: dict[str, CommandFn] = {
 # of pretending they do not exist.
 NOT_SIMULATED: dict[str, str] = {
     name: "not simulated in kubelab's simulated cluster"
-    for name in ("awk", "sed", "vi", "less", "more", "top", "netstat", "ip", "ifconfig", "dig",
-                 "host", "telnet", "find", "chmod", "chown", "tar", "gzip", "traceroute", "nc",
-                 "apk", "apt", "apt-get", "ss", "du", "df", "free", "mount", "stat", "diff")
-}  # fmt: skip
+    for name in (
+        "awk",
+        "sed",
+        "vi",
+        "less",
+        "more",
+        "top",
+        "netstat",
+        "ip",
+        "ifconfig",
+        "dig",
+        "host",
+        "telnet",
+        "find",
+        "chmod",
+        "chown",
+        "tar",
+        "gzip",
+        "traceroute",
+        "nc",
+        "apk",
+        "apt",
+        "apt-get",
+        "ss",
+        "du",
+        "df",
+        "free",
+        "mount",
+        "stat",
+        "diff",
+    )
+}

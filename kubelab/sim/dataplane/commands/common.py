@@ -47,7 +47,7 @@ def split_flags(args: list[str], with_value: str = "") -> tuple[dict[str, str], 
                 flags[c] = ""
                 j += 1
         elif arg.startswith("--") and len(arg) > 2:
-            name, eq, value = arg[2:].partition("=")
+            name, _, value = arg[2:].partition("=")
             flags["--" + name] = value
         else:
             rest.append(arg)

@@ -26,8 +26,14 @@ def ptr_name(ip: str) -> str | None:
 
 async def nslookup(inv: Invocation) -> int:
     args = [a for a in inv.args if not a.startswith("-")]
-    qtype_opt = next((a.split("=", 1)[1].upper() for a in inv.args if a.startswith(("-type=",
-                      "-query=", "-q="))), None)  # fmt: skip
+    qtype_opt = next(
+        (
+            a.split("=", 1)[1].upper()
+            for a in inv.args
+            if a.startswith(("-type=", "-query=", "-q="))
+        ),
+        None,
+    )
     if not args:
         await inv.err(
             "BusyBox v1.37.0 (2024-09-26 21:31:42 UTC) multi-call binary.\n\n"
@@ -37,7 +43,11 @@ async def nslookup(inv: Invocation) -> int:
         )
         return 1
     name = args[0]
-    server = args[1] if len(args) > 1 else (inv.container.resolv.nameserver if inv.container.resolv else "10.96.0.10")
+    server = (
+        args[1]
+        if len(args) > 1
+        else (inv.container.resolv.nameserver if inv.container.resolv else "10.96.0.10")
+    )
     if inv.container.image.busybox_version <= (1, 28):
         return await _nslookup_old(inv, name, server)
     return await _nslookup_new(inv, name, server, qtype_opt)
@@ -82,7 +92,9 @@ async def _nslookup_new(inv: Invocation, name: str, server: str, qtype: str | No
     for qt, qname in queries:
         answer = net.query(qname, qt)
         if answer.rcode != 0:
-            out.append(f"** server can't find {qname}: {RCODES.get(answer.rcode, str(answer.rcode))}\n")
+            out.append(
+                f"** server can't find {qname}: {RCODES.get(answer.rcode, str(answer.rcode))}\n"
+            )
             status = 1 if answer.rcode == NXDOMAIN or answer.rcode else status
         else:
             shown = 0

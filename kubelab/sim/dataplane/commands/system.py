@@ -277,8 +277,7 @@ async def uname(inv: Invocation) -> int:
     flags, _ = split_flags(inv.args)
     host = inv.container.hostname
     if "a" in flags:
-        tail = " GNU/Linux" if is_gnu(inv) else " GNU/Linux"
-        text = f"Linux {host} {KERNEL} #79-Ubuntu SMP PREEMPT_DYNAMIC x86_64{tail}"
+        text = f"Linux {host} {KERNEL} #79-Ubuntu SMP PREEMPT_DYNAMIC x86_64 GNU/Linux"
     elif "r" in flags:
         text = KERNEL
     elif "n" in flags:
@@ -297,7 +296,8 @@ async def ps(inv: Invocation) -> int:
     await inv.out(
         "PID   USER     TIME  COMMAND\n"
         f"    1 {image.user:<8}  0:00 {main}\n"
-        f"    7 {image.user:<8}  0:00 ps {' '.join(inv.args)}".rstrip() + "\n"
+        f"    7 {image.user:<8}  0:00 ps {' '.join(inv.args)}".rstrip()
+        + "\n"
     )
     return 0
 
@@ -414,10 +414,15 @@ def _test(args: list[str], inv: Invocation) -> bool:
             x, y = int(a), int(b)
         except ValueError:
             bad = a if not a.lstrip("-").isdigit() else b
-            raise UsageError(f"{bad}: bad number" if inv.container.image.shell != "dash"
-                             else f"Illegal number: {bad}", 2) from None  # fmt: skip
-        return {"==": x == y, "!=": x != y, "<": x < y, "<=": x <= y, ">": x > y,
-                ">=": x >= y}[ints[op]]  # fmt: skip
+            raise UsageError(
+                f"{bad}: bad number"
+                if inv.container.image.shell != "dash"
+                else f"Illegal number: {bad}",
+                2,
+            ) from None
+        return {"==": x == y, "!=": x != y, "<": x < y, "<=": x <= y, ">": x > y, ">=": x >= y}[
+            ints[op]
+        ]
     raise UsageError(f"{op}: unknown operand", 2)
 
 
@@ -446,16 +451,26 @@ async def expr(inv: Invocation) -> int:
                 x, y = int(a), int(b)
                 if op in "/%" and y == 0:
                     return await inv.fail("division by zero", 2)
-                result = {"+": x + y, "-": x - y, "*": x * y, "/": int(x / y),
-                          "%": x - y * int(x / y)}[op]  # fmt: skip
+                result = {
+                    "+": x + y,
+                    "-": x - y,
+                    "*": x * y,
+                    "/": int(x / y),
+                    "%": x - y * int(x / y),
+                }[op]
             elif op in ("=", "!=", "<", ">", "<=", ">="):
-                xs: tuple[int, int] | tuple[str, str]
                 try:
-                    xs = (int(a), int(b))
+                    order = (int(a) > int(b)) - (int(a) < int(b))
                 except ValueError:
-                    xs = (a, b)
-                cmp = {"=": xs[0] == xs[1], "!=": xs[0] != xs[1], "<": xs[0] < xs[1],  # type: ignore[operator]
-                       ">": xs[0] > xs[1], "<=": xs[0] <= xs[1], ">=": xs[0] >= xs[1]}  # type: ignore[operator]  # fmt: skip
+                    order = (a > b) - (a < b)
+                cmp = {
+                    "=": order == 0,
+                    "!=": order != 0,
+                    "<": order < 0,
+                    ">": order > 0,
+                    "<=": order <= 0,
+                    ">=": order >= 0,
+                }
                 result = int(cmp[op])
             else:
                 return await inv.fail("syntax error", 2)

@@ -35,8 +35,17 @@ async def cat(inv: Invocation) -> int:
     return status
 
 
-ESCAPES = {"n": "\n", "t": "\t", "\\": "\\", "a": "\a", "b": "\b", "r": "\r", "v": "\v", "f": "\f",
-           "e": "\x1b"}  # fmt: skip
+ESCAPES = {
+    "n": "\n",
+    "t": "\t",
+    "\\": "\\",
+    "a": "\a",
+    "b": "\b",
+    "r": "\r",
+    "v": "\v",
+    "f": "\f",
+    "e": "\x1b",
+}
 
 
 def unescape(text: str) -> tuple[str, bool]:
@@ -168,7 +177,8 @@ async def grep(inv: Invocation) -> int:
     if not patterns:
         if not rest:
             await inv.err(
-                "Usage: grep [-HhnlLoqvsrRiwFE] [-m N] [-A|B|C N] PATTERN/-e PATTERN.../-f FILE [FILE]...\n"
+                "Usage: grep [-HhnlLoqvsrRiwFE] [-m N] [-A|B|C N] PATTERN/-e PATTERN.../-f FILE "
+                "[FILE]...\n"
             )
             return 2
         patterns = [rest.pop(0)]
@@ -263,7 +273,7 @@ async def head(inv: Invocation) -> int:
         if len(files) > 1:
             await inv.out(("\n" if i else "") + f"==> {name} <==\n")
         lines = text.splitlines(keepends=True)
-        await inv.out("".join(lines[:count] if count >= 0 else lines[:count]))
+        await inv.out("".join(lines[:count]))
     return status
 
 
@@ -294,8 +304,12 @@ async def wc(inv: Invocation) -> int:
     wanted = [c for c in "lwcm" if c in flags] or ["l", "w", "c"]
     rows: list[tuple[list[int], str]] = []
     for name, text in zip(files or [""], texts, strict=False):
-        counts = {"l": text.count("\n"), "w": len(text.split()), "c": len(text.encode()),
-                  "m": len(text)}  # fmt: skip
+        counts = {
+            "l": text.count("\n"),
+            "w": len(text.split()),
+            "c": len(text.encode()),
+            "m": len(text),
+        }
         rows.append(([counts[c] for c in wanted], name))
     if len(rows) > 1:
         totals = [sum(r[0][i] for r in rows) for i in range(len(wanted))]
@@ -338,8 +352,10 @@ async def sort(inv: Invocation) -> int:
     else:
         lines.sort(key=key_text, reverse="r" in flags)
     if "u" in flags:
-        seen: set[str] = set()
-        lines = [ln for ln in lines if not (key_text(ln) in seen or seen.add(key_text(ln)))]
+        unique: dict[str, str] = {}
+        for ln in lines:
+            unique.setdefault(key_text(ln), ln)
+        lines = list(unique.values())
     await inv.out("".join(ln + "\n" for ln in lines))
     return status
 
@@ -460,7 +476,7 @@ async def tee(inv: Invocation) -> int:
 async def seq(inv: Invocation) -> int:
     args = list(inv.args)
     flags: dict[str, str] = {}
-    while args and args[0] in ("-w", "-s") or (args and args[0].startswith("-s")):
+    while (args and args[0] in ("-w", "-s")) or (args and args[0].startswith("-s")):
         opt = args.pop(0)
         if opt == "-w":
             flags["w"] = ""

@@ -50,7 +50,9 @@ def parse_url(text: str) -> Url | None:
     return Url(parts.scheme, parts.hostname, port or (443 if parts.scheme == "https" else 80), path)
 
 
-async def _exchange(inv: Invocation, ip: str, url: Url, request: HttpRequest, wait: float) -> HttpResponse:
+async def _exchange(
+    inv: Invocation, ip: str, url: Url, request: HttpRequest, wait: float
+) -> HttpResponse:
     """One request; a timeout-kind failure waits `wait` seconds first, as a real one hangs."""
     try:
         return await inv.container.network.request(ip, url.port, request)
@@ -76,14 +78,18 @@ async def wget(inv: Invocation) -> int:
     spider = "--spider" in flags
     timeout = float(flags.get("T", flags.get("--timeout", "")) or SIMULATED_TIMEOUT)
     if not rest:
-        await inv.err("BusyBox v1.37.0 (2024-09-26 21:31:42 UTC) multi-call binary.\n\n"
-                      "Usage: wget [-cqS] [--spider] [-O FILE] [-o LOGFILE] [--header STR]\n"
-                      "\t[--post-data STR | --post-file FILE] [-Y on/off]\n"
-                      "\t[--no-check-certificate] [-P DIR] [-U AGENT] [-T SEC] URL...\n")  # fmt: skip
+        await inv.err(
+            "BusyBox v1.37.0 (2024-09-26 21:31:42 UTC) multi-call binary.\n\n"
+            "Usage: wget [-cqS] [--spider] [-O FILE] [-o LOGFILE] [--header STR]\n"
+            "\t[--post-data STR | --post-file FILE] [-Y on/off]\n"
+            "\t[--no-check-certificate] [-P DIR] [-U AGENT] [-T SEC] URL...\n"
+        )
         return 1
     status = 0
     for target in rest:
-        status = await _wget_one(inv, target, quiet, output, spider, min(timeout, SIMULATED_TIMEOUT))
+        status = await _wget_one(
+            inv, target, quiet, output, spider, min(timeout, SIMULATED_TIMEOUT)
+        )
         if status:
             return status
     return status
@@ -101,8 +107,9 @@ async def _wget_one(
     ip = addresses[0]
     if not quiet:
         await inv.err(f"Connecting to {url.host_header} ({ip}:{url.port})\n")
-    request = HttpRequest("GET", url.path, url.host_header,
-                          {"User-Agent": "Wget", "Connection": "close"})  # fmt: skip
+    request = HttpRequest(
+        "GET", url.path, url.host_header, {"User-Agent": "Wget", "Connection": "close"}
+    )
     try:
         resp = await _exchange(inv, ip, url, request, wait)
     except ConnectError as exc:
@@ -140,13 +147,26 @@ async def _wget_one(
 
 # -- curl ----------------------------------------------------------------------------------
 LONG_FLAGS = {
-    "--silent": "s", "--show-error": "S", "--fail": "f", "--include": "i", "--head": "I",
-    "--verbose": "v", "--insecure": "k", "--location": "L", "--remote-name": "O",
-}  # fmt: skip
+    "--silent": "s",
+    "--show-error": "S",
+    "--fail": "f",
+    "--include": "i",
+    "--head": "I",
+    "--verbose": "v",
+    "--insecure": "k",
+    "--location": "L",
+    "--remote-name": "O",
+}
 LONG_VALUES = {
-    "--output": "o", "--max-time": "m", "--write-out": "w", "--request": "X", "--header": "H",
-    "--data": "d", "--user-agent": "A", "--connect-timeout": "connect-timeout",
-}  # fmt: skip
+    "--output": "o",
+    "--max-time": "m",
+    "--write-out": "w",
+    "--request": "X",
+    "--header": "H",
+    "--data": "d",
+    "--user-agent": "A",
+    "--connect-timeout": "connect-timeout",
+}
 SHORT_VALUES = "omwXHdAeu"
 
 
@@ -233,7 +253,10 @@ async def curl(inv: Invocation) -> int:
     try:
         flags, headers, urls = _curl_args(inv.args)
     except UsageError as exc:
-        await inv.err(f"curl: {exc.message}\ncurl: try 'curl --help' or 'curl --manual' for more information\n")
+        await inv.err(
+            f"curl: {exc.message}\n"
+            "curl: try 'curl --help' or 'curl --manual' for more information\n"
+        )
         return exc.status
     if not urls:
         await inv.err("curl: try 'curl --help' or 'curl --manual' for more information\n")
@@ -252,14 +275,23 @@ async def _curl_one(inv: Invocation, target: str, flags: dict[str, str], headers
 
     async def error(code: int, message: str) -> int:
         if meter:
-            await inv.err(_meter(0).rsplit("\n", 2)[0] + "\n" + "  0     0    0     0    0     0      0      0 --:--:-- --:--:-- --:--:--     0\n")
+            await inv.err(
+                _meter(0).rsplit("\n", 2)[0]
+                + "\n"
+                + "  0     0    0     0    0     0      0      0 --:--:-- --:--:-- --:--:--     0\n"
+            )
         if show_error:
             await inv.err(f"curl: ({code}) {message}\n")
         return code
 
     url = parse_url(target)
     if url is None:
-        return await error(3, f"URL rejected: Bad hostname" if "://" in target else "URL using bad/illegal format or missing URL")
+        return await error(
+            3,
+            "URL rejected: Bad hostname"
+            if "://" in target
+            else "URL using bad/illegal format or missing URL",
+        )
     timeout = float(flags.get("m") or flags.get("connect-timeout") or SIMULATED_TIMEOUT)
     method = flags.get("X") or ("HEAD" if "I" in flags else ("POST" if "d" in flags else "GET"))
     verbose = "v" in flags
@@ -272,8 +304,11 @@ async def _curl_one(inv: Invocation, target: str, flags: dict[str, str], headers
         ip = addresses[0]
         if verbose:
             await inv.err(f"*   Trying {ip}:{url.port}...\n")
-        req_headers = {"Host": url.host_header, "User-Agent": flags.get("A", f"curl/{CURL_VERSION}"),
-                       "Accept": "*/*"}  # fmt: skip
+        req_headers = {
+            "Host": url.host_header,
+            "User-Agent": flags.get("A", f"curl/{CURL_VERSION}"),
+            "Accept": "*/*",
+        }
         for h in headers:
             key, _, value = h.partition(":")
             req_headers[key.strip()] = value.strip()
@@ -285,24 +320,41 @@ async def _curl_one(inv: Invocation, target: str, flags: dict[str, str], headers
             if exc.kind == "timeout":
                 if "m" in flags:
                     return await error(28, f"Connection timed out after {ms} milliseconds")
-                return await error(28, f"Failed to connect to {url.host} port {url.port} after {ms} ms: Timeout was reached")
+                return await error(
+                    28,
+                    f"Failed to connect to {url.host} port {url.port} after {ms} ms: "
+                    "Timeout was reached",
+                )
             reason = "Could not connect to server"
-            return await error(7, f"Failed to connect to {url.host} port {url.port} after {ms} ms: {reason}")
+            return await error(
+                7, f"Failed to connect to {url.host} port {url.port} after {ms} ms: {reason}"
+            )
         if url.scheme == "https":
-            return await error(35, "OpenSSL/3.5.4: error:0A00010B:SSL routines::wrong version number")
+            return await error(
+                35, "OpenSSL/3.5.4: error:0A00010B:SSL routines::wrong version number"
+            )
         if verbose:
-            await inv.err(f"* Connected to {url.host} ({ip}) port {url.port}\n"
-                          f"* using HTTP/1.x\n"
-                          f"> {method} {url.path} HTTP/1.1\n"
-                          + "".join(f"> {k}: {v}\n" for k, v in req_headers.items())
-                          + ">\n* Request completely sent off\n"
-                          + f"< HTTP/1.1 {resp.status} {resp.reason}\n"
-                          + "".join(f"< {k}: {v}\n" for k, v in resp.headers)
-                          + "<\n")  # fmt: skip
+            await inv.err(
+                f"* Connected to {url.host} ({ip}) port {url.port}\n"
+                f"* using HTTP/1.x\n"
+                f"> {method} {url.path} HTTP/1.1\n"
+                + "".join(f"> {k}: {v}\n" for k, v in req_headers.items())
+                + ">\n* Request completely sent off\n"
+                + f"< HTTP/1.1 {resp.status} {resp.reason}\n"
+                + "".join(f"< {k}: {v}\n" for k, v in resp.headers)
+                + "<\n"
+            )
         location = resp.header("Location")
-        if "L" in flags and location and resp.status in (301, 302, 303, 307, 308) and redirects < 50:
+        if (
+            "L" in flags
+            and location
+            and resp.status in (301, 302, 303, 307, 308)
+            and redirects < 50
+        ):
             redirects += 1
-            nxt = parse_url(location if "://" in location else f"{url.scheme}://{url.host_header}{location}")
+            nxt = parse_url(
+                location if "://" in location else f"{url.scheme}://{url.host_header}{location}"
+            )
             if nxt is None:
                 break
             url = nxt
@@ -310,7 +362,11 @@ async def _curl_one(inv: Invocation, target: str, flags: dict[str, str], headers
         break
     if "f" in flags and resp.status >= 400:
         return await error(22, f"The requested URL returned error: {resp.status}")
-    head = f"HTTP/1.1 {resp.status} {resp.reason}\r\n" + "".join(f"{k}: {v}\r\n" for k, v in resp.headers) + "\r\n"
+    head = (
+        f"HTTP/1.1 {resp.status} {resp.reason}\r\n"
+        + "".join(f"{k}: {v}\r\n" for k, v in resp.headers)
+        + "\r\n"
+    )
     body = "" if method == "HEAD" else resp.body
     text = (head if ("i" in flags or "I" in flags) else "") + body
     if "o" in flags and flags["o"] != "-":
@@ -354,14 +410,18 @@ async def ping(inv: Invocation) -> int:
             if sent:
                 await asyncio.sleep(1.0)
             if answers:
-                await inv.out(f"64 bytes from {ip}: seq={sent} ttl=63 time=0.{80 + sent % 7:03d} ms\n")
+                await inv.out(
+                    f"64 bytes from {ip}: seq={sent} ttl=63 time=0.{80 + sent % 7:03d} ms\n"
+                )
                 received += 1
             sent += 1
         if not answers:
             await asyncio.sleep(1.0)
     finally:
         loss = 0 if not sent else int(100 * (sent - received) / sent)
-        await inv.out(f"\n--- {host} ping statistics ---\n"
-                      f"{sent} packets transmitted, {received} packets received, {loss}% packet loss\n"
-                      + ("round-trip min/avg/max = 0.080/0.083/0.086 ms\n" if received else ""))  # fmt: skip
+        await inv.out(
+            f"\n--- {host} ping statistics ---\n"
+            f"{sent} packets transmitted, {received} packets received, {loss}% packet loss\n"
+            + ("round-trip min/avg/max = 0.080/0.083/0.086 ms\n" if received else "")
+        )
     return 0 if received else 1

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from kubelab.sim.dataplane.commands import COMMANDS, NOT_SIMULATED
 from kubelab.sim.dataplane.container import ContainerContext
 from kubelab.sim.dataplane.pipes import BrokenPipe, Collector, NullWriter, Pipe, Writer
-from kubelab.sim.dataplane.process import Invocation
+from kubelab.sim.dataplane.process import Invocation, Spawner
 from kubelab.sim.dataplane.shell.arith import ArithError, evaluate
 from kubelab.sim.dataplane.shell.expand import Segment, glob, has_glob, split_fields
 from kubelab.sim.dataplane.shell.lexer import Lexer, ShellSyntaxError
@@ -430,10 +430,9 @@ class Shell:
             if (op == ":+" and text) or (op == "+" and is_set):
                 return await self.expand_string(_word_of(part.arg), io)
             return ""
-        elif op in (":?", "?"):
-            if (op == ":?" and not text) or (op == "?" and not is_set):
-                msg = await self.expand_string(_word_of(part.arg), io) or "parameter not set"
-                raise ShellError(f"{part.name}: {msg}", status=1)
+        elif op in (":?", "?") and ((op == ":?" and not text) or (op == "?" and not is_set)):
+            msg = await self.expand_string(_word_of(part.arg), io) or "parameter not set"
+            raise ShellError(f"{part.name}: {msg}", status=1)
         return text
 
     async def command_substitution(self, source: str, io: IO) -> str:
@@ -460,8 +459,11 @@ class Shell:
                     fds[r.fd] = NullWriter() if r.fd else Pipe.of("")
                     continue
                 if not target.isdigit() or int(target) not in fds:
-                    raise ShellError(f"{target}: bad file descriptor" if self.flavor != "dash"
-                                     else f"{target}: Bad fd number")  # fmt: skip
+                    raise ShellError(
+                        f"{target}: bad file descriptor"
+                        if self.flavor != "dash"
+                        else f"{target}: Bad fd number"
+                    )
                 fds[r.fd] = fds[int(target)]
             elif r.op == "<":
                 fds[r.fd] = Pipe.of(self._read_file(target))
@@ -549,7 +551,7 @@ def find_program(ctx: ContainerContext, name: str) -> Program | None:
     return run
 
 
-def _spawner(ctx: ContainerContext, cwd: str) -> Callable[..., Awaitable[int]]:
+def _spawner(ctx: ContainerContext, cwd: str) -> Spawner:
     async def spawn(
         argv: list[str], stdin: Pipe, stdout: Writer, stderr: Writer, env: dict[str, str]
     ) -> int:

@@ -1,0 +1,63 @@
+"""`pods/{name}/log`: what a container's main process printed (start-up lines, request logs,
+output of an attached main command), with `tailLines`, `sinceSeconds`, `timestamps`."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Mapping
+from datetime import UTC, datetime
+from typing import Any
+
+from kubelab.sim import errors
+from kubelab.sim.dataplane import pods, servers
+from kubelab.sim.dataplane.runtime import runtime_for
+from kubelab.sim.dataplane.sessions import _parse_time, _started_at
+
+PULL_FAILURES = ("ErrImagePull", "ImagePullBackOff", "InvalidImageName", "ErrImageNeverPull")
+
+
+def _check_running(pod: Mapping[str, Any], name: str) -> None:
+    st = pods.container_status(pod, name) or {}
+    state = st.get("state") or {}
+    if "running" in state or "terminated" in state:
+        return
+    waiting = state.get("waiting") or {}
+    reason = str(waiting.get("reason") or "ContainerCreating")
+    detail = "trying and failing to pull image" if reason in PULL_FAILURES else reason
+    phase = (pod.get("status") or {}).get("phase")
+    if st or phase == "Pending":
+        raise errors.bad_request(
+            f'container "{name}" in pod "{pods.name(pod)}" is waiting to start: {detail}'
+        )
+
+
+def read_log(
+    store: Any, pod: Mapping[str, Any], container: str | None, query: Mapping[str, str]
+) -> str:
+    c = pods.container(pod, container)
+    if c is None:
+        raise errors.bad_request(f"container {container} is not valid for pod {pods.name(pod)}")
+    name = str(c.get("name", ""))
+    _check_running(pod, name)
+    started = _started_at(pod, name)
+    start_ts = started.timestamp() if started else time.time()
+    entries = [(start_ts, line) for line in servers.startup_log(pod, c)]
+    entries += runtime_for(store).log_lines(pods.uid(pod), name)
+    since = query.get("sinceSeconds")
+    if since and since.isdigit():
+        cutoff = time.time() - int(since)
+        entries = [e for e in entries if e[0] >= cutoff]
+    since_time = _parse_time(query.get("sinceTime"))
+    if since_time is not None:
+        entries = [e for e in entries if e[0] >= since_time.timestamp()]
+    tail = query.get("tailLines")
+    if tail and tail.lstrip("-").isdigit() and int(tail) >= 0:
+        entries = entries[len(entries) - int(tail) :] if int(tail) else []
+    stamps = str(query.get("timestamps", "")).lower() == "true"
+    out = []
+    for ts, line in entries:
+        prefix = (
+            datetime.fromtimestamp(ts, UTC).strftime("%Y-%m-%dT%H:%M:%S.%f000Z ") if stamps else ""
+        )
+        out.append(prefix + line + "\n")
+    return "".join(out)

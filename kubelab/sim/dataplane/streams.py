@@ -1,0 +1,293 @@
+"""`pods/{name}/exec` and `pods/{name}/attach` over WebSocket (`v5.channel.k8s.io`, `v4`).
+
+Binary frames whose first byte is the channel: 0 stdin, 1 stdout, 2 stderr, 3 the status
+(JSON), 4 terminal resize; v5 adds `[255, channel]` (that stream is closed: the client sends
+`\\xff\\x00` when its stdin ends). The status is `{"status":"Success"}` or a Failure with
+reason `NonZeroExitCode` and the code in `details.causes`, which makes kubectl print
+`command terminated with exit code N` and exit with N. aiohttp answers the client's pings.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import codecs
+import json
+import secrets
+from collections.abc import Mapping
+from typing import Any
+
+from aiohttp import WSMsgType, web
+
+from kubelab.sim import errors
+from kubelab.sim.dataplane import pods, servers, sessions
+from kubelab.sim.dataplane.container import ContainerContext
+from kubelab.sim.dataplane.pipes import CallbackWriter, Pipe, Writer
+from kubelab.sim.dataplane.runtime import runtime_for
+from kubelab.sim.dataplane.shell.interpreter import IO, SHELLS, find_program
+from kubelab.sim.dataplane.terminal import LineDiscipline, TerminalOutput, interactive_shell
+
+PROTOCOLS = ("v5.channel.k8s.io", "v4.channel.k8s.io")
+STDIN, STDOUT, STDERR, ERROR, RESIZE, CLOSE = 0, 1, 2, 3, 4, 255
+Obj = Mapping[str, Any]
+
+
+def _true(query: Mapping[str, str], key: str) -> bool:
+    return str(query.get(key, "")).lower() in ("1", "true")
+
+
+def success_status() -> dict[str, Any]:
+    return {"metadata": {}, "status": "Success"}
+
+
+def exit_status(code: int) -> dict[str, Any]:
+    return {
+        "metadata": {},
+        "status": "Failure",
+        "message": f"command terminated with non-zero exit code: error executing command "
+        f"[], exit code {code}",
+        "reason": "NonZeroExitCode",
+        "details": {"causes": [{"reason": "ExitCode", "message": str(code)}]},
+    }
+
+
+def failure_status(message: str, code: int = 500, reason: str = "InternalError") -> dict[str, Any]:
+    return {
+        "metadata": {},
+        "status": "Failure",
+        "message": message,
+        "reason": reason,
+        "details": {"causes": [{"message": message}]},
+        "code": code,
+    }
+
+
+def not_found_in_path(argv0: str) -> str:
+    """The container runtime's answer to exec of a program the image does not have."""
+    exec_id = secrets.token_hex(32)
+    return (
+        "Internal error occurred: error executing command in container: failed to exec in "
+        f'container: failed to start exec "{exec_id}": OCI runtime exec failed: exec failed: '
+        f'unable to start container process: exec: "{argv0}": executable file not found in '
+        "$PATH: unknown"
+    )
+
+
+class Channels:
+    """The channel-multiplexed WebSocket of one exec/attach session."""
+
+    def __init__(self, ws: web.WebSocketResponse) -> None:
+        self.ws = ws
+        self.v5 = ws.ws_protocol == "v5.channel.k8s.io"
+
+    async def send(self, channel: int, text: str) -> None:
+        if text and not self.ws.closed:
+            await self.ws.send_bytes(bytes([channel]) + text.encode())
+
+    def writer(self, channel: int) -> Writer:
+        async def send(text: str) -> None:
+            await self.send(channel, text)
+
+        return CallbackWriter(send)
+
+    async def finish(self, status: dict[str, Any]) -> None:
+        if not self.ws.closed:
+            await self.ws.send_bytes(bytes([ERROR]) + json.dumps(status).encode())
+            await self.ws.close()
+
+
+async def _open(request: web.Request) -> Channels:
+    ws = web.WebSocketResponse(protocols=PROTOCOLS, autoping=True, max_msg_size=0)
+    await ws.prepare(request)
+    return Channels(ws)
+
+
+async def _pump_input(ch: Channels, stdin: Pipe | None, tty: LineDiscipline | None) -> None:
+    """Client frames -> stdin (or the terminal); returns when the client goes away."""
+    decoder = codecs.getincrementaldecoder("utf-8")(errors="replace")
+    async for msg in ch.ws:
+        if msg.type != WSMsgType.BINARY or not msg.data:
+            if msg.type in (WSMsgType.ERROR, WSMsgType.CLOSE):
+                break
+            continue
+        data: bytes = msg.data
+        channel = data[0]
+        if channel == STDIN:
+            text = decoder.decode(data[1:])
+            if tty is not None:
+                await tty.feed(text)
+            elif stdin is not None:
+                stdin.feed(text)
+        elif channel == CLOSE and len(data) > 1 and data[1] == STDIN:
+            if tty is not None:
+                tty.close()
+            elif stdin is not None:
+                stdin.close()
+
+
+async def _run_with_client(
+    ch: Channels,
+    work: asyncio.Future[int] | asyncio.Task[int],
+    stdin: Pipe | None,
+    tty: LineDiscipline | None,
+) -> int | None:
+    """Run `work` while feeding it the client's input; None if the client went away first."""
+    pump = asyncio.ensure_future(_pump_input(ch, stdin, tty))
+    try:
+        waiting: list[asyncio.Future[Any]] = [work, pump]
+        done, _ = await asyncio.wait(waiting, return_when=asyncio.FIRST_COMPLETED)
+        if work in done:
+            return work.result()
+        work.cancel()
+        return None
+    finally:
+        pump.cancel()
+        for task in (work, pump):
+            if not task.done():
+                task.cancel()
+        await asyncio.gather(work, pump, return_exceptions=True)
+
+
+def _pick_container(pod: Obj, name: str | None) -> Obj:
+    c = pods.container(pod, name)
+    if c is None:
+        raise errors.bad_request(f"container {name} is not valid for pod {pods.name(pod)}")
+    return c
+
+
+def _wants_interactive_shell(argv: list[str], tty: bool) -> bool:
+    if not tty or not argv or argv[0].rsplit("/", 1)[-1] not in SHELLS:
+        return False
+    rest = argv[1:]
+    return not any(a.startswith("-") and "c" in a for a in rest) and not [
+        a for a in rest if not a.startswith("-")
+    ]
+
+
+async def _run_argv(
+    ch: Channels,
+    ctx: ContainerContext,
+    argv: list[str],
+    query: Mapping[str, str],
+    program_env: dict[str, str],
+    main: bool = False,
+) -> dict[str, Any]:
+    """Run argv in the container attached to the session; the status to send."""
+    tty = _true(query, "tty")
+    want_stdin = _true(query, "stdin")
+    program = find_program(ctx, argv[0])
+    if program is None:
+        return failure_status(not_found_in_path(argv[0]))
+    line_discipline: LineDiscipline | None = None
+    stdin: Pipe | None = None
+    if tty:
+        out: Writer = TerminalOutput(lambda text: ch.send(STDOUT, text))
+        err: Writer = out
+        line_discipline = LineDiscipline(lambda text: ch.send(STDOUT, text))
+        if not want_stdin:
+            line_discipline.close()
+        source = line_discipline.lines
+    else:
+        out, err = ch.writer(STDOUT), ch.writer(STDERR)
+        stdin = Pipe()
+        if not want_stdin:
+            stdin.close()
+        source = stdin
+    if _wants_interactive_shell(argv, tty):
+        assert line_discipline is not None
+        work = asyncio.ensure_future(
+            interactive_shell(
+                ctx, program_env, line_discipline, out, name=argv[0], show_first_prompt=not main
+            )
+        )
+    else:
+        work = asyncio.ensure_future(
+            program(argv, IO(source, out, err), program_env, ctx.image.workdir)
+        )
+    status = await _run_with_client(ch, work, stdin, line_discipline)
+    if status is None or status == 0:
+        return success_status()
+    return exit_status(status)
+
+
+async def handle_exec(request: web.Request, store: Any, pod: Obj) -> web.StreamResponse:
+    query = request.query
+    argv = list(query.getall("command", []))
+    c = _pick_container(pod, query.get("container"))
+    if not argv:
+        raise errors.bad_request("you must specify at least one command for the container")
+    ch = await _open(request)
+    try:
+        if not pods.is_running(pod, str(c.get("name", ""))):
+            await ch.finish(
+                failure_status(
+                    f'unable to upgrade connection: container not found ("{c.get("name", "")}")',
+                    code=404,
+                    reason="NotFound",
+                )
+            )
+            return ch.ws
+        ctx = sessions.container_context(store, pod, c)
+        status = await _run_argv(ch, ctx, argv, query, dict(ctx.env))
+        await ch.finish(status)
+    finally:
+        if not ch.ws.closed:
+            await ch.ws.close()
+    return ch.ws
+
+
+async def handle_attach(request: web.Request, store: Any, pod: Obj) -> web.StreamResponse:
+    """Attach to the container's main process: an interactive shell gets the terminal; a
+    one-shot command runs now; a server streams its log lines as they come."""
+    query = request.query
+    c = _pick_container(pod, query.get("container"))
+    ch = await _open(request)
+    try:
+        if not pods.is_running(pod, str(c.get("name", ""))):
+            await ch.finish(
+                failure_status(
+                    f'unable to upgrade connection: container not found ("{c.get("name", "")}")',
+                    code=404,
+                    reason="NotFound",
+                )
+            )
+            return ch.ws
+        ctx = sessions.container_context(store, pod, c)
+        argv = servers.main_argv(c)
+        image = pods.image_of(c)
+        if servers.server_kind(image, argv) is not None or not argv:
+            await _follow_logs(ch, store, pod, str(c.get("name", "")))
+            return ch.ws
+        runtime = runtime_for(store)
+        collected: list[str] = []
+        original_send = ch.send
+
+        async def send_and_log(channel: int, text: str) -> None:
+            collected.append(text)
+            await original_send(channel, text)
+
+        ch.send = send_and_log  # type: ignore[method-assign]
+        status = await _run_argv(ch, ctx, argv, query, dict(ctx.env), main=True)
+        for line in "".join(collected).replace("\r\n", "\n").splitlines():
+            runtime.log(pods.uid(pod), str(c.get("name", "")), line)
+        await ch.finish(status if status.get("reason") != "NonZeroExitCode" else success_status())
+    finally:
+        if not ch.ws.closed:
+            await ch.ws.close()
+    return ch.ws
+
+
+async def _follow_logs(ch: Channels, store: Any, pod: Obj, container: str) -> None:
+    runtime = runtime_for(store)
+    uid = pods.uid(pod)
+    seen = len(runtime.log_lines(uid, container))
+
+    async def follow() -> int:
+        nonlocal seen
+        while True:
+            lines = runtime.log_lines(uid, container)
+            if len(lines) > seen:
+                await ch.send(STDOUT, "".join(text + "\n" for _, text in lines[seen:]))
+                seen = len(lines)
+            await asyncio.sleep(0.2)
+
+    await _run_with_client(ch, asyncio.ensure_future(follow()), None, None)
