@@ -1,0 +1,131 @@
+"""Choosing the cluster: --cluster, KUBELAB_CLUSTER, the remembered cluster, the config file,
+auto; and the state files behind them."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+import pytest
+from click.testing import CliRunner
+
+from kubelab.cluster import state
+from kubelab.cluster.base import ClusterError
+from kubelab.cluster.context import ContextProvider, default_namespace
+from kubelab.cluster.kind import KindProvider
+from kubelab.cluster.select import (
+    canonical_spec,
+    cluster_options,
+    report_cluster_errors,
+    resolve_provider,
+)
+from kubelab.cluster.sim import SimProvider
+
+
+@pytest.fixture(autouse=True)
+def isolated(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("KUBELAB_STATE_DIR", str(tmp_path / "state"))
+    monkeypatch.setenv("KUBELAB_CONFIG", str(tmp_path / "config.toml"))
+    monkeypatch.delenv("KUBELAB_CLUSTER", raising=False)
+    monkeypatch.setenv("PATH", str(tmp_path / "empty-bin"))
+
+
+def test_canonical_specs() -> None:
+    assert canonical_spec("kind") == "kind:kubelab"
+    assert canonical_spec("KIND:lab2") == "kind:lab2"
+    assert canonical_spec(" sim ") == "sim"
+    assert canonical_spec("context:my-ctx") == "context:my-ctx"
+
+
+def test_auto_without_kind_picks_the_simulator_and_says_why() -> None:
+    provider = resolve_provider(None, namespace=None, yes=False)
+    assert isinstance(provider, SimProvider)
+    assert provider.reason == "auto picked the simulator: no `kind` binary on PATH"
+
+
+def test_explicit_values() -> None:
+    kind = resolve_provider("kind:lab2", namespace=None, yes=False)
+    assert isinstance(kind, KindProvider) and kind.name == "lab2" and kind.spec == "kind:lab2"
+    assert kind.reason == "--cluster kind:lab2"
+    context = resolve_provider("context:classroom", namespace="kubelab-ann", yes=True)
+    assert isinstance(context, ContextProvider)
+    assert context.namespace == "kubelab-ann" and context.yes
+
+
+@pytest.mark.parametrize("bad", ["minikube", "context:", "sim:x"])
+def test_bad_values_are_cluster_errors(bad: str) -> None:
+    with pytest.raises(ClusterError):
+        resolve_provider(bad, namespace=None, yes=False)
+
+
+def test_precedence_env_then_remembered_then_config(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    (tmp_path / "config.toml").write_text('cluster = "kind:from-config"\n')
+    assert resolve_provider(None, namespace=None, yes=False).spec == "kind:from-config"
+    state.remember(state.Remembered(spec="kind:remembered"))
+    assert resolve_provider(None, namespace=None, yes=False).spec == "kind:remembered"
+    monkeypatch.setenv("KUBELAB_CLUSTER", "sim")
+    chosen = resolve_provider(None, namespace=None, yes=False)
+    assert chosen.spec == "sim" and chosen.reason == "KUBELAB_CLUSTER=sim"
+    assert resolve_provider("kind", namespace=None, yes=False).spec == "kind:kubelab"
+
+
+def test_remembered_confirmation_applies_only_to_the_same_context_and_namespace() -> None:
+    state.remember(state.Remembered(spec="context:c1", namespace="kubelab-x", confirmed=True))
+    same = resolve_provider(None, namespace=None, yes=False)
+    assert isinstance(same, ContextProvider)
+    assert same.namespace == "kubelab-x" and same.yes
+    other_ns = resolve_provider("context:c1", namespace="kubelab-y", yes=False)
+    assert isinstance(other_ns, ContextProvider) and not other_ns.yes
+    other_ctx = resolve_provider("context:c2", namespace=None, yes=False)
+    assert isinstance(other_ctx, ContextProvider)
+    assert not other_ctx.yes and other_ctx.namespace == default_namespace()
+
+
+def test_config_file_namespace(tmp_path: Path) -> None:
+    (tmp_path / "config.toml").write_text('cluster = "context:room"\nnamespace = "kubelab-bob"\n')
+    provider = resolve_provider(None, namespace=None, yes=False)
+    assert isinstance(provider, ContextProvider) and provider.namespace == "kubelab-bob"
+
+
+def test_damaged_files_are_clear_errors(tmp_path: Path) -> None:
+    (tmp_path / "config.toml").write_text("cluster = \n")
+    with pytest.raises(ClusterError, match="cannot read kubelab's config file"):
+        state.config()
+    (tmp_path / "config.toml").unlink()
+    (state.state_dir() / "cluster.json").write_text("{")
+    with pytest.raises(ClusterError, match=r"remembered cluster file .* is damaged"):
+        state.remembered()
+
+
+def test_forget_only_the_named_cluster() -> None:
+    state.remember(state.Remembered(spec="sim"))
+    state.forget("kind:kubelab")
+    assert state.remembered() == state.Remembered(spec="sim")
+    state.forget("sim")
+    assert state.remembered() is None
+
+
+def test_invalid_namespace_name() -> None:
+    with pytest.raises(ClusterError, match="not a valid namespace name"):
+        resolve_provider("context:c", namespace="Not_Valid", yes=False)
+
+
+def test_cluster_options_and_error_reporting() -> None:
+    seen: dict[str, object] = {}
+
+    @click.command()
+    @cluster_options
+    @report_cluster_errors
+    def probe(cluster: str | None, namespace: str | None, yes: bool) -> None:
+        seen.update(cluster=cluster, namespace=namespace, yes=yes)
+        if cluster == "boom":
+            raise ClusterError("it broke", hint="fix it")
+
+    runner = CliRunner()
+    ok = runner.invoke(probe, ["--cluster", "sim", "-n", "ns1", "--yes"])
+    assert ok.exit_code == 0 and seen == {"cluster": "sim", "namespace": "ns1", "yes": True}
+    failed = runner.invoke(probe, ["-c", "boom"])
+    assert failed.exit_code == 2
+    assert "kubelab: error: it broke\nhint: fix it" in failed.output
