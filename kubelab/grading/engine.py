@@ -142,10 +142,18 @@ def grade_step(
         known = ", ".join(s.id for s in lesson.steps)
         raise GradingError(f"lesson {lesson.id} has no step {step_id!r} (steps: {known})")
     namespace = str(bindings.get("namespace") or cluster.namespace)
+    if context is None and client is None:
+        own = make_client(cluster, namespace)
+        try:
+            return grade_step(cluster, loaded, step_id, bindings, own, poll=poll)
+        finally:
+            close = getattr(own, "close", None)
+            if callable(close):
+                close()
     if context is None:
-        api = client if client is not None else make_client(cluster, namespace)
+        assert client is not None
         full = {"namespace": namespace, **dict(bindings)}
-        context = CheckContext(client=api, namespace=namespace, bindings=full, cluster=cluster)
+        context = CheckContext(client=client, namespace=namespace, bindings=full, cluster=cluster)
     started = time.monotonic()
     result = StepResult(lesson.id, step.id, step.title)
     missing = cluster.missing(tuple(step.requires))
