@@ -310,22 +310,27 @@ class Store:
     # ------------------------------------------------------------------ reads
 
     def _bucket(self, key: str) -> dict[Key, Obj]:
+        """The objects of a type, for a write (created when missing)."""
         return self._objects.setdefault(key, {})
 
+    def _read(self, key: str) -> dict[Key, Obj]:
+        """The objects of a type, for a read (a read never changes the store)."""
+        return self._objects.get(key) or {}
+
     def _iter(self, key: str, namespace: str | None) -> builtins.list[Obj]:
-        bucket = self._bucket(key)
+        bucket = self._read(key)
         keys = sorted(k for k in bucket if not namespace or k[0] == namespace)
         return [bucket[k] for k in keys]
 
     def get(self, rt: ResourceType, namespace: str | None, name: str) -> Obj:
         """The object, or a 404 ApiError."""
-        obj = self._bucket(rt.storage_key).get((namespace or "", name))
+        obj = self._read(rt.storage_key).get((namespace or "", name))
         if obj is None:
             raise errors.not_found(rt.plural, name, rt.group)
         return copy.deepcopy(obj)
 
     def try_get(self, rt: ResourceType, namespace: str | None, name: str) -> Obj | None:
-        obj = self._bucket(rt.storage_key).get((namespace or "", name))
+        obj = self._read(rt.storage_key).get((namespace or "", name))
         return copy.deepcopy(obj) if obj is not None else None
 
     def list(
@@ -345,7 +350,7 @@ class Store:
         list_rv = self._rv
         if continue_token:
             start, list_rv = _decode_continue(continue_token)
-        bucket = self._bucket(rt.storage_key)
+        bucket = self._read(rt.storage_key)
         keys = sorted(k for k in bucket if not namespace or k[0] == namespace)
         if start is not None:
             keys = [k for k in keys if k > start]
@@ -374,7 +379,7 @@ class Store:
     def _check_namespace(self, rt: ResourceType, namespace: str, name: str) -> None:
         if not rt.namespaced:
             return
-        ns = self._bucket(NAMESPACES).get(("", namespace))
+        ns = self._read(NAMESPACES).get(("", namespace))
         if ns is None:
             raise errors.not_found("namespaces", namespace)
         if ns.get("metadata", {}).get("deletionTimestamp"):
@@ -429,8 +434,7 @@ class Store:
         if not isinstance(name, str):
             raise errors.bad_request("metadata.name must be a string")
         _validate_meta(rt, new)
-        bucket = self._bucket(rt.storage_key)
-        if (ns, name) in bucket:
+        if (ns, name) in self._read(rt.storage_key):
             raise errors.already_exists(rt.plural, name, rt.group)
         self._check_namespace(rt, ns, name)
         for k in (
@@ -456,7 +460,7 @@ class Store:
             return new
         rv = self._next_rv()
         meta["resourceVersion"] = str(rv)
-        bucket[(ns, name)] = new
+        self._bucket(rt.storage_key)[(ns, name)] = new
         self._persist(rt.storage_key, ns, name, new)
         self._emit(WatchEvent("ADDED", rt.storage_key, copy.deepcopy(new), None, rv))
         return copy.deepcopy(new)
@@ -483,7 +487,7 @@ class Store:
         ns = (namespace or meta_in.get("namespace") or "default") if rt.namespaced else ""
         if not name:
             raise errors.bad_request("name is required")
-        bucket = self._bucket(rt.storage_key)
+        bucket = self._read(rt.storage_key)
         current = bucket.get((ns, name))
         if current is None:
             raise errors.not_found(rt.plural, name, rt.group)
@@ -598,7 +602,7 @@ class Store:
         second delete with grace 0. Dependents are garbage-collected by ownerReferences."""
         rt = self.registry.storage_type(rt) if rt.storage else rt
         ns = (namespace or "default") if rt.namespaced else ""
-        bucket = self._bucket(rt.storage_key)
+        bucket = self._read(rt.storage_key)
         current = bucket.get((ns, name))
         if current is None:
             raise errors.not_found(rt.plural, name, rt.group)
@@ -681,7 +685,7 @@ class Store:
             return
 
         def finish() -> None:
-            cur = self._bucket(rt.storage_key).get((ns, name))
+            cur = self._read(rt.storage_key).get((ns, name))
             if cur is None or cur["metadata"].get("uid") != uid:
                 return
             if cur["metadata"].get("finalizers"):
@@ -737,7 +741,7 @@ class Store:
         if rt is None:
             return False
         ns = namespace if rt.namespaced else ""
-        owner = self._bucket(rt.storage_key).get((ns, str(ref.get("name", ""))))
+        owner = self._read(rt.storage_key).get((ns, str(ref.get("name", ""))))
         return owner is not None and owner["metadata"].get("uid") == ref.get("uid")
 
     def _collect_dependents(self, uid: str) -> None:
@@ -755,7 +759,7 @@ class Store:
 
                 self._raw_mark(rt, ns, m["name"], drop)
                 continue
-            if (ns, m["name"]) in self._bucket(rt.storage_key):
+            if (ns, m["name"]) in self._read(rt.storage_key):
                 self.delete(rt, ns or None, m["name"], propagation="Background")
 
     def _delete_namespace(self, rt: ResourceType, name: str) -> Obj:

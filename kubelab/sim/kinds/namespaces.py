@@ -47,6 +47,7 @@ NAMESPACE = ResourceType(
     defaults=_defaults,
     has_spec=False,
     field_selectors=("status.phase",),
+    verbs=("create", "delete", "get", "list", "patch", "update", "watch"),
 )
 
 TYPES = (NAMESPACE,)

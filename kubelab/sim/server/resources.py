@@ -153,9 +153,26 @@ async def handle(request: web.Request) -> web.StreamResponse:
         return status_response(e, ctx.warnings)
 
 
+_VERBS = {"POST": "create", "PUT": "update", "PATCH": "patch"}
+
+
+def _verb(ctx: Ctx) -> str:
+    t = ctx.target
+    method = ctx.request.method
+    if method == "GET":
+        if t.name is not None:
+            return "get"
+        return "watch" if ctx.query.get("watch", "") in ("true", "1") else "list"
+    if method == "DELETE":
+        return "delete" if t.name is not None else "deletecollection"
+    return _VERBS.get(method, method.lower())
+
+
 async def _route(ctx: Ctx) -> web.StreamResponse:
     t = ctx.target
     method = ctx.request.method
+    if t.subresource is None and _verb(ctx) not in t.rt.verbs:
+        raise errors.method_not_allowed()
     if t.subresource in ("exec", "attach", "log"):
         return await _stream_subresource(ctx)
     if t.subresource == "scale":
@@ -236,23 +253,24 @@ def _manager(ctx: Ctx) -> str:
     return agent.split("/")[0] or "unknown"
 
 
-def _record_managed(ctx: Ctx, new: Obj, old: Obj | None, operation: str, subresource: str) -> None:
+def _record_managed(
+    ctx: Ctx, new: Obj, old: Obj | None, subresource: str, rt: ResourceType | None = None
+) -> Obj:
+    """`new` with `metadata.managedFields` updated for an Update (or create) by this client."""
     record = wire("record_managed_fields")
     if record is None:
-        return
-    try:
-        record(
-            new,
-            old,
-            _manager(ctx),
-            operation,
-            group=ctx.rt.group,
-            version=ctx.rt.version,
-            kind=ctx.rt.kind,
-            subresource=subresource,
-        )
-    except TypeError:
-        record(new, old, _manager(ctx), operation)
+        return new
+    rt = rt or ctx.rt
+    result: Obj = record(
+        new,
+        old,
+        _manager(ctx),
+        group=rt.group,
+        version=rt.version,
+        kind=rt.kind,
+        subresource=subresource,
+    )
+    return result
 
 
 def _guard(ctx: Ctx, fn: Callable[[], Obj]) -> Obj:
@@ -375,7 +393,7 @@ async def _create(ctx: Ctx) -> web.Response:
     srt = ctx.store.registry.storage_type(t.rt)
     if srt.has_status:
         obj.pop("status", None)
-    _record_managed(ctx, obj, None, "Update", "")
+    obj = _record_managed(ctx, obj, None, "", srt)
     dry_run = ctx.dry_run
     created = _guard(
         ctx,
@@ -398,7 +416,7 @@ async def _update(ctx: Ctx) -> web.Response:
     obj = ctx.stored(obj)
     srt = ctx.store.registry.storage_type(t.rt)
     old = ctx.store.get(srt, t.namespace, t.name)
-    _record_managed(ctx, obj, old, "Update", t.subresource or "")
+    obj = _record_managed(ctx, obj, old, t.subresource or "", srt)
     dry_run = ctx.dry_run
     updated = _guard(
         ctx,
@@ -446,7 +464,7 @@ async def _patch(ctx: Ctx) -> web.Response:
             f"({t.name})"
         )
     obj = ctx.stored(patched)
-    _record_managed(ctx, obj, live, "Update", t.subresource or "")
+    obj = _record_managed(ctx, obj, live, t.subresource or "", srt)
     dry_run = ctx.dry_run
     # A patch that carries metadata.resourceVersion is a precondition; otherwise none.
     updated = _guard(
@@ -695,7 +713,7 @@ async def _scale(ctx: Ctx) -> web.Response:
         raise errors.stale(t.rt.plural, t.name, t.rt.group)
     new = copy.deepcopy(live)
     new.setdefault("spec", {})["replicas"] = replicas
-    _record_managed(ctx, new, live, "Update", "scale")
+    new = _record_managed(ctx, new, live, "scale")
     dry_run = ctx.dry_run
     updated = _guard(
         ctx,
