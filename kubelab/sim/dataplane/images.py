@@ -221,13 +221,13 @@ def split_reference(reference: str) -> tuple[str, str]:
 
 
 def _busybox(reference: str, repo: str, tag: str, kind: str = "busybox", **kw: object) -> Image:
+    kw.setdefault("commands", BUSYBOX_COMMANDS)
     return Image(
         reference=reference,
         repository=repo,
         tag=tag,
         kind=kind,
         shell="busybox",
-        commands=BUSYBOX_COMMANDS,
         env={"PATH": "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"},
         **kw,  # type: ignore[arg-type]
     )
@@ -279,6 +279,7 @@ def lookup(reference: str) -> Image:
             repo,
             tag,
             kind="curl",
+            commands=BUSYBOX_COMMANDS | {"curl"},
             entrypoint=("/entrypoint.sh",),
             cmd=("curl",),
             user="curl_user",

@@ -6,7 +6,7 @@ from collections.abc import Mapping
 from datetime import datetime
 from typing import Any, ClassVar
 
-from kubelab.sim.controllers.envvars import container_env, service_env
+from kubelab.sim.controllers.envvars import container_env, env_key, service_env
 from kubelab.sim.dataplane import pods
 from kubelab.sim.dataplane.cluster_net import ClusterNetwork, ClusterView, StaticView
 from kubelab.sim.dataplane.container import ContainerContext, resolv_for
@@ -75,22 +75,10 @@ def _parse_time(text: Any) -> datetime | None:
 
 def _stored_env(store: StoreLike, pod: Obj, container_name: str) -> list[tuple[str, str]] | None:
     """The environment the kubelet recorded for this container at start, if it did."""
-    uid = pods.uid(pod)
-    for key in store.runtime_keys():
-        if uid not in key or (
-            container_name not in key.rsplit(uid, 1)[-1] and key.rsplit(uid, 1)[-1].strip("/")
-        ):
-            continue
-        value = store.runtime_get(key)
-        if isinstance(value, Mapping):
-            value = value.get("env", value)
-        if isinstance(value, Mapping):
-            return [(str(k), str(v)) for k, v in value.items()]
-        if isinstance(value, list) and all(
-            isinstance(x, list | tuple) and len(x) == 2 for x in value
-        ):
-            return [(str(k), str(v)) for k, v in value]
-    return None
+    raw = store.runtime_get(env_key(pods.namespace(pod), pods.name(pod), container_name))
+    if not isinstance(raw, list) or not raw:
+        return None
+    return [(str(k), str(v)) for k, v in raw]
 
 
 def _started_at(pod: Obj, container_name: str) -> datetime | None:

@@ -316,7 +316,7 @@ async def wc(inv: Invocation) -> int:
         rows.append((totals, "total"))
     gnu = is_gnu(inv)
     for nums, name in rows:
-        if len(nums) == 1 and not name:
+        if len(nums) == 1 and len(rows) == 1:
             line = str(nums[0])
         elif gnu:
             line = " ".join(f"{v:7d}" for v in nums)

@@ -370,7 +370,8 @@ async def _curl_one(inv: Invocation, target: str, flags: dict[str, str], headers
     body = "" if method == "HEAD" else resp.body
     text = (head if ("i" in flags or "I" in flags) else "") + body
     if "o" in flags and flags["o"] != "-":
-        inv.container.files.write(inv.path(flags["o"]), text)
+        if flags["o"] != "/dev/null":
+            inv.container.files.write(inv.path(flags["o"]), text)
     elif "O" in flags:
         name = url.path.split("?")[0].rsplit("/", 1)[-1]
         if not name:
