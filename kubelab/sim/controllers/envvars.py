@@ -9,7 +9,10 @@ Services have no clusterIP and are skipped.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from kubelab.sim.store import Store
 
 MASTER_SERVICES = frozenset({"kubernetes"})
 
@@ -98,3 +101,29 @@ def container_env(
             names.add(name)
             own.append((name, str(item.get("value", ""))))
     return own + [(k, v) for k, v in service_vars if k not in names]
+
+
+# --- where the kubelet keeps a container's environment for the data plane ------------------
+
+
+def env_key(namespace: str, pod: str, container: str) -> str:
+    """The runtime-table key (under `ns/<namespace>/` so deleting the namespace drops it)."""
+    return f"ns/{namespace}/env/{pod}/{container}"
+
+
+def store_env(
+    store: Store, namespace: str, pod: str, container: str, env: list[tuple[str, str]]
+) -> None:
+    store.runtime_set(env_key(namespace, pod, container), [[k, v] for k, v in env])
+
+
+def clear_env(store: Store, namespace: str, pod: str) -> None:
+    for key in store.runtime_keys(f"ns/{namespace}/env/{pod}/"):
+        store.runtime_delete(key)
+
+
+def stored_env(store: Store, namespace: str, pod: str, container: str) -> list[tuple[str, str]]:
+    """The variables the kubelet gave `container` when it started (Service variables and the
+    container's own `env`), in order; empty if it has not started."""
+    raw = store.runtime_get(env_key(namespace, pod, container), []) or []
+    return [(str(k), str(v)) for k, v in raw]

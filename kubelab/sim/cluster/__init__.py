@@ -1,0 +1,79 @@
+"""The objects a fresh simulated cluster has on start, like a kind cluster named `kubelab`.
+
+`bootstrap(store, nodes=3)` is idempotent: it creates only what is missing, so a cluster
+restored from `--state` keeps its objects (a larger `--nodes` adds nodes)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+
+from kubelab.sim.cluster import system
+from kubelab.sim.cluster.nodes import node_names, node_object
+from kubelab.sim.controllers.base import now
+
+if TYPE_CHECKING:
+    from kubelab.sim.store import Store
+
+Obj = dict[str, Any]
+NAMESPACES = ("default", "kube-system", "kube-public", "kube-node-lease")
+
+
+def _ensure(store: Store, key: str, obj: Obj, namespace: str | None = None) -> Obj:
+    rt = store.registry.by_key(key)
+    name = obj["metadata"]["name"]
+    found = store.try_get(rt, namespace, name)
+    if found is not None:
+        return found
+    return store.create(rt, obj, namespace=namespace)
+
+
+def _ensure_node(store: Store, obj: Obj) -> Obj:
+    rt = store.registry.by_key("/nodes")
+    found = store.try_get(rt, None, obj["metadata"]["name"])
+    if found is not None:
+        return found
+    status = obj.pop("status")
+    created = store.create(rt, obj)
+
+    def with_status(o: Obj) -> None:
+        o["status"] = status
+
+    result: Obj = store.mutate(
+        rt, None, obj["metadata"]["name"], with_status, subresource="status", hooks=False
+    )
+    del created
+    return result
+
+
+def bootstrap(store: Store, nodes: int = 3) -> None:
+    """Create the namespaces, nodes, system workloads and Services of a kind cluster."""
+    with store.transaction():
+        for name in NAMESPACES:
+            _ensure(store, "/namespaces", {"metadata": {"name": name}})
+        names = node_names(nodes)
+        stamp = now()
+        created_nodes = [
+            _ensure_node(store, node_object(i, name, len(names), stamp))
+            for i, name in enumerate(names)
+        ]
+        steps: list[tuple[str, Callable[[], Obj], str | None]] = [
+            ("/services", system.kubernetes_service, "default"),
+            ("/endpoints", system.kubernetes_endpoints, "default"),
+            ("discovery.k8s.io/endpointslices", system.kubernetes_slice, "default"),
+            ("/configmaps", system.coredns_configmap, "kube-system"),
+            ("/services", system.kube_dns_service, "kube-system"),
+            ("apps/deployments", system.coredns_deployment, "kube-system"),
+            ("apps/daemonsets", system.kube_proxy_daemonset, "kube-system"),
+            ("apps/daemonsets", system.kindnet_daemonset, "kube-system"),
+        ]
+        for key, make, namespace in steps:
+            _ensure(store, key, make(), namespace)
+        control_plane = created_nodes[0]
+        for component, (image, command) in system.control_plane_commands(
+            control_plane["metadata"]["name"]
+        ).items():
+            _ensure(
+                store, "/pods", system.static_pod(component, image, command, control_plane),
+                "kube-system",
+            )  # fmt: skip

@@ -1,0 +1,85 @@
+"""Which Pods back a Service and on which ports: shared by the Endpoints and EndpointSlice
+controllers (`pkg/controller/endpoint`, `pkg/controller/endpointslice`, `podutil.FindPort`)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from kubelab.sim.controllers.base import is_pod_ready, is_terminating, meta
+
+Obj = dict[str, Any]
+HEADLESS_LABEL = "service.kubernetes.io/headless"
+
+
+@dataclass(frozen=True)
+class Backend:
+    pod: Obj
+    ip: str
+    ready: bool
+    terminating: bool
+    ports: tuple[tuple[str, int, str], ...]  # (service port name, target port, protocol)
+
+    def target_ref(self) -> Obj:
+        m = meta(self.pod)
+        return {"kind": "Pod", "namespace": m.get("namespace"), "name": m.get("name"),
+                "uid": m.get("uid")}  # fmt: skip
+
+
+def find_port(pod: Obj, service_port: Obj) -> int | None:
+    """The container port a Service port's targetPort means for this Pod (None: no such)."""
+    target = service_port.get("targetPort", service_port.get("port"))
+    if isinstance(target, int):
+        return target
+    if isinstance(target, str) and target.isdigit():
+        return int(target)
+    protocol = service_port.get("protocol", "TCP")
+    for container in (pod.get("spec") or {}).get("containers") or []:
+        for port in container.get("ports") or []:
+            if port.get("name") == target and port.get("protocol", "TCP") == protocol:
+                return int(port.get("containerPort"))
+    return None
+
+
+def selects(service: Obj, pod: Obj) -> bool:
+    selector = (service.get("spec") or {}).get("selector") or {}
+    if not selector:
+        return False
+    labels = meta(pod).get("labels") or {}
+    return all(labels.get(k) == v for k, v in selector.items())
+
+
+def backends(service: Obj, pods: list[Obj], *, include_terminating: bool) -> list[Backend]:
+    """The Service's backends among `pods` (same namespace), sorted by IP."""
+    spec = service.get("spec") or {}
+    tolerate_unready = bool(spec.get("publishNotReadyAddresses"))
+    service_ports = [p for p in spec.get("ports") or [] if isinstance(p, dict)]
+    out: list[Backend] = []
+    for pod in pods:
+        if not selects(service, pod):
+            continue
+        status = pod.get("status") or {}
+        ip = status.get("podIP")
+        if not ip or status.get("phase") in ("Succeeded", "Failed"):
+            continue
+        terminating = is_terminating(pod)
+        if terminating and not include_terminating and not tolerate_unready:
+            continue
+        ports: list[tuple[str, int, str]] = []
+        for sp in service_ports:
+            number = find_port(pod, sp)
+            if number is not None:
+                ports.append((str(sp.get("name") or ""), number, str(sp.get("protocol", "TCP"))))
+        if service_ports and not ports:
+            continue
+        ready = (is_pod_ready(pod) or tolerate_unready) and not terminating
+        out.append(Backend(pod, str(ip), ready, terminating, tuple(ports)))
+    out.sort(key=lambda b: b.ip)
+    return out
+
+
+def service_labels(service: Obj) -> dict[str, str]:
+    labels = dict(meta(service).get("labels") or {})
+    if (service.get("spec") or {}).get("clusterIP") == "None":
+        labels[HEADLESS_LABEL] = ""
+    return labels

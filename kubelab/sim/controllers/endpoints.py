@@ -1,0 +1,115 @@
+"""The Endpoints controller: an Endpoints object per Service with a selector, ready Pods in
+`addresses`, the others in `notReadyAddresses`; nothing for Services without a selector (their
+Endpoints are the user's); Endpoints removed with their Service."""
+
+from __future__ import annotations
+
+from collections.abc import Hashable, Iterable
+from typing import TYPE_CHECKING, Any
+
+from kubelab.sim.controllers.backends import backends, service_labels
+from kubelab.sim.controllers.base import ENDPOINTS, PODS, SERVICES, Controller, meta, ns_name, rt
+
+if TYPE_CHECKING:
+    from kubelab.sim.store import WatchEvent
+
+Obj = dict[str, Any]
+
+
+def desired_subsets(service: Obj, pods: list[Obj]) -> list[Obj]:
+    """RepackSubsets: one subset per distinct port set, addresses sorted by IP."""
+    groups: dict[tuple[tuple[str, int, str], ...], Obj] = {}
+    for backend in backends(service, pods, include_terminating=False):
+        subset = groups.setdefault(backend.ports, {"addresses": [], "notReadyAddresses": []})
+        address: Obj = {"ip": backend.ip}
+        node = (backend.pod.get("spec") or {}).get("nodeName")
+        if node:
+            address["nodeName"] = node
+        address["targetRef"] = backend.target_ref()
+        subset["addresses" if backend.ready else "notReadyAddresses"].append(address)
+    subsets = []
+    for ports, subset in groups.items():
+        out: Obj = {}
+        if subset["addresses"]:
+            out["addresses"] = subset["addresses"]
+        if subset["notReadyAddresses"]:
+            out["notReadyAddresses"] = subset["notReadyAddresses"]
+        if ports:
+            out["ports"] = [
+                {"name": name, "port": port, "protocol": proto} if name else
+                {"port": port, "protocol": proto}
+                for name, port, proto in ports
+            ]  # fmt: skip
+        subsets.append(out)
+    return subsets
+
+
+class EndpointsController(Controller):
+    name = "endpoint-controller"
+    keys = frozenset({SERVICES, PODS})
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._pods: dict[str, list[Obj]] | None = None
+
+    def begin_batch(self) -> None:
+        self._pods = None
+
+    def items_for(self, event: WatchEvent) -> Iterable[Hashable]:
+        if event.key == SERVICES:
+            return [ns_name(event.obj)]
+        namespace = ns_name(event.obj)[0]
+        labels = [meta(event.obj).get("labels") or {}]
+        if event.old is not None:
+            labels.append(meta(event.old).get("labels") or {})
+        services = self.store.list(rt(self.store, SERVICES), namespace, copy_items=False).items
+        out = []
+        for svc in services:
+            selector = (svc.get("spec") or {}).get("selector") or {}
+            if selector and any(all(lb.get(k) == v for k, v in selector.items()) for lb in labels):
+                out.append(ns_name(svc))
+        return out
+
+    def all_items(self) -> Iterable[Hashable]:
+        services = self.store.list(rt(self.store, SERVICES), copy_items=False).items
+        return [ns_name(s) for s in services]
+
+    def pods_in(self, namespace: str) -> list[Obj]:
+        if self._pods is None:
+            index: dict[str, list[Obj]] = {}
+            for pod in self.store.list(rt(self.store, PODS), copy_items=False).items:
+                index.setdefault(ns_name(pod)[0], []).append(pod)
+            self._pods = index
+        return self._pods.get(namespace, [])
+
+    def reconcile(self, item: Hashable) -> None:
+        assert isinstance(item, tuple)
+        namespace, name = item
+        ep_rt = rt(self.store, ENDPOINTS)
+        service = self.store.try_get(rt(self.store, SERVICES), namespace, name)
+        current = self.store.try_get(ep_rt, namespace, name)
+        if service is None:
+            if current is not None:
+                self.store.delete(ep_rt, namespace, name)
+            return
+        spec = service.get("spec") or {}
+        if not spec.get("selector") or spec.get("type") == "ExternalName":
+            return
+        subsets = desired_subsets(service, self.pods_in(namespace))
+        labels = service_labels(service)
+        if current is None:
+            created: Obj = {"metadata": {"name": name, "namespace": namespace, "labels": labels}}
+            if subsets:
+                created["subsets"] = subsets
+            self.store.create(ep_rt, created, namespace=namespace)
+            return
+        if current.get("subsets", []) == subsets and (meta(current).get("labels") or {}) == labels:
+            return
+
+        def change(o: Obj) -> None:
+            o["subsets"] = subsets
+            if not subsets:
+                o.pop("subsets", None)
+            o["metadata"]["labels"] = labels
+
+        self.store.mutate(ep_rt, namespace, name, change, hooks=False)

@@ -1,0 +1,21 @@
+"""The ReplicationController controller: a ReplicaSet controller with a plain map selector."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from kubelab.sim.controllers.base import PODS, RCS
+from kubelab.sim.controllers.replicaset import ReplicaSetController
+from kubelab.sim.kinds.printer_helpers import map_matches
+
+Obj = dict[str, Any]
+
+
+class ReplicationManager(ReplicaSetController):
+    name = "replication-controller"
+    owner_key = RCS
+    owner_kind = "ReplicationController"
+    keys = frozenset({RCS, PODS})
+
+    def selects(self, owner: Obj, labels: dict[str, str]) -> bool:
+        return map_matches((owner.get("spec") or {}).get("selector"), labels)
