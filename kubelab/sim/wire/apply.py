@@ -163,6 +163,8 @@ def _compare(
     )
     if (
         schema is None
+        or sample == {}
+        or sample == []
         or _is_leaf(schema, sample)
         or not same_shape
         or not isinstance(sample, dict | list)

@@ -235,3 +235,22 @@ def test_field_sets_and_fields_v1_round_trip() -> None:
     tree = set_to_fields_v1(paths)
     assert fields_v1_to_set(tree) == paths
     assert next(iter(tree["f:spec"]["f:template"]["f:spec"]["f:containers"][container[-1]])) == "."
+
+
+def test_kubectl_create_deployment_owns_its_empty_structs() -> None:
+    from pathlib import Path
+
+    from kubelab.sim.wire.protobuf import decode_protobuf
+
+    body = (Path(__file__).parent / "data" / "create-deployment.pb").read_bytes()
+    created = record_managed_fields(
+        decode_protobuf(body), None, "kubectl-create", group="apps", version="v1", kind="Deployment"
+    )
+    paths = fields_v1_to_set(created["metadata"]["managedFields"][0]["fieldsV1"])
+    container = ("f:spec", "f:template", "f:spec", "f:containers", 'k:{"name":"nginx"}')
+    assert ("f:spec", "f:strategy") in paths
+    assert (*container, "f:resources") in paths
+    assert (*container, "f:image") in paths
+    port = 'k:{"containerPort":80,"protocol":"TCP"}'  # the key's protocol takes its default
+    assert (*container, "f:ports", port, "f:containerPort") in paths
+    assert ("f:status",) not in paths
