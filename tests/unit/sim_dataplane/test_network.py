@@ -100,9 +100,17 @@ async def test_resolv_conf_and_hosts(world: Any) -> None:
 
 @pytest.mark.parametrize(
     "target",
-    ["my-nginx", "my-nginx.default.svc.cluster.local", "10.96.162.149", "172.18.0.3:30080",
-     "172.18.0.2:30080", "172.18.255.200", "10.244.1.2", "http://my-nginx:80/"],
-)  # fmt: skip
+    [
+        "my-nginx",
+        "my-nginx.default.svc.cluster.local",
+        "10.96.162.149",
+        "172.18.0.3:30080",
+        "172.18.0.2:30080",
+        "172.18.255.200",
+        "10.244.1.2",
+        "http://my-nginx:80/",
+    ],
+)
 async def test_wget_reaches_nginx_every_way(world: Any, target: str) -> None:
     result = await world.run(["wget", "-qO-", target])
     assert (result.status, result.stderr) == (0, "")
@@ -144,7 +152,8 @@ async def test_curl_messages_and_exit_codes(world: Any) -> None:
     refused = await world.run(["curl", "-sS", "empty"], pod="curler")
     assert refused.status == 7
     assert re.fullmatch(
-        r"curl: \(7\) Failed to connect to empty port 80 after \d+ ms: Could not connect to server\n",
+        r"curl: \(7\) Failed to connect to empty port 80 after \d+ ms: "
+        r"Could not connect to server\n",
         refused.stderr,
     )
     code = await world.run(

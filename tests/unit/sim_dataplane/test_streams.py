@@ -1,0 +1,270 @@
+"""The exec/attach WebSocket protocol (v5/v4 channels), terminals, and container logs, against
+an aiohttp test server whose store is a small stand-in over the unit-test cluster."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections.abc import AsyncIterator
+from types import SimpleNamespace
+from typing import Any
+
+import aiohttp
+import pytest
+from aiohttp import web
+from aiohttp.test_utils import TestServer
+
+from kubelab.sim.dataplane import logs, streams
+from kubelab.sim.dataplane.netmodel import HttpRequest
+from kubelab.sim.dataplane.runtime import runtime_for
+from kubelab.sim.dataplane.servers import serve
+from kubelab.sim.errors import ApiError
+
+TIMEOUT = 10.0
+
+
+class FakeRegistry:
+    def by_key(self, key: str) -> str:
+        return key
+
+
+class FakeStore:
+    """What the data plane reads of CORE's store, over the unit-test world."""
+
+    def __init__(self, world: Any) -> None:
+        self.world = world
+        self.registry = FakeRegistry()
+        self.runtime: dict[str, Any] = {}
+
+    def list(self, rt: str, namespace: str | None = None, **_: Any) -> Any:
+        items = {
+            "/services": self.world.services,
+            "discovery.k8s.io/endpointslices": self.world.slices,
+            "/pods": self.world.pods,
+            "/nodes": self.world.nodes,
+            "/namespaces": [{"metadata": {"name": n}} for n in ("default", "kube-system")],
+        }[rt]
+        return SimpleNamespace(items=items)
+
+    def runtime_get(self, key: str, default: Any = None) -> Any:
+        return self.runtime.get(key, default)
+
+    def runtime_keys(self, prefix: str = "") -> list[str]:
+        return [k for k in self.runtime if k.startswith(prefix)]
+
+
+@pytest.fixture
+async def server(world: Any) -> AsyncIterator[tuple[TestServer, FakeStore]]:
+    store = FakeStore(world)
+
+    async def route(request: web.Request) -> web.StreamResponse:
+        pod = world.pod(request.match_info["pod"])
+        kind = request.match_info["kind"]
+        try:
+            if kind == "exec":
+                return await streams.handle_exec(request, store, pod)
+            return await streams.handle_attach(request, store, pod)
+        except ApiError as exc:
+            return web.json_response({"message": str(exc)}, status=400)
+
+    app = web.Application()
+    app.router.add_get("/{pod}/{kind}", route)
+    srv = TestServer(app)
+    await srv.start_server()
+    yield srv, store
+    await srv.close()
+
+
+class Session:
+    def __init__(self, ws: aiohttp.ClientWebSocketResponse) -> None:
+        self.ws = ws
+        self.channels: dict[int, str] = {1: "", 2: ""}
+        self.status: dict[str, Any] | None = None
+
+    async def send(self, channel: int, data: bytes) -> None:
+        await self.ws.send_bytes(bytes([channel]) + data)
+
+    async def read_until(self, channel: int, text: str) -> str:
+        async def loop() -> str:
+            while text not in self.channels[channel]:
+                if not await self._one():
+                    break
+            return self.channels[channel]
+
+        return await asyncio.wait_for(loop(), TIMEOUT)
+
+    async def _one(self) -> bool:
+        msg = await self.ws.receive()
+        if msg.type != aiohttp.WSMsgType.BINARY:
+            return False
+        ch, payload = msg.data[0], msg.data[1:]
+        if ch == 3:
+            self.status = json.loads(payload)
+        else:
+            self.channels[ch] = self.channels.get(ch, "") + payload.decode()
+        return True
+
+    async def finish(self) -> dict[str, Any]:
+        async def loop() -> None:
+            while await self._one():
+                pass
+
+        await asyncio.wait_for(loop(), TIMEOUT)
+        assert self.status is not None
+        return self.status
+
+
+async def connect(
+    srv: TestServer,
+    pod: str,
+    kind: str,
+    params: list[tuple[str, str]],
+    protocol: str = "v5.channel.k8s.io",
+) -> Session:
+    session = aiohttp.ClientSession()
+    ws = await session.ws_connect(
+        srv.make_url(f"/{pod}/{kind}"),
+        params=params,
+        protocols=(protocol,),
+        timeout=aiohttp.ClientWSTimeout(ws_close=5),
+    )
+    ws._kubelab_session = session  # type: ignore[attr-defined]
+    return Session(ws)
+
+
+async def close(s: Session) -> None:
+    await s.ws.close()
+    await s.ws._kubelab_session.close()  # type: ignore[attr-defined]
+
+
+def argv(*words: str, stdin: bool = False, tty: bool = False) -> list[tuple[str, str]]:
+    params = [("command", w) for w in words] + [("stdout", "true"), ("stderr", "true")]
+    if stdin:
+        params.append(("stdin", "true"))
+    if tty:
+        params.append(("tty", "true"))
+    return params
+
+
+async def test_exec_streams_and_exit_code(server: Any) -> None:
+    srv, _ = server
+    s = await connect(srv, "client", "exec", argv("sh", "-c", "echo hi; echo err >&2; exit 3"))
+    status = await s.finish()
+    assert s.ws.protocol == "v5.channel.k8s.io"
+    assert (s.channels[1], s.channels[2]) == ("hi\n", "err\n")
+    assert status["status"] == "Failure" and status["reason"] == "NonZeroExitCode"
+    assert status["details"]["causes"] == [{"reason": "ExitCode", "message": "3"}]
+    await close(s)
+
+
+async def test_exec_success_v4(server: Any) -> None:
+    srv, _ = server
+    s = await connect(srv, "client", "exec", argv("hostname"), protocol="v4.channel.k8s.io")
+    assert await s.finish() == {"metadata": {}, "status": "Success"}
+    assert s.channels[1] == "client\n"
+    await close(s)
+
+
+async def test_exec_uses_the_kubelets_recorded_environment(server: Any) -> None:
+    srv, store = server
+    store.runtime["ns/default/env/client/client"] = [["MY_NGINX_SERVICE_HOST", "10.96.162.149"]]
+    s = await connect(srv, "client", "exec", argv("printenv"))
+    await s.finish()
+    lines = s.channels[1].splitlines()
+    assert lines[:2] == [
+        "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
+        "HOSTNAME=client",
+    ]
+    assert "MY_NGINX_SERVICE_HOST=10.96.162.149" in lines and lines[-1] == "HOME=/root"
+    await close(s)
+
+
+async def test_exec_of_a_missing_program_is_the_runtimes_error(server: Any) -> None:
+    srv, _ = server
+    s = await connect(srv, "client", "exec", argv("foo"))
+    status = await s.finish()
+    assert status["status"] == "Failure" and status["reason"] == "InternalError"
+    assert 'exec: "foo": executable file not found in $PATH: unknown' in status["message"]
+    assert status["message"].startswith("Internal error occurred: error executing command")
+    await close(s)
+
+
+async def test_exec_into_a_pending_pod(server: Any) -> None:
+    srv, _ = server
+    s = await connect(srv, "pending-1", "exec", argv("ls"))
+    status = await s.finish()
+    assert status["message"] == 'unable to upgrade connection: container not found ("pending")'
+    await close(s)
+
+
+async def test_stdin_until_closed(server: Any) -> None:
+    srv, _ = server
+    s = await connect(srv, "client", "exec", argv("cat", stdin=True))
+    await s.send(0, b"abc\n")
+    assert await s.read_until(1, "abc\n") == "abc\n"
+    await s.ws.send_bytes(b"\xff\x00")
+    assert (await s.finish())["status"] == "Success"
+    await close(s)
+
+
+async def test_interactive_shell_with_tty(server: Any) -> None:
+    srv, _ = server
+    s = await connect(srv, "client", "exec", argv("sh", stdin=True, tty=True))
+    await s.read_until(1, "/ # ")
+    await s.send(0, b"echo hello\r")
+    out = await s.read_until(1, "hello\r\n/ # ")
+    assert out == "/ # echo hello\r\nhello\r\n/ # "
+    await s.send(0, b"sleep 100\r")
+    await s.read_until(1, "sleep 100\r\n")
+    await s.send(0, b"\x03")
+    await s.read_until(1, "^C\r\n/ # ")
+    await s.send(0, b"for i in 1 2\r")
+    await s.read_until(1, "> ")
+    await s.send(0, b"do echo n$i; done\r")
+    await s.read_until(1, "n2\r\n/ # ")
+    await s.send(0, b"exit 4\r")
+    status = await s.finish()
+    assert status["details"]["causes"][0]["message"] == "4"
+    await close(s)
+
+
+async def test_attach_to_a_shell_main_process(server: Any, world: Any) -> None:
+    srv, _ = server
+    pod = world.pod("client")
+    pod["spec"]["containers"][0].update(stdin=True, tty=True, command=["sh"])
+    s = await connect(
+        srv,
+        "client",
+        "attach",
+        [("container", "client"), ("stdin", "true"), ("stdout", "true"), ("tty", "true")],
+    )
+    await s.send(0, b"\r")
+    await s.read_until(1, "/ # ")
+    await s.send(0, b"hostname\r")
+    await s.read_until(1, "client\r\n")
+    await s.send(0, b"exit\r")
+    assert (await s.finish())["status"] == "Success"
+    await close(s)
+
+
+async def test_logs_of_nginx_and_agnhost(world: Any) -> None:
+    store = FakeStore(world)
+    runtime = runtime_for(store)
+    nginx = world.pod("my-nginx-abc-1")
+    request = HttpRequest(
+        "GET", "/", "my-nginx", {"User-Agent": "curl/8.17.0"}, client_ip="10.244.1.52"
+    )
+    assert serve(runtime, nginx, 80, request) is not None
+    text = logs.read_log(store, nginx, None, {})
+    assert "/docker-entrypoint.sh: Configuration complete; ready for start up\n" in text
+    last = text.splitlines()[-1]
+    assert last.startswith("10.244.1.52 - - [") and last.endswith(
+        '"GET / HTTP/1.1" 200 615 "-" "curl/8.17.0" "-"'
+    )
+    assert logs.read_log(store, nginx, None, {"tailLines": "1"}) == last + "\n"
+    agnhost = world.pod("hostnames-xyz-0")
+    assert logs.read_log(store, agnhost, None, {}).endswith("Serving on port 9376.\n")
+    with pytest.raises(ApiError):
+        logs.read_log(store, world.pod("pending-1"), None, {})
+    with pytest.raises(ApiError):
+        logs.read_log(store, nginx, "nope", {})
