@@ -280,17 +280,17 @@ class Builder:
         }
         self.schemas[INT_OR_STRING] = {
             "description": "IntOrString is a type that can hold an int32 or a string.  When used "
-            "in "
-            "JSON or YAML marshalling and unmarshalling, it produces or consumes the inner type.  "
-            "This allows you to have, for example, a JSON field that can accept a name or number.",
-            "type": "string",
+            "in JSON or YAML marshalling and unmarshalling, it produces or consumes the inner "
+            "type.  This allows you to have, for example, a JSON field that can accept a name or "
+            "number.",
             "format": "int-or-string",
+            "oneOf": [{"type": "integer"}, {"type": "string"}],
         }
         self.schemas[QUANTITY] = {
             "description": "Quantity is a fixed-point representation of a number. It provides "
             "convenient marshaling/unmarshaling in JSON and YAML, in addition to String() and "
             "AsInt64() accessors.",
-            "type": "string",
+            "oneOf": [{"type": "string"}, {"type": "number"}],
         }
         self.schemas[RAW_EXTENSION] = {
             "description": "RawExtension is used to hold extensions in external versions.",

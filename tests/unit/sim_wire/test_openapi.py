@@ -158,6 +158,7 @@ def test_required_fields_and_descriptions_for_explain() -> None:
     assert "service's port" in port.node["description"]
     target = port.field("targetPort")
     assert target is not None and target.node["format"] == "int-or-string"
+    assert target.type is None  # oneOf integer|string: kubectl explain shows <IntOrString>
     scale = schema_for("autoscaling", "v1", "Scale")
     assert scale is not None
 
