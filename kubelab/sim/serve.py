@@ -167,6 +167,9 @@ async def serve(
     wrote: Path | None = None
     try:
         bootstrap(store, options.nodes)
+        from kubelab.sim import namespace_content
+
+        namespace_content.install(store, certificate.cert_pem.decode())
         site = web.TCPSite(
             runner, host, options.port, reuse_address=True, ssl_context=certificate.ssl_context()
         )
@@ -177,14 +180,15 @@ async def serve(
         port = _bound_port(site)
         shown_host = f"[{host}]" if ":" in host else host
         server = f"https://{shown_host}:{port}"
-        for controller in controllers():
-            tasks.append(asyncio.create_task(_run_controller(controller, store)))
         if options.kubeconfig is not None:
             write_private(
                 options.kubeconfig,
                 kubeconfig_text(server, token, options.namespace, certificate.cert_pem),
             )
             wrote = options.kubeconfig
+        # Controllers start right after: the API already answers, they catch up in a few ms.
+        for controller in controllers():
+            tasks.append(asyncio.create_task(_run_controller(controller, store)))
         if ready is not None:
             ready(server)
         print(

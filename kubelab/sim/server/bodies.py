@@ -11,8 +11,6 @@ import pkgutil
 from functools import cache
 from typing import Any
 
-import yaml
-
 from kubelab.sim import errors
 from kubelab.sim.errors import ApiError
 from kubelab.sim.registry import ResourceType
@@ -70,6 +68,8 @@ def parse_json(raw: bytes, what: str = "") -> Any:
 
 
 def parse_yaml(raw: bytes, what: str = "") -> Any:
+    import yaml  # only YAML bodies need it: keep it out of start-up
+
     try:
         return yaml.safe_load(raw.decode("utf-8"))
     except UnicodeDecodeError as e:

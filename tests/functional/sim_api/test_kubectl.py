@@ -141,7 +141,8 @@ def test_chunked_list_and_selectors(kubectl: Kubectl) -> None:
     for i in range(5):
         kubectl("create", "configmap", f"c{i}", "-n", "paged", check=True)
     names = kubectl("get", "cm", "-n", "paged", "--chunk-size=2", "-o", "name", check=True)
-    assert names.stdout.split() == [f"configmap/c{i}" for i in range(5)]
+    expected = [f"configmap/c{i}" for i in range(5)] + ["configmap/kube-root-ca.crt"]
+    assert names.stdout.split() == expected
     one = kubectl(
         "get",
         "cm",
@@ -196,3 +197,27 @@ def test_non_loopback_host_refused() -> None:
     assert result.returncode == 2
     assert "loopback" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_new_namespace_gets_default_service_account_and_root_ca(kubectl: Kubectl) -> None:
+    kubectl("create", "namespace", "filled", check=True)
+    deadline = time.monotonic() + 5
+    names: list[str] = []
+    while time.monotonic() < deadline:
+        names = kubectl("get", "sa,cm", "-n", "filled", "-o", "name", check=True).stdout.split()
+        if len(names) == 2:
+            break
+        time.sleep(0.1)
+    assert names == ["serviceaccount/default", "configmap/kube-root-ca.crt"]
+    ca = kubectl(
+        "get",
+        "cm",
+        "kube-root-ca.crt",
+        "-n",
+        "filled",
+        "-o",
+        "jsonpath={.data.ca\\.crt}",
+        check=True,
+    ).stdout
+    assert ca.startswith("-----BEGIN CERTIFICATE-----")
+    kubectl("delete", "namespace", "filled", check=True)
