@@ -149,7 +149,8 @@ class KubelabApp(App[int]):
     # -- errors, help, palette ------------------------------------------------------------------
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
-        """The one handler for worker failures: an error modal, never a traceback."""
+        """The one handler for worker failures: an error modal, never a traceback. (Screens and
+        widgets forward their workers' StateChanged here: the message does not bubble.)"""
         if event.state != WorkerState.ERROR or event.worker.error is None:
             return
         message, hint = describe_error(event.worker.error)

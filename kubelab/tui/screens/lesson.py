@@ -14,6 +14,7 @@ from textual.containers import Horizontal, VerticalScroll
 from textual.screen import Screen
 from textual.timer import Timer
 from textual.widgets import ContentSwitcher, Footer, Header, Markdown, OptionList, Static
+from textual.worker import Worker
 
 from kubelab.tui.codeblocks import code_commands
 from kubelab.tui.messages import ClusterEvent
@@ -161,6 +162,10 @@ class LessonScreen(Screen[None]):
             self._watcher.stop()
         with contextlib.suppress(Exception):
             self.query_one(Console).stop()
+
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        # StateChanged does not bubble: hand it to the app's one handler for worker failures
+        self.kubelab.on_worker_state_changed(event)
 
     # -- showing --------------------------------------------------------------------------------
 

@@ -17,6 +17,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
 from textual.widgets import Input, Label, Log
+from textual.worker import Worker
 
 from kubelab.tui.console_process import (
     ConsoleInputError,
@@ -213,6 +214,12 @@ class Console(Vertical):
         if pending:
             self.post_message(ConsoleOutput(clean_output("".join(pending))))
         self.post_message(ConsoleExited(command, process.exit_status()))
+
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        # StateChanged does not bubble: hand it to the app's one handler for worker failures
+        handler = getattr(self.app, "on_worker_state_changed", None)
+        if handler is not None:
+            handler(event)
 
     # -- actions --------------------------------------------------------------------------------
 

@@ -1,0 +1,38 @@
+"""Fixtures for the TUI's Pilot tests: a lab cluster (own namespace) on the shared simulator."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+sys.path.insert(0, str(Path(__file__).parent))
+
+from tui_support import lab_cluster
+
+from kubelab.cluster.base import LabCluster
+
+COURSE = Path(__file__).parent / "course"
+
+
+@pytest.fixture
+def tui_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """kubectl in the console gets its own cache dir and home; progress lives in tmp_path."""
+    monkeypatch.setenv("KUBECACHEDIR", str(tmp_path / "kubectl-cache"))
+    monkeypatch.setenv("HOME", str(tmp_path))
+    monkeypatch.setenv("KUBELAB_STATE_DIR", str(tmp_path / "state"))
+    monkeypatch.delenv("KUBELAB_KEYS", raising=False)
+    return tmp_path
+
+
+@pytest.fixture
+def lab(sim: object, tui_env: Path) -> Iterator[LabCluster]:
+    """A LabCluster on the test simulator with a namespace of its own (deleted afterwards)."""
+    kubeconfig: Path = sim.kubeconfig  # type: ignore[attr-defined]
+    cluster = lab_cluster(kubeconfig)
+    yield cluster
+    sim.kubectl(  # type: ignore[attr-defined]
+        "delete", "namespace", cluster.namespace, "--ignore-not-found", "--wait=false"
+    )

@@ -1,0 +1,285 @@
+"""The TUI driven by Pilot on the simulator: lessons, console, checks, hints, solution, apply for
+me, reset, progress across restarts, provisioning failure, the error modal, help, the palette."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from conftest import COURSE
+from tui_support import BrokenProvider, StaticProvider, services_for, wait_for
+
+from kubelab.cluster.base import LabCluster
+from kubelab.lessons.loader import load_course
+from kubelab.progress import ProgressStore
+from kubelab.tui.app import KubelabApp, create_app
+from kubelab.tui.screens.confirm import ConfirmScreen
+from kubelab.tui.screens.error import ErrorScreen
+from kubelab.tui.screens.help import HelpScreen
+from kubelab.tui.screens.home import HomeScreen
+from kubelab.tui.screens.lesson import LessonScreen
+from kubelab.tui.services import ClusterGrader, Services
+from kubelab.tui.widgets.console import Console
+
+pytestmark = pytest.mark.timeout(90)
+
+
+def make_app(cluster: LabCluster, tmp: Path, **kwargs: object) -> KubelabApp:
+    services = services_for(
+        StaticProvider(cluster), tmp / "progress.json", course=lambda: load_course(COURSE)
+    )
+    for name, value in kwargs.items():
+        setattr(services, name, value)
+    return create_app(services, keymap={})
+
+
+def panel_text(app: KubelabApp, selector: str) -> str:
+    return str(app.screen.query_one(selector).render())
+
+
+async def open_first_lesson(app: KubelabApp, pilot: object) -> LessonScreen:
+    await wait_for(lambda: app.cluster is not None and app.course is not None, what="startup")
+    await pilot.pause()  # type: ignore[attr-defined]
+    await pilot.press("enter")  # type: ignore[attr-defined]
+    await wait_for(lambda: isinstance(app.screen, LessonScreen), what="lesson screen")
+    screen = app.screen
+    assert isinstance(screen, LessonScreen)
+    await wait_for(lambda: screen.bindings is not None or app.errors, what="lesson start")
+    assert not app.errors, app.errors
+    return screen
+
+
+async def type_in_console(pilot: object, screen: LessonScreen, line: str) -> None:
+    field = screen.query_one("#console-input")
+    field.focus()
+    field.value = line  # type: ignore[attr-defined]
+    await pilot.press("enter")  # type: ignore[attr-defined]
+
+
+async def wait_console_idle(console: Console, timeout: float = 20.0) -> None:
+    await wait_for(lambda: console.process is None, timeout, what="the console command to end")
+
+
+async def test_home_shows_lessons_progress_and_cluster(lab: LabCluster, tmp_path: Path) -> None:
+    app = make_app(lab, tmp_path)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await wait_for(lambda: app.cluster is not None and app.course is not None)
+        await pilot.pause()
+        assert isinstance(app.screen, HomeScreen)
+        cluster = panel_text(app, "#cluster")
+        assert "✔ ready" in cluster and "API       reachable" in cluster
+        assert lab.namespace in cluster
+        lessons = app.screen.query_one("#lessons")
+        assert lessons.option_count == 2  # type: ignore[attr-defined]
+        first = str(lessons.get_option_at_index(0).prompt)  # type: ignore[attr-defined]
+        assert "A first Service" in first and "0/2 not started" in first
+        await pilot.press("down")
+        detail = panel_text(app, "#lesson-detail")
+        assert "Prerequisites" in detail and "✘ first-service" in detail
+
+
+async def test_provisioning_failure_shows_message_and_what_to_do(
+    tui_env: Path, tmp_path: Path
+) -> None:
+    provider = BrokenProvider("docker is not running", "start docker, then press u")
+    services = services_for(
+        provider, tmp_path / "progress.json", course=lambda: load_course(COURSE)
+    )
+    app = create_app(services, keymap={})
+    async with app.run_test(size=(80, 24)) as pilot:
+        await wait_for(lambda: app.errors, what="the failure")
+        await pilot.pause()
+        text = panel_text(app, "#cluster")
+        assert "provisioning failed" in text
+        assert "docker is not running" in text and "What to do: start docker" in text
+        assert isinstance(app.screen, HomeScreen)  # no modal, no traceback
+        await wait_for(lambda: app.course is not None)
+        await pilot.press("enter")
+        await pilot.pause()
+        assert isinstance(app.screen, HomeScreen)  # no lesson without a cluster
+        await pilot.press("u")
+        await wait_for(lambda: len(app.errors) == 2, what="the retry")
+
+
+async def test_console_runs_kubectl_and_refuses_anything_else(
+    lab: LabCluster, tmp_path: Path
+) -> None:
+    app = make_app(lab, tmp_path)
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await open_first_lesson(app, pilot)
+        console = screen.query_one(Console)
+        assert f"ns/{lab.namespace}" in str(console.query_one("#console-prompt").render())
+        await type_in_console(pilot, screen, "kubectl get svc")
+        await wait_console_idle(console)
+        assert f"No resources found in {lab.namespace} namespace." in "".join(console.transcript)
+        await type_in_console(pilot, screen, "ls /")
+        await pilot.pause()
+        assert "the console runs kubectl only" in "".join(console.transcript)
+        # a command that runs until stopped: typed lines go to it, Ctrl-C reaches it
+        await type_in_console(pilot, screen, "kubectl get svc -w")
+        await wait_for(lambda: console.process is not None)
+        await pilot.pause(0.3)
+        await pilot.press("ctrl+c")
+        await wait_console_idle(console)
+        assert console.history[-1] == "kubectl get svc -w"
+        await pilot.press("up")
+        assert console.query_one("#console-input").value == "kubectl get svc -w"  # type: ignore[attr-defined]
+
+
+async def test_check_fails_then_passes_from_the_console(lab: LabCluster, tmp_path: Path) -> None:
+    app = make_app(lab, tmp_path)
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await open_first_lesson(app, pilot)
+        screen.focus_next("#step-list")
+        await pilot.press("c")
+        await wait_for(lambda: "create-web" in screen.results, what="a result")
+        result = screen.results["create-web"]
+        assert result.status == "failed"
+        text = panel_text(app, "#results")
+        assert "✘ 1 of 1 checks failed" in text and "web is a Service" in text
+        assert screen.step_state("create-web") == "failed"
+        # the command copied from the instructions, run in the console; watch mode grades it
+        screen.focus_next("#step-list")
+        await pilot.press("y")
+        assert screen.query_one("#console-input").value == (  # type: ignore[attr-defined]
+            "kubectl create service clusterip web --tcp=80:80"
+        )
+        await pilot.press("enter")
+        await wait_for(lambda: "create-web" in screen.passed, what="the step to pass")
+        assert screen.passed["create-web"] is False  # not assisted
+        assert "✔ Step passed" in panel_text(app, "#results")
+        assert (
+            ProgressStore(tmp_path / "progress.json").load().passed("first-service", "create-web")
+        )
+
+
+async def test_hints_one_at_a_time_then_the_solution_after_confirming(
+    lab: LabCluster, tmp_path: Path
+) -> None:
+    app = make_app(lab, tmp_path)
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await open_first_lesson(app, pilot)
+        screen.focus_next("#step-list")
+        hints = screen.query_one("#hints")
+        assert not hints.display
+        await pilot.press("h")
+        assert "Hint 1/2" in panel_text(app, "#hints") and "Hint 2/2" not in panel_text(
+            app, "#hints"
+        )
+        await pilot.press("h")
+        assert "Hint 2/2" in panel_text(app, "#hints")
+        await pilot.press("h")  # no third hint: nothing more shown
+        assert "Hint 3" not in panel_text(app, "#hints")
+        store = ProgressStore(tmp_path / "progress.json").load()
+        assert store.lessons["first-service"].steps["create-web"].hints_used == 2
+        await pilot.press("s")
+        assert isinstance(app.screen, ConfirmScreen)
+        await pilot.press("n")
+        assert not screen.query_one("#solution").display
+        await pilot.press("s")
+        await pilot.press("y")
+        await pilot.pause()
+        assert screen.query_one("#solution").display
+        assert "name: web" in screen.query_one("#solution")._markdown  # type: ignore[attr-defined]
+
+
+async def test_apply_for_me_marks_assisted_and_reset_undoes(
+    lab: LabCluster, tmp_path: Path, sim: object
+) -> None:
+    app = make_app(lab, tmp_path)
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await open_first_lesson(app, pilot)
+        screen.focus_next("#step-list")
+        await pilot.press("a")
+        assert isinstance(app.screen, ConfirmScreen)
+        await pilot.press("y")
+        await wait_for(lambda: "create-web" in screen.passed, what="the applied step to pass")
+        assert screen.passed["create-web"] is True
+        assert screen.step_state("create-web") == "assisted"
+        assert "✔*" in str(screen.query_one("#step-list").get_option_at_index(0).prompt)  # type: ignore[attr-defined]
+        got = sim.kubectl("get", "svc", "web", "-n", lab.namespace)  # type: ignore[attr-defined]
+        assert got.returncode == 0
+        await pilot.press("r")
+        assert isinstance(app.screen, ConfirmScreen)
+        await pilot.press("y")
+        await wait_for(
+            lambda: screen.busy is None and "Reset done" in panel_text(app, "#status-line")
+        )
+        got = sim.kubectl("get", "svc", "web", "-n", lab.namespace)  # type: ignore[attr-defined]
+        assert got.returncode != 0 and "NotFound" in got.stderr
+        assert screen.passed["create-web"] is True  # a passed step is never lost
+
+
+async def test_progress_survives_a_restart(lab: LabCluster, tmp_path: Path) -> None:
+    app = make_app(lab, tmp_path)
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await open_first_lesson(app, pilot)
+        await type_in_console(pilot, screen, "kubectl create service clusterip web --tcp=80:80")
+        await wait_for(lambda: "create-web" in screen.passed, what="the step to pass")
+        screen.focus_next("#step-list")
+        await pilot.press("n")
+        assert screen.step.id == "port-8080"
+    again = make_app(lab, tmp_path)
+    async with again.run_test(size=(80, 24)) as pilot:
+        await wait_for(lambda: again.cluster is not None and again.course is not None)
+        await pilot.pause()
+        first = str(again.screen.query_one("#lessons").get_option_at_index(0).prompt)  # type: ignore[attr-defined]
+        assert "1/2 in progress" in first
+        screen = await open_first_lesson(again, pilot)
+        assert screen.step.id == "port-8080"
+        assert screen.step_state("create-web") == "passed"
+
+
+async def test_a_failing_worker_lands_in_the_error_modal(lab: LabCluster, tmp_path: Path) -> None:
+    class BrokenGrader(ClusterGrader):
+        def grade(self, *args: object, **kwargs: object) -> object:  # type: ignore[override]
+            raise RuntimeError("the grader fell over")
+
+    app = make_app(lab, tmp_path, grader=BrokenGrader())
+    async with app.run_test(size=(80, 24)) as pilot:
+        await wait_for(lambda: app.cluster is not None and app.course is not None)
+        await pilot.pause()
+        await pilot.press("enter")  # opening the lesson grades its first step
+        await wait_for(lambda: isinstance(app.screen, ErrorScreen), what="the error modal")
+        assert "the grader fell over" in str(app.screen.query_one("#error-message").render())
+        assert "Checking the step failed" in str(app.screen.query_one("#error-title").render())
+        await pilot.press("escape")
+        assert isinstance(app.screen, LessonScreen)
+
+
+async def test_live_map_flags_a_selector_matching_nothing(lab: LabCluster, tmp_path: Path) -> None:
+    app = make_app(lab, tmp_path)
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await open_first_lesson(app, pilot)
+        screen.focus_next("#step-list")
+        await pilot.press("m")
+        await type_in_console(pilot, screen, "kubectl create service clusterip web --tcp=80:80")
+        await wait_for(lambda: "Service web" in panel_text(app, "#map"), what="the map")
+        text = panel_text(app, "#map")
+        assert "selector app=web" in text and "MATCHES NO POD" in text
+        assert "no endpoints" in text
+
+
+async def test_help_screen_keys_palette_and_remapping(lab: LabCluster, tmp_path: Path) -> None:
+    services: Services = services_for(
+        StaticProvider(lab), tmp_path / "progress.json", course=lambda: load_course(COURSE)
+    )
+    app = create_app(services, keymap={"check": "f6"})
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await open_first_lesson(app, pilot)
+        screen.focus_next("#step-list")
+        await pilot.press("question_mark")
+        assert isinstance(app.screen, HelpScreen)
+        table = app.screen.query_one("#help-table").render()
+        rendered = str(table)
+        assert rendered  # a table renderable
+        await pilot.press("escape")
+        assert isinstance(app.screen, LessonScreen)
+        titles = [command.title for command in app.get_system_commands(app.screen)]
+        for wanted in ("Check", "Hint", "Solution", "Apply for me", "Reset", "Lessons", "Quit"):
+            assert wanted in titles
+        await pilot.press("c")  # remapped away: nothing happens
+        await pilot.pause(0.2)
+        assert "create-web" not in screen.results
+        await pilot.press("f6")
+        await wait_for(lambda: "create-web" in screen.results, what="a check through f6")
