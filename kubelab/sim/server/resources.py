@@ -671,12 +671,13 @@ def to_scale(obj: Obj) -> Obj:
 async def _scale(ctx: Ctx) -> web.Response:
     t = ctx.target
     assert t.name is not None
+    method = ctx.request.method
+    # Read the body first: nothing may await between reading the live object and writing it.
+    raw = await _read(ctx) if method != "GET" else b""
     live = ctx.store.get(t.rt, t.namespace, t.name)
     scale = to_scale(live)
-    method = ctx.request.method
     if method == "GET":
         return ctx.respond(scale)
-    raw = await _read(ctx)
     if method == "PUT":
         wanted = (
             parse_json(raw)

@@ -321,3 +321,31 @@ async def test_namespace_delete_returns_terminating(api: Api) -> None:
     assert status == 200 and ns["status"]["phase"] == "Terminating"
     status, _, _ = await api.call("GET", "/api/v1/namespaces/gone/configmaps/c")
     assert status == 404
+
+
+async def test_concurrent_patches_lose_no_update(api: Api) -> None:
+    await api.call("POST", "/api/v1/namespaces/default/configmaps", {"metadata": {"name": "cc"}})
+
+    async def patch(i: int) -> int:
+        status, _, _ = await api.call(
+            "PATCH",
+            "/api/v1/namespaces/default/configmaps/cc",
+            data=json.dumps({"data": {f"k{i}": str(i)}}).encode(),
+            headers={"Content-Type": "application/merge-patch+json"},
+        )
+        return status
+
+    async def scale(i: int) -> int:
+        status, _, _ = await api.call(
+            "PATCH",
+            f"{WIDGETS}/sc/scale",
+            data=json.dumps({"spec": {"replicas": i}}).encode(),
+            headers={"Content-Type": "application/merge-patch+json"},
+        )
+        return status
+
+    await api.call("POST", WIDGETS, widget("sc"))
+    statuses = await asyncio.gather(*(patch(i) for i in range(40)), *(scale(i) for i in range(10)))
+    assert set(statuses) == {200}
+    _, obj, _ = await api.call("GET", "/api/v1/namespaces/default/configmaps/cc")
+    assert obj["data"] == {f"k{i}": str(i) for i in range(40)}
