@@ -13,6 +13,7 @@ came from the client (the decoded body for POST/PUT, the patched object for PATC
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from kubelab.sim.errors import ApiError
@@ -74,4 +75,159 @@ def strict_decoding_error(kind: str, version: str, paths: list[str]) -> ApiError
         "BadRequest",
         f'{kind} in version "{version}" cannot be handled as a {kind}: '
         f"strict decoding error: {fields}",
+    )
+
+
+# Type errors, worded as encoding/json (sigs.k8s.io/json) words them when kube-apiserver decodes
+# a body into the Go type: `json: cannot unmarshal string into Go struct field
+# DeploymentSpec.spec.replicas of type int32`.
+_QUANTITY = re.compile(r"^([+-]?[0-9.]+)([eEinumkKMGTP]*[-+]?[0-9]*)$")
+_BASE64 = re.compile(r"[A-Za-z0-9+/]")
+
+
+def _json_type(value: Any) -> str:
+    if isinstance(value, bool):
+        return "bool"
+    if isinstance(value, int | float):
+        return "number"
+    if isinstance(value, str):
+        return "string"
+    if isinstance(value, list):
+        return "array"
+    return "object"
+
+
+def _go_type(schema: Schema) -> str:
+    if schema.name:
+        package, _, short = schema.name.rpartition(".")
+        if schema.one_of_types or schema.type != "object" or schema.properties:
+            return f"{package.rsplit('.', 1)[-1]}.{short}"
+    if schema.one_of_types == {"integer", "string"}:
+        return "intstr.IntOrString"
+    kind = schema.type
+    if kind == "array":
+        items = schema.items()
+        return "[]" + (_go_type(items) if items is not None else "interface {}")
+    if kind == "object":
+        values = schema.values()
+        if values is not None:
+            return "map[string]" + _go_type(values)
+        return "map[string]interface {}"
+    if kind == "integer":
+        return str(schema.node.get("format", "int32"))
+    if kind == "boolean":
+        return "bool"
+    if kind == "number":
+        return "float64"
+    if schema.node.get("format") == "byte":
+        return "[]uint8"
+    return "string"
+
+
+def _base64_error(text: str) -> str | None:
+    stripped = text.rstrip("=")
+    for index, char in enumerate(stripped):
+        if not _BASE64.match(char):
+            return f"illegal base64 data at input byte {index}"
+    padding = len(text) - len(stripped)
+    if padding > 2 or (len(text) % 4 != 0) or (padding and len(stripped) % 4 in (0, 1)):
+        return f"illegal base64 data at input byte {len(stripped) - len(stripped) % 4}"
+    return None
+
+
+def _type_walk(value: Any, schema: Schema, path: list[str], struct: str, out: list[str]) -> None:
+    if value is None or schema.is_open:
+        return
+
+    def mismatch(value_text: str, go_type: str | None = None) -> None:
+        field = ".".join(path)
+        out.append(
+            f"json: cannot unmarshal {value_text} into Go struct field {struct}.{field} "
+            f"of type {go_type or _go_type(schema)}"
+        )
+
+    one_of = schema.one_of_types
+    if one_of == {"integer", "string"}:
+        if isinstance(value, bool) or not isinstance(value, int | str):
+            mismatch(_json_type(value), "int32")
+        return
+    if one_of == {"string", "number"}:
+        if isinstance(value, str):
+            if not _QUANTITY.match(value):
+                out.append(
+                    "quantities must match the regular expression "
+                    "'^([+-]?[0-9.]+)([eEinumkKMGTP]*[-+]?[0-9]*)$'"
+                )
+        elif isinstance(value, bool) or not isinstance(value, int | float):
+            mismatch(_json_type(value))
+        return
+    kind = schema.type
+    if kind == "object":
+        if not isinstance(value, dict):
+            mismatch(_json_type(value))
+            return
+        if schema.properties:
+            own = schema.name.rpartition(".")[2] if schema.name else struct
+            for key, child in value.items():
+                sub = schema.field(key)
+                if sub is not None:
+                    _type_walk(child, sub, [*path, key], own, out)
+            return
+        values = schema.values()
+        if values is not None:
+            for child in value.values():
+                _type_walk(child, values, path, struct, out)
+        return
+    if kind == "array":
+        if not isinstance(value, list):
+            mismatch(_json_type(value))
+            return
+        items = schema.items()
+        if items is not None:
+            for child in value:
+                _type_walk(child, items, path, struct, out)
+        return
+    if kind == "integer":
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            mismatch(_json_type(value))
+        elif isinstance(value, float):
+            mismatch(f"number {value:g}")
+        return
+    if kind == "number":
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            mismatch(_json_type(value))
+        return
+    if kind == "boolean":
+        if not isinstance(value, bool):
+            mismatch(_json_type(value))
+        return
+    if kind == "string":
+        if not isinstance(value, str):
+            mismatch(_json_type(value))
+        elif schema.node.get("format") == "byte":
+            error = _base64_error(value)
+            if error:
+                out.append(error)
+
+
+def type_errors(obj: dict[str, Any], group: str, version: str, kind: str) -> list[str]:
+    """Values of the wrong JSON type for their field, in the words of Go's JSON decoder.
+
+    kube-apiserver stops at the first one: CORE raises `decoding_error(kind, version,
+    errors[0])` (400) when the list is not empty, on POST/PUT bodies and on patch results.
+    """
+    schema = schema_for(group, version, kind)
+    if schema is None:
+        return []
+    out: list[str] = []
+    _type_walk(obj, schema, [], kind, out)
+    return out
+
+
+def decoding_error(kind: str, version: str, message: str) -> ApiError:
+    """400 BadRequest: `Service in version "v1" cannot be handled as a Service: <message>`."""
+    return ApiError(
+        400,
+        "BadRequest",
+        f'{kind} in version "{version}" cannot be handled as a {kind}: {message}',
     )

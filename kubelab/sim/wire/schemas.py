@@ -39,14 +39,21 @@ def _by_gvk() -> dict[tuple[str, str, str], str]:
 
 def _resolve(node: Obj) -> Obj:
     """Follow `$ref` and single-entry `allOf`, merging the referring node's own keys on top."""
+    return _resolve_named(node)[0]
+
+
+def _resolve_named(node: Obj) -> tuple[Obj, str]:
+    """`_resolve`, plus the component name of the last schema a `$ref` led to ("" if none)."""
+    name = ""
     seen = 0
     while True:
         ref = node.get("$ref")
         if ref is None and len(node.get("allOf", ())) == 1:
             ref = node["allOf"][0].get("$ref")
         if ref is None or not ref.startswith(_REF) or seen > 50:
-            return node
-        target = _all_schemas().get(ref[len(_REF) :], {})
+            return node, name
+        name = ref[len(_REF) :]
+        target = _all_schemas().get(name, {})
         extras = {k: v for k, v in node.items() if k not in ("$ref", "allOf")}
         node = {**target, **extras}
         seen += 1
@@ -54,9 +61,10 @@ def _resolve(node: Obj) -> Obj:
 
 @dataclass(frozen=True)
 class Schema:
-    """One resolved schema node."""
+    """One resolved schema node; `name` is its component name when it came from a `$ref`."""
 
     node: Obj
+    name: str = ""
 
     @property
     def type(self) -> str | None:
@@ -79,15 +87,20 @@ class Schema:
 
     def field(self, name: str) -> Schema | None:
         node = self.properties.get(name)
-        return None if node is None else Schema(_resolve(node))
+        return None if node is None else Schema(*_resolve_named(node))
 
     def items(self) -> Schema | None:
         node = self.node.get("items")
-        return Schema(_resolve(node)) if isinstance(node, dict) else None
+        return Schema(*_resolve_named(node)) if isinstance(node, dict) else None
 
     def values(self) -> Schema | None:
         node = self.node.get("additionalProperties")
-        return Schema(_resolve(node)) if isinstance(node, dict) else None
+        return Schema(*_resolve_named(node)) if isinstance(node, dict) else None
+
+    @property
+    def one_of_types(self) -> set[str]:
+        """`{"integer", "string"}` for IntOrString, `{"string", "number"}` for Quantity."""
+        return {str(o.get("type")) for o in self.node.get("oneOf", ()) if isinstance(o, dict)}
 
     @property
     def patch_strategies(self) -> list[str]:
@@ -117,10 +130,10 @@ def schema_for(group: str, version: str, kind: str) -> Schema | None:
     name = _by_gvk().get((group, version, kind))
     if name is None:
         return None
-    return Schema(_all_schemas()[name])
+    return Schema(_all_schemas()[name], name)
 
 
 def schema_named(name: str) -> Schema | None:
     """A schema by its component name, e.g. `io.k8s.api.core.v1.ServicePort`."""
     node = _all_schemas().get(name)
-    return None if node is None else Schema(node)
+    return None if node is None else Schema(node, name)

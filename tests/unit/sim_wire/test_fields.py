@@ -109,3 +109,73 @@ def test_strict_decoding_error_message() -> None:
         'Service in version "v1" cannot be handled as a Service: strict decoding error: '
         'unknown field "spec.portz", unknown field "spec.ports[0].prot"'
     )
+
+
+def test_type_errors_worded_like_go_json() -> None:
+    from kubelab.sim.wire.fields import decoding_error, type_errors
+
+    deployment = {
+        "spec": {
+            "replicas": "two",
+            "template": {
+                "spec": {"containers": [{"name": "a", "ports": [{"containerPort": "80"}]}]}
+            },
+        }
+    }
+    assert type_errors(deployment, "apps", "v1", "Deployment") == [
+        "json: cannot unmarshal string into Go struct field DeploymentSpec.spec.replicas "
+        "of type int32",
+        "json: cannot unmarshal string into Go struct field "
+        "ContainerPort.spec.template.spec.containers.ports.containerPort of type int32",
+    ]
+    assert type_errors({"spec": "x"}, "apps", "v1", "Deployment") == [
+        "json: cannot unmarshal string into Go struct field Deployment.spec of type "
+        "v1.DeploymentSpec"
+    ]
+    svc = {"metadata": {"labels": {"a": 1}}, "spec": {"ports": [{"port": 1.5}], "selector": []}}
+    assert type_errors(svc, "", "v1", "Service") == [
+        "json: cannot unmarshal number into Go struct field ObjectMeta.metadata.labels "
+        "of type string",
+        "json: cannot unmarshal number 1.5 into Go struct field ServicePort.spec.ports.port "
+        "of type int32",
+        "json: cannot unmarshal array into Go struct field ServiceSpec.spec.selector "
+        "of type map[string]string",
+    ]
+    err = decoding_error("Service", "v1", "boom")
+    assert (err.code, err.message) == (
+        400,
+        'Service in version "v1" cannot be handled as a Service: boom',
+    )
+
+
+def test_type_errors_accept_valid_special_types() -> None:
+    from kubelab.sim.wire.fields import type_errors
+
+    pod = {
+        "metadata": {"name": "p", "creationTimestamp": None, "labels": {"a": "b"}},
+        "spec": {
+            "containers": [
+                {
+                    "name": "c",
+                    "ports": [{"containerPort": 80}],
+                    "resources": {"limits": {"cpu": "500m", "memory": 128}},
+                    "readinessProbe": {"httpGet": {"port": "http"}, "periodSeconds": 5},
+                    "stdin": True,
+                }
+            ]
+        },
+    }
+    assert type_errors(pod, "", "v1", "Pod") == []
+    assert type_errors({"data": {"k": "aGVsbG8="}}, "", "v1", "Secret") == []
+    assert type_errors({"data": {"k": "hello!"}}, "", "v1", "Secret") == [
+        "illegal base64 data at input byte 5"
+    ]
+    bad_probe = {
+        "spec": {"containers": [{"name": "c", "livenessProbe": {"tcpSocket": {"port": True}}}]}
+    }
+    assert type_errors(bad_probe, "", "v1", "Pod") == [
+        "json: cannot unmarshal bool into Go struct field "
+        "TCPSocketAction.spec.containers.livenessProbe.tcpSocket.port of type int32"
+    ]
+    quantity = {"spec": {"containers": [{"name": "c", "resources": {"limits": {"cpu": "1x"}}}]}}
+    assert type_errors(quantity, "", "v1", "Pod")[0].startswith("quantities must match")
