@@ -533,6 +533,14 @@ def server_side_apply(
         config.pop("status", None)
     sets, times = _load(live)
     base = _without_managed_fields(live)
+    if live and not sets:
+        # An object nobody manages yet: its fields belong to "before-first-apply", so the
+        # first apply conflicts where it changes them (as kube-apiserver does).
+        seed: FieldSet = set()
+        _to_set(base, schema, (), seed)
+        seed = _filter(seed - {()}, group, kind, subresource)
+        if seed:
+            sets[("before-first-apply", "Update", api_version, subresource)] = seed
     merged = _merge(base, config, schema) if live else copy.deepcopy(config)
     me: Manager = (manager, "Apply", api_version, subresource)
     last = sets.get(me, set())

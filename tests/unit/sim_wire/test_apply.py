@@ -254,3 +254,21 @@ def test_kubectl_create_deployment_owns_its_empty_structs() -> None:
     port = 'k:{"containerPort":80,"protocol":"TCP"}'  # the key's protocol takes its default
     assert (*container, "f:ports", port, "f:containerPort") in paths
     assert ("f:status",) not in paths
+
+
+def test_unmanaged_live_object_belongs_to_before_first_apply() -> None:
+    live = _svc()
+    applied = {
+        "apiVersion": "v1",
+        "kind": "Service",
+        "metadata": {"name": "my-nginx"},
+        "spec": {"selector": {"run": "other"}},
+    }
+    with pytest.raises(ApiError) as err:
+        _apply(live, applied)
+    assert err.value.message == (
+        'Apply failed with 1 conflict: conflict with "before-first-apply" using v1: .spec.selector'
+    )
+    same = {**applied, "spec": {"selector": {"run": "my-nginx"}}}
+    out = _apply(live, same)
+    assert ("before-first-apply", "Update") in _entries(out)
