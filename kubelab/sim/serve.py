@@ -154,6 +154,7 @@ async def serve(
         store = Store(registry, options.state)
     except Exception as e:  # sqlite3.Error, OSError, a corrupt file: say which file
         raise ServeError(f"cannot open the state file {options.state}: {e}") from e
+    store.defer_commits = True  # the server flushes before each answer
     token = secrets.token_urlsafe(32)
     from kubelab.sim.server import tls
     from kubelab.sim.server.app import make_app

@@ -133,6 +133,12 @@ class Store:
         self._batch: builtins.list[tuple[str, tuple[Any, ...]]] | None = None
         self._pending_events: builtins.list[WatchEvent] = []
         self.grace_cap = 1.0  # seconds a graceful deletion waits at most before completing
+        # With defer_commits, writes made while the event loop runs are committed together at
+        # the end of the loop iteration (or by `flush()`, which the server calls before it
+        # answers a request): bursts of controller writes cost one commit.
+        self.defer_commits = False
+        self._dirty: list[tuple[str, tuple[Any, ...]]] = []
+        self._flush_scheduled = False
         if path is not None:
             self._open(path)
 
@@ -166,6 +172,7 @@ class Store:
 
     def close(self) -> None:
         self.stop_watches()
+        self.flush()
         if self._db is not None:
             self._db.close()
             self._db = None
@@ -181,7 +188,7 @@ class Store:
             yield
         finally:
             batch, self._batch = self._batch, None
-            self._commit(batch)
+            self._queue(batch)
             events, self._pending_events = self._pending_events, []
             for ev in events:
                 self._deliver(ev)
@@ -190,7 +197,28 @@ class Store:
         if self._batch is not None:
             self._batch.append((sql, args))
         else:
-            self._commit([(sql, args)])
+            self._queue([(sql, args)])
+
+    def _queue(self, statements: list[tuple[str, tuple[Any, ...]]]) -> None:
+        if not self.defer_commits:
+            self._commit(statements)
+            return
+        self._dirty.extend(statements)
+        if self._flush_scheduled:
+            return
+        try:
+            loop = asyncio.get_running_loop()
+        except RuntimeError:
+            self.flush()
+            return
+        self._flush_scheduled = True
+        loop.call_soon(self.flush)
+
+    def flush(self) -> None:
+        """Commit every deferred write now."""
+        pending, self._dirty = self._dirty, []
+        self._flush_scheduled = False
+        self._commit(pending)
 
     def _commit(self, statements: builtins.list[tuple[str, tuple[Any, ...]]]) -> None:
         if self._db is None or not statements:

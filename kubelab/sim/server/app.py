@@ -69,6 +69,15 @@ def status_response(err: ApiError, warnings: list[str] | None = None) -> web.Res
 
 
 @web.middleware
+async def commit_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
+    """Every write a request made is committed before its answer goes out."""
+    try:
+        return await handler(request)
+    finally:
+        request.app[STORE].flush()
+
+
+@web.middleware
 async def error_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
     try:
         return await handler(request)
@@ -173,7 +182,8 @@ async def not_found(request: web.Request) -> web.StreamResponse:
 
 def make_app(store: Store, token: str) -> web.Application:
     app = web.Application(
-        middlewares=[error_middleware, auth_middleware], client_max_size=MAX_BODY + 1
+        middlewares=[error_middleware, commit_middleware, auth_middleware],
+        client_max_size=MAX_BODY + 1,
     )
     app[STORE] = store
     app[TOKEN] = token

@@ -276,3 +276,25 @@ def test_transaction_groups_events_after_commit() -> None:
         store.create(CONFIGMAP, {"metadata": {"name": "b"}}, namespace="default")
         assert seen == []
     assert seen == ["a", "b"]
+
+
+async def test_deferred_commits_land_at_the_end_of_the_loop_iteration(tmp_path: Path) -> None:
+    path = tmp_path / "deferred.db"
+    store = make_store(path)
+    store.defer_commits = True
+    store.create(CONFIGMAP, {"metadata": {"name": "later"}}, namespace="default")
+
+    def on_disk() -> list[tuple[str]]:
+        return (
+            sqlite3.connect(path).execute("SELECT name FROM objects WHERE name='later'").fetchall()
+        )
+
+    assert on_disk() == []
+    await asyncio.sleep(0)
+    assert on_disk() == [("later",)]
+    store.create(CONFIGMAP, {"metadata": {"name": "now"}}, namespace="default")
+    store.flush()
+    assert sqlite3.connect(path).execute(
+        "SELECT count(*) FROM objects WHERE name='now'"
+    ).fetchone() == (1,)
+    store.close()
