@@ -93,7 +93,7 @@ def _merge_map(original: Obj | None, patch: Obj, schema: Schema | None) -> Obj:
             original.pop(key, None)
             continue
         if key not in original:
-            if not is_delete_list:
+            if not is_delete_list and not _is_delete_directive(patch_value):
                 original[key] = _discard_nulls(patch_value)
             continue
         live = original[key]
@@ -102,7 +102,10 @@ def _merge_map(original: Obj | None, patch: Obj, schema: Schema | None) -> Obj:
             or (isinstance(live, list) and isinstance(patch_value, list))
         ):
             if not is_delete_list:
-                original[key] = _discard_nulls(patch_value)
+                if _is_delete_directive(patch_value):
+                    original.pop(key, None)
+                else:
+                    original[key] = _discard_nulls(patch_value)
             continue
         sub, strategies, merge_key = _field_meta(schema, key)
         strategy = _strategy(strategies)
@@ -120,6 +123,11 @@ def _merge_map(original: Obj | None, patch: Obj, schema: Schema | None) -> Obj:
             else:
                 original[key] = patch_value
     return original
+
+
+def _is_delete_directive(value: Any) -> bool:
+    """A value that is itself `{"$patch": "delete"}` (`removeDirectives` drops the key)."""
+    return isinstance(value, dict) and value.get(DIRECTIVE) == DELETE
 
 
 def _discard_nulls(value: Any) -> Any:

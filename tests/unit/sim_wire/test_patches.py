@@ -211,3 +211,12 @@ def test_json_patch_errors(ops: Any, code: int) -> None:
     with pytest.raises(ApiError) as err:
         json_patch(_svc([{"port": 80}]), ops)
     assert err.value.code == code
+
+
+def test_delete_directive_on_a_missing_or_scalar_field_drops_it() -> None:
+    live = _svc([{"port": 80}])
+    out = _smp(live, {"spec": {"externalName": {"$patch": "delete"}, "type": {"$patch": "delete"}}})
+    assert "externalName" not in out["spec"]
+    assert "type" not in out["spec"]
+    out = _smp(live, {"spec": {"sessionAffinityConfig": {"$patch": "delete"}}})
+    assert "sessionAffinityConfig" not in out["spec"]
