@@ -19,7 +19,7 @@ from typing import Any
 from aiohttp import WSMsgType, web
 
 from kubelab.sim import errors
-from kubelab.sim.dataplane import pods, servers, sessions
+from kubelab.sim.dataplane import lifecycle, pods, servers, sessions
 from kubelab.sim.dataplane.container import ContainerContext
 from kubelab.sim.dataplane.pipes import CallbackWriter, Pipe, Writer
 from kubelab.sim.dataplane.runtime import runtime_for
@@ -170,8 +170,9 @@ async def _run_argv(
     query: Mapping[str, str],
     program_env: dict[str, str],
     main: bool = False,
-) -> dict[str, Any]:
-    """Run argv in the container attached to the session; the status to send."""
+) -> dict[str, Any] | int | None:
+    """Run argv in the container attached to the session: its exit code, a Failure status
+    (the program cannot start), or None when the client went away first."""
     tty = _true(query, "tty")
     want_stdin = _true(query, "stdin")
     program = find_program(ctx, argv[0])
@@ -203,10 +204,15 @@ async def _run_argv(
         work = asyncio.ensure_future(
             program(argv, IO(source, out, err), program_env, ctx.image.workdir)
         )
-    status = await _run_with_client(ch, work, stdin, line_discipline)
-    if status is None or status == 0:
+    return await _run_with_client(ch, work, stdin, line_discipline)
+
+
+def _status_of(outcome: dict[str, Any] | int | None) -> dict[str, Any]:
+    if isinstance(outcome, dict):
+        return outcome
+    if not outcome:
         return success_status()
-    return exit_status(status)
+    return exit_status(outcome)
 
 
 async def handle_exec(request: web.Request, store: Any, pod: Obj) -> web.StreamResponse:
@@ -227,8 +233,8 @@ async def handle_exec(request: web.Request, store: Any, pod: Obj) -> web.StreamR
             )
             return ch.ws
         ctx = sessions.container_context(store, pod, c)
-        status = await _run_argv(ch, ctx, argv, query, dict(ctx.env))
-        await ch.finish(status)
+        outcome = await _run_argv(ch, ctx, argv, query, dict(ctx.env))
+        await ch.finish(_status_of(outcome))
     finally:
         if not ch.ws.closed:
             await ch.ws.close()
@@ -266,10 +272,15 @@ async def handle_attach(request: web.Request, store: Any, pod: Obj) -> web.Strea
             await original_send(channel, text)
 
         ch.send = send_and_log  # type: ignore[method-assign]
-        status = await _run_argv(ch, ctx, argv, query, dict(ctx.env), main=True)
+        outcome = await _run_argv(ch, ctx, argv, query, dict(ctx.env), main=True)
+        name = str(c.get("name", ""))
         for line in "".join(collected).replace("\r\n", "\n").splitlines():
-            runtime.log(pods.uid(pod), str(c.get("name", "")), line)
-        await ch.finish(status if status.get("reason") != "NonZeroExitCode" else success_status())
+            runtime.log(pods.uid(pod), name, line)
+        await ch.finish(success_status())
+        if outcome is not None:
+            # 128: the runtime could not start the command at all (StartError)
+            code = 128 if isinstance(outcome, dict) else outcome
+            lifecycle.main_process_exited(store, pod, name, code)
     finally:
         if not ch.ws.closed:
             await ch.ws.close()

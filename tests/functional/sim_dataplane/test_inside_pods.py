@@ -306,3 +306,112 @@ def test_run_interactive_curl(sim: Any, ns: str, nginx_before_service: Any) -> N
         child.expect(pexpect.EOF)
     finally:
         child.close()
+
+
+def test_run_rm_one_shot_command(sim: Any, ns: str) -> None:
+    child = pexpect.spawn(
+        str(KUBECTL),
+        [
+            "--kubeconfig",
+            str(sim.kubeconfig),
+            "--cache-dir",
+            str(sim.cache_dir),
+            "-n",
+            ns,
+            "run",
+            "dns-test",
+            "--image=busybox:1.28",
+            "--rm",
+            "-it",
+            "--restart=Never",
+            "--",
+            "nslookup",
+            "kubernetes.default",
+        ],
+        encoding="utf-8",
+        timeout=WAIT,
+        env=sim.env,
+    )
+    try:
+        child.expect_exact("Name:      kubernetes.default\r\n")
+        child.expect_exact("Address 1: 10.96.0.1 kubernetes.default.svc.cluster.local\r\n")
+        child.expect_exact('pod "dns-test" deleted')
+        child.expect(pexpect.EOF)
+    finally:
+        child.close()
+    assert child.exitstatus == 0
+
+
+HEADLESS = """apiVersion: v1
+kind: Service
+metadata:
+  name: nginx-headless
+spec:
+  clusterIP: None
+  selector:
+    run: my-nginx
+  ports:
+  - port: 80
+---
+apiVersion: v1
+kind: Service
+metadata:
+  name: database
+spec:
+  type: ExternalName
+  externalName: my.database.example.com
+---
+apiVersion: v1
+kind: Service
+metadata:
+  name: no-backends
+spec:
+  selector:
+    app: nothing-has-this
+  ports:
+  - port: 80
+"""
+
+
+def test_headless_external_name_and_no_endpoints(
+    sim: Any, ns: str, nginx_before_service: Any, busybox: str
+) -> None:
+    run(sim, ns, "apply", "-f", "-", input=HEADLESS)
+    ips = {ip for _, ip in wait_running(sim, ns, "run=my-nginx", 2)}
+    fqdn = f"nginx-headless.{ns}.svc.cluster.local"
+    deadline = time.monotonic() + WAIT
+    while True:
+        out = run(sim, ns, "exec", "bb", "--", "nslookup", fqdn).stdout
+        if set(re.findall(r"Address: (\S+)", out)) == ips or time.monotonic() > deadline:
+            break
+        time.sleep(0.3)
+    assert set(re.findall(r"Address: (\S+)", out)) == ips
+    cname = run(sim, ns, "exec", "bb", "--", "nslookup", f"database.{ns}.svc.cluster.local")
+    assert (
+        f"database.{ns}.svc.cluster.local\tcanonical name = my.database.example.com" in cname.stdout
+    )
+    refused = run(sim, ns, "exec", "bb", "--", "wget", "-qO-", "no-backends")
+    ip = cluster_ip(sim, ns, "no-backends")
+    assert refused.returncode == 1
+    assert f"wget: can't connect to remote host ({ip}): Connection refused" in refused.stderr
+
+
+def test_python_client_exec(sim: Any, ns: str, busybox: str) -> None:
+    from kubernetes import client, config
+    from kubernetes.stream import stream
+
+    api = client.CoreV1Api(config.new_client_from_config(str(sim.kubeconfig)))
+    ws = stream(
+        api.connect_get_namespaced_pod_exec,
+        "bb",
+        ns,
+        command=["sh", "-c", "echo out; echo err >&2; exit 4"],
+        stderr=True,
+        stdin=False,
+        stdout=True,
+        tty=False,
+        _preload_content=False,
+    )
+    ws.run_forever(timeout=WAIT)
+    assert (ws.read_stdout(), ws.read_stderr(), ws.returncode) == ("out\n", "err\n", 4)
+    ws.close()

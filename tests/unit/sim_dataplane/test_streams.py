@@ -46,6 +46,12 @@ class FakeStore:
         }[rt]
         return SimpleNamespace(items=items)
 
+    def mutate(self, rt: str, namespace: str, name: str, fn: Any, **_: Any) -> Any:
+        assert rt == "/pods"
+        pod = self.world.pod(name)
+        fn(pod)
+        return pod
+
     def runtime_get(self, key: str, default: Any = None) -> Any:
         return self.runtime.get(key, default)
 
@@ -245,6 +251,27 @@ async def test_attach_to_a_shell_main_process(server: Any, world: Any) -> None:
     await s.send(0, b"exit\r")
     assert (await s.finish())["status"] == "Success"
     await close(s)
+    status = pod["status"]["containerStatuses"][0]
+    # restartPolicy Always: the shell's end restarts the container
+    assert status["restartCount"] == 1
+    assert status["lastState"]["terminated"]["exitCode"] == 0
+    assert "running" in status["state"]
+
+
+async def test_one_shot_main_command_completes_the_pod(server: Any, world: Any) -> None:
+    srv, _ = server
+    pod = world.pod("old")
+    pod["spec"]["restartPolicy"] = "Never"
+    pod["spec"]["containers"][0].update(stdin=True, tty=True, command=["nslookup", "nosuch"])
+    s = await connect(
+        srv, "old", "attach", [("stdin", "true"), ("stdout", "true"), ("tty", "true")]
+    )
+    await s.finish()
+    assert "nslookup: can't resolve 'nosuch'\r\n" in s.channels[1]
+    await close(s)
+    assert pod["status"]["phase"] == "Failed"
+    terminated = pod["status"]["containerStatuses"][0]["state"]["terminated"]
+    assert (terminated["exitCode"], terminated["reason"]) == (1, "Error")
 
 
 async def test_logs_of_nginx_and_agnhost(world: Any) -> None:
