@@ -151,3 +151,50 @@ def test_every_served_list_deserializes(
         assert item.metadata.name
         # Round-trip each item through the typed model: every required field is present.
         api_client.sanitize_for_serialization(item)
+
+
+def test_exec_and_log_through_kubernetes_stream(
+    api_client: client.ApiClient, namespace: str
+) -> None:
+    from kubernetes.stream import stream
+
+    core = client.CoreV1Api(api_client)
+    core.create_namespaced_pod(
+        namespace,
+        client.V1Pod(
+            metadata=client.V1ObjectMeta(name="shell"),
+            spec=client.V1PodSpec(
+                containers=[
+                    client.V1Container(name="c", image="busybox:1.37", command=["sleep", "3600"])
+                ]
+            ),
+        ),
+    )
+    deadline = time.monotonic() + 10
+    while core.read_namespaced_pod("shell", namespace).status.phase != "Running":
+        assert time.monotonic() < deadline, "pod never ran"
+        time.sleep(0.1)
+    resp = stream(
+        core.connect_get_namespaced_pod_exec,
+        "shell",
+        namespace,
+        command=["sh", "-c", "echo hi; exit 3"],
+        stderr=True,
+        stdout=True,
+        stdin=False,
+        tty=False,
+        _preload_content=False,
+    )
+    resp.run_forever(timeout=10)
+    assert resp.read_stdout() == "hi\n"
+    assert resp.returncode == 3
+    hostname = stream(
+        core.connect_get_namespaced_pod_exec,
+        "shell",
+        namespace,
+        command=["hostname"],
+        stderr=True,
+        stdout=True,
+    )
+    assert hostname == "shell\n"
+    assert isinstance(core.read_namespaced_pod_log("shell", namespace), str)
