@@ -7,8 +7,9 @@ can be unit-tested against an in-memory fake and run unchanged against any real 
 from __future__ import annotations
 
 import builtins
+import contextlib
 import threading
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Protocol
 
@@ -119,8 +120,12 @@ class CheckContext:
     cluster: LabCluster | None = None
     probe_image: str = "busybox:1.37"
     probe_timeout: float = 60.0
+    exec_factory: Callable[[], ClusterApi] | None = None
     probes_ready: set[str] = field(default_factory=set, repr=False)
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+    _pool_lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+    _idle: builtins.list[ClusterApi] = field(default_factory=builtins.list, repr=False)
+    _owned: builtins.list[ClusterApi] = field(default_factory=builtins.list, repr=False)
 
     def namespace_of(self, given: str | None) -> str:
         return given or self.namespace
@@ -128,6 +133,60 @@ class CheckContext:
     @property
     def probe_lock(self) -> threading.Lock:
         return self._lock
+
+    @contextlib.contextmanager
+    def exec_api(self) -> Iterator[ClusterApi]:
+        """A client for one exec at a time. The kubernetes client's `stream()` swaps its
+        ApiClient's request function while an exec connects, so concurrent checks must not exec
+        through the client other requests share: each exec borrows a client of its own."""
+        if self.exec_factory is None:
+            yield self.client
+            return
+        with self._pool_lock:
+            api = self._idle.pop() if self._idle else None
+        if api is None:
+            api = self.exec_factory()
+            with self._pool_lock:
+                self._owned.append(api)
+        try:
+            yield api
+        finally:
+            with self._pool_lock:
+                self._idle.append(api)
+
+    def close(self) -> None:
+        """Close the exec clients this context opened (not the main client: the caller's)."""
+        with self._pool_lock:
+            owned, self._owned, self._idle = self._owned, [], []
+        for api in owned:
+            close = getattr(api, "close", None)
+            if callable(close):
+                close()
+
+
+def make_context(
+    client: ClusterApi,
+    namespace: str,
+    bindings: Mapping[str, str | int],
+    cluster: LabCluster | None = None,
+) -> CheckContext:
+    """A context whose execs use clients of their own when `client` is a KubeClient."""
+    from kubelab.cluster.client import KubeClient
+
+    factory: Callable[[], ClusterApi] | None = None
+    if isinstance(client, KubeClient):
+        kube = client
+
+        def factory() -> ClusterApi:
+            return KubeClient(kube.kubeconfig, kube.context, kube.namespace)
+
+    return CheckContext(
+        client=client,
+        namespace=namespace,
+        bindings=bindings,
+        cluster=cluster,
+        exec_factory=factory,
+    )
 
 
 def iter_ready_pods(pods: list[dict[str, Any]]) -> Iterator[dict[str, Any]]:

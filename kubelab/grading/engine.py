@@ -18,7 +18,7 @@ from kubelab.cluster.client import ApiRejected
 from kubelab.grading.bindings import render_spec
 from kubelab.grading.checks import REGISTRY
 from kubelab.grading.checks.base import CheckBase
-from kubelab.grading.context import CheckContext, ClusterApi, GradingError
+from kubelab.grading.context import CheckContext, ClusterApi, GradingError, make_context
 from kubelab.grading.diagnose import diagnose_check
 from kubelab.grading.live import LiveValueMissing
 from kubelab.grading.matcher import ExpressionError
@@ -153,7 +153,13 @@ def grade_step(
     if context is None:
         assert client is not None
         full = {"namespace": namespace, **dict(bindings)}
-        context = CheckContext(client=client, namespace=namespace, bindings=full, cluster=cluster)
+        own_context = make_context(client, namespace, full, cluster)
+        try:
+            return grade_step(
+                cluster, loaded, step_id, full, client, poll=poll, context=own_context
+            )
+        finally:
+            own_context.close()
     started = time.monotonic()
     result = StepResult(lesson.id, step.id, step.title)
     missing = cluster.missing(tuple(step.requires))

@@ -66,9 +66,8 @@ def run_in(target: Target, command: list[str], ctx: CheckContext, timeout: float
     """Run `command` (argv, no shell) in the target pod. A command that does not finish in time is
     a failed check; an unreachable cluster or a refused exec propagates (an error, or a retry)."""
     try:
-        result = ctx.client.exec(
-            target.name, command, target.namespace, target.container, timeout=timeout
-        )
+        with ctx.exec_api() as api:
+            result = api.exec(target.name, command, target.namespace, target.container, timeout)
     except ExecTimedOut as exc:
         return Ran(124, exc.stdout, exc.stderr + f"\n{exc.message}")
     except ClusterUnreachable:

@@ -20,7 +20,7 @@ from kubelab.cluster.base import MANAGED_BY_LABEL, MANAGED_BY_VALUE, ClusterErro
 from kubelab.cluster.client import ApiRejected
 from kubelab.grading.actions import ActionFailed, KubeconfigClient, apply_actions
 from kubelab.grading.bindings import allocate_bindings, release_bindings
-from kubelab.grading.context import CheckContext, GradingError
+from kubelab.grading.context import GradingError, make_context
 from kubelab.grading.engine import grade_step
 from kubelab.grading.results import CheckResult, LessonResult, StepResult
 from kubelab.grading.selftest import fresh_namespace
@@ -45,13 +45,16 @@ def grade_lesson(
     namespace = str(bindings.get("namespace") or cluster.namespace)
     full = {**dict(bindings), "namespace": namespace}
     lab = dataclasses.replace(cluster, namespace=namespace)
-    ctx = CheckContext(client=client, namespace=namespace, bindings=full, cluster=lab)
+    ctx = make_context(client, namespace, full, lab)
     result = LessonResult(lesson.id, lesson.title, namespace=namespace)
-    for step in lesson.steps:
-        if step_ids is None or step.id in step_ids:
-            result.steps.append(
-                grade_step(lab, loaded, step.id, full, client, poll=poll, context=ctx)
-            )
+    try:
+        for step in lesson.steps:
+            if step_ids is None or step.id in step_ids:
+                result.steps.append(
+                    grade_step(lab, loaded, step.id, full, client, poll=poll, context=ctx)
+                )
+    finally:
+        ctx.close()
     return result
 
 
