@@ -20,6 +20,7 @@ from aiohttp import WSMsgType, web
 
 from kubelab.sim import errors
 from kubelab.sim.dataplane import lifecycle, pods, servers, sessions
+from kubelab.sim.dataplane.commands import NOT_SIMULATED
 from kubelab.sim.dataplane.container import ContainerContext
 from kubelab.sim.dataplane.pipes import CallbackWriter, Pipe, Writer
 from kubelab.sim.dataplane.runtime import runtime_for
@@ -177,6 +178,13 @@ async def _run_argv(
     want_stdin = _true(query, "stdin")
     program = find_program(ctx, argv[0])
     if program is None:
+        name = argv[0].rsplit("/", 1)[-1]
+        if name in NOT_SIMULATED and ctx.image.shell is not None:
+            # the real image has it; say plainly that the simulator does not emulate it
+            await ch.send(
+                STDOUT if _true(query, "tty") else STDERR, f"{name}: {NOT_SIMULATED[name]}\n"
+            )
+            return 127
         return failure_status(not_found_in_path(argv[0]))
     line_discipline: LineDiscipline | None = None
     stdin: Pipe | None = None

@@ -295,3 +295,23 @@ async def test_logs_of_nginx_and_agnhost(world: Any) -> None:
         logs.read_log(store, world.pod("pending-1"), None, {})
     with pytest.raises(ApiError):
         logs.read_log(store, nginx, "nope", {})
+
+
+async def test_attach_to_a_server_follows_its_log(server: Any, world: Any) -> None:
+    srv, store = server
+    s = await connect(srv, "my-nginx-abc-2", "attach", [("stdout", "true")])
+    await asyncio.sleep(0.3)  # attached before the request arrives
+    request = HttpRequest("GET", "/x", "my-nginx", {"User-Agent": "Wget"}, client_ip="10.244.1.50")
+    serve(runtime_for(store), world.pod("my-nginx-abc-2"), 80, request)
+    text = await s.read_until(1, '"GET /x HTTP/1.1" 404')
+    assert text.startswith("10.244.1.50 - - [")
+    await close(s)
+
+
+async def test_exec_of_a_program_the_simulator_does_not_emulate(server: Any) -> None:
+    srv, _ = server
+    s = await connect(srv, "client", "exec", argv("tar", "cf", "-", "/etc"))
+    status = await s.finish()
+    assert status["details"]["causes"][0]["message"] == "127"
+    assert s.channels[2] == "tar: not simulated in kubelab's simulated cluster\n"
+    await close(s)
