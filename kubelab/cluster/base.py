@@ -62,6 +62,9 @@ class ConfirmationRequired(ClusterError):
 class LabCluster:
     """A provisioned lab cluster: everything the grader, the TUI and the learner's shell need.
 
+    `host_address_annotation` names the Service annotation in which the cluster (the simulator)
+    says where it serves each NodePort/LoadBalancer port on the host; when set, it alone decides.
+
     `nodeport_host` is the host address where NodePorts appear on this machine (None when they do
     not); `nodeport_map` maps a nodePort to the host port it is published on when only some are
     published (kind's extraPortMappings), None when every nodePort is published as itself.
@@ -101,9 +104,8 @@ class LabCluster:
         if service_port is None:
             return None
         if self.host_address_annotation is not None:
-            found = _annotated_address(service, self.host_address_annotation, service_port, via)
-            if found is not None:
-                return found
+            # the simulator says what it serves on the host: its annotation is the whole truth
+            return _annotated_address(service, self.host_address_annotation, service_port, via)
         if via == "nodePort":
             if "nodeport-from-host" not in self.capabilities or self.nodeport_host is None:
                 return None
@@ -163,15 +165,49 @@ def parse_host_addresses(value: str) -> list[tuple[str, int]]:
     return found
 
 
+def annotated_entries(service: Mapping[str, Any], annotation: str) -> list[dict[str, Any]]:
+    """The simulator's host-address annotation: a JSON list of `{"kind": "NodePort" |
+    "LoadBalancer", "port", "protocol", "nodePort"?, "address" | "error"}` ([] when absent)."""
+    value = ((service.get("metadata") or {}).get("annotations") or {}).get(annotation)
+    if not isinstance(value, str):
+        return []
+    try:
+        parsed = json.loads(value)
+    except ValueError:
+        return []
+    if not isinstance(parsed, list):
+        return []
+    return [entry for entry in parsed if isinstance(entry, dict) and "kind" in entry]
+
+
+def annotated_problem(
+    service: Mapping[str, Any], annotation: str, port: int, via: Via
+) -> str | None:
+    """Why the simulator could not serve `port` on the host (its annotation's error), if it says."""
+    kind = "NodePort" if via == "nodePort" else "LoadBalancer"
+    for entry in annotated_entries(service, annotation):
+        if entry.get("kind") == kind and entry.get("port") == port and entry.get("error"):
+            return str(entry["error"])
+    return None
+
+
 def _annotated_address(
     service: Mapping[str, Any], annotation: str, service_port: Mapping[str, Any], via: Via
 ) -> tuple[str, int] | None:
+    kind = "NodePort" if via == "nodePort" else "LoadBalancer"
+    entries = annotated_entries(service, annotation)
+    for entry in entries:
+        if entry.get("kind") != kind or entry.get("port") != service_port.get("port"):
+            continue
+        found = parse_host_addresses(str(entry.get("address") or ""))
+        return found[0] if found else None
+    if entries:
+        return None
     value = ((service.get("metadata") or {}).get("annotations") or {}).get(annotation)
     if not isinstance(value, str):
         return None
-    addresses = parse_host_addresses(value)
     wanted = service_port.get("nodePort") if via == "nodePort" else service_port.get("port")
-    for address in addresses:
+    for address in parse_host_addresses(value):
         if address[1] == wanted:
             return address
     return None

@@ -11,6 +11,7 @@ from kubelab.cluster.base import (
     LabCluster,
     NodeStatus,
     Via,
+    annotated_problem,
 )
 from kubelab.cluster.client import KubeClient
 
@@ -26,6 +27,7 @@ def node_status(node: dict[str, Any]) -> NodeStatus:
 
 
 def exposed_services(cluster: LabCluster, services: list[dict[str, Any]]) -> list[ExposedService]:
+    """One row per NodePort (and per load-balancer port) with where the host reaches it."""
     found: list[ExposedService] = []
     for service in services:
         spec = service.get("spec") or {}
@@ -33,31 +35,37 @@ def exposed_services(cluster: LabCluster, services: list[dict[str, Any]]) -> lis
         if kind not in ("NodePort", "LoadBalancer"):
             continue
         meta = service.get("metadata") or {}
-        note = ""
-        if cluster.host_address_annotation:
-            note = str((meta.get("annotations") or {}).get(cluster.host_address_annotation, ""))
-        via: Via = "loadBalancer" if kind == "LoadBalancer" else "nodePort"
+        vias: list[Via] = ["loadBalancer", "nodePort"] if kind == "LoadBalancer" else ["nodePort"]
         for port in spec.get("ports") or []:
-            address = cluster.host_endpoint(service, int(port.get("port", 0)), via)
-            if address is None and via == "loadBalancer":
-                address = cluster.host_endpoint(service, int(port.get("port", 0)), "nodePort")
-            if address is None and not note:
-                if via == "loadBalancer" and not (service.get("status") or {}).get(
-                    "loadBalancer", {}
-                ).get("ingress"):
-                    note = "EXTERNAL-IP <pending>"
-                else:
-                    note = "not reachable from this machine"
-            found.append(
-                ExposedService(
-                    namespace=str(meta.get("namespace", "")),
-                    name=str(meta.get("name", "?")),
-                    type=kind,
-                    port=int(port.get("nodePort") or port.get("port") or 0),
-                    address=address,
-                    note="" if address is not None else note,
+            number = int(port.get("port", 0))
+            for via in vias:
+                shown = number if via == "loadBalancer" else int(port.get("nodePort") or 0)
+                if not shown:
+                    continue
+                address = cluster.host_endpoint(service, number, via)
+                note = ""
+                if address is None and cluster.host_address_annotation:
+                    note = (
+                        annotated_problem(service, cluster.host_address_annotation, number, via)
+                        or ""
+                    )
+                if address is None and not note:
+                    status = service.get("status") or {}
+                    ingress = (status.get("loadBalancer") or {}).get("ingress")
+                    if via == "loadBalancer" and not ingress:
+                        note = "EXTERNAL-IP <pending>"
+                    else:
+                        note = "not reachable from this machine"
+                found.append(
+                    ExposedService(
+                        namespace=str(meta.get("namespace", "")),
+                        name=str(meta.get("name", "?")),
+                        type="LoadBalancer" if via == "loadBalancer" else "NodePort",
+                        port=shown,
+                        address=address,
+                        note=note,
+                    )
                 )
-            )
     return found
 
 

@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 from kubelab.cluster.base import (
     HOST_ADDRESS_ANNOTATION,
     ClusterError,
     LabCluster,
+    annotated_problem,
     parse_host_addresses,
 )
+from kubelab.cluster.status import exposed_services
 
 SERVICE = {
     "metadata": {"name": "web"},
@@ -59,18 +62,66 @@ def test_loadbalancer_uses_the_ingress_address() -> None:
     assert lb.host_endpoint(pending, 8080, via="loadBalancer") is None
 
 
-def test_sim_annotation_wins() -> None:
-    annotated = {
-        **LB,
-        "metadata": {"name": "lb", "annotations": {HOST_ADDRESS_ANNOTATION: "127.0.0.1:31000"}},
-    }
-    sim = cluster(
+def sim_cluster() -> LabCluster:
+    return cluster(
         provider="sim",
         capabilities=frozenset({"loadbalancer", "nodeport-from-host"}),
         nodeport_host="127.0.0.1",
         host_address_annotation=HOST_ADDRESS_ANNOTATION,
     )
-    assert sim.host_endpoint(annotated, 8080) == ("127.0.0.1", 31000)
+
+
+def annotated(entries: list[dict]) -> dict:
+    return {
+        **LB,
+        "metadata": {"name": "lb", "annotations": {HOST_ADDRESS_ANNOTATION: json.dumps(entries)}},
+    }
+
+
+def test_sim_annotation_says_where_each_port_is_served() -> None:
+    service = annotated(
+        [
+            {"kind": "LoadBalancer", "port": 8080, "protocol": "TCP", "nodePort": 31000,
+             "address": "127.0.0.1:40123"},
+            {"kind": "NodePort", "port": 8080, "protocol": "TCP", "nodePort": 31000,
+             "address": "127.0.0.1:31000"},
+        ]
+    )  # fmt: skip
+    sim = sim_cluster()
+    assert sim.host_endpoint(service, 8080, "loadBalancer") == ("127.0.0.1", 40123)
+    assert sim.host_endpoint(service, 8080, "nodePort") == ("127.0.0.1", 31000)
+
+
+def test_sim_annotation_error_means_unreachable() -> None:
+    service = annotated(
+        [{"kind": "NodePort", "port": 8080, "nodePort": 31000, "error": "port 31000 in use"}]
+    )
+    sim = sim_cluster()
+    assert sim.host_endpoint(service, 8080, "nodePort") is None
+    assert annotated_problem(service, HOST_ADDRESS_ANNOTATION, 8080, "nodePort") == (
+        "port 31000 in use"
+    )
+    rows = exposed_services(sim, [service])
+    assert [(r.type, r.port, r.address, r.note) for r in rows] == [
+        ("LoadBalancer", 8080, None, "not reachable from this machine"),
+        ("NodePort", 31000, None, "port 31000 in use"),
+    ]
+
+
+def test_exposed_services_rows() -> None:
+    pending = {**LB, "status": {}}
+    plain = {"metadata": {"name": "c"}, "spec": {"type": "ClusterIP", "ports": [{"port": 1}]}}
+    kind = cluster(
+        capabilities=frozenset({"nodeport-from-host"}),
+        nodeport_host="127.0.0.1",
+        nodeport_map={30080: 30080},
+    )
+    rows = exposed_services(kind, [SERVICE, pending, plain])
+    assert [(r.name, r.type, r.port, r.address, r.note) for r in rows] == [
+        ("web", "NodePort", 30080, ("127.0.0.1", 30080), ""),
+        ("lb", "LoadBalancer", 8080, None, "EXTERNAL-IP <pending>"),
+        ("lb", "NodePort", 31000, None, "not reachable from this machine"),
+    ]
 
 
 def test_parse_host_addresses_forms() -> None:
