@@ -15,7 +15,7 @@ import pytest
 
 from kubelab.cluster.base import LabCluster
 from kubelab.cluster.client import KubeClient
-from kubelab.grading.context import CheckContext
+from kubelab.grading.context import CheckContext, make_context
 
 CONTEXT = "kubelab-sim"
 REPO = Path(__file__).resolve().parents[3]
@@ -49,14 +49,11 @@ def lab(sim: Any, namespace: str) -> LabCluster:
 
 
 @pytest.fixture
-def ctx(client: KubeClient, namespace: str, lab: LabCluster) -> CheckContext:
-    return CheckContext(
-        client=client,
-        namespace=namespace,
-        bindings={"namespace": namespace},
-        cluster=lab,
-        probe_timeout=20,
-    )
+def ctx(client: KubeClient, namespace: str, lab: LabCluster) -> Iterator[CheckContext]:
+    context = make_context(client, namespace, {"namespace": namespace}, lab)
+    context.probe_timeout = 20
+    yield context
+    context.close()
 
 
 @pytest.fixture

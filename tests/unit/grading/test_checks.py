@@ -246,3 +246,25 @@ def test_probe_pull_failure_is_an_error(fake: Any, ctx: CheckContext, build: Any
     fake.add(build.pod(PROBE_NAME, {}, "", ready=False, waiting="ImagePullBackOff"))
     outcome = evaluate_once(check(kind="http", url="http://x"), ctx)
     assert outcome.status == "error" and "ImagePullBackOff" in outcome.message
+
+
+def test_nslookup_short_name_found_despite_search_path_misses() -> None:
+    """busybox >= 1.29 with ndots:5 prints the answer, then NXDOMAIN for the other search
+    domains, and exits 1: the name did resolve."""
+    from kubelab.grading.checks.dns import parse_nslookup
+
+    out = (
+        "Server:\t\t10.96.0.10\nAddress:\t10.96.0.10:53\n\n"
+        "Name:\tmy-nginx.default.svc.cluster.local\nAddress: 10.96.60.60\n\n"
+        "** server can't find my-nginx.svc.cluster.local: NXDOMAIN\n\n"
+        "*** Can't find my-nginx.default.svc.cluster.local: No answer\n\n"
+    )
+    found = parse_nslookup(out)
+    assert found.addresses == {"10.96.60.60"} and not found.nxdomain
+    old = (
+        "Server:    10.96.0.10\nAddress 1: 10.96.0.10 kube-dns.kube-system.svc.cluster.local\n\n"
+        "Name:      my-nginx\nAddress 1: 10.96.162.149 my-nginx.default.svc.cluster.local\n"
+    )
+    assert parse_nslookup(old).addresses == {"10.96.162.149"}
+    missing = "Server:    10.96.0.10\nAddress 1: 10.96.0.10\n\nnslookup: can't resolve 'foo'\n"
+    assert parse_nslookup(missing).nxdomain

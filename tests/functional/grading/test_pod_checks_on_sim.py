@@ -1,0 +1,131 @@
+"""exec, dns, http (in-cluster and from the host), env and endpoints against the simulator's pods,
+through the real Python client's exec stream and the probe pod."""
+
+from __future__ import annotations
+
+import dataclasses
+import time
+from typing import Any
+
+import pytest
+from pydantic import TypeAdapter
+
+from kubelab.cluster.base import HOST_ADDRESS_ANNOTATION
+from kubelab.cluster.client import KubeClient
+from kubelab.grading.checks import CheckSpec
+from kubelab.grading.context import CheckContext
+from kubelab.grading.engine import evaluate_once, run_check, run_checks
+
+SPEC: TypeAdapter[Any] = TypeAdapter(CheckSpec)
+CLUSTER_IP = {"from": {"kind": "Service", "name": "my-nginx"}, "path": "spec.clusterIP"}
+
+
+def check(**fields: Any) -> Any:
+    return SPEC.validate_python({"name": "n", "explain": "e", "timeout": 20, **fields})
+
+
+def service(node_port: bool = False) -> dict[str, Any]:
+    port: dict[str, Any] = {"port": 80, "protocol": "TCP"}
+    spec: dict[str, Any] = {"selector": {"run": "my-nginx"}, "ports": [port]}
+    if node_port:
+        spec["type"] = "NodePort"
+    return {"apiVersion": "v1", "kind": "Service", "metadata": {"name": "my-nginx"}, "spec": spec}
+
+
+DEPLOYMENT = {
+    "apiVersion": "apps/v1",
+    "kind": "Deployment",
+    "metadata": {"name": "my-nginx"},
+    "spec": {
+        "replicas": 2,
+        "selector": {"matchLabels": {"run": "my-nginx"}},
+        "template": {
+            "metadata": {"labels": {"run": "my-nginx"}},
+            "spec": {
+                "containers": [
+                    {"name": "nginx", "image": "nginx:1.27", "ports": [{"containerPort": 80}]}
+                ]
+            },
+        },
+    },
+}
+
+
+@pytest.fixture
+def nginx(client: KubeClient, ctx: CheckContext) -> CheckContext:
+    """A Service (created first, so pods get its env vars) and two Ready nginx pods."""
+    client.create(service())
+    client.create(DEPLOYMENT)
+    ready = run_check(check(kind="endpoints", service="my-nginx", ready=2, timeout=30), ctx)
+    assert ready.status == "passed", ready.message
+    return ctx
+
+
+def test_six_kinds_pass_together(nginx: CheckContext) -> None:
+    specs = [
+        check(kind="endpoints", service="my-nginx", match_selector=True),
+        check(
+            kind="env",
+            pod={"selector": {"run": "my-nginx"}},
+            variable="MY_NGINX_SERVICE_HOST",
+            equals=CLUSTER_IP,
+        ),
+        check(kind="dns", query="my-nginx", expect={"addresses": CLUSTER_IP}),
+        check(kind="http", url="http://my-nginx/", expect={"body_contains": ["Welcome to nginx!"]}),
+        check(
+            kind="exec",
+            pod={"selector": {"run": "my-nginx"}},
+            command=["cat", "/etc/resolv.conf"],
+            expect={"stdout_contains": [f"{nginx.namespace}.svc.cluster.local"]},
+        ),
+        check(kind="dns", query="nope", expect={"nxdomain": True}),
+    ]
+    results = run_checks(specs, nginx)
+    assert [r.status for r in results] == ["passed"] * 6, [r.message for r in results]
+
+
+def test_failures_name_what_was_found(client: KubeClient, nginx: CheckContext) -> None:
+    wrong_dns = evaluate_once(check(kind="dns", query="my-nginx", expect={"addresses": "1.2.3.4"}),
+                              nginx)  # fmt: skip
+    assert wrong_dns.status == "failed" and "expected 1.2.3.4" in wrong_dns.message
+    not_found = evaluate_once(check(kind="http", url="http://my-nginx/missing"), nginx)
+    assert not_found.status == "failed" and "status 404" in not_found.message
+    refused = evaluate_once(check(kind="http", url="http://my-nginx:8080/"), nginx)
+    assert refused.status == "failed"
+    unset = evaluate_once(
+        check(kind="env", pod={"selector": {"run": "my-nginx"}}, variable="NOT_THERE"), nginx
+    )
+    assert unset.status == "failed" and "no variable NOT_THERE" in unset.message
+    exit_code = evaluate_once(
+        check(kind="exec", pod={"selector": {"run": "my-nginx"}}, command=["false"]), nginx
+    )
+    assert exit_code.status == "failed" and "exit code 1" in exit_code.message
+
+
+def test_selector_change_is_diagnosed(client: KubeClient, nginx: CheckContext) -> None:
+    client.patch("v1", "Service", "my-nginx", {"spec": {"selector": {"run": "nginx"}}})
+    result = run_check(check(kind="endpoints", service="my-nginx", min_ready=1, timeout=1), nginx)
+    assert result.status == "failed"
+    assert any("run=my-nginx" in cause for cause in result.diagnosis), result.diagnosis
+
+
+def test_http_from_the_host_through_a_node_port(client: KubeClient, ctx: CheckContext) -> None:
+    client.create(service(node_port=True))
+    client.create(DEPLOYMENT)
+    assert ctx.cluster is not None
+    lab = dataclasses.replace(
+        ctx.cluster,
+        capabilities=frozenset({"nodeport-from-host"}),
+        nodeport_host="127.0.0.1",
+        host_address_annotation=HOST_ADDRESS_ANNOTATION,
+    )
+    host_ctx = dataclasses.replace(ctx, cluster=lab)
+    spec = check(
+        kind="http",
+        host={"service": "my-nginx", "port": 80, "via": "nodePort"},
+        expect={"body_contains": ["Welcome to nginx!"]},
+    )
+    started = time.monotonic()
+    result = run_check(spec, host_ctx)
+    assert result.status == "passed", result.message
+    assert time.monotonic() - started < 20
