@@ -333,9 +333,32 @@ def _without_managed_fields(obj: Obj | None) -> Obj:
     return out
 
 
+def _metadata_error(kind: str, version: str, value: Any) -> ApiError:
+    json_type = "array" if isinstance(value, list) else type(value).__name__
+    json_type = {"str": "string", "int": "number", "float": "number", "bool": "bool"}.get(
+        json_type, json_type
+    )
+    return ApiError(
+        400,
+        "BadRequest",
+        f'{kind} in version "{version}" cannot be handled as a {kind}: json: cannot unmarshal '
+        f"{json_type} into Go struct field {kind}.metadata of type v1.ObjectMeta",
+    )
+
+
+def _check_object(obj: Any, kind: str, version: str) -> None:
+    if not isinstance(obj, dict):
+        raise ApiError(400, "BadRequest", f"the {kind} is not an object")
+    meta = obj.get("metadata", {})
+    if meta is not None and not isinstance(meta, dict):
+        raise _metadata_error(kind, version, meta)
+
+
 def _store(obj: Obj, sets: dict[Manager, FieldSet], times: dict[Manager, str]) -> Obj:
     entries = _dump(sets, times)
-    meta = obj.setdefault("metadata", {})
+    if obj.get("metadata") is None:
+        obj["metadata"] = {}
+    meta = obj["metadata"]
     if entries:
         meta["managedFields"] = entries
     else:
@@ -359,6 +382,9 @@ def record_managed_fields(
     The manager takes ownership of every field it added or changed; other managers lose those
     fields and any field that was removed. Returns a new dict.
     """
+    _check_object(new, kind, version)
+    if old is not None:
+        _check_object(old, kind, version)
     schema = schema_for(group, version, kind)
     sets, times = _load(old)
     before = _without_managed_fields(old)
@@ -527,6 +553,9 @@ def server_side_apply(
             f"the body of the request was in an unknown format: apiVersion/kind must be "
             f"{api_version}/{kind}, got {applied.get('apiVersion')}/{applied.get('kind')}",
         )
+    _check_object(applied, kind, version)
+    if live is not None:
+        _check_object(live, kind, version)
     schema = schema_for(group, version, kind)
     config = _without_managed_fields(applied)
     if (group, kind) in STATUS_KINDS and not subresource:
