@@ -1,0 +1,93 @@
+"""exec through KubeClient and `kubelab status`'s exposed addresses, against the real simulator
+(the NodePort really answers on 127.0.0.1)."""
+
+from __future__ import annotations
+
+import time
+import urllib.request
+import uuid
+
+import pytest
+
+from kubelab.cluster.base import HOST_ADDRESS_ANNOTATION, LabCluster
+from kubelab.cluster.client import ApiRejected, KubeClient
+from kubelab.cluster.status import collect_status
+
+
+@pytest.fixture
+def client(sim) -> KubeClient:
+    namespace = f"expose-{uuid.uuid4().hex[:8]}"
+    with KubeClient(sim.kubeconfig, None, namespace) as setup:
+        setup.ensure_namespace(namespace, {"test": "expose"})
+    return KubeClient(sim.kubeconfig, None, namespace)
+
+
+def running_pod(client: KubeClient, name: str, image: str, timeout: float = 20) -> dict:
+    client.apply(
+        {
+            "apiVersion": "v1",
+            "kind": "Pod",
+            "metadata": {"name": name, "labels": {"app": name}},
+            "spec": {"containers": [{"name": "main", "image": image}]},
+        }
+    )
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        pod = client.get("v1", "Pod", name)
+        if pod and (pod.get("status") or {}).get("phase") == "Running":
+            return pod
+        time.sleep(0.1)
+    pytest.fail(f"pod {name} not Running within {timeout}s")
+
+
+def test_exec_collects_exit_code_and_both_streams(client: KubeClient) -> None:
+    running_pod(client, "web", "nginx:1.27")
+    result = client.exec("web", ["sh", "-c", "echo out; echo err >&2; exit 3"], timeout=15)
+    assert (result.exit_code, result.stdout, result.stderr) == (3, "out\n", "err\n")
+    assert client.exec("web", ["true"], timeout=15).exit_code == 0
+
+
+def test_exec_in_a_missing_pod_is_rejected(client: KubeClient) -> None:
+    with pytest.raises(ApiRejected) as info:
+        client.exec("nope", ["true"], timeout=15)
+    assert info.value.status_code == 404
+
+
+def test_status_lists_a_nodeport_that_answers_on_the_host(sim, client: KubeClient) -> None:
+    running_pod(client, "site", "nginx:1.27")
+    client.apply(
+        {
+            "apiVersion": "v1",
+            "kind": "Service",
+            "metadata": {"name": "site"},
+            "spec": {"type": "NodePort", "selector": {"app": "site"}, "ports": [{"port": 80}]},
+        }
+    )
+    lab = LabCluster(
+        provider="sim",
+        name="test",
+        kubeconfig=sim.kubeconfig,
+        context="kubelab-sim",
+        namespace=client.namespace,
+        capabilities=frozenset({"nodeport-from-host"}),
+        nodeport_host="127.0.0.1",
+        host_address_annotation=HOST_ADDRESS_ANNOTATION,
+    )
+    deadline = time.monotonic() + 15
+    row = None
+    while time.monotonic() < deadline:
+        status = collect_status(lab, provisioned=True)
+        rows = [r for r in status.exposed if (r.namespace, r.name) == (client.namespace, "site")]
+        if rows and rows[0].address is not None:
+            row = rows[0]
+            break
+        time.sleep(0.2)
+    assert row is not None, "the NodePort never got a host address"
+    service = client.get("v1", "Service", "site")
+    assert row.type == "NodePort" and row.port == service["spec"]["ports"][0]["nodePort"]
+    assert row.address == lab.host_endpoint(service, 80, "nodePort")
+    host, port = row.address
+    assert host == "127.0.0.1"
+    with urllib.request.urlopen(f"http://{host}:{port}/", timeout=10) as response:
+        assert "Welcome to nginx!" in response.read().decode()
+    assert status.api_reachable and status.nodes_ready == len(status.nodes) > 0
