@@ -26,6 +26,7 @@ from datetime import UTC, datetime
 from typing import Any, Final
 
 from kubelab.sim.errors import ApiError
+from kubelab.sim.wire._limits import nesting_guard
 from kubelab.sim.wire.schemas import Schema, schema_for
 
 Obj = dict[str, Any]
@@ -134,6 +135,7 @@ def _to_set(value: Any, schema: Schema | None, path: Path, out: FieldSet) -> Non
             out.add(child_path)
 
 
+@nesting_guard
 def to_field_set(obj: Obj, group: str, version: str, kind: str) -> FieldSet:
     """The fields `obj` sets, as the paths server-side apply records for it."""
     out: FieldSet = set()
@@ -366,6 +368,7 @@ def _store(obj: Obj, sets: dict[Manager, FieldSet], times: dict[Manager, str]) -
     return obj
 
 
+@nesting_guard
 def record_managed_fields(
     new: Obj,
     old: Obj | None,
@@ -523,6 +526,7 @@ def _conflict_error(conflicts: list[tuple[Manager, Path]]) -> ApiError:
     return ApiError(409, "Conflict", message, {"causes": causes})
 
 
+@nesting_guard
 def server_side_apply(
     live: Obj | None,
     applied: Obj,

@@ -17,6 +17,7 @@ import re
 from typing import Any
 
 from kubelab.sim.errors import ApiError
+from kubelab.sim.wire._limits import nesting_guard
 from kubelab.sim.wire.schemas import Schema, schema_for
 
 
@@ -47,6 +48,7 @@ def _walk(value: Any, schema: Schema, path: str, out: list[str], drop: bool) -> 
                 _walk(item, items, f"{path}[{index}]", out, drop)
 
 
+@nesting_guard
 def unknown_fields(obj: dict[str, Any], group: str, version: str, kind: str) -> list[str]:
     """Paths of the fields of `obj` its kind's schema does not know (`spec.ports[0].prot`)."""
     schema = schema_for(group, version, kind)
@@ -57,6 +59,7 @@ def unknown_fields(obj: dict[str, Any], group: str, version: str, kind: str) -> 
     return out
 
 
+@nesting_guard
 def drop_unknown_fields(obj: dict[str, Any], group: str, version: str, kind: str) -> list[str]:
     """Remove the unknown fields from `obj` in place (Warn/Ignore) and return their paths."""
     schema = schema_for(group, version, kind)
@@ -210,6 +213,7 @@ def _type_walk(value: Any, schema: Schema, path: list[str], struct: str, out: li
                 out.append(error)
 
 
+@nesting_guard
 def type_errors(obj: dict[str, Any], group: str, version: str, kind: str) -> list[str]:
     """Values of the wrong JSON type for their field, in the words of Go's JSON decoder.
 

@@ -12,10 +12,12 @@ import copy
 from typing import Any
 
 from kubelab.sim.errors import ApiError
+from kubelab.sim.wire._limits import nesting_guard
 
 Obj = dict[str, Any]
 
 
+@nesting_guard
 def json_merge_patch(original: Any, patch: Any) -> Any:
     """RFC 7386: objects merge recursively, `null` deletes, anything else replaces."""
     if not isinstance(patch, dict):
@@ -123,6 +125,7 @@ def _remove(doc: Any, path: str, op: str = "remove") -> tuple[Any, Any]:
     raise _unprocessable(f"unable to remove nonexistent key: {last}: missing value")
 
 
+@nesting_guard
 def json_patch(original: Any, operations: Any) -> Any:
     """RFC 6902 `add`, `remove`, `replace`, `move`, `copy` and `test`, applied in order."""
     if not isinstance(operations, list):

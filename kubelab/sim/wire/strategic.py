@@ -18,6 +18,7 @@ import copy
 from typing import Any, Final
 
 from kubelab.sim.errors import ApiError
+from kubelab.sim.wire._limits import nesting_guard
 from kubelab.sim.wire.schemas import Schema, schema_for
 
 Obj = dict[str, Any]
@@ -39,6 +40,7 @@ def _invalid(message: str) -> ApiError:
     return ApiError(422, "Invalid", message)
 
 
+@nesting_guard
 def strategic_merge_patch(original: Obj, patch: Obj, group: str, version: str, kind: str) -> Obj:
     """Apply a strategic merge patch to `original` (not modified) and return the result."""
     if not isinstance(patch, dict):

@@ -94,3 +94,28 @@ def test_apply_never_crashes(
 def test_protobuf_never_crashes(body: bytes) -> None:
     _survives(decode_protobuf, body)
     _survives(decode_protobuf, MAGIC + body)
+
+
+def _deep(depth: int) -> dict[str, Any]:
+    node: dict[str, Any] = {}
+    for _ in range(depth):
+        node = {"x": node}
+    return node
+
+
+def test_absurd_nesting_is_a_bad_request() -> None:
+    deep = _deep(5000)
+    svc = {"apiVersion": "v1", "kind": "Service", "spec": {"selector": deep}}
+    for call in (
+        lambda: strategic_merge_patch(
+            {"spec": {"selector": _deep(5000)}}, svc, "", "v1", "Service"
+        ),
+        lambda: json_merge_patch(deep, deep),
+        lambda: type_errors(svc, "", "v1", "Service"),
+        lambda: server_side_apply(None, svc, "m", False, "", "v1", "Service"),
+        lambda: record_managed_fields(svc, None, "m", group="", version="v1", kind="Service"),
+    ):
+        try:
+            call()
+        except ApiError as err:
+            assert err.code == 400
