@@ -72,7 +72,7 @@ def parse_nslookup(output: str) -> Lookup:
         cname = _CNAME.search(line)
         if cname:
             cnames.append(cname.group(1))
-    nxdomain = not addresses and any(marker in output for marker in _NOT_FOUND)
+    nxdomain = not addresses and not cnames and any(m in output for m in _NOT_FOUND)
     return Lookup(frozenset(addresses), tuple(cnames), nxdomain)
 
 

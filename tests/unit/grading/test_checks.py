@@ -268,3 +268,15 @@ def test_nslookup_short_name_found_despite_search_path_misses() -> None:
     assert parse_nslookup(old).addresses == {"10.96.162.149"}
     missing = "Server:    10.96.0.10\nAddress 1: 10.96.0.10\n\nnslookup: can't resolve 'foo'\n"
     assert parse_nslookup(missing).nxdomain
+
+
+def test_nslookup_cname_with_search_path_misses() -> None:
+    from kubelab.grading.checks.dns import parse_nslookup
+
+    out = (
+        "Server:\t\t10.96.0.10\nAddress:\t10.96.0.10:53\n\n"
+        "backend-alias.lab.svc.cluster.local\tcanonical name = my-nginx.lab.svc.cluster.local\n\n"
+        "** server can't find backend-alias.svc.cluster.local: NXDOMAIN\n\n"
+    )
+    found = parse_nslookup(out)
+    assert found.cnames == ("my-nginx.lab.svc.cluster.local",) and not found.nxdomain
