@@ -7,7 +7,9 @@ learner types, and hands the output back in chunks. Nothing here imports textual
 
 from __future__ import annotations
 
+import os
 import re
+import select
 import shlex
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -18,6 +20,7 @@ import pexpect
 
 # CSI sequences (colours, cursor moves), OSC sequences (titles), and lone escapes.
 _ANSI = re.compile(r"\x1b\[[0-?]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)|\x1b[@-Z\\-_]")
+DRAIN_SECONDS = 0.05
 NAMESPACE_FLAGS = ("-n", "--namespace", "-A", "--all-namespaces")
 
 
@@ -74,16 +77,39 @@ class ConsoleProcess:
     """A running kubectl in a pty."""
 
     child: Any  # pexpect.spawn
+    ended: bool = False
 
     def read(self, timeout: float = 0.1) -> str | None:
         """Output available within `timeout` ("" if none yet); None once the process ended."""
+        if self.ended:
+            return None
         try:
             data = self.child.read_nonblocking(size=65536, timeout=timeout)
         except pexpect.TIMEOUT:
             return ""
         except pexpect.EOF:
-            return None
+            self.ended = True
+            return self._drain() or None
         return str(data)
+
+    def _drain(self) -> str:
+        """What the child wrote just before it exited. pexpect reports EOF as soon as the child
+        is gone and the pty has nothing *yet*; Linux moves pty output to the reader
+        asynchronously, so the last lines can still be on their way."""
+        chunks: list[bytes] = []
+        fd = self.child.child_fd
+        while True:
+            try:
+                ready, _, _ = select.select([fd], [], [], DRAIN_SECONDS)
+                if not ready:
+                    break
+                data = os.read(fd, 65536)
+            except (OSError, ValueError):  # EIO: the pty is empty and closed
+                break
+            if not data:
+                break
+            chunks.append(data)
+        return b"".join(chunks).decode("utf-8", errors="replace")
 
     def send(self, text: str) -> None:
         self.child.send(text)

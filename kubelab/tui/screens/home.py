@@ -12,7 +12,7 @@ from textual.screen import Screen
 from textual.widgets import Footer, Header, OptionList, Static
 
 from kubelab.tui.widgets.cluster_panel import ClusterPanel
-from kubelab.tui.widgets.lesson_list import LessonList
+from kubelab.tui.widgets.lesson_list import LessonList, lesson_state
 
 if TYPE_CHECKING:
     from kubelab.lessons.loader import Course, LoadedLesson
@@ -36,7 +36,7 @@ class HomeScreen(Screen[None]):
                 yield LessonList(id="lessons")
                 yield Static("Loading the course…", id="lesson-detail")
             yield ClusterPanel(id="cluster")
-        yield Footer()
+        yield Footer(compact=True, show_command_palette=False)
 
     @property
     def kubelab(self) -> KubelabApp:
@@ -87,7 +87,9 @@ class HomeScreen(Screen[None]):
         text = Text()
         text.append(f"{lesson.title}\n", style="bold")
         text.append(f"{lesson.summary.strip()}\n")
-        text.append(f"{len(lesson.steps)} steps", style="dim")
+        passed = self._passed(course.lessons[index])
+        word = lesson_state(len(lesson.steps), passed)[1]
+        text.append(f"{passed}/{len(lesson.steps)} steps passed: {word}", style="dim")
         if lesson.requires:
             text.append("\nPrerequisites: ")
             for i, required in enumerate(lesson.requires):

@@ -49,7 +49,14 @@ class LessonScreen(Screen[None]):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("c,f5", "check", "Check", id="check", tooltip="Grade this step now"),
         Binding("n", "next_step", "Next", id="next_step", tooltip="Go to the next step"),
-        Binding("p", "previous_step", "Prev", id="previous_step", tooltip="The previous step"),
+        Binding(
+            "p",
+            "previous_step",
+            "Prev",
+            id="previous_step",
+            tooltip="The previous step",
+            show=False,
+        ),
         Binding("h", "hint", "Hint", id="hint", tooltip="Reveal the next hint (one at a time)"),
         Binding(
             "s", "solution", "Solution", id="solution", tooltip="Reveal the solution (asks first)"
@@ -57,7 +64,7 @@ class LessonScreen(Screen[None]):
         Binding(
             "a",
             "apply_solution",
-            "Apply for me",
+            "Apply",
             id="apply",
             tooltip="Apply the solution to the cluster; the step counts as assisted (asks first)",
         ),
@@ -75,17 +82,25 @@ class LessonScreen(Screen[None]):
         Binding(
             "y",
             "copy_command",
-            "Copy cmd",
+            "Copy",
             id="copy_command",
             tooltip="Copy the next kubectl command of the instructions into the console",
+            show=False,
         ),
         Binding(
             "i,colon", "focus_console", "Console", id="console", tooltip="Type kubectl commands"
         ),
         Binding("m", "toggle_map", "Map", id="map", tooltip="The live map of the namespace"),
-        Binding("l,escape", "lessons", "Lessons", id="lessons", tooltip="Back to the lesson list"),
+        Binding(
+            "l,escape",
+            "lessons",
+            "Lessons",
+            id="lessons",
+            tooltip="Back to the lesson list",
+            show=False,
+        ),
         Binding("f1,question_mark", "app.help", "Help", id="help", tooltip="All keys"),
-        Binding("q", "app.quit", "Quit", id="quit", tooltip="Leave kubelab"),
+        Binding("q", "app.quit", "Quit", id="quit", tooltip="Leave kubelab", show=False),
     ]
 
     def __init__(self, loaded: LoadedLesson, cluster: LabCluster, start_step: str | None) -> None:
@@ -124,7 +139,7 @@ class LessonScreen(Screen[None]):
                 with VerticalScroll(id="map-view"):
                     yield NamespaceMapView(id="map")
         yield Console(self.kubelab.services.console, id="console")
-        yield Footer()
+        yield Footer(compact=True, show_command_palette=False)
 
     @property
     def kubelab(self) -> KubelabApp:
@@ -187,8 +202,12 @@ class LessonScreen(Screen[None]):
         total = len(self.loaded.lesson.steps)
         title = Text()
         title.append(f"Step {self.index + 1}/{total}: {step.title}", style="bold")
+        result = self.results.get(step.id)
         if step.id in self.passed:
             title.append("  ✔ passed" + (" (assisted)" if self.passed[step.id] else ""), "green")
+        elif result is not None and result.status in ("failed", "error"):
+            bad = sum(1 for c in result.checks if c.status in ("failed", "error"))
+            title.append(f"  ✘ {bad}/{len(result.checks)} checks failing (results below)", "red")
         self.query_one("#step-title", Static).update(title)
         self.query_one("#lesson-body", Markdown).update(fill(step.body, self.bindings))
         self.show_hints()
@@ -280,8 +299,10 @@ class LessonScreen(Screen[None]):
     def _graded(self, step_id: str, reason: str, generation: int, result: StepResult) -> None:
         if generation == self._grade_generation:
             self.checking = False
-        if reason == "open" and not result.passed and step_id not in self.passed:
-            # a fresh step is not "failing" until the learner has had a go at it
+        quiet = reason in ("open", "watch") and step_id not in self.results
+        if quiet and not result.passed and step_id not in self.passed:
+            # a step is not "failing" before the learner has checked it once; watch mode
+            # still marks it passed the moment it passes
             if step_id == self.step.id:
                 self.query_one(ResultsPanel).show(None, self.checking)
             return
@@ -295,8 +316,16 @@ class LessonScreen(Screen[None]):
             self.notify(f"Step passed: {title.title if title else step_id}", title="✔ Passed")
         if step_id == self.step.id:
             self.show_step()
+            if reason == "check":
+                self.status("")
+                self.call_after_refresh(self._scroll_to_results)
         else:
             self.refresh_steps()
+
+    def _scroll_to_results(self) -> None:
+        self.query_one("#step-view", VerticalScroll).scroll_to_widget(
+            self.query_one(ResultsPanel), animate=False, top=True
+        )
 
     def on_cluster_event(self, message: ClusterEvent) -> None:
         map_view = self.query_one(NamespaceMapView)

@@ -23,11 +23,11 @@ def lesson_state(total: int, passed: int) -> tuple[str, str, str]:
 
 def lesson_label(number: int, loaded: LoadedLesson, passed: int) -> Text:
     total = len(loaded.lesson.steps)
-    mark, word, style = lesson_state(total, passed)
-    text = Text()
+    mark, _, style = lesson_state(total, passed)
+    text = Text(no_wrap=True, overflow="ellipsis")
     text.append(f"{mark} ", style=style)
+    text.append(f"{passed}/{total} ", style=style)
     text.append(f"{number:02d} {loaded.lesson.title}")
-    text.append(f"  {passed}/{total} {word}", style="dim")
     return text
 
 

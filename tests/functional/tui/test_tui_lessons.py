@@ -72,7 +72,8 @@ async def test_home_shows_lessons_progress_and_cluster(lab: LabCluster, tmp_path
         lessons = app.screen.query_one("#lessons")
         assert lessons.option_count == 2  # type: ignore[attr-defined]
         first = str(lessons.get_option_at_index(0).prompt)  # type: ignore[attr-defined]
-        assert "A first Service" in first and "0/2 not started" in first
+        assert "A first Service" in first and "· 0/2" in first
+        assert "0/2 steps passed: not started" in panel_text(app, "#lesson-detail")
         await pilot.press("down")
         detail = panel_text(app, "#lesson-detail")
         assert "Prerequisites" in detail and "✘ first-service" in detail
@@ -224,7 +225,8 @@ async def test_progress_survives_a_restart(lab: LabCluster, tmp_path: Path) -> N
         await wait_for(lambda: again.cluster is not None and again.course is not None)
         await pilot.pause()
         first = str(again.screen.query_one("#lessons").get_option_at_index(0).prompt)  # type: ignore[attr-defined]
-        assert "1/2 in progress" in first
+        assert "◐ 1/2" in first
+        assert "1/2 steps passed: in progress" in panel_text(again, "#lesson-detail")
         screen = await open_first_lesson(again, pilot)
         assert screen.step.id == "port-8080"
         assert screen.step_state("create-web") == "passed"
@@ -276,7 +278,7 @@ async def test_help_screen_keys_palette_and_remapping(lab: LabCluster, tmp_path:
         await pilot.press("escape")
         assert isinstance(app.screen, LessonScreen)
         titles = [command.title for command in app.get_system_commands(app.screen)]
-        for wanted in ("Check", "Hint", "Solution", "Apply for me", "Reset", "Lessons", "Quit"):
+        for wanted in ("Check", "Hint", "Solution", "Apply", "Reset", "Lessons", "Quit"):
             assert wanted in titles
         await pilot.press("c")  # remapped away: nothing happens
         await pilot.pause(0.2)
