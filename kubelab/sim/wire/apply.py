@@ -10,12 +10,17 @@ CORE's integration points:
 - every create/update/patch that is not an apply: `record_managed_fields(new, old, manager,
   group=..., version=..., kind=..., subresource=...)` (old is None on create; manager is the
   `fieldManager` query parameter, or the client's user agent up to the first `/`, as real servers
-  default it, e.g. `kubectl`, `Python-urllib`); the writer takes over the fields it changed;
+  default it, e.g. `kubectl`, `Python-urllib`); the writer takes over the fields it changed.
+  kube-apiserver computes this on the defaulted object, so the creator also owns the defaults
+  (`f:sessionAffinity`, `f:dnsPolicy`...): call it after the type's defaults hook to match;
 - `PATCH` with `Content-Type: application/apply-patch+yaml`: parse the body (YAML or JSON) into a
   dict and call `server_side_apply(live, applied, manager, force, group, version, kind)` (live is
   None when the object does not exist: the result is then created). Conflicts with other managers
   raise 409 `Conflict` worded as kube-apiserver words them, unless `force=true`. The result
-  carries the new managedFields; it equals `live` apart from them when nothing changed.
+  carries the new managedFields; it equals `live` apart from them when nothing changed. An apply
+  that changes only ownership (the same values, a new `Apply` entry) must still be stored, or the
+  manager's later applies cannot prune what it stops applying; entry times only change when a
+  manager's fields change, so comparing managedFields without `time` tells a real change.
 """
 
 from __future__ import annotations

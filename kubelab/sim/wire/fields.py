@@ -9,6 +9,10 @@ came from the client (the decoded body for POST/PUT, the patched object for PATC
   "spec.portz"` (paths joined with `, `, each `unknown field "<path>"`);
 - Warn: one `Warning: unknown field "<path>"` header per path, and the field is dropped
   (`drop_unknown_fields`).
+
+Whatever the validation mode, a value of the wrong JSON type (`"replicas": "two"`) is a 400:
+`type_errors(body, group, version, kind)` lists them in the words of Go's JSON decoder and
+`decoding_error(kind, version, errors[0])` builds the Status kube-apiserver answers with.
 """
 
 from __future__ import annotations
