@@ -10,6 +10,7 @@ from typing import Any
 
 from kubelab.sim import errors
 from kubelab.sim.dataplane import pods, servers
+from kubelab.sim.dataplane.runner import ensure_runner
 from kubelab.sim.dataplane.runtime import runtime_for
 from kubelab.sim.dataplane.sessions import _parse_time, _started_at
 
@@ -19,8 +20,8 @@ PULL_FAILURES = ("ErrImagePull", "ImagePullBackOff", "InvalidImageName", "ErrIma
 def _check_running(pod: Mapping[str, Any], name: str) -> None:
     st = pods.container_status(pod, name) or {}
     state = st.get("state") or {}
-    if "running" in state or "terminated" in state:
-        return
+    if "running" in state or "terminated" in state or "terminated" in (st.get("lastState") or {}):
+        return  # a crash-looping container's last run has logs too
     waiting = state.get("waiting") or {}
     reason = str(waiting.get("reason") or "ContainerCreating")
     detail = "trying and failing to pull image" if reason in PULL_FAILURES else reason
@@ -39,6 +40,7 @@ def read_log(
         raise errors.bad_request(f"container {container} is not valid for pod {pods.name(pod)}")
     name = str(c.get("name", ""))
     _check_running(pod, name)
+    ensure_runner(store)
     started = _started_at(pod, name)
     start_ts = started.timestamp() if started else time.time()
     entries = [(start_ts, line) for line in servers.startup_log(pod, c)]

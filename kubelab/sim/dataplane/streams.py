@@ -19,7 +19,7 @@ from typing import Any
 from aiohttp import WSMsgType, web
 
 from kubelab.sim import errors
-from kubelab.sim.dataplane import lifecycle, pods, servers, sessions
+from kubelab.sim.dataplane import lifecycle, pods, runner, servers, sessions
 from kubelab.sim.dataplane.commands import NOT_SIMULATED
 from kubelab.sim.dataplane.container import ContainerContext
 from kubelab.sim.dataplane.pipes import CallbackWriter, Pipe, Writer
@@ -229,6 +229,7 @@ async def handle_exec(request: web.Request, store: Any, pod: Obj) -> web.StreamR
     c = _pick_container(pod, query.get("container"))
     if not argv:
         raise errors.bad_request("you must specify at least one command for the container")
+    runner.ensure_runner(store)
     ch = await _open(request)
     try:
         if not pods.is_running(pod, str(c.get("name", ""))):
@@ -254,6 +255,7 @@ async def handle_attach(request: web.Request, store: Any, pod: Obj) -> web.Strea
     one-shot command runs now; a server streams its log lines as they come."""
     query = request.query
     c = _pick_container(pod, query.get("container"))
+    runner.ensure_runner(store)
     ch = await _open(request)
     try:
         if not pods.is_running(pod, str(c.get("name", ""))):

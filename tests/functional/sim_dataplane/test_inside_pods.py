@@ -415,3 +415,48 @@ def test_python_client_exec(sim: Any, ns: str, busybox: str) -> None:
     ws.run_forever(timeout=WAIT)
     assert (ws.read_stdout(), ws.read_stderr(), ws.returncode) == ("out\n", "err\n", 4)
     ws.close()
+
+
+def pod_field(sim: Any, ns: str, pod: str, path: str) -> str:
+    return str(run(sim, ns, "get", "pod", pod, "-o", f"jsonpath={path}").stdout)
+
+
+def wait_for(check: Any, what: str) -> None:
+    deadline = time.monotonic() + WAIT
+    while not check():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"not within {WAIT}s: {what}")
+        time.sleep(0.2)
+
+
+def test_main_process_output_is_logged_and_ends_the_container(
+    sim: Any, ns: str, busybox: str
+) -> None:
+    run(sim, ns, "exec", "bb", "--", "true")  # the data plane is in use (its runner started)
+    run(
+        sim,
+        ns,
+        "run",
+        "hello",
+        "--image=busybox",
+        "--restart=Never",
+        "--",
+        "sh",
+        "-c",
+        "echo hello; echo world",
+    )
+    wait_for(lambda: pod_field(sim, ns, "hello", "{.status.phase}") == "Succeeded", "hello done")
+    assert run(sim, ns, "logs", "hello").stdout == "hello\nworld\n"
+    run(sim, ns, "run", "crasher", "--image=busybox", "--", "sh", "-c", "echo tick; exit 2")
+    wait_for(
+        lambda: (
+            pod_field(sim, ns, "crasher", "{.status.containerStatuses[0].restartCount}")
+            not in ("", "0")
+        ),
+        "a restart",
+    )
+    last = pod_field(
+        sim, ns, "crasher", "{.status.containerStatuses[0].lastState.terminated.exitCode}"
+    )
+    assert last == "2"
+    assert "tick" in run(sim, ns, "logs", "crasher").stdout
