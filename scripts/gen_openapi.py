@@ -13,6 +13,7 @@ is how kubectl decides to leave field validation to the server).
 from __future__ import annotations
 
 import argparse
+import importlib.metadata
 import inspect
 import json
 import re
@@ -23,6 +24,8 @@ from pathlib import Path
 from typing import Any
 
 import kubernetes.client.models as models
+
+CLIENT_VERSION = importlib.metadata.version("kubernetes")
 
 Obj = dict[str, Any]
 
@@ -876,7 +879,11 @@ def generate() -> dict[str, Obj]:
         names = sorted(builder.closure(roots))
         docs[_gv_key(group, version)] = {
             "openapi": "3.0.0",
-            "info": {"title": "Kubernetes", "version": "v1.37.1"},
+            "info": {
+                "title": "Kubernetes",
+                "version": "v1.37.1",
+                "x-kubelab-generated-from": f"kubernetes=={CLIENT_VERSION}",
+            },
             "paths": paths,
             "components": {
                 "securitySchemes": {

@@ -164,6 +164,12 @@ def test_required_fields_and_descriptions_for_explain() -> None:
 
 
 def test_committed_documents_match_the_generator() -> None:
+    import importlib.metadata
+
+    generated_from = _doc("api/v1")["info"]["x-kubelab-generated-from"]
+    installed = f"kubernetes=={importlib.metadata.version('kubernetes')}"
+    if generated_from != installed:
+        pytest.skip(f"documents generated from {generated_from}, {installed} is installed")
     result = subprocess.run(
         [sys.executable, str(ROOT / "scripts" / "gen_openapi.py"), "--check"],
         capture_output=True,
