@@ -1,6 +1,7 @@
 """The self-test (`kubelab test`): prove every step's checks can fail and that its solution passes.
 
-For each lesson, in a fresh namespace: apply setup; then for each step, evaluate its checks once
+For each lesson, in a fresh namespace: apply setup (and wait for its pods to start, as a learner
+reading the step would); then for each step, evaluate its checks once
 (no polling) and require each to FAIL (a check that already passes cannot tell a learner's work
 from no work: a defect, with no exemptions), apply the step's solution and require each check to
 PASS within its timeout. Lessons run concurrently; their namespaces are deleted afterwards.
@@ -23,6 +24,7 @@ from kubelab.grading.checks.base import CheckBase
 from kubelab.grading.context import CheckContext, GradingError, make_context
 from kubelab.grading.engine import DEFAULT_INTERVAL, run_checks
 from kubelab.grading.results import CheckResult, LessonResult, Report, StepResult
+from kubelab.grading.settle import wait_settled
 from kubelab.lessons.loader import LoadedLesson
 from kubelab.lessons.problems import LessonLoadError
 
@@ -84,6 +86,7 @@ def selftest_lesson(
     interval: float = DEFAULT_INTERVAL,
     keep_namespace: bool = False,
     cleanup_timeout: float = 30.0,
+    settle_timeout: float = 30.0,
 ) -> LessonResult:
     lesson = loaded.lesson
     namespace = fresh_namespace(lesson.id)
@@ -105,6 +108,7 @@ def selftest_lesson(
             setup.checks.append(_action_error("apply the lesson's setup", str(exc)))
             result.steps.append(setup)
             return result
+        wait_settled(client, namespace, settle_timeout)
         for step in lesson.steps:
             started = time.monotonic()
             step_result = StepResult(lesson.id, step.id, step.title)
@@ -124,6 +128,7 @@ def selftest_lesson(
             if not missing:
                 after = run_checks(checks, ctx, poll=True, interval=interval)
                 step_result.checks.extend(_after(c) for c in after)
+            wait_settled(client, namespace, settle_timeout)
             step_result.duration = time.monotonic() - started
     except (ClusterError, GradingError) as exc:
         setup.checks.append(_action_error("run the lesson", str(exc)))
