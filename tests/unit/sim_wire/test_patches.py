@@ -220,3 +220,18 @@ def test_delete_directive_on_a_missing_or_scalar_field_drops_it() -> None:
     assert "type" not in out["spec"]
     out = _smp(live, {"spec": {"sessionAffinityConfig": {"$patch": "delete"}}})
     assert "sessionAffinityConfig" not in out["spec"]
+
+
+def test_primitive_list_order_and_deletions_as_kubectl_sends_them() -> None:
+    live = _deployment()
+    live["metadata"]["finalizers"] = ["a", "b", "c"]
+    patch = {
+        "metadata": {
+            "$setElementOrder/finalizers": ["c", "a", "d"],
+            "finalizers": ["d"],
+            "$deleteFromPrimitiveList/finalizers": ["b"],
+        }
+    }
+    out = _smp(live, patch, "Deployment")
+    assert out["metadata"]["finalizers"] == ["c", "a", "d"]
+    assert set(out["metadata"]) == {"name", "finalizers"}
