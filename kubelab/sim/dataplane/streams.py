@@ -210,7 +210,7 @@ async def _run_argv(
         )
     else:
         work = asyncio.ensure_future(
-            program(argv, IO(source, out, err), program_env, ctx.image.workdir)
+            program(argv, IO(source, out, err, tty=tty), program_env, ctx.image.workdir)
         )
     return await _run_with_client(ch, work, stdin, line_discipline)
 

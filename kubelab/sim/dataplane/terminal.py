@@ -112,7 +112,7 @@ async def interactive_shell(
 ) -> int:
     """Prompt, read a line, run it; until `exit` or Ctrl-D. Returns the exit status."""
     shell = Shell(ctx, env, name=posixpath.basename(name), interactive=True)
-    io = IO(tty.lines, out, out)
+    io = IO(tty.lines, out, out, tty=True)
     pending = ""
     current: asyncio.Task[int] | None = None
 

@@ -139,3 +139,23 @@ def test_image_catalogue() -> None:
     curl = lookup("curlimages/curl")
     assert curl.main_argv(None, ["sh"]) == ["sh"]
     assert curl.main_argv(None, ["-s", "x"]) == ["curl", "-s", "x"]
+
+
+async def test_terminal_output_is_a_tty_for_ls_and_curl(world: Any) -> None:
+    ctx = world.context("curler")
+    out = Collector()
+
+    async def echo(text: str) -> None:
+        await out.write(text)
+
+    tty = LineDiscipline(echo)
+    session = asyncio.ensure_future(interactive_shell(ctx, dict(ctx.env), tty, out))
+    await tty.feed("ls /; ls / | head -2; curl hostnames; echo; curl my-nginx | grep '<h1>'\r")
+    await tty.feed("\x04")
+    await asyncio.wait_for(session, 5)
+    text = out.text
+    assert "bin   dev   etc   home  lib   proc  root  sys   tmp   usr   var\n" in text
+    assert "bin\ndev\n" in text  # a pipe is not a terminal
+    assert "<h1>Welcome to nginx!</h1>\n" in text
+    assert "\nhostnames-xyz-0\n" in text  # no progress meter: curl writes to the terminal
+    assert text.count("% Total") == 1  # but it does when its output goes into a pipe

@@ -190,12 +190,26 @@ async def ls(inv: Invocation) -> int:
                 outputs.append(f"total {len(entries) * 4}")
             outputs.extend(lines)
         elif tty:
-            outputs.append("  ".join(entries))
+            outputs.extend(_columns(entries))
         else:
             outputs.extend(entries)
     if outputs:
         await inv.out("\n".join(outputs) + "\n")
     return status
+
+
+def _columns(names: list[str], width: int = 80) -> list[str]:
+    """Names in columns, filled top to bottom, as ls prints them on a terminal."""
+    if not names:
+        return []
+    col = max(len(n) for n in names) + 2
+    ncols = max(1, width // col)
+    nrows = -(-len(names) // ncols)
+    rows = []
+    for r in range(nrows):
+        cells = [names[i] for i in range(r, len(names), nrows)]
+        rows.append("".join(c.ljust(col) for c in cells[:-1]) + cells[-1])
+    return rows
 
 
 async def mkdir(inv: Invocation) -> int:

@@ -72,6 +72,7 @@ class IO:
     stdin: Pipe
     stdout: Writer
     stderr: Writer
+    tty: bool = False  # stdout is the terminal (`ls` prints columns, curl hides its meter)
 
 
 class FileWriter:
@@ -218,7 +219,8 @@ class Shell:
             stdout: Writer = io.stdout if i == len(commands) - 1 else pipes[i]
             sub = self.fork()
             try:
-                return await sub.run_command(cmd, IO(stdin, stdout, io.stderr))
+                last = i == len(commands) - 1
+                return await sub.run_command(cmd, IO(stdin, stdout, io.stderr, io.tty and last))
             except ExitShell as exc:
                 return exc.status
             except LoopControl:
@@ -474,6 +476,7 @@ class Shell:
             stdin if isinstance(stdin, Pipe) else Pipe.of(""),
             _writer(fds[1]),
             _writer(fds[2]),
+            io.tty and fds[1] is io.stdout,
         )
 
     def _read_file(self, target: str) -> str:
@@ -541,6 +544,7 @@ def find_program(ctx: ContainerContext, name: str) -> Program | None:
             container=ctx,
             spawn=_spawner(ctx, cwd),
             cwd=cwd,
+            extra={"tty": "1"} if io.tty else {},
         )
         try:
             return await fn(inv)
