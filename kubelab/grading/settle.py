@@ -12,6 +12,7 @@ from __future__ import annotations
 import time
 from typing import Any
 
+from kubelab.cluster.client import ApiRejected
 from kubelab.grading.context import ClusterApi, pod_is_ready
 
 WORKLOADS = (("apps/v1", "Deployment"), ("apps/v1", "ReplicaSet"), ("apps/v1", "StatefulSet"))
@@ -45,7 +46,13 @@ def _pod_settled(pod: dict[str, Any]) -> bool:
 
 def is_settled(client: ClusterApi, namespace: str) -> bool:
     for api_version, kind in WORKLOADS:
-        if not all(_workload_settled(o) for o in client.list(api_version, kind, namespace)):
+        try:
+            workloads = client.list(api_version, kind, namespace)
+        except ApiRejected as exc:
+            if exc.status_code in (403, 404):  # not served here, or not ours to list
+                continue
+            raise
+        if not all(_workload_settled(o) for o in workloads):
             return False
     return all(_pod_settled(p) for p in client.list("v1", "Pod", namespace))
 

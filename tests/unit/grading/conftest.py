@@ -57,8 +57,8 @@ class FakeClient:
         all_namespaces: bool = False,
     ) -> list[dict[str, Any]]:
         self._tick()
-        if kind == "ServiceCIDR":
-            raise ApiRejected(404, "NotFound", "no ServiceCIDR here")
+        if kind in ("ServiceCIDR", "StatefulSet"):
+            raise ApiRejected(404, "NotFound", f"no {kind} here")
         ns = namespace or self.namespace
         out = []
         for (k, obj_ns, _), obj in sorted(self.objects.items()):
