@@ -169,6 +169,82 @@ FIELD_EXTENSIONS: dict[tuple[str, str], Obj] = {
 }
 LABEL_SELECTOR_EXTRA: Obj = {"x-kubernetes-map-type": "atomic"}
 
+# `+enum` string types of k8s.io/api (the client's models drop them): kubectl explain prints
+# them as ENUM. Arrays get the enum on their items.
+_PROTOCOLS = ["SCTP", "TCP", "UDP"]
+_EFFECTS = ["NoExecute", "NoSchedule", "PreferNoSchedule"]
+ENUMS: dict[tuple[str, str], list[str]] = {
+    (f"{CORE}.ServiceSpec", "type"): ["ClusterIP", "ExternalName", "LoadBalancer", "NodePort"],
+    (f"{CORE}.ServiceSpec", "sessionAffinity"): ["ClientIP", "None"],
+    (f"{CORE}.ServiceSpec", "externalTrafficPolicy"): ["Cluster", "Local"],
+    (f"{CORE}.ServiceSpec", "internalTrafficPolicy"): ["Cluster", "Local"],
+    (f"{CORE}.ServiceSpec", "ipFamilyPolicy"): [
+        "PreferDualStack",
+        "RequireDualStack",
+        "SingleStack",
+    ],
+    (f"{CORE}.ServicePort", "protocol"): _PROTOCOLS,
+    (f"{CORE}.ContainerPort", "protocol"): _PROTOCOLS,
+    (f"{CORE}.EndpointPort", "protocol"): _PROTOCOLS,
+    ("io.k8s.api.discovery.v1.EndpointPort", "protocol"): _PROTOCOLS,
+    ("io.k8s.api.discovery.v1.EndpointSlice", "addressType"): ["FQDN", "IPv4", "IPv6"],
+    (f"{CORE}.Container", "imagePullPolicy"): ["Always", "IfNotPresent", "Never"],
+    (f"{CORE}.Container", "terminationMessagePolicy"): ["FallbackToLogsOnError", "File"],
+    (f"{CORE}.PodSpec", "restartPolicy"): ["Always", "Never", "OnFailure"],
+    (f"{CORE}.PodSpec", "dnsPolicy"): [
+        "ClusterFirst",
+        "ClusterFirstWithHostNet",
+        "Default",
+        "None",
+    ],
+    (f"{CORE}.PodSpec", "preemptionPolicy"): ["Never", "PreemptLowerPriority"],
+    (f"{CORE}.PodStatus", "phase"): ["Failed", "Pending", "Running", "Succeeded", "Unknown"],
+    (f"{CORE}.PodStatus", "qosClass"): ["BestEffort", "Burstable", "Guaranteed"],
+    (f"{CORE}.NamespaceStatus", "phase"): ["Active", "Terminating"],
+    (f"{CORE}.NodeStatus", "phase"): ["Pending", "Running", "Terminated"],
+    (f"{CORE}.Toleration", "effect"): _EFFECTS,
+    (f"{CORE}.Toleration", "operator"): ["Equal", "Exists"],
+    (f"{CORE}.Taint", "effect"): _EFFECTS,
+    (f"{CORE}.LoadBalancerIngress", "ipMode"): ["Proxy", "VIP"],
+    (f"{APPS}.DeploymentStrategy", "type"): ["Recreate", "RollingUpdate"],
+    (f"{APPS}.DaemonSetUpdateStrategy", "type"): ["OnDelete", "RollingUpdate"],
+}
+# The "Possible enum values" text kube-openapi appends to a field's description, from the Go
+# comments of the enum's constants.
+ENUM_TEXT: dict[tuple[str, str], dict[str, str]] = {
+    (f"{CORE}.ServiceSpec", "type"): {
+        "ClusterIP": "means a service will only be accessible inside the cluster, via the "
+        "cluster IP.",
+        "ExternalName": "means a service consists of only a reference to an external name "
+        "that kubedns or equivalent will return as a CNAME record, with no exposing or proxying "
+        "of any pods involved.",
+        "LoadBalancer": "means a service will be exposed via an external load balancer (if the "
+        "cloud provider supports it), in addition to 'NodePort' type.",
+        "NodePort": "means a service will be exposed on one port of every node, in addition to "
+        "'ClusterIP' type.",
+    },
+    (f"{CORE}.ServiceSpec", "sessionAffinity"): {
+        "ClientIP": "is the Client IP based.",
+        "None": "- no session affinity.",
+    },
+    (f"{CORE}.ServiceSpec", "externalTrafficPolicy"): {
+        "Cluster": "routes traffic to all endpoints.",
+        "Local": "preserves the source IP of the traffic by routing only to endpoints on the "
+        "same node as the traffic was received on (dropping the traffic if there are no local "
+        "endpoints).",
+    },
+    (f"{CORE}.ServiceSpec", "internalTrafficPolicy"): {
+        "Cluster": "routes traffic to all endpoints.",
+        "Local": "routes traffic only to endpoints on the same node as the client pod "
+        "(dropping the traffic if there are no local endpoints).",
+    },
+    (f"{CORE}.ServicePort", "protocol"): {
+        "SCTP": "is the SCTP protocol.",
+        "TCP": "is the TCP protocol.",
+        "UDP": "is the UDP protocol.",
+    },
+}
+
 INT64_FIELDS = {
     "generation",
     "observedGeneration",
@@ -344,6 +420,17 @@ class Builder:
                 if self.schemas[target].get("description"):
                     prop["description"] = self.schemas[target]["description"]
             prop.update(FIELD_EXTENSIONS.get((name, json_name), {}))
+            enum = ENUMS.get((name, json_name))
+            if enum is not None:
+                (prop["items"] if prop.get("type") == "array" else prop)["enum"] = enum
+                texts = ENUM_TEXT.get((name, json_name))
+                if texts:
+                    lines = [f' - `"{value}"` {texts[value]}' for value in enum]
+                    prop["description"] = (
+                        prop.get("description", "")
+                        + "\n\nPossible enum values:\n"
+                        + "\n".join(lines)
+                    )
             if not prop.get("x-kubernetes-list-type") and prop.get("type") == "array":
                 # Lists without a merge key are atomic in the Go types, unless tagged otherwise.
                 prop["x-kubernetes-list-type"] = "atomic"

@@ -178,3 +178,16 @@ def test_committed_documents_match_the_generator() -> None:
         check=False,
     )
     assert result.returncode == 0, result.stderr
+
+
+def test_enums_for_explain() -> None:
+    spec = schema_named("io.k8s.api.core.v1.ServiceSpec")
+    assert spec is not None
+    kind = spec.field("type")
+    assert kind is not None
+    assert kind.node["enum"] == ["ClusterIP", "ExternalName", "LoadBalancer", "NodePort"]
+    assert "Possible enum values:" in kind.node["description"]
+    port = schema_named("io.k8s.api.core.v1.ServicePort")
+    assert port is not None
+    protocol = port.field("protocol")
+    assert protocol is not None and protocol.node["enum"] == ["SCTP", "TCP", "UDP"]

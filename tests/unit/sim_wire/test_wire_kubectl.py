@@ -49,6 +49,8 @@ def test_explain_service_spec_ports(kubectl: Kubectl) -> None:
     assert "FIELD: ports <[]ServicePort>" in out
     assert "port\t<integer> -required-" in out
     assert "targetPort\t<IntOrString>" in out
+    out = kubectl("explain", "service.spec.type", check=True).stdout
+    assert "ENUM:\n    ClusterIP\n    ExternalName\n    LoadBalancer\n    NodePort\n" in out
 
 
 def test_apply_twice_then_change_then_strict_typo(
