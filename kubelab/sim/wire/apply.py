@@ -427,15 +427,56 @@ def _merge(live: Any, config: Any, schema: Schema | None) -> Any:
             key = element[2:]
             out[key] = _merge(out.get(key, _MISSING), child, child_schema)
         return out
-    live_items = {e: (i, v) for i, (e, v, _) in enumerate(_children(live, schema))}
-    merged = list(live)
-    for element, child, child_schema in _children(config, schema):
-        if element in live_items and not element.startswith("i:"):
-            index = live_items[element][0]
-            merged[index] = _merge(merged[index], child, child_schema)
-        else:
-            merged.append(copy.deepcopy(child))
-    return merged
+    return _merge_list(live, config, schema)
+
+
+def _merge_list(live: list[Any], config: list[Any], schema: Schema) -> list[Any]:
+    """Merge keyed (or set) lists like structured-merge-diff: items both sides share take the
+    config's order, items only the live list has keep their place among them."""
+    items = schema.items()
+    lhs = [(element, child) for element, child, _ in _children(live, schema)]
+    rhs = [(element, child) for element, child, _ in _children(config, schema)]
+    observed_lhs: dict[str, Any] = {}
+    for element, child in lhs:
+        observed_lhs.setdefault(element, child)
+    observed_rhs: dict[str, Any] = {}
+    for element, child in rhs:
+        observed_rhs.setdefault(element, child)
+    shared = [element for element, _ in rhs if element in observed_lhs]
+    next_shared = shared.pop(0) if shared else None
+    merged_rhs: set[str] = set()
+    out: list[Any] = []
+    li = ri = 0
+    while li < len(lhs) or ri < len(rhs):
+        if li < len(lhs) and ri < len(rhs):
+            element = lhs[li][0]
+            if element == rhs[ri][0]:
+                merged_rhs.add(element)
+                out.append(_merge(observed_lhs[element], observed_rhs[element], items))
+                li += 1
+                ri += 1
+                next_shared = shared.pop(0) if shared else None
+                continue
+            if element in observed_rhs and next_shared is not None and next_shared != element:
+                li += 1
+                continue
+        if li < len(lhs):
+            element = lhs[li][0]
+            if element not in observed_rhs:
+                out.append(lhs[li][1])
+                li += 1
+                continue
+            if element in merged_rhs:
+                li += 1
+                continue
+        if ri < len(rhs):
+            element = rhs[ri][0]
+            merged_rhs.add(element)
+            out.append(_merge(observed_lhs.get(element, _MISSING), observed_rhs[element], items))
+            ri += 1
+            if next_shared is not None and next_shared == element:
+                next_shared = shared.pop(0) if shared else None
+    return out
 
 
 def _remove(obj: Any, path: Path, schema: Schema | None) -> None:

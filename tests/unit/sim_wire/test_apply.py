@@ -272,3 +272,28 @@ def test_unmanaged_live_object_belongs_to_before_first_apply() -> None:
     same = {**applied, "spec": {"selector": {"run": "my-nginx"}}}
     out = _apply(live, same)
     assert ("before-first-apply", "Update") in _entries(out)
+
+
+def test_apply_merges_keyed_lists_in_the_configs_order() -> None:
+    def config(*names: str) -> dict[str, Any]:
+        env = [{"name": n, "value": n.lower()} for n in names]
+        return {
+            "apiVersion": "apps/v1",
+            "kind": "Deployment",
+            "metadata": {"name": "d"},
+            "spec": {"template": {"spec": {"containers": [{"name": "c", "env": env}]}}},
+        }
+
+    def env_names(obj: dict[str, Any]) -> list[str]:
+        return [e["name"] for e in obj["spec"]["template"]["spec"]["containers"][0]["env"]]
+
+    def apply(live: Any, names: tuple[str, ...], manager: str = "kubectl") -> Any:
+        return server_side_apply(live, config(*names), manager, False, "apps", "v1", "Deployment")
+
+    first = apply(None, ("A", "B"))
+    assert env_names(first) == ["A", "B"]
+    assert env_names(apply(first, ("B", "A"))) == ["B", "A"]
+    # another manager's item stays right after the item it followed (B), new items go last
+    other = apply(first, ("X",), "other")
+    assert env_names(other) == ["A", "B", "X"]
+    assert env_names(apply(other, ("B", "A", "C"))) == ["B", "X", "A", "C"]
