@@ -13,6 +13,9 @@ from textual.screen import ModalScreen
 from textual.widgets import Static
 
 
+KEY_NAMES = {"question_mark": "?", "colon": ":"}
+
+
 def help_table(sections: list[tuple[str, list[BindingType]]], keymap: Mapping[str, str]) -> Table:
     table = Table(box=None, expand=True, show_header=False, padding=(0, 1))
     table.add_column("key", style="bold", no_wrap=True, width=12)
@@ -23,7 +26,7 @@ def help_table(sections: list[tuple[str, list[BindingType]]], keymap: Mapping[st
             if not isinstance(binding, Binding):
                 continue
             keys = keymap.get(binding.id or "", binding.key)
-            shown = ", ".join(k.replace("question_mark", "?") for k in keys.split(","))
+            shown = ", ".join(KEY_NAMES.get(k, k) for k in keys.split(","))
             what = binding.tooltip or binding.description
             table.add_row(shown, what)
     table.add_row("", "")

@@ -1,0 +1,168 @@
+"""Snapshots (pytest-textual-snapshot) of the home screen, a lesson with failing checks, and the
+help screen, at 80x24. Services are fixed fakes so the pictures do not depend on a cluster.
+Update after an intended change: `pytest tests/snapshots --snapshot-update`."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from kubelab.cluster.base import ClusterStatus, LabCluster, NodeStatus, Progress, Provider
+from kubelab.grading.results import CheckResult, StepResult
+from kubelab.lessons.loader import LoadedLesson, load_course
+from kubelab.tui.app import KubelabApp, create_app
+from kubelab.tui.console_process import PexpectRunner
+from kubelab.tui.progress_adapter import StoreProgress
+from kubelab.tui.screens.lesson import LessonScreen
+from kubelab.tui.services import Bindings, Services
+
+COURSE = Path(__file__).resolve().parents[1] / "functional" / "tui" / "course"
+CLUSTER = LabCluster(
+    provider="sim",
+    name="kubelab",
+    kubeconfig=Path("/nonexistent/kubeconfig"),
+    context="kubelab-sim",
+    namespace="lab",
+    capabilities=frozenset({"loadbalancer", "nodeport-from-host"}),
+)
+
+
+class FixedProvider(Provider):
+    kind = "sim"
+
+    @property
+    def name(self) -> str:
+        return "kubelab"
+
+    @property
+    def capabilities(self) -> frozenset[str]:
+        return CLUSTER.capabilities
+
+    def provision(self, progress: Progress) -> LabCluster:
+        progress("starting the simulated cluster")
+        return CLUSTER
+
+    def status(self) -> ClusterStatus:
+        return ClusterStatus(
+            provider="sim",
+            name="kubelab",
+            provisioned=True,
+            api_reachable=True,
+            server_version="v1.37.0",
+            nodes=[NodeStatus("node-1", True), NodeStatus("node-2", True)],
+        )
+
+    def teardown(self, progress: Progress) -> None:
+        raise NotImplementedError("not used by the snapshots")
+
+
+class FixedGrader:
+    """Every step fails the same way: one check passes, one fails with a diff."""
+
+    def start_lesson(
+        self, cluster: LabCluster, loaded: LoadedLesson, previous: Bindings
+    ) -> Bindings:
+        return {"namespace": "lab"}
+
+    def grade(
+        self, cluster: LabCluster, loaded: LoadedLesson, step_id: str, bindings: Bindings
+    ) -> StepResult:
+        step = loaded.lesson.step(step_id)
+        assert step is not None
+        return StepResult(
+            loaded.lesson.id,
+            step_id,
+            step.title,
+            checks=[
+                CheckResult("the Service exists", "assert", "passed", "Service web exists"),
+                CheckResult(
+                    "web selects app=web on port 80",
+                    "assert",
+                    "failed",
+                    "Service web: spec.selector.app: expected web, found wbe",
+                    explain="Look at `kubectl get svc web -o yaml`.",
+                    diff="  spec:\n    selector:\n-     app: web\n+     app: wbe",
+                ),
+            ],
+        )
+
+    def apply_solution(self, *args: Any) -> list[str]:
+        return []
+
+    def reset_step(self, *args: Any) -> list[str]:
+        return []
+
+    def reset_lesson(self, *args: Any) -> list[str]:
+        return []
+
+    def watch(self, *args: Any) -> Iterator[dict[str, Any]]:
+        return iter(())
+
+
+def make_app(tmp_path: Path) -> KubelabApp:
+    services = Services(
+        load_course=lambda: load_course(COURSE),
+        resolve_provider=FixedProvider,
+        grader=FixedGrader(),
+        progress=StoreProgress(tmp_path / "progress.json"),
+        console=PexpectRunner(),
+        kubectl=lambda: Path("/nonexistent/kubectl"),
+    )
+    return create_app(services, keymap={}, watch_mode=False)
+
+
+async def until(condition: Callable[[], object], timeout: float = 10.0) -> None:
+    deadline = time.monotonic() + timeout
+    while not condition():
+        assert time.monotonic() < deadline, "timed out"
+        await asyncio.sleep(0.02)
+
+
+def ready(app: KubelabApp) -> Callable[[Any], Any]:
+    async def run_before(pilot: Any) -> None:
+        await until(lambda: app.cluster is not None and app.course is not None)
+        await pilot.pause()
+
+    return run_before
+
+
+@pytest.fixture
+def state(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    monkeypatch.setenv("KUBELAB_STATE_DIR", str(tmp_path))
+    monkeypatch.delenv("KUBELAB_KEYS", raising=False)
+    return tmp_path
+
+
+def test_home_screen(snap_compare: Any, state: Path) -> None:
+    app = make_app(state)
+    assert snap_compare(app, terminal_size=(80, 24), run_before=ready(app))
+
+
+def test_lesson_with_failing_checks(snap_compare: Any, state: Path) -> None:
+    app = make_app(state)
+
+    async def run_before(pilot: Any) -> None:
+        await ready(app)(pilot)
+        await pilot.press("enter")
+        await until(lambda: isinstance(app.screen, LessonScreen) and app.screen.bindings)
+        await pilot.press("c")
+        await until(lambda: isinstance(app.screen, LessonScreen) and app.screen.results)
+        await pilot.pause(0.3)
+
+    assert snap_compare(app, terminal_size=(80, 24), run_before=run_before)
+
+
+def test_help_screen(snap_compare: Any, state: Path) -> None:
+    app = make_app(state)
+
+    async def run_before(pilot: Any) -> None:
+        await ready(app)(pilot)
+        await pilot.press("f1")
+        await pilot.pause()
+
+    assert snap_compare(app, terminal_size=(80, 24), run_before=run_before)
