@@ -158,7 +158,15 @@ def _compare(
     modified: FieldSet,
     removed: FieldSet,
     node_tracked: bool,
+    required: bool = False,
 ) -> None:
+    """Added/modified/removed paths between two values (`TypedValue.Compare`).
+
+    A list or map node counts as added or removed itself unless its field is required: Go
+    serializes required fields even when empty, so kube-apiserver's "before" object already has
+    them (`f:containers` has no `.`, `f:ports` has). Struct nodes never do, list items and map
+    entries always do (`node_tracked`).
+    """
     if old is _MISSING and new is _MISSING:
         return
     sample = new if new is not _MISSING else old
@@ -186,6 +194,7 @@ def _compare(
     old_children = {e: (v, s) for e, v, s in _children(old, schema)} if old is not _MISSING else {}
     new_children = {e: (v, s) for e, v, s in _children(new, schema)} if new is not _MISSING else {}
     granular = isinstance(sample, list) or not schema.properties
+    required_fields = set(schema.node.get("required", ())) if not granular else set()
     for element in [*old_children, *(e for e in new_children if e not in old_children)]:
         old_value, child_schema = old_children.get(element, (_MISSING, None))
         new_value, new_schema = new_children.get(element, (_MISSING, None))
@@ -198,8 +207,9 @@ def _compare(
             modified,
             removed,
             granular,
+            element[2:] in required_fields,
         )
-    if node_tracked or granular:
+    if node_tracked or (granular and not required):
         if old is _MISSING:
             added.add(path)
         elif new is _MISSING:

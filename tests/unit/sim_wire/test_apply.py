@@ -254,6 +254,9 @@ def test_kubectl_create_deployment_owns_its_empty_structs() -> None:
     port = 'k:{"containerPort":80,"protocol":"TCP"}'  # the key's protocol takes its default
     assert (*container, "f:ports", port, "f:containerPort") in paths
     assert ("f:status",) not in paths
+    # a required list exists (empty) in Go's zero value, so only its items are added: no "."
+    assert container[:-1] not in paths
+    assert (*container, "f:ports") in paths
 
 
 def test_unmanaged_live_object_belongs_to_before_first_apply() -> None:
