@@ -5,7 +5,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from kubelab.cluster.base import ClusterError, ClusterUnreachable
-from kubelab.cluster.client import ApiRejected, ExecTimedOut
 from kubelab.grading.checks.base import PodRef
 from kubelab.grading.context import CheckContext, iter_ready_pods, pod_is_ready
 from kubelab.grading.probe import ensure_probe
@@ -65,6 +64,9 @@ def target_pods(ref: PodRef, ctx: CheckContext, *, every: bool = False) -> list[
 def run_in(target: Target, command: list[str], ctx: CheckContext, timeout: float) -> Ran:
     """Run `command` (argv, no shell) in the target pod. A command that does not finish in time is
     a failed check; an unreachable cluster or a refused exec propagates (an error, or a retry)."""
+    # Imported here: check modules load with every lesson, the kubernetes client is slow to import.
+    from kubelab.cluster.client import ApiRejected, ExecTimedOut
+
     try:
         with ctx.exec_api() as api:
             result = api.exec(target.name, command, target.namespace, target.container, timeout)

@@ -10,7 +10,6 @@ from __future__ import annotations
 import time
 from typing import Any
 
-from kubelab.cluster.client import ApiRejected
 from kubelab.grading.context import CheckContext, GradingError, pod_is_ready
 
 PROBE_NAME = "kubelab-probe"
@@ -44,6 +43,8 @@ def _waiting_reason(pod: dict[str, Any]) -> str | None:
 
 def ensure_probe(ctx: CheckContext, namespace: str | None = None) -> str:
     """The probe pod's name, once it is Ready in `namespace` (default: the lab namespace)."""
+    from kubelab.cluster.client import ApiRejected  # slow to import: only when a probe is needed
+
     namespace = ctx.namespace_of(namespace)
     with ctx.probe_lock:
         if namespace in ctx.probes_ready:
