@@ -80,6 +80,11 @@ class LabCluster:
     nodeport_map: Mapping[int, int] | None = field(default=None, compare=False)
     host_address_annotation: str | None = None
 
+    @property
+    def spec(self) -> str:
+        """The `--cluster` value naming this cluster: `sim`, `kind:NAME`, `context:NAME`."""
+        return "sim" if self.provider == "sim" else f"{self.provider}:{self.name}"
+
     def env(self) -> dict[str, str]:
         """Environment variables a shell (or kubectl) needs to use this cluster."""
         return {"KUBECONFIG": str(self.kubeconfig)}

@@ -145,3 +145,9 @@ def test_missing_capabilities_say_why() -> None:
 def test_cluster_error_shows_the_hint() -> None:
     assert str(ClusterError("boom", hint="do x")) == "boom\nhint: do x"
     assert str(ClusterError("boom")) == "boom"
+
+
+def test_spec_names_the_cluster_as_cluster_option() -> None:
+    assert cluster().spec == "kind:kubelab"
+    assert cluster(provider="sim").spec == "sim"
+    assert cluster(provider="context", name="room").spec == "context:room"
