@@ -169,6 +169,8 @@ class MainProcessRunner:
         if event.type == "DELETED" or pods.meta(pod).get("deletionTimestamp"):
             for key in [k for k in self.tasks if k[0] == uid]:
                 self.tasks.pop(key).cancel()
+            if event.type == "DELETED":
+                self.runtime.forget_pod(uid)  # its files and logs go with it
             return
         self.consider(pod)
 

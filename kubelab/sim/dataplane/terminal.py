@@ -41,6 +41,17 @@ class LineDiscipline:
         self._line: list[str] = []
         self._escape = ""
         self.on_interrupt: Callable[[], None] | None = None
+        self.history: list[str] = []
+        self._recall = 0  # position in history while Up/Down browse it
+
+    def _browse(self, step: int, echo: list[str]) -> None:
+        """Up/Down: replace the line being typed by an earlier/later one (ash's history)."""
+        if not self.history:
+            return
+        self._recall = max(0, min(len(self.history), self._recall + step))
+        text = self.history[self._recall] if self._recall < len(self.history) else ""
+        echo.append("\b \b" * len(self._line) + text)
+        self._line = list(text)
 
     async def feed(self, data: str) -> None:
         echo: list[str] = []
@@ -48,13 +59,21 @@ class LineDiscipline:
             if self._escape:
                 self._escape += ch
                 if len(self._escape) > 1 and (ch.isalpha() or ch == "~"):
+                    if self._escape in ("\x1b[A", "\x1bOA"):
+                        self._browse(-1, echo)
+                    elif self._escape in ("\x1b[B", "\x1bOB"):
+                        self._browse(1, echo)
                     self._escape = ""
                 continue
             if ch == "\x1b":
                 self._escape = ch
             elif ch in ("\r", "\n"):
                 echo.append("\r\n")
-                self.lines.feed("".join(self._line) + "\n")
+                line = "".join(self._line)
+                self.lines.feed(line + "\n")
+                if line.strip() and (not self.history or self.history[-1] != line):
+                    self.history.append(line)
+                self._recall = len(self.history)
                 self._line.clear()
             elif ch in ("\x7f", "\b"):
                 if self._line:

@@ -30,13 +30,29 @@ async def test_line_discipline_echo_erase_kill_eof() -> None:
     tty = LineDiscipline(echo)
     await tty.feed("ab\x7fc\r")
     assert await tty.lines.readline() == "ac\n"
-    await tty.feed("xyz\x15ok\x1b[A\n")  # Ctrl-U kills the line; the arrow key is swallowed
+    await tty.feed("xyz\x15ok\x1b[D\n")  # Ctrl-U kills the line; Left is swallowed
     assert await tty.lines.readline() == "ok\n"
     await tty.feed("\x04")
     assert await tty.lines.readline() == ""
     await tty.feed("after\r")
     assert await tty.lines.readline() == "after\n"  # Ctrl-D ended one read, not the terminal
     assert "".join(echoed) == "ab\b \bc\r\nxyz" + "\b \b" * 3 + "ok\r\nafter\r\n"
+
+
+async def test_line_discipline_history() -> None:
+    echoed: list[str] = []
+
+    async def echo(text: str) -> None:
+        echoed.append(text)
+
+    tty = LineDiscipline(echo)
+    await tty.feed("first\rsecond\r")
+    await tty.lines.readline()
+    await tty.lines.readline()
+    echoed.clear()
+    await tty.feed("x\x1b[A\x1b[A\x1b[B\r")
+    assert await tty.lines.readline() == "second\n"
+    assert "".join(echoed) == "x\b \bsecond" + "\b \b" * 6 + "first" + "\b \b" * 5 + "second\r\n"
 
 
 async def test_terminal_output_translates_newlines() -> None:
