@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import codecs
 import json
+import logging
 import secrets
 from collections.abc import Mapping
 from typing import Any
@@ -27,6 +28,7 @@ from kubelab.sim.dataplane.runtime import runtime_for
 from kubelab.sim.dataplane.shell.interpreter import IO, SHELLS, find_program
 from kubelab.sim.dataplane.terminal import LineDiscipline, TerminalOutput, interactive_shell
 
+log = logging.getLogger("kubelab.sim.dataplane")
 PROTOCOLS = ("v5.channel.k8s.io", "v4.channel.k8s.io")
 STDIN, STDOUT, STDERR, ERROR, RESIZE, CLOSE = 0, 1, 2, 3, 4, 255
 Obj = Mapping[str, Any]
@@ -212,7 +214,12 @@ async def _run_argv(
         work = asyncio.ensure_future(
             program(argv, IO(source, out, err, tty=tty), program_env, ctx.image.workdir)
         )
-    return await _run_with_client(ch, work, stdin, line_discipline)
+    try:
+        return await _run_with_client(ch, work, stdin, line_discipline)
+    except Exception as exc:  # a fault of the simulator itself: say so, keep serving
+        log.exception("simulated %r in pod %s failed", argv, ctx.pod_name)
+        await err.write(f"kubelab simulator: internal error while running {argv[0]}: {exc!r}\n")
+        return 1
 
 
 def _status_of(outcome: dict[str, Any] | int | None) -> dict[str, Any]:

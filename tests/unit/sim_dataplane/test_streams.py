@@ -315,3 +315,20 @@ async def test_exec_of_a_program_the_simulator_does_not_emulate(server: Any) -> 
     assert status["details"]["causes"][0]["message"] == "127"
     assert s.channels[2] == "tar: not simulated in kubelab's simulated cluster\n"
     await close(s)
+
+
+async def test_a_fault_in_a_command_is_reported_not_hidden(
+    server: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from kubelab.sim.dataplane.commands import COMMANDS
+
+    async def broken(inv: Any) -> int:
+        raise RuntimeError("boom")
+
+    monkeypatch.setitem(COMMANDS, "hostname", broken)
+    srv, _ = server
+    s = await connect(srv, "client", "exec", argv("hostname"))
+    status = await s.finish()
+    assert status["details"]["causes"][0]["message"] == "1"
+    assert "internal error while running hostname: RuntimeError('boom')" in s.channels[2]
+    await close(s)
