@@ -96,3 +96,22 @@ def test_unreachable_cluster_is_exit_2(
     )
     assert done.returncode == 2, done.stdout + done.stderr
     assert "Traceback" not in done.stderr
+
+
+def test_no_lesson_grades_the_current_step_and_moves_on(
+    run_kubelab: Callable[..., Any], kubectl: Callable[..., Any], lab_ns: str, tmp_path: Path
+) -> None:
+    from kubelab.progress import ProgressStore
+
+    store = ProgressStore(tmp_path / "state" / "progress.json")
+    store.set_current("nodeport", "create")
+    kubectl("create", "namespace", lab_ns, check=True)
+    kubectl("label", "namespace", lab_ns, "app.kubernetes.io/managed-by=kubelab", check=True)
+    kubectl("create", "service", "clusterip", "web", "--tcp=80:80", "-n", lab_ns, check=True)
+    kubectl("set", "selector", "service/web", "app=web", "-n", lab_ns, check=True)
+    done = run_kubelab(*grade_args(lab_ns))
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "step create" in done.stdout and "step nodeport" not in done.stdout
+    assert "next step: nodeport/nodeport" in done.stderr
+    progress = store.load()
+    assert progress.current_step == "nodeport" and progress.passed("nodeport", "create")
