@@ -2,30 +2,74 @@
 
 from __future__ import annotations
 
-import re
+from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
+
+import yaml
 
 DEFAULT_IMAGES: tuple[str, ...] = (
-    "nginx:1.27",
     "busybox:1.37",
-    "curlimages/curl:8.11.1",
+    "curlimages/curl:8.17.0",
+    "nginx:1.29",
     "registry.k8s.io/e2e-test-images/agnhost:2.53",
 )
 """Images the lessons and the grader's probe pod use (all current and pullable)."""
 
-_IMAGE_FIELD = re.compile(r"""^\s*-?\s*image:\s*["']?([^\s"'#]+)""", re.MULTILINE)
-_IMAGE_FLAG = re.compile(r"""--image[=\s]+["']?([^\s"',\]]+)""")
+NOT_PULLABLE = ("radial/busyboxplus",)
+"""Images lessons use on purpose to show a pull failure."""
 
 
 def _pullable(image: str) -> bool:
-    return "${" not in image and "radial/busyboxplus" not in image
+    return bool(image) and "${" not in image and not image.startswith(NOT_PULLABLE)
+
+
+def _manifest_images(data: Any) -> Iterator[str]:
+    if isinstance(data, dict):
+        for key, value in data.items():
+            if key == "image" and isinstance(value, str):
+                yield value
+            else:
+                yield from _manifest_images(value)
+    elif isinstance(data, list):
+        for item in data:
+            yield from _manifest_images(item)
+
+
+def _command_images(data: Any) -> Iterator[str]:
+    """`--image=X` / `--image X` in the argv lists under any `commands:` key."""
+    if isinstance(data, dict):
+        for key, value in data.items():
+            if key == "commands" and isinstance(value, list):
+                for argv in value:
+                    if isinstance(argv, list):
+                        yield from _image_flags([str(a) for a in argv])
+            else:
+                yield from _command_images(value)
+    elif isinstance(data, list):
+        for item in data:
+            yield from _command_images(item)
+
+
+def _image_flags(argv: list[str]) -> Iterator[str]:
+    for index, arg in enumerate(argv):
+        if arg.startswith("--image="):
+            yield arg.split("=", 1)[1]
+        elif arg == "--image" and index + 1 < len(argv):
+            yield argv[index + 1]
+
+
+def _documents(path: Path) -> list[Any]:
+    try:
+        return list(yaml.safe_load_all(path.read_text(encoding="utf-8")))
+    except (OSError, yaml.YAMLError):
+        return []  # `kubelab lint` reports broken files; here they only contribute no images
 
 
 def course_images(root: Path | None = None) -> list[str]:
-    """Images named in the course's manifests (`image:`) and lesson commands (`--image=`),
-    plus the defaults; images that cannot be pulled on purpose (lessons about pull errors) and
-    images with placeholders are left out."""
-    found: list[str] = list(DEFAULT_IMAGES)
+    """The defaults plus the images named in the course's manifests (`image:` fields) and in
+    its lessons' kubectl commands (`--image`); images with placeholders and images lessons use
+    to show a pull failure are left out."""
     if root is None:
         try:
             from kubelab.lessons.loader import bundled_course_root
@@ -33,18 +77,16 @@ def course_images(root: Path | None = None) -> list[str]:
             root = bundled_course_root()
         except (ImportError, OSError, LookupError):
             root = None
-    files: list[Path] = []
-    if root is not None:
-        for folder in ("manifests", "lessons"):
-            base = root / folder
-            if base.is_dir():
-                files.extend(sorted(p for p in base.rglob("*") if p.suffix in (".yaml", ".yml")))
-    for path in files:
-        try:
-            text = path.read_text(encoding="utf-8")
-        except OSError:
+    found: list[str] = list(DEFAULT_IMAGES)
+    if root is None:
+        return found
+    for folder, extract in (("manifests", _manifest_images), ("lessons", _command_images)):
+        base = root / folder
+        if not base.is_dir():
             continue
-        for match in [*_IMAGE_FIELD.findall(text), *_IMAGE_FLAG.findall(text)]:
-            if _pullable(match) and match not in found:
-                found.append(match)
+        for path in sorted(p for p in base.rglob("*") if p.suffix in (".yaml", ".yml")):
+            for document in _documents(path):
+                for image in extract(document):
+                    if _pullable(image) and image not in found:
+                        found.append(image)
     return found

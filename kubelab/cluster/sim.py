@@ -111,6 +111,10 @@ class SimProvider(Provider):
 
     def provision(self, progress: Progress = no_progress) -> LabCluster:
         self.dir.mkdir(parents=True, exist_ok=True, mode=0o700)
+        with process.locked(self.dir / "lock"):
+            return self._provision(progress)
+
+    def _provision(self, progress: Progress) -> LabCluster:
         pid = self.running_pid()
         if pid is not None and self._answers():
             progress(f"reusing the simulator already running (pid {pid})")
@@ -159,6 +163,11 @@ class SimProvider(Provider):
         return collect_status(self._cluster(), provisioned=True)
 
     def teardown(self, progress: Progress = no_progress) -> None:
+        self.dir.mkdir(parents=True, exist_ok=True, mode=0o700)
+        with process.locked(self.dir / "lock"):
+            self._teardown(progress)
+
+    def _teardown(self, progress: Progress) -> None:
         pid = self.running_pid()
         if pid is not None:
             progress(f"stopping the simulator (pid {pid})")
