@@ -1,9 +1,9 @@
 """The engine: evaluate a step's checks, polling each until it passes or its timeout ends.
 
 One evaluation of a check gives passed, failed or error. The engine re-evaluates a failed check
-every `interval` seconds (50 ms, like chainsaw) until it passes or its timeout is over; an error
-(the cluster does not answer, the lesson is broken) ends polling at once and is never reported as a
-wrong answer. A step's checks run concurrently, so a step costs its slowest check, not their sum.
+after 50 ms (like chainsaw), then less often (up to every 0.5 s), until it passes or its timeout
+is over; an error (the cluster does not answer, the lesson is broken) ends polling at once and is
+never reported as a wrong answer. A step's checks run concurrently, so a step costs its slowest check, not their sum.
 """
 
 from __future__ import annotations
@@ -30,6 +30,10 @@ if TYPE_CHECKING:
     from kubelab.lessons.loader import LoadedLesson
 
 DEFAULT_INTERVAL = 0.05
+# A check that keeps failing is re-evaluated less and less often (up to every 0.5 s), so a long
+# timeout on a real cluster does not mean twenty execs a second.
+BACKOFF = 1.5
+MAX_INTERVAL = 0.5
 
 
 def evaluate_once(spec: CheckBase, ctx: CheckContext) -> CheckOutcome:
@@ -79,6 +83,7 @@ def run_check(
         return result
     deadline = started + spec.timeout
     attempts = 0
+    delay = interval
     while True:
         attempts += 1
         outcome = evaluate_once(rendered, ctx)
@@ -87,7 +92,8 @@ def run_check(
         remaining = deadline - time.monotonic()
         if remaining <= 0:
             break
-        time.sleep(min(interval, remaining))
+        time.sleep(min(delay, remaining))
+        delay = min(delay * BACKOFF, MAX_INTERVAL)
     result.status = outcome.status
     result.message = outcome.message
     result.diff = outcome.diff
