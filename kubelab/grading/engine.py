@@ -3,7 +3,8 @@
 One evaluation of a check gives passed, failed or error. The engine re-evaluates a failed check
 after 50 ms (like chainsaw), then less often (up to every 0.5 s), until it passes or its timeout
 is over; an error (the cluster does not answer, the lesson is broken) ends polling at once and is
-never reported as a wrong answer. A step's checks run concurrently, so a step costs its slowest check, not their sum.
+never reported as a wrong answer. A step's checks run concurrently, so a step costs its slowest
+check, not their sum.
 """
 
 from __future__ import annotations
