@@ -138,6 +138,17 @@ SCHEMA1_PULL_ERROR = (
 # Images whose manifests current runtimes refuse (schema 1), by repository.
 SCHEMA1_IMAGES = frozenset({"radial/busyboxplus"})
 
+# Control-plane and add-on images a kind cluster runs: distroless, no shell or tools inside.
+DISTROLESS = {
+    "registry.k8s.io/etcd": "etcd",
+    "registry.k8s.io/coredns/coredns": "coredns",
+    "registry.k8s.io/kube-apiserver": "kube-apiserver",
+    "registry.k8s.io/kube-controller-manager": "kube-controller-manager",
+    "registry.k8s.io/kube-scheduler": "kube-scheduler",
+    "registry.k8s.io/kube-proxy": "kube-proxy",
+    "kindest/kindnetd": "kindnetd",
+}
+
 STANDARD_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 
 
@@ -289,6 +300,18 @@ def lookup(reference: str) -> Image:
         )
     if repo.endswith("e2e-test-images/agnhost") or repo == "k8s.gcr.io/e2e-test-images/agnhost":
         return _busybox(reference, repo, tag, kind="agnhost", entrypoint=("/agnhost",))
+    if repo in DISTROLESS:
+        program = DISTROLESS[repo]
+        return Image(
+            reference=reference,
+            repository=repo,
+            tag=tag,
+            kind=program,
+            shell=None,
+            commands=frozenset(),
+            entrypoint=(f"/usr/local/bin/{program}",) if program != "coredns" else ("/coredns",),
+            env={"PATH": STANDARD_PATH},
+        )
     if repo == "hashicorp/http-echo":
         return Image(
             reference=reference,

@@ -61,6 +61,8 @@ def server_kind(image: Image, argv: list[str]) -> str | None:
         return base[1]
     if image.kind == "http-echo" and base[:1] == ["http-echo"]:
         return "http-echo"
+    if image.kind == "coredns":
+        return "coredns"
     if not image.known:
         return "generic"
     return None
@@ -79,6 +81,8 @@ def listening_ports(c: Mapping[str, Any]) -> dict[int, str]:
         return {int(_flag(argv, "port") or 9376): kind}
     if kind == "netexec":
         return {int(_flag(argv, "http-port") or 8080): kind}
+    if kind == "coredns":
+        return {8080: kind, 8181: kind, 9153: kind}
     if kind == "http-echo":
         listen = _flag(argv, "listen") or ":5678"
         return {int(listen.rsplit(":", 1)[-1] or 5678): kind}
@@ -164,6 +168,8 @@ def serve(
         return _response(200, pods.hostname(pod), "text/plain; charset=utf-8")
     if kind == "netexec":
         return _serve_netexec(runtime, pod, cname, request, path, client)
+    if kind == "coredns":
+        return _serve_coredns(port, path)
     if kind == "http-echo":
         text = _flag(argv, "text") or ""
         runtime.log(
@@ -232,6 +238,21 @@ def _serve_nginx(
     )
 
 
+def _serve_coredns(port: int, path: str) -> HttpResponse:
+    """CoreDNS's health (8080 /health), ready (8181 /ready) and metrics (9153 /metrics)."""
+    if (port, path) in ((8080, "/health"), (8181, "/ready")):
+        return _response(200, "OK", "text/plain; charset=utf-8")
+    if (port, path) == (9153, "/metrics"):
+        body = (
+            "# HELP coredns_build_info A metric with a constant '1' value labeled by version, "
+            "revision, and goversion from which CoreDNS was built.\n"
+            "# TYPE coredns_build_info gauge\n"
+            'coredns_build_info{goversion="go1.24.1",revision="707c7c1",version="1.12.1"} 1\n'
+        )
+        return _response(200, body, "text/plain; version=0.0.4; charset=utf-8")
+    return _response(404, "404 page not found\n", "text/plain; charset=utf-8")
+
+
 def _serve_netexec(
     runtime: DataplaneRuntime,
     pod: pods.Obj,
@@ -284,6 +305,15 @@ def startup_log(pod: pods.Obj, c: Mapping[str, Any]) -> list[str]:
         ]
     if kind == "serve-hostname":
         return [f"{_go_log_time()} Serving on port {min(listening_ports(c))}."]
+    if kind == "coredns":
+        return [
+            ".:53",
+            "[INFO] plugin/reload: Running configuration SHA512 = "
+            "1b226df79860026c6a52e67daa10d7f0d57ec5b023288ec00862e2b3d2d5a6a8"
+            "c5f9b7ed3b5e0b0e0a1d5e1e2a6f3a9e6c7d5b4a3f2e1d0c9b8a7f6e5d4c3b2",
+            "CoreDNS-1.12.1",
+            "linux/amd64, go1.24.1, 707c7c1",
+        ]
     if kind == "http-echo":
         return [f"{_go_log_time()} [INFO] server is listening on :{min(listening_ports(c))}"]
     if kind == "netexec":

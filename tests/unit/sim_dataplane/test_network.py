@@ -210,3 +210,25 @@ async def test_ping_pod_answers_service_ip_does_not(world: Any) -> None:
     vip = await world.run(["ping", "-c", "1", "my-nginx"])
     assert vip.status == 1
     assert "1 packets transmitted, 0 packets received, 100% packet loss" in vip.stdout
+
+
+async def test_coredns_health_endpoints(world: Any) -> None:
+    world.pods.append(
+        {
+            "metadata": {"name": "coredns-1", "namespace": "kube-system", "uid": "dns-1"},
+            "spec": {
+                "containers": [
+                    {
+                        "name": "coredns",
+                        "image": "registry.k8s.io/coredns/coredns:v1.12.1",
+                        "args": ["-conf", "/etc/coredns/Corefile"],
+                    }
+                ]
+            },
+            "status": {"phase": "Running", "podIP": "10.244.0.2"},
+        }
+    )
+    health = await world.run(["wget", "-qO-", "10.244.0.2:8080/health"])
+    assert health.stdout == "OK"
+    metrics = await world.run(["wget", "-qO-", "10.244.0.2:9153/metrics"])
+    assert "coredns_build_info" in metrics.stdout

@@ -175,3 +175,14 @@ async def test_terminal_output_is_a_tty_for_ls_and_curl(world: Any) -> None:
     assert "<h1>Welcome to nginx!</h1>\n" in text
     assert "\nhostnames-xyz-0\n" in text  # no progress meter: curl writes to the terminal
     assert text.count("% Total") == 1  # but it does when its output goes into a pipe
+
+
+def test_control_plane_images_are_distroless() -> None:
+    for ref in (
+        "registry.k8s.io/coredns/coredns:v1.12.1",
+        "registry.k8s.io/etcd:3.6.4-0",
+        "registry.k8s.io/kube-proxy:v1.34.0",
+        "docker.io/kindest/kindnetd:v20250512-df8de77b",
+    ):
+        image = lookup(ref)
+        assert image.known and image.shell is None and not image.commands, ref

@@ -43,6 +43,8 @@ from kubelab.sim.dataplane.vfs import FsError
 SHELLS = ("sh", "ash", "dash", "bash")
 BIN_DIRS = ("/bin", "/usr/bin", "/sbin", "/usr/sbin", "/usr/local/bin", "/usr/local/sbin")
 SIGPIPE_STATUS = 141
+LOOP_BURST = 256  # loop iterations between two pauses
+LOOP_PAUSE = 0.01  # seconds
 
 
 class ExitShell(Exception):
@@ -122,8 +124,15 @@ class Shell:
         self.from_c = False
         self.pid = 8
         self.errexit = False
+        self.iterations = 0
 
     # -- state ---------------------------------------------------------------------------
+    async def _loop_pause(self) -> None:
+        """Yield to the server between loop iterations; a busy loop (`while true; do :;
+        done`) gets a short sleep every few hundred rounds so it cannot starve the API."""
+        self.iterations += 1
+        await asyncio.sleep(LOOP_PAUSE if self.iterations % LOOP_BURST == 0 else 0)
+
     def fork(self) -> Shell:
         child = Shell(self.ctx, {}, name=self.name, cwd=self.cwd)
         child.vars = dict(self.vars)
@@ -282,7 +291,7 @@ class Shell:
                     raise LoopControl(ctl.kind, ctl.levels - 1) from None
                 if ctl.kind == "break":
                     break
-            await asyncio.sleep(0)
+            await self._loop_pause()
         self.status = status
         return status
 
@@ -299,7 +308,7 @@ class Shell:
                     raise LoopControl(ctl.kind, ctl.levels - 1) from None
                 if ctl.kind == "break":
                     break
-            await asyncio.sleep(0)
+            await self._loop_pause()
         self.status = status
         return status
 
