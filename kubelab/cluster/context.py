@@ -12,6 +12,7 @@ import getpass
 import hashlib
 import re
 import sys
+import threading
 from collections.abc import Callable
 from typing import Any
 
@@ -51,15 +52,17 @@ def is_managed(namespace: dict[str, Any] | None) -> bool:
 
 
 def terminal_confirm(question: str) -> bool:
-    """Ask on the terminal; refuse (ConfirmationRequired) when there is none."""
-    if not sys.stdin.isatty():
+    """Ask on the terminal; refuse (ConfirmationRequired) when there is none, or when called off
+    the main thread (a full-screen app's worker: the app asks in its own dialog, then passes
+    yes=True)."""
+    if not sys.stdin.isatty() or threading.current_thread() is not threading.main_thread():
         raise ConfirmationRequired(
             "kubelab would change a cluster it did not create, and there is no terminal to ask",
             hint="pass --yes to confirm",
         )
     import click
 
-    return click.confirm(question, default=False)
+    return click.confirm(question, default=False, err=True)
 
 
 class ContextProvider(Provider):

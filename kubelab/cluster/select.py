@@ -23,7 +23,9 @@ F = TypeVar("F", bound=Callable[..., Any])
 SPEC_HELP = "auto, sim, kind, kind:NAME or context:NAME"
 
 
-def _provider_for(spec: str, *, namespace: str | None, yes: bool) -> Provider:
+def _provider_for(
+    spec: str, *, namespace: str | None, yes: bool, confirm: Callable[[str], bool] | None
+) -> Provider:
     kind, _, name = spec.partition(":")
     kind = kind.strip().lower()
     name = name.strip()
@@ -43,7 +45,9 @@ def _provider_for(spec: str, *, namespace: str | None, yes: bool) -> Provider:
             )
         from kubelab.cluster.context import ContextProvider
 
-        return ContextProvider(name, namespace=namespace, yes=yes)
+        if confirm is None:
+            return ContextProvider(name, namespace=namespace, yes=yes)
+        return ContextProvider(name, namespace=namespace, yes=yes, confirm=confirm)
     raise ClusterError(f"unknown cluster {spec!r}", hint=f"use {SPEC_HELP}")
 
 
@@ -69,11 +73,19 @@ def _auto() -> tuple[str, str]:
     return "sim", f"auto picked the simulator: {why}"
 
 
-def resolve_provider(cluster: str | None, *, namespace: str | None, yes: bool) -> Provider:
+def resolve_provider(
+    cluster: str | None,
+    *,
+    namespace: str | None,
+    yes: bool,
+    confirm: Callable[[str], bool] | None = None,
+) -> Provider:
     """The provider for `--cluster` (None: env var, remembered cluster, config file, auto).
 
     The provider's `reason` attribute says where the choice came from. Raises ClusterError for
-    a value that names no cluster type.
+    a value that names no cluster type. A borrowed context asks `confirm` (default: a terminal
+    prompt on the main thread) before changing anything, unless `yes` (or `kubelab up` already
+    confirmed it); without an answer it raises ConfirmationRequired (exit code 2).
     """
     memory: Remembered | None = None
     if cluster:
@@ -101,7 +113,7 @@ def resolve_provider(cluster: str | None, *, namespace: str | None, yes: bool) -
         confirmed = current.confirmed and namespace == current.namespace
     if namespace is None and config().get("namespace"):
         namespace = str(config()["namespace"])
-    provider = _provider_for(spec, namespace=namespace, yes=yes or confirmed)
+    provider = _provider_for(spec, namespace=namespace, yes=yes or confirmed, confirm=confirm)
     provider.reason = reason
     return provider
 

@@ -160,3 +160,35 @@ def test_the_cli_without_a_terminal_exits_2_and_asks_for_yes(
     assert "pass --yes to confirm" in result.stderr
     assert "Traceback" not in result.stderr
     assert admin.get("v1", "Namespace", namespace) is None
+
+
+@pytest.mark.parametrize("answer", ["n", "y"])
+def test_the_cli_asks_at_a_terminal_prompt(
+    user_kubeconfig: Path, admin: KubeClient, answer: str
+) -> None:
+    import pexpect
+
+    namespace = unique("lab")
+    child = pexpect.spawn(
+        sys.executable,
+        ["-m", "kubelab", "up", "--cluster", f"context:{CONTEXT}", "-n", namespace],
+        cwd=str(Path(__file__).resolve().parents[3]),
+        env=dict(os.environ),
+        encoding="utf-8",
+        timeout=60,
+    )
+    child.expect(rf"create and use namespace {namespace} in context {CONTEXT}")
+    child.expect(r"Continue\? \[y/N\]")
+    child.sendline(answer)
+    child.expect(pexpect.EOF)
+    child.close()
+    created = admin.get("v1", "Namespace", namespace)
+    if answer == "n":
+        assert child.exitstatus == 2
+        assert "not confirmed: nothing was changed" in (child.before or "")
+        assert created is None
+    else:
+        assert child.exitstatus == 0, child.before
+        assert created is not None
+        assert created["metadata"]["labels"][MANAGED_BY_LABEL] == "kubelab"
+        ContextProvider(CONTEXT, namespace=namespace, yes=True).teardown()

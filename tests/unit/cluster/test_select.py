@@ -129,3 +129,32 @@ def test_cluster_options_and_error_reporting() -> None:
     failed = runner.invoke(probe, ["-c", "boom"])
     assert failed.exit_code == 2
     assert "kubelab: error: it broke\nhint: fix it" in failed.output
+
+
+def test_no_prompt_off_the_main_thread(monkeypatch: pytest.MonkeyPatch) -> None:
+    import threading
+
+    from kubelab.cluster.base import ConfirmationRequired
+    from kubelab.cluster.context import terminal_confirm
+
+    monkeypatch.setattr("sys.stdin.isatty", lambda: True)
+    raised: list[BaseException] = []
+
+    def worker() -> None:
+        try:
+            terminal_confirm("go?")
+        except ConfirmationRequired as exc:
+            raised.append(exc)
+
+    thread = threading.Thread(target=worker)
+    thread.start()
+    thread.join(timeout=10)
+    assert len(raised) == 1 and raised[0].hint == "pass --yes to confirm"
+
+
+def test_a_confirm_callback_reaches_the_context_provider() -> None:
+    def always(question: str) -> bool:
+        return True
+
+    provider = resolve_provider("context:c", namespace=None, yes=False, confirm=always)
+    assert isinstance(provider, ContextProvider) and provider.confirm is always
