@@ -49,8 +49,11 @@ def _before(check: CheckResult) -> CheckResult:
         renamed.status = "failed"
         renamed.message = (
             "this check already passes before the step's solution is applied, so it cannot "
-            "tell the learner's work from no work: make it test what the step changes "
-            f"(it found: {check.message})"
+            f"tell the learner's work from no work (it found: {check.message})"
+        )
+        renamed.explain = (
+            "make the check test what this step changes; a step that asks for no change "
+            "belongs merged into one that does"
         )
     elif check.status == "failed":
         renamed.status = "passed"
