@@ -24,6 +24,38 @@ from kubelab.sim.errors import ApiError
 from kubelab.sim.wire._limits import nesting_guard
 from kubelab.sim.wire.schemas import Schema, schema_for
 
+_GO_ESCAPES = {
+    "\a": "\\a",
+    "\b": "\\b",
+    "\f": "\\f",
+    "\n": "\\n",
+    "\r": "\\r",
+    "\t": "\\t",
+    "\v": "\\v",
+    '"': '\\"',
+    "\\": "\\\\",
+}
+
+
+def go_escape(text: str) -> str:
+    """`text` escaped as Go's `%q` escapes it, without the quotes: `a"b\n` -> `a\"b\\n`.
+
+    Paths are returned this way, so `unknown field "<path>"` reads exactly as kube-apiserver's
+    `unknown field %q` and is safe in a `Warning` header whatever the client sent as a key.
+    """
+    out: list[str] = []
+    for char in text:
+        code = ord(char)
+        if char in _GO_ESCAPES:
+            out.append(_GO_ESCAPES[char])
+        elif code < 0x20 or code == 0x7F:
+            out.append(f"\\x{code:02x}")
+        elif not char.isprintable():
+            out.append(f"\\u{code:04x}" if code <= 0xFFFF else f"\\U{code:08x}")
+        else:
+            out.append(char)
+    return "".join(out)
+
 
 def _walk(value: Any, schema: Schema, path: str, out: list[str], drop: bool) -> None:
     if schema.is_open:
@@ -33,7 +65,8 @@ def _walk(value: Any, schema: Schema, path: str, out: list[str], drop: bool) -> 
         if props:
             for key in list(value):
                 sub = schema.field(key)
-                child = f"{path}.{key}" if path else key
+                shown = go_escape(key)
+                child = f"{path}.{shown}" if path else shown
                 if sub is None:
                     out.append(child)
                     if drop:
@@ -44,7 +77,7 @@ def _walk(value: Any, schema: Schema, path: str, out: list[str], drop: bool) -> 
         values = schema.values()
         if values is not None:
             for key, item in value.items():
-                _walk(item, values, f"{path}[{key}]", out, drop)
+                _walk(item, values, f"{path}[{go_escape(key)}]", out, drop)
     elif isinstance(value, list):
         items = schema.items()
         if items is not None:

@@ -179,3 +179,14 @@ def test_type_errors_accept_valid_special_types() -> None:
     ]
     quantity = {"spec": {"containers": [{"name": "c", "resources": {"limits": {"cpu": "1x"}}}]}}
     assert type_errors(quantity, "", "v1", "Pod")[0].startswith("quantities must match")
+
+
+def test_paths_are_escaped_like_go_quoting() -> None:
+    from kubelab.sim.wire.fields import go_escape
+
+    obj = {"\f": None, 'a"b': 1, "data": {"ok": "x"}, "é\x01\\": 2}
+    assert unknown_fields(obj, "", "v1", "ConfigMap") == ["\\f", 'a\\"b', "é\\x01\\\\"]
+    err = strict_decoding_error("ConfigMap", "v1", ["\\f"])
+    assert err.message.endswith('strict decoding error: unknown field "\\f"')
+    assert go_escape("tab\there\u200b") == "tab\\there\\u200b"
+    assert all(ch.isprintable() for p in unknown_fields(obj, "", "v1", "ConfigMap") for ch in p)
