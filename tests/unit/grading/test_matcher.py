@@ -1,6 +1,8 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from kubelab.grading.matcher import ExpressionError, diff, match
 
@@ -81,3 +83,37 @@ def test_diff_shows_expected_versus_projected_actual() -> None:
     # only what was asked about appears: not sessionAffinity
     assert "sessionAffinity" not in text
     assert diff({"spec": {"type": "ClusterIP"}}, SERVICE) == ""
+
+
+# -- properties -------------------------------------------------------------------------------
+
+
+KEYS = st.text(alphabet="abcdefghijklmnopqrstuvwxyz-./", min_size=1, max_size=8)
+SCALARS = st.none() | st.booleans() | st.integers() | st.text(max_size=10)
+VALUES = st.recursive(
+    SCALARS,
+    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(KEYS, inner, max_size=4),
+    max_leaves=20,
+)
+
+
+@given(VALUES)
+def test_every_value_matches_itself(value: object) -> None:
+    assert match(value, value) == []
+    assert diff(value, value) == ""
+
+
+@given(st.dictionaries(KEYS, VALUES, min_size=1, max_size=5), st.data())
+def test_any_sub_map_matches(actual: dict[str, object], data: st.DataObject) -> None:
+    keys = data.draw(st.lists(st.sampled_from(sorted(actual)), unique=True))
+    assert match({k: actual[k] for k in keys}, actual) == []
+
+
+@given(st.dictionaries(KEYS, SCALARS, min_size=1, max_size=5), st.data())
+def test_a_changed_scalar_is_reported_at_its_path(
+    actual: dict[str, object], data: st.DataObject
+) -> None:
+    key = data.draw(st.sampled_from(sorted(actual)))
+    expected = {key: ["not", "the", "same"]}
+    (problem,) = match(expected, actual)
+    assert problem.path == key
