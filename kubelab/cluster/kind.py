@@ -15,6 +15,7 @@ import os
 import shutil
 import socket
 import subprocess
+import sys
 import tempfile
 import time
 from collections.abc import Sequence
@@ -213,6 +214,15 @@ def detect() -> tuple[bool, str]:
     return True, f"`kind` and a working {engine.name} were found"
 
 
+def reachable(host: str, port: int, timeout: float = 1.0) -> bool:
+    """Whether a TCP connection to host:port succeeds within `timeout` seconds."""
+    try:
+        with socket.create_connection((host, port), timeout=timeout):
+            return True
+    except OSError:
+        return False
+
+
 def port_in_use(port: int, host: str = "127.0.0.1") -> bool:
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
         try:
@@ -322,7 +332,34 @@ class KindProvider(Provider):
             return f"node(s) not Ready: {', '.join(not_ready)}"
         return None
 
+    def node_address(self) -> str | None:
+        """The control-plane node's address when this machine reaches it directly (Linux with
+        a rootful engine): then every nodePort answers there. None elsewhere (macOS, Windows,
+        rootless engines), where only the published nodePorts answer, on 127.0.0.1."""
+        if not sys.platform.startswith("linux"):
+            return None
+        engine = find_engine()
+        if engine is None:
+            return None
+        result = _run(
+            [
+                engine.path,
+                "inspect",
+                "--format",
+                "{{range .NetworkSettings.Networks}}{{.IPAddress}} {{end}}",
+                f"{self._name}-control-plane",
+            ],
+            timeout=30,
+        )
+        if result.returncode != 0:
+            return None
+        for address in result.stdout.split():
+            if reachable(address, 6443):
+                return address
+        return None
+
     def _cluster(self) -> LabCluster:
+        node = self.node_address()
         return LabCluster(
             provider=self.kind,
             name=self._name,
@@ -330,8 +367,8 @@ class KindProvider(Provider):
             context=self.context,
             namespace=LAB_NAMESPACE,
             capabilities=self.capabilities,
-            nodeport_host="127.0.0.1",
-            nodeport_map={port: port for port in self.nodeports},
+            nodeport_host=node or "127.0.0.1",
+            nodeport_map=None if node else {port: port for port in self.nodeports},
         )
 
     def _stream(self, argv: Sequence[str], progress: Progress, timeout: float) -> tuple[int, str]:

@@ -46,6 +46,13 @@ if prog == "docker":
             sys.exit(1)
         print("{{}}")
         sys.exit(0)
+    if args[:1] == ["inspect"]:
+        address = env("FAKE_NODE_IP")
+        if not address:
+            sys.stderr.write("Error: No such object: " + args[-1] + "\n")
+            sys.exit(1)
+        print(address + " ")
+        sys.exit(0)
     if args[:1] == ["pull"]:
         if args[1] in env("FAKE_PULL_FAIL", "").split(","):
             sys.stderr.write("toomanyrequests: You have reached your pull rate limit\n")
@@ -454,3 +461,32 @@ def test_detect(fakes: Fakes, monkeypatch: pytest.MonkeyPatch) -> None:
     assert detect() == (False, "`kind` is installed but docker is not running")
     monkeypatch.setenv("FAKE_DOCKER", "ok")
     assert detect() == (True, "`kind` and a working docker were found")
+
+
+def test_nodeports_through_the_node_address_when_the_host_reaches_it(
+    fakes: Fakes, healthy_api, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    fakes.add("kind", "docker")
+    monkeypatch.setenv("FAKE_CLUSTERS", "kubelab")
+    monkeypatch.setenv("FAKE_NODE_IP", "172.18.0.3")
+    monkeypatch.setattr(kind_module.sys, "platform", "linux")
+    tried: list[tuple[str, int]] = []
+
+    def answers(host: str, port: int, timeout: float = 1.0) -> bool:
+        tried.append((host, port))
+        return True
+
+    monkeypatch.setattr(kind_module, "reachable", answers)
+    lab = KindProvider().provision()
+    assert tried == [("172.18.0.3", 6443)]
+    assert ["docker", "inspect", "--format",
+            "{{range .NetworkSettings.Networks}}{{.IPAddress}} {{end}}",
+            "kubelab-control-plane"] in fakes.calls("docker")  # fmt: skip
+    assert lab.nodeport_host == "172.18.0.3" and lab.nodeport_map is None
+    service = {"spec": {"ports": [{"port": 80, "nodePort": 31234}]}}
+    assert lab.host_endpoint(service, 80) == ("172.18.0.3", 31234)
+
+    monkeypatch.setattr(kind_module, "reachable", lambda *a, **k: False)
+    published = KindProvider().provision()
+    assert published.nodeport_host == "127.0.0.1"
+    assert published.host_endpoint(service, 80) is None  # 31234 is not published
