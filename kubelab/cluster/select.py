@@ -140,8 +140,8 @@ def cluster_options(command: F) -> F:
         "-c",
         default=None,
         metavar="CLUSTER",
-        help=f"Lab cluster: {SPEC_HELP} (default: the one `kubelab up` provisioned, "
-        f"${CLUSTER_ENV}, the config file, or auto).",
+        help=f"Lab cluster: {SPEC_HELP} (default: ${CLUSTER_ENV}, else the one `kubelab up` "
+        "provisioned, else `cluster` in the config file, else auto).",
     )(command)
     return command
 
