@@ -1,0 +1,53 @@
+"""The context provider at the HTTP level: the only DELETE it ever sends is for its own
+labelled namespace; and the namespace name it picks."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from kubelab.cluster.base import ClusterError
+from kubelab.cluster.context import ContextProvider, default_namespace
+
+
+@pytest.fixture
+def borrowed(fake_api, tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    monkeypatch.setenv("KUBECONFIG", str(fake_api.kubeconfig(tmp_path / "user-kubeconfig")))
+    monkeypatch.setenv("KUBELAB_STATE_DIR", str(tmp_path / "state"))
+    fake_api.routes[("GET", "/version")] = (200, {"gitVersion": "v1.35.0"})
+    return fake_api
+
+
+def namespace(name: str, **labels: str) -> tuple[int, dict]:
+    return 200, {"kind": "Namespace", "metadata": {"name": name, "labels": labels}}
+
+
+def test_teardown_of_an_unlabelled_namespace_sends_no_delete(borrowed) -> None:
+    borrowed.routes[("GET", "/api/v1/namespaces/shared")] = namespace("shared", team="a")
+    with pytest.raises(ClusterError, match="kubelab deletes nothing in it"):
+        ContextProvider("fake", namespace="shared", yes=True).teardown()
+    assert borrowed.calls("DELETE") == []
+    assert borrowed.calls("PATCH") == [] and borrowed.calls("POST") == []
+
+
+def test_teardown_deletes_exactly_its_labelled_namespace(borrowed) -> None:
+    borrowed.routes[("GET", "/api/v1/namespaces/kubelab-me")] = namespace(
+        "kubelab-me", **{"app.kubernetes.io/managed-by": "kubelab"}
+    )
+    borrowed.routes[("DELETE", "/api/v1/namespaces/kubelab-me")] = (200, {"kind": "Status"})
+    ContextProvider("fake", namespace="kubelab-me", yes=True).teardown()
+    assert [c.path for c in borrowed.calls("DELETE")] == ["/api/v1/namespaces/kubelab-me"]
+
+
+def test_refused_confirmation_sends_nothing_that_writes(borrowed) -> None:
+    with pytest.raises(ClusterError, match="nothing was changed"):
+        ContextProvider("fake", namespace="kubelab-me", confirm=lambda q: False).provision()
+    assert {c.method for c in borrowed.requests} == {"GET"}
+
+
+def test_default_namespace_is_a_valid_name(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr("getpass.getuser", lambda: "Jane.Doe_2")
+    assert default_namespace() == "kubelab-jane-doe-2"
+    monkeypatch.setattr("getpass.getuser", lambda: "___")
+    assert default_namespace() == "kubelab-learner"
