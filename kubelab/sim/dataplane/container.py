@@ -37,6 +37,25 @@ Commercial support is available at
 </html>
 """
 
+DEBIAN_OS_RELEASE = """PRETTY_NAME="Debian GNU/Linux 12 (bookworm)"
+NAME="Debian GNU/Linux"
+VERSION_ID="12"
+VERSION="12 (bookworm)"
+VERSION_CODENAME=bookworm
+ID=debian
+HOME_URL="https://www.debian.org/"
+SUPPORT_URL="https://www.debian.org/support"
+BUG_REPORT_URL="https://bugs.debian.org/"
+"""
+
+ALPINE_OS_RELEASE = """NAME="Alpine Linux"
+ID=alpine
+VERSION_ID=3.22.2
+PRETTY_NAME="Alpine Linux v3.22"
+HOME_URL="https://alpinelinux.org/"
+BUG_REPORT_URL="https://gitlab.alpinelinux.org/alpine/aports/-/issues"
+"""
+
 NGINX_DEFAULT_CONF = """server {
     listen       80;
     listen  [::]:80;
@@ -110,8 +129,19 @@ def base_filesystem(image: Image, hostname: str, pod_ip: str, resolv: ResolvConf
         "/etc/hosts": hosts_file(pod_ip, hostname),
         "/etc/hostname": hostname + "\n",
         "/etc/passwd": "root:x:0:0:root:/root:/bin/sh\n",
+        "/etc/group": "root:x:0:\n",
+        "/etc/shadow": "root:*:19000:0:99999:7:::\n",
+        "/etc/nsswitch.conf": "hosts: files dns\n",
         "/dev/null": "",
     }
+    if image.shell == "dash":
+        files["/etc/os-release"] = DEBIAN_OS_RELEASE
+        files["/etc/debian_version"] = "12.12\n"
+    elif image.kind in ("curl", "nginx") or image.repository.endswith("agnhost"):
+        files["/etc/os-release"] = ALPINE_OS_RELEASE
+        files["/etc/alpine-release"] = "3.22.2\n"
+    if image.user != "root":
+        files["/etc/passwd"] += f"{image.user}:x:100:101::{image.home}:/bin/sh\n"
     if image.kind == "nginx":
         dirs |= {
             "/usr/share/nginx/html",
