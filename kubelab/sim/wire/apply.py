@@ -477,8 +477,7 @@ def _merge_list(live: list[Any], config: list[Any], schema: Schema) -> list[Any]
                 li += 1
                 continue
             if element in merged_rhs:
-                li += 1
-                continue
+                li += 1  # already merged with its config item; no `continue`, as upstream
         if ri < len(rhs):
             element = rhs[ri][0]
             merged_rhs.add(element)
