@@ -59,10 +59,15 @@ class KubelabApp(App[int]):
         if self.keymap:
             self.set_keymap(self.keymap)
         self.push_screen(HomeScreen())
-        self.load_course()
-        self.start_provisioning()
+        # paint the first frame before the workers start importing (the lesson model pulls in
+        # the kubernetes client, which holds the GIL for a while)
+        self.call_after_refresh(self._start_workers)
         for notice in self.services.progress.notices():
             self.notify(notice, severity="warning", timeout=10)
+
+    def _start_workers(self) -> None:
+        self.load_course()
+        self.start_provisioning()
 
     # -- the course and the cluster -------------------------------------------------------------
 

@@ -152,7 +152,9 @@ def test_lesson_with_failing_checks(snap_compare: Any, state: Path) -> None:
         await until(lambda: isinstance(app.screen, LessonScreen) and app.screen.bindings)
         await pilot.press("c")
         await until(lambda: isinstance(app.screen, LessonScreen) and app.screen.results)
-        await pilot.pause(0.3)
+        # the results panel is scrolled into view after the check
+        await until(lambda: app.screen.query_one("#step-view").scroll_y > 0)
+        await pilot.pause()
 
     assert snap_compare(app, terminal_size=(80, 24), run_before=run_before)
 

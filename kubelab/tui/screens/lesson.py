@@ -121,6 +121,8 @@ class LessonScreen(Screen[None]):
         self._watcher: NamespaceWatcher | None = None
         self._debounce: Timer | None = None
         self._grade_generation = 0
+        self._shown_body: str | None = None
+        self._shown_solution: str | None = None
 
     # -- layout ---------------------------------------------------------------------------------
 
@@ -209,7 +211,11 @@ class LessonScreen(Screen[None]):
             bad = sum(1 for c in result.checks if c.status in ("failed", "error"))
             title.append(f"  ✘ {bad}/{len(result.checks)} checks failing (results below)", "red")
         self.query_one("#step-title", Static).update(title)
-        self.query_one("#lesson-body", Markdown).update(fill(step.body, self.bindings))
+        body = fill(step.body, self.bindings)
+        if body != self._shown_body:
+            # only when it changed: re-rendering Markdown resets its height (and the scroll)
+            self._shown_body = body
+            self.query_one("#lesson-body", Markdown).update(body)
         self.show_hints()
         self.show_solution()
         self.query_one(ResultsPanel).show(self.results.get(step.id), self.checking)
@@ -242,7 +248,10 @@ class LessonScreen(Screen[None]):
             lines += ["```"]
             lines += [fill(" ".join(argv), self.bindings) for argv in step.solution.commands]
             lines += ["```"]
-        widget.update("\n".join(lines))
+        text = "\n".join(lines)
+        if text != self._shown_solution:
+            self._shown_solution = text
+            widget.update(text)
         widget.display = True
 
     def status(self, text: str) -> None:
