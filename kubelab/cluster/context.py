@@ -89,6 +89,7 @@ class ContextProvider(Provider):
         safe = re.sub(r"[^A-Za-z0-9_.-]+", "_", context)[:40]
         self.dir = state_dir() / "contexts" / f"{safe}-{digest}"
         self.kubeconfig = self.dir / f"{self.namespace}.kubeconfig"
+        self._capabilities: frozenset[str] = frozenset()
 
     @property
     def name(self) -> str:
@@ -96,7 +97,9 @@ class ContextProvider(Provider):
 
     @property
     def capabilities(self) -> frozenset[str]:
-        return frozenset()
+        """None declared up front: a borrowed cluster's LoadBalancer and NodePort reachability
+        are unknown, so steps needing them are skipped; multi-node is found when provisioning."""
+        return self._capabilities
 
     def _write_kubeconfig(self) -> None:
         source, config = kc.find_context(self.context)
@@ -149,7 +152,8 @@ class ContextProvider(Provider):
                     capabilities.add("multi-node")
             except ClusterError as exc:
                 progress(f"cannot list nodes ({exc.message}); assuming a single node")
-        return self._cluster(frozenset(capabilities))
+        self._capabilities = frozenset(capabilities)
+        return self._cluster()
 
     def status(self) -> ClusterStatus:
         if not self.kubeconfig.exists():

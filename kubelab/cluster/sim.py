@@ -32,6 +32,22 @@ START_TIMEOUT_ENV = "KUBELAB_SIM_START_TIMEOUT"
 _MARKER = ("sim", "serve")
 
 
+def _timeout_from_env() -> float:
+    text = os.environ.get(START_TIMEOUT_ENV, "").strip()
+    if not text:
+        return 30.0
+    try:
+        value = float(text)
+    except ValueError:
+        value = 0.0
+    if value <= 0:
+        raise ClusterError(
+            f"{START_TIMEOUT_ENV}={text!r} is not a number of seconds",
+            hint=f"e.g. {START_TIMEOUT_ENV}=60",
+        )
+    return value
+
+
 class SimProvider(Provider):
     kind = "sim"
 
@@ -41,8 +57,7 @@ class SimProvider(Provider):
         self.state = self.dir / "state.db"
         self.pidfile = self.dir / "sim.pid"
         self.logfile = self.dir / "sim.log"
-        env_timeout = os.environ.get(START_TIMEOUT_ENV)
-        self.start_timeout = start_timeout or (float(env_timeout) if env_timeout else 30.0)
+        self.start_timeout = start_timeout or _timeout_from_env()
         self._nodes = 0
 
     @property

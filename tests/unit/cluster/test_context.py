@@ -51,3 +51,20 @@ def test_default_namespace_is_a_valid_name(monkeypatch: pytest.MonkeyPatch) -> N
     assert default_namespace() == "kubelab-jane-doe-2"
     monkeypatch.setattr("getpass.getuser", lambda: "___")
     assert default_namespace() == "kubelab-learner"
+
+
+def test_multi_node_is_found_when_provisioning(borrowed) -> None:
+    borrowed.routes[("POST", "/api/v1/namespaces")] = namespace("kubelab-me")
+    borrowed.routes[("GET", "/api/v1/nodes")] = (
+        200,
+        {"items": [{"metadata": {"name": "a"}}, {"metadata": {"name": "b"}}]},
+    )
+    provider = ContextProvider("fake", namespace="kubelab-me", yes=True)
+    assert provider.capabilities == frozenset()
+    lab = provider.provision()
+    assert lab.capabilities == provider.capabilities == frozenset({"multi-node"})
+    created = borrowed.calls("POST")[0].body
+    assert created["metadata"] == {
+        "name": "kubelab-me",
+        "labels": {"app.kubernetes.io/managed-by": "kubelab"},
+    }

@@ -158,3 +158,11 @@ def test_a_confirm_callback_reaches_the_context_provider() -> None:
 
     provider = resolve_provider("context:c", namespace=None, yes=False, confirm=always)
     assert isinstance(provider, ContextProvider) and provider.confirm is always
+
+
+def test_bad_sim_start_timeout(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("KUBELAB_SIM_START_TIMEOUT", "soon")
+    with pytest.raises(ClusterError, match="is not a number of seconds"):
+        SimProvider()
+    monkeypatch.setenv("KUBELAB_SIM_START_TIMEOUT", "45")
+    assert SimProvider().start_timeout == 45.0
