@@ -58,24 +58,57 @@ def _cannot_handle(rt: ResourceType, detail: str) -> ApiError:
     )
 
 
+def _reject_constant(name: str) -> Any:
+    raise ValueError(f"invalid JSON number {name}")
+
+
 def parse_json(raw: bytes, what: str = "") -> Any:
     try:
-        return json.loads(raw.decode("utf-8"))
+        return json.loads(raw.decode("utf-8"), parse_constant=_reject_constant)
     except UnicodeDecodeError as e:
         raise errors.bad_request(f"{what}invalid UTF-8 in request body: {e}") from None
-    except (json.JSONDecodeError, RecursionError) as e:
+    except (ValueError, RecursionError) as e:  # JSONDecodeError is a ValueError
         raise errors.bad_request(f"{what}json parse error: {e}") from None
 
 
-def parse_yaml(raw: bytes, what: str = "") -> Any:
+@cache
+def _yaml_loader() -> Any:
     import yaml  # only YAML bodies need it: keep it out of start-up
 
+    class Loader(yaml.SafeLoader):
+        """SafeLoader without timestamps: Kubernetes reads YAML as JSON (sigs.k8s.io/yaml)."""
+
+    Loader.yaml_implicit_resolvers = {
+        first: [(tag, regexp) for tag, regexp in resolvers if tag != "tag:yaml.org,2002:timestamp"]
+        for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+    }
+    return Loader
+
+
+def _json_shaped(value: Any, depth: int = 0) -> bool:
+    if depth > 200:
+        return False
+    if isinstance(value, dict):
+        return all(isinstance(k, str) and _json_shaped(v, depth + 1) for k, v in value.items())
+    if isinstance(value, list):
+        return all(_json_shaped(v, depth + 1) for v in value)
+    if isinstance(value, float):
+        return value == value and value not in (float("inf"), float("-inf"))
+    return value is None or isinstance(value, str | int | bool)
+
+
+def parse_yaml(raw: bytes, what: str = "") -> Any:
+    import yaml
+
     try:
-        return yaml.safe_load(raw.decode("utf-8"))
+        value = yaml.load(raw.decode("utf-8"), Loader=_yaml_loader())
     except UnicodeDecodeError as e:
         raise errors.bad_request(f"{what}invalid UTF-8 in request body: {e}") from None
     except (yaml.YAMLError, RecursionError) as e:
         raise errors.bad_request(f"{what}yaml: {e}") from None
+    if not _json_shaped(value):
+        raise errors.bad_request(f"{what}yaml: the document is not representable as JSON")
+    return value
 
 
 def decode_object(rt: ResourceType, raw: bytes, content_type: str | None) -> Obj:
