@@ -71,6 +71,10 @@ CASES = [
     ("set -e; false; echo not-reached", "", "", 1),
     ("command -v wget; command -v nope; echo $?", "/bin/wget\n127\n", "", 0),
     ("busybox echo via-busybox", "via-busybox\n", "", 0),
+    ('cat <<EOF\nhello $HOME "q"\nEOF', 'hello /root "q"\n', "", 0),
+    ("cat <<'EOF'\n$HOME\nEOF\necho after", "$HOME\nafter\n", "", 0),
+    ("cat <<-EOF | wc -l\n\tone\n\ttwo\n\tEOF", "2\n", "", 0),
+    ("cat > /tmp/page <<EOF\n<h1>$(hostname)</h1>\nEOF\ncat /tmp/page", "<h1>client</h1>\n", "", 0),
 ]
 
 
@@ -104,7 +108,7 @@ async def test_stdin_is_streamed_to_cat(world: Any) -> None:
 
 
 def test_parse_reports_incomplete_input() -> None:
-    for source in ("for i in 1 2; do", "echo 'open", "if true; then echo", "a &&"):
+    for source in ("for i in 1 2; do", "echo 'open", "if true; then echo", "a &&", "cat <<E\nx"):
         with pytest.raises(ShellSyntaxError) as info:
             parse(source)
         assert info.value.incomplete, source

@@ -478,6 +478,8 @@ class Shell:
                 fds[r.fd] = fds[int(target)]
             elif r.op == "<":
                 fds[r.fd] = Pipe.of(self._read_file(target))
+            elif r.op == "<<":
+                fds[r.fd] = Pipe.of(target)
             else:
                 fds[r.fd] = self._open_output(target, append=r.op == ">>")
         stdin = fds[0]

@@ -6,8 +6,9 @@ from dataclasses import dataclass
 
 from kubelab.sim.dataplane.shell.syntax import Arith, CmdSub, Lit, Param, Part, Word
 
-OPERATORS = ("&&", "||", ";;", ">>", ">&", "<&", ">|", "<<", "|", "&", ";", "(", ")", ">", "<")
-REDIRECT_OPS = frozenset({">", ">>", "<", ">&", "<&", ">|"})
+OPERATORS = ("&&", "||", ";;", ">>", ">&", "<&", ">|", "<<-", "<<", "|", "&", ";", "(", ")", ">",
+             "<")  # fmt: skip
+REDIRECT_OPS = frozenset({">", ">>", "<", ">&", "<&", ">|", "<<", "<<-"})
 META = set(" \t\n;&|()<>")
 SPECIAL_PARAMS = set("?#$!@*-0123456789")
 
@@ -28,8 +29,6 @@ class ShellSyntaxError(Exception):
         if self.kind == "eof":
             suffix = f' (expecting "{self.expecting}")' if self.expecting else ""
             return f"syntax error: unexpected end of file{suffix}"
-        if self.kind == "unsupported":
-            return f"syntax error: {self.token} is not supported in this simulated shell"
         return f'syntax error: unexpected "{self.token}"'
 
     def dash_message(self) -> str:
@@ -38,10 +37,6 @@ class ShellSyntaxError(Exception):
         if self.kind == "eof":
             suffix = f' (expecting "{self.expecting}")' if self.expecting else ""
             return f"{self.line}: Syntax error: end of file unexpected{suffix}"
-        if self.kind == "unsupported":
-            return (
-                f"{self.line}: Syntax error: {self.token} is not supported in this simulated shell"
-            )
         return f'{self.line}: Syntax error: "{self.token}" unexpected'
 
     @property
@@ -67,11 +62,47 @@ class Lexer:
 
     def tokens(self) -> list[Token]:
         out: list[Token] = []
+        pending: list[tuple[int, bool]] = []  # here-documents: (delimiter token index, strip tabs)
         while True:
             tok = self._next()
             out.append(tok)
+            if tok.kind == "word" and len(out) > 1 and out[-2].text in ("<<", "<<-"):
+                pending.append((len(out) - 1, out[-2].text == "<<-"))
+            if tok.kind in ("newline", "eof") and pending:
+                for index, strip in pending:
+                    out[index] = self._here_document(out[index], strip)
+                pending.clear()
             if tok.kind == "eof":
                 return out
+
+    def _here_document(self, delimiter: Token, strip_tabs: bool) -> Token:
+        """Read a here-document's body (the lines after the current one) up to its delimiter;
+        the body becomes the token's word (expanded like double quotes unless the delimiter
+        was quoted)."""
+        assert delimiter.word is not None
+        raw = delimiter.text
+        quoted = any(c in raw for c in "'\"\\")
+        end = "".join(p.text for p in delimiter.word.parts if isinstance(p, Lit))
+        body: list[str] = []
+        while True:
+            if self.pos >= len(self.src):
+                raise ShellSyntaxError("eof", expecting=end, line=self.line)
+            nl = self.src.find("\n", self.pos)
+            line = self.src[self.pos : nl if nl >= 0 else len(self.src)]
+            self.pos = nl + 1 if nl >= 0 else len(self.src)
+            self.line += 1
+            if strip_tabs:
+                line = line.lstrip("\t")
+            if line == end:
+                break
+            body.append(line + "\n")
+        text = "".join(body)
+        if quoted:
+            word = Word((Lit(text, quoted=True),), raw)
+        else:
+            inner = Lexer('"' + text.replace('"', '\\"') + '"')
+            word = Word(tuple(inner._word()), raw)
+        return Token("word", raw, word, line=delimiter.line)
 
     def _peek(self, offset: int = 0) -> str:
         i = self.pos + offset
@@ -120,8 +151,6 @@ class Lexer:
         for op in OPERATORS:
             if self.src.startswith(op, self.pos):
                 self.pos += len(op)
-                if op == "<<":
-                    raise ShellSyntaxError("unsupported", "here-document (<<)", line=self.line)
                 return op
         raise AssertionError("not an operator")  # pragma: no cover
 

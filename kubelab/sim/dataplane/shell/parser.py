@@ -154,12 +154,12 @@ class Parser:
     def _redirect(self) -> Redirect:
         tok = self._advance()
         op = tok.text
-        fd = tok.fd if tok.fd is not None else (0 if op in ("<", "<&") else 1)
+        fd = tok.fd if tok.fd is not None else (0 if op in ("<", "<&", "<<", "<<-") else 1)
         target = self.tok
         if target.kind != "word" or target.word is None:
             raise self._unexpected()
         self._advance()
-        return Redirect(fd, ">" if op == ">|" else op, target.word)
+        return Redirect(fd, {">|": ">", "<<-": "<<"}.get(op, op), target.word)
 
     def _simple(self, closing: str) -> Simple:
         node = Simple(line=self.tok.line)
