@@ -10,6 +10,12 @@ reach: `{message: {number: [jsonName, type, repeated, flags...]}}`, where type i
 `msg:<schema>` or `map:<value type>`; flag `ptr` marks Go pointer scalars (kept even when zero)
 and `inline` an embedded struct whose fields belong to the parent in JSON.
 
+`proto_fields.json` is data, maintained by hand: the numbers were taken from the
+`generated.proto` descriptors of k8s.io/api 1.16 and completed with the fields added since, copied
+from the v0.37 `generated.proto` files (a new field is one entry; an unknown number is skipped, so
+a missing entry loses that field, never the request). `tests/unit/sim_wire/test_protobuf.py`
+checks that it covers the served kinds' schemas and that every reference resolves.
+
 The result is the dict the JSON body would have decoded to: Go marshals non-pointer scalars even
 when empty, so zero values of non-pointer scalars are dropped (JSON's `omitempty`), while empty
 structs stay `{}` as in kubectl's JSON bodies. Unknown field numbers are skipped, as Go does.

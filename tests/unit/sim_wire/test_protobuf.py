@@ -243,3 +243,23 @@ def test_table_covers_the_served_kinds_schemas() -> None:
         names = {spec[0] for spec in table[name].values()}
         props = set(schemas[name]["properties"]) - {"apiVersion", "kind"}
         assert props <= names, (name, props - names)
+
+
+def test_table_is_consistent() -> None:
+    table = json.loads(
+        (Path(__file__).parents[3] / "kubelab/sim/wire/proto_fields.json").read_text()
+    )
+    kinds = {"s", "i", "b", "y", "d", "time", "intstr", "quantity", "raw"}
+    for message, fields in table.items():
+        names = [spec[0] for spec in fields.values()]
+        assert len(names) == len(set(names)), message
+        for number, spec in fields.items():
+            assert int(number) > 0
+            json_name, kind, repeated, *flags = spec
+            assert repeated in (0, 1)
+            assert set(flags) <= {"ptr", "inline"}, (message, json_name)
+            target = kind.removeprefix("map:")
+            if target.startswith("msg:"):
+                assert target[4:] in table, (message, json_name, target)
+            else:
+                assert target in kinds, (message, json_name, kind)
