@@ -129,3 +129,15 @@ def test_http_from_the_host_through_a_node_port(client: KubeClient, ctx: CheckCo
     result = run_check(spec, host_ctx)
     assert result.status == "passed", result.message
     assert time.monotonic() - started < 20
+
+
+def test_a_probe_that_cannot_start_is_an_error_not_a_failure(ctx: CheckContext) -> None:
+    ctx.probe_image = "radial/busyboxplus:curl"  # a schema-1 image current runtimes refuse
+    specs = [
+        check(kind="dns", query="my-nginx", expect={"nxdomain": True}),
+        check(kind="http", url="http://my-nginx/"),
+    ]
+    results = run_checks(specs, ctx)
+    assert [r.status for r in results] == ["error", "error"], [r.message for r in results]
+    assert "probe pod" in results[0].message
+    assert "ErrImagePull" in results[0].message or "ImagePullBackOff" in results[0].message
