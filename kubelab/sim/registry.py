@@ -162,7 +162,8 @@ class ResourceType:
     validate_update: UpdateHook | None = None
     # A Warning header sent with every request for this type (e.g. v1 Endpoints deprecation).
     warning: str | None = None
-    # Field selector paths besides metadata.name / metadata.namespace (e.g. "spec.nodeName").
+    # Field selector paths besides metadata.name / metadata.namespace (e.g. "spec.nodeName"),
+    # or "label=path" for a label that reads another path ("source=source.component").
     field_selectors: tuple[str, ...] = ()
     verbs: tuple[str, ...] = ALL_VERBS
     # The object carries a `spec` whose changes bump metadata.generation.

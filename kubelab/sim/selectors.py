@@ -286,8 +286,19 @@ def parse_field_selector(text: str | None, allowed: tuple[str, ...]) -> FieldSel
         else:
             raise bad_request(f"invalid selector: '{text}'; can't understand '{part}'")
         path = path.strip()
-        if path not in ("metadata.name", "metadata.namespace", *allowed):
-            raise ApiError(400, "BadRequest", f"field label not supported: {path}")
+        # An allowed entry "label=path" is a field label that reads another path.
+        aliases = dict(a.split("=", 1) for a in allowed if "=" in a)
+        labels = {a.split("=", 1)[0] for a in allowed}
+        if path not in ("metadata.name", "metadata.namespace", *labels):
+            if allowed:  # a type with its own field labels (conversion function)
+                raise ApiError(400, "BadRequest", f"field label not supported: {path}")
+            raise ApiError(
+                400,
+                "BadRequest",
+                f'"{path}" is not a known field selector: only "metadata.name", '
+                '"metadata.namespace"',
+            )
+        path = aliases.get(path, path)
         reqs.append(FieldRequirement(path, value.strip().replace("\\,", ","), negate))
     return FieldSelector(tuple(reqs))
 

@@ -95,7 +95,7 @@ FIELD_SELECTORS = (
     "involvedObject.fieldPath",
     "reason",
     "reportingComponent",
-    "source",
+    "source=source.component",
     "type",
 )
 
@@ -186,9 +186,17 @@ EVENT_V1 = ResourceType(
     columns=COLUMNS,
     row=_v1_row,
     has_spec=False,
-    field_selectors=tuple(
-        _RENAMES.get(p.split(".")[0], p.split(".")[0]) + p[len(p.split(".")[0]) :]
-        for p in FIELD_SELECTORS
+    field_selectors=(
+        "regarding.kind",
+        "regarding.namespace",
+        "regarding.name",
+        "regarding.uid",
+        "regarding.apiVersion",
+        "regarding.resourceVersion",
+        "regarding.fieldPath",
+        "reason",
+        "reportingController",
+        "type",
     ),
     storage="/events",
     to_storage=to_core,

@@ -58,3 +58,9 @@ def test_label_selector_objects() -> None:
     assert selector_from_match(sel).matches({"app": "x", "tier": "a"})
     assert not selector_from_match(sel).matches({"app": "x"})
     assert selector_string(sel) == "app=x,tier in (a,b)"
+
+
+def test_field_selector_alias() -> None:
+    sel = parse_field_selector("source=kubelet", ("source=source.component",))
+    assert sel.matches({"metadata": {}, "source": {"component": "kubelet"}})
+    assert not sel.matches({"metadata": {}, "source": {"component": "scheduler"}})
