@@ -52,7 +52,14 @@ def _record(store: ProgressStore, result: LessonResult, follow_on: list[str] | N
     type=click.Path(exists=True, file_okay=False, path_type=Path),
     help="Grade a learner's manifests from DIR in a fresh namespace (CI mode).",
 )
-@click.option("--report", "fmt", type=REPORT_CHOICE, default="text", show_default=True)
+@click.option(
+    "--report",
+    "fmt",
+    type=REPORT_CHOICE,
+    default="text",
+    show_default=True,
+    help="Report format (JSON and JUnit are described in docs/grading.md).",
+)
 @click.option(
     "--output", type=click.Path(dir_okay=False, path_type=Path), help="Write the report to FILE."
 )
@@ -74,7 +81,11 @@ def grade(
     namespace: str | None,
     yes: bool,
 ) -> None:
-    """Grade LESSON (every step) or LESSON/STEP; without one, the step you are on."""
+    """Grade LESSON (every step) or LESSON/STEP; without one, the step you are on.
+
+    Exit codes: 0 all checks passed, 1 a check failed, 2 could not grade (cluster, options,
+    lesson).
+    """
     from kubelab.cluster.client import KubeClient
     from kubelab.grading.bindings import allocate_bindings
     from kubelab.grading.runner import grade_lesson, grade_submission

@@ -23,7 +23,14 @@ from kubelab.lessons.options import lessons_option, load_course_or_exit
 
 @click.command("test")
 @click.argument("lesson_ids", nargs=-1, metavar="[LESSON...]")
-@click.option("--report", "fmt", type=REPORT_CHOICE, default="text", show_default=True)
+@click.option(
+    "--report",
+    "fmt",
+    type=REPORT_CHOICE,
+    default="text",
+    show_default=True,
+    help="Report format (JSON and JUnit are described in docs/grading.md).",
+)
 @click.option(
     "--output", type=click.Path(dir_okay=False, path_type=Path), help="Write the report to FILE."
 )
@@ -48,7 +55,11 @@ def test(
     namespace: str | None,
     yes: bool,
 ) -> None:
-    """Self-test LESSONs (default: every lesson of the course)."""
+    """Self-test LESSONs (default: every lesson of the course): each step's checks must fail
+    before its solution and pass after it.
+
+    Exit codes: 0 every lesson proved itself, 1 a lesson has a defect, 2 could not run.
+    """
     from kubelab.cluster.client import KubeClient
     from kubelab.grading.selftest import run_selftest
 
