@@ -31,6 +31,7 @@ from kubelab.sim.dataplane import lifecycle, pods, servers, sessions
 from kubelab.sim.dataplane.pipes import Pipe
 from kubelab.sim.dataplane.runtime import DataplaneRuntime, runtime_for
 from kubelab.sim.dataplane.shell.interpreter import IO, SHELLS, find_program
+from kubelab.sim.dataplane.shell.jobs import end_jobs, session_jobs
 
 log = logging.getLogger("kubelab.sim.dataplane")
 PODS = "/pods"
@@ -197,7 +198,11 @@ class MainProcessRunner:
                     return  # the runtime cannot start it: not a process to run
                 out = LogWriter(self.runtime, uid, name)
                 io = IO(Pipe.of(""), out, out)
-                code = await program(argv, io, dict(ctx.env), ctx.image.workdir)
+                with session_jobs() as jobs:  # the process's background jobs die with it
+                    try:
+                        code = await program(argv, io, dict(ctx.env), ctx.image.workdir)
+                    finally:
+                        end_jobs(jobs)
                 out.flush()
                 policy = (pod.get("spec") or {}).get("restartPolicy") or "Always"
                 if policy == "Never" or (policy == "OnFailure" and code == 0):

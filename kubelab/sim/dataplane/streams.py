@@ -26,6 +26,7 @@ from kubelab.sim.dataplane.container import ContainerContext
 from kubelab.sim.dataplane.pipes import CallbackWriter, Pipe, Writer
 from kubelab.sim.dataplane.runtime import runtime_for
 from kubelab.sim.dataplane.shell.interpreter import IO, SHELLS, find_program
+from kubelab.sim.dataplane.shell.jobs import end_jobs, session_jobs
 from kubelab.sim.dataplane.terminal import LineDiscipline, TerminalOutput, interactive_shell
 
 log = logging.getLogger("kubelab.sim.dataplane")
@@ -203,23 +204,26 @@ async def _run_argv(
         if not want_stdin:
             stdin.close()
         source = stdin
-    if _wants_interactive_shell(argv, tty):
-        assert line_discipline is not None
-        work = asyncio.ensure_future(
-            interactive_shell(
-                ctx, program_env, line_discipline, out, name=argv[0], show_first_prompt=not main
+    with session_jobs() as jobs:  # tasks the program starts in the background
+        if _wants_interactive_shell(argv, tty):
+            assert line_discipline is not None
+            work = asyncio.ensure_future(
+                interactive_shell(
+                    ctx, program_env, line_discipline, out, name=argv[0], show_first_prompt=not main
+                )
             )
-        )
-    else:
-        work = asyncio.ensure_future(
-            program(argv, IO(source, out, err, tty=tty), program_env, ctx.image.workdir)
-        )
+        else:
+            work = asyncio.ensure_future(
+                program(argv, IO(source, out, err, tty=tty), program_env, ctx.image.workdir)
+            )
     try:
         return await _run_with_client(ch, work, stdin, line_discipline)
     except Exception as exc:  # a fault of the simulator itself: say so, keep serving
         log.exception("simulated %r in pod %s failed", argv, ctx.pod_name)
         await err.write(f"kubelab simulator: internal error while running {argv[0]}: {exc!r}\n")
         return 1
+    finally:
+        end_jobs(jobs)
 
 
 def _status_of(outcome: dict[str, Any] | int | None) -> dict[str, Any]:

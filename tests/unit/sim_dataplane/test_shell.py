@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 import pytest
 
+from kubelab.sim.dataplane.shell.jobs import end_jobs, session_jobs
 from kubelab.sim.dataplane.shell.lexer import ShellSyntaxError
 from kubelab.sim.dataplane.shell.parser import parse
 
@@ -115,3 +117,17 @@ def test_parse_reports_incomplete_input() -> None:
     with pytest.raises(ShellSyntaxError) as info:
         parse("fi")
     assert not info.value.incomplete
+
+
+async def test_background_jobs(world: Any) -> None:
+    result = await world.sh("(sleep 0.05; echo late) & echo started; wait; echo done")
+    assert result.stdout == "started\nlate\ndone\n"
+    pid = await world.sh("sleep 0.01 & echo $!")
+    assert pid.stdout.strip().isdigit()
+    with session_jobs() as jobs:
+        forever = await world.sh("while true; do sleep 0.01; done & echo bg")
+    assert forever.stdout == "bg\n" and len(jobs) == 1 and not jobs[0].done()
+    task = jobs[0]
+    end_jobs(jobs)  # the session is over: its jobs end with it
+    await asyncio.sleep(0.05)
+    assert task.cancelled()

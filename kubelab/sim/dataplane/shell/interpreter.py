@@ -19,6 +19,7 @@ from kubelab.sim.dataplane.pipes import BrokenPipe, Collector, NullWriter, Pipe,
 from kubelab.sim.dataplane.process import Invocation, Spawner
 from kubelab.sim.dataplane.shell.arith import ArithError, evaluate
 from kubelab.sim.dataplane.shell.expand import Segment, glob, has_glob, split_fields
+from kubelab.sim.dataplane.shell.jobs import JOBS
 from kubelab.sim.dataplane.shell.lexer import Lexer, ShellSyntaxError
 from kubelab.sim.dataplane.shell.parser import parse
 from kubelab.sim.dataplane.shell.syntax import (
@@ -125,6 +126,9 @@ class Shell:
         self.pid = 8
         self.errexit = False
         self.iterations = 0
+        self.jobs: list[asyncio.Task[int]] = []
+        self.next_pid = 0
+        self.last_job_pid = ""
 
     # -- state ---------------------------------------------------------------------------
     async def _loop_pause(self) -> None:
@@ -197,8 +201,32 @@ class Shell:
     async def run_sequence(self, seq: Sequence, io: IO) -> int:
         status = self.status
         for item in seq.items:
-            status = await self.run_and_or(item, io)
+            if item.background:
+                self.start_job(item, io)
+                status = self.status = 0
+            else:
+                status = await self.run_and_or(item, io)
         return status
+
+    def start_job(self, node: AndOr, io: IO) -> None:
+        """`cmd &`: run in a subshell without waiting; `$!` is its process id."""
+        sub = self.fork()
+
+        async def job() -> int:
+            try:
+                return await sub.run_and_or(node, io)
+            except ExitShell as exc:
+                return exc.status
+            except (LoopControl, BrokenPipe):
+                return sub.status
+
+        task = asyncio.ensure_future(job())
+        jobs = JOBS.get()
+        if jobs is not None:
+            jobs.append(task)
+        self.jobs.append(task)
+        self.next_pid += 1
+        self.last_job_pid = str(self.pid + self.next_pid)
 
     async def run_and_or(self, node: AndOr, io: IO) -> int:
         status = await self.run_pipeline(node.first, io)
@@ -417,7 +445,7 @@ class Shell:
             i = int(name)
             return self.positional[i - 1] if i <= len(self.positional) else ""
         if name == "!":
-            return ""
+            return self.last_job_pid
         if name == "-":
             return "i" if self.interactive else ""
         return None
@@ -791,7 +819,15 @@ async def _command(sh: Shell, argv: list[str], io: IO) -> int:
 
 
 async def _wait(sh: Shell, argv: list[str], io: IO) -> int:
-    return 0
+    """Wait for this shell's background jobs; the status of the last one."""
+    status = 0
+    for task in list(sh.jobs):
+        try:
+            status = await task
+        except asyncio.CancelledError:
+            status = 143
+    sh.jobs.clear()
+    return status
 
 
 BUILTINS: dict[str, Builtin] = {

@@ -91,7 +91,7 @@ class Parser:
                 break
             seq.items.append(self.and_or(closing))
             if self._is_op(";", "&"):
-                self._advance()
+                seq.items[-1].background = self._advance().text == "&"
             elif self.tok.kind == "newline":
                 pass
             else:

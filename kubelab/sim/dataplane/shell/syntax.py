@@ -82,6 +82,7 @@ class Pipeline:
 class AndOr:
     first: Pipeline
     rest: list[tuple[str, Pipeline]] = field(default_factory=list)
+    background: bool = False  # ended by `&`
 
 
 @dataclass
