@@ -12,7 +12,7 @@ def code_commands(markdown: str) -> list[str]:
     with backslash-continued lines joined, in order of appearance."""
     commands: list[str] = []
     for match in _FENCE.finditer(markdown):
-        joined = re.sub(r"\\\n\s*", " ", match.group(2))
+        joined = re.sub(r"\s*\\\n\s*", " ", match.group(2))
         for raw in joined.splitlines():
             line = raw.strip().removeprefix("$ ").strip()
             if line.startswith("kubectl ") or line == "kubectl":

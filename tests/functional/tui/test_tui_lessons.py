@@ -285,3 +285,29 @@ async def test_help_screen_keys_palette_and_remapping(lab: LabCluster, tmp_path:
         assert "create-web" not in screen.results
         await pilot.press("f6")
         await wait_for(lambda: "create-web" in screen.results, what="a check through f6")
+
+
+async def test_console_interactive_exec_takes_typed_lines_and_ctrl_d(
+    lab: LabCluster, tmp_path: Path, sim: object
+) -> None:
+    kubectl = sim.kubectl  # type: ignore[attr-defined]
+    app = make_app(lab, tmp_path)
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await open_first_lesson(app, pilot)  # creates the lesson namespace
+        made = kubectl("run", "shell", "--image=nginx", "-n", lab.namespace)
+        assert made.returncode == 0, made.stderr
+        ready = kubectl(
+            "wait", "--for=condition=Ready", "pod/shell", "-n", lab.namespace, "--timeout=30s"
+        )
+        assert ready.returncode == 0, ready.stderr
+        console = screen.query_one(Console)
+        await type_in_console(pilot, screen, "kubectl exec -it shell -- sh")
+        await wait_for(lambda: "# " in "".join(console.transcript), what="the pod's prompt")
+        assert "▶ kubectl exec -it shell -- sh" in str(
+            console.query_one("#console-prompt").render()
+        )
+        await type_in_console(pilot, screen, "echo $((40 + 2))")
+        await wait_for(lambda: "\n42\n" in "".join(console.transcript), what="the shell's answer")
+        await pilot.press("ctrl+d")
+        await wait_console_idle(console)
+        assert f"ns/{lab.namespace} $" in str(console.query_one("#console-prompt").render())

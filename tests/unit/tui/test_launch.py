@@ -1,0 +1,34 @@
+"""`kubelab` with no command: --help stays instant (no textual), no terminal is a clear error."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+
+def test_help_does_not_import_textual() -> None:
+    code = (
+        "import sys\n"
+        "from click.testing import CliRunner\n"
+        "from kubelab.cli import main\n"
+        "result = CliRunner().invoke(main, ['--help'])\n"
+        "assert result.exit_code == 0, result.output\n"
+        "assert '--lessons' in result.output\n"
+        "print('textual' in sys.modules)\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "False"
+
+
+def test_without_a_terminal_kubelab_says_so_and_exits_2() -> None:
+    done = subprocess.run(
+        [sys.executable, "-m", "kubelab"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        stdin=subprocess.DEVNULL,
+    )
+    assert done.returncode == 2
+    assert "needs a terminal" in done.stderr
+    assert "Traceback" not in done.stderr

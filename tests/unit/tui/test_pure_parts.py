@@ -1,0 +1,141 @@
+"""The TUI's pure helpers: code block commands, keymaps, the namespace map, rendered results."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from kubelab.grading.results import CheckResult, StepResult
+from kubelab.tui.codeblocks import code_commands
+from kubelab.tui.keys import KeymapError, parse_keymap
+from kubelab.tui.nsmap import NamespaceObjects, build_map
+from kubelab.tui.widgets.lesson_list import lesson_state
+from kubelab.tui.widgets.namespace_map import render_map
+from kubelab.tui.widgets.results_panel import render_result
+
+
+def test_kubectl_commands_come_from_fenced_blocks_only() -> None:
+    body = (
+        "Run `kubectl get nothing` inline.\n\n"
+        "```\nkubectl apply -f nginx-svc.yaml\n$ kubectl get svc my-nginx\necho no\n```\n\n"
+        "```yaml\nkind: Service\n```\n\n"
+        "~~~sh\nkubectl get pods \\\n  -o wide\n~~~\n"
+    )
+    assert code_commands(body) == [
+        "kubectl apply -f nginx-svc.yaml",
+        "kubectl get svc my-nginx",
+        "kubectl get pods -o wide",
+    ]
+
+
+def test_keymaps_map_ids_to_keys() -> None:
+    assert parse_keymap("check=f5, hint=ctrl+h|f2") == {"check": "f5", "hint": "ctrl+h,f2"}
+    assert parse_keymap("") == {}
+    with pytest.raises(KeymapError, match="expected id=key"):
+        parse_keymap("check")
+
+
+def obj(kind: str, name: str, **fields: Any) -> dict[str, Any]:
+    return {"kind": kind, "metadata": {"name": name, **fields.pop("metadata", {})}, **fields}
+
+
+def pod(name: str, labels: dict[str, str], ready: bool, ip: str) -> dict[str, Any]:
+    return obj(
+        "Pod",
+        name,
+        metadata={"labels": labels},
+        spec={"nodeName": "node-1"},
+        status={
+            "podIP": ip,
+            "phase": "Running",
+            "conditions": [{"type": "Ready", "status": "True" if ready else "False"}],
+        },
+    )
+
+
+def test_the_map_follows_watch_events_and_flags_empty_selectors() -> None:
+    objects = NamespaceObjects()
+    service = obj(
+        "Service",
+        "web",
+        spec={
+            "type": "ClusterIP",
+            "clusterIP": "10.96.0.10",
+            "selector": {"app": "web"},
+            "ports": [{"port": 80, "targetPort": 8080, "protocol": "TCP"}],
+        },
+    )
+    assert objects.apply_event("Service", {"type": "ADDED", "object": service})
+    found = build_map(objects)
+    assert found.services[0].selects_nothing
+    assert "MATCHES NO POD" in render_map("lab", found).plain
+    assert "80->8080/TCP" in render_map("lab", found).plain
+
+    objects.apply_event(
+        "Pod", {"type": "ADDED", "object": pod("web-1", {"app": "web"}, True, "10.244.0.5")}
+    )
+    objects.apply_event(
+        "Pod", {"type": "ADDED", "object": pod("db-1", {"app": "db"}, False, "10.244.0.6")}
+    )
+    endpoint_slice = obj(
+        "EndpointSlice",
+        "web-abc",
+        metadata={"labels": {"kubernetes.io/service-name": "web"}},
+        endpoints=[
+            {
+                "addresses": ["10.244.0.5"],
+                "conditions": {"ready": True},
+                "targetRef": {"kind": "Pod", "name": "web-1"},
+                "nodeName": "node-1",
+            }
+        ],
+    )
+    objects.apply_event("EndpointSlice", {"type": "ADDED", "object": endpoint_slice})
+    found = build_map(objects)
+    row = found.services[0]
+    assert not row.selects_nothing
+    assert [e.pod for e in row.endpoints] == ["web-1"]
+    assert [p.name for p in found.unselected_pods] == ["db-1"]
+    text = render_map("lab", found).plain
+    assert "endpoint 10.244.0.5 ✔ → pod web-1 on node-1" in text
+    assert "pod db-1 10.244.0.6 not ready (Running)" in text
+
+    assert objects.apply_event("Pod", {"type": "DELETED", "object": pod("web-1", {}, True, "")})
+    assert not objects.apply_event("Pod", {"type": "DELETED", "object": pod("web-1", {}, True, "")})
+    assert not objects.apply_event("Pod", {"type": "BOOKMARK", "object": {}})
+    assert build_map(objects).services[0].pods == []
+
+
+def test_results_show_every_check_with_message_explain_and_diff() -> None:
+    result = StepResult(
+        "lesson",
+        "step",
+        "Step",
+        checks=[
+            CheckResult("exists", "assert", "passed", "Service web exists"),
+            CheckResult(
+                "selector",
+                "assert",
+                "failed",
+                "spec.selector.app: expected web, found wbe",
+                explain="look at the selector",
+                diff="-  app: web\n+  app: wbe",
+                diagnosis=["no pod has app=wbe"],
+            ),
+        ],
+    )
+    text = render_result(result).plain
+    assert "✘ 1 of 2 checks failed" in text
+    assert "✔ exists: Service web exists" in text
+    assert "→ look at the selector" in text and "? no pod has app=wbe" in text
+    assert "-  app: web" in text and "+  app: wbe" in text
+    assert "Not checked yet" in render_result(None).plain
+    passed = StepResult("l", "s", "S", checks=[CheckResult("a", "assert", "passed", "ok")])
+    assert render_result(passed).plain.startswith("✔ Step passed")
+
+
+def test_lesson_states() -> None:
+    assert lesson_state(3, 3)[1] == "done"
+    assert lesson_state(3, 1)[1] == "in progress"
+    assert lesson_state(3, 0)[1] == "not started"
