@@ -38,7 +38,7 @@ Key = tuple[str, str]
 T = TypeVar("T")  # (namespace, name)
 
 NAMESPACES = "/namespaces"
-HISTORY = 20000
+HISTORY = 5000  # watch events kept for replay (a watch from an older RV gets 410 Gone)
 _NAME_CHARS = "bcdfghjklmnpqrstvwxz2456789"
 
 

@@ -237,3 +237,25 @@ def test_run_tty_reaches_busybox_prompt(sim: SimServer, seed_ns: str) -> None:
         child.expect(pexpect.EOF)
     finally:
         child.close(force=True)
+
+
+def test_logs_follow_streams_until_the_container_ends(sim: SimServer, seed_ns: str) -> None:
+    script = "for i in 1 2 3; do echo line $i; sleep 0.3; done"
+    run(
+        sim,
+        seed_ns,
+        "run",
+        "counter",
+        "--image=busybox:1.37",
+        "--restart=Never",
+        "--",
+        "sh",
+        "-c",
+        script,
+        check=True,
+    )
+    run(sim, seed_ns, "wait", "--for=condition=Ready", "pod/counter", "--timeout=20s", timeout=30)
+    start = time.monotonic()
+    followed = run(sim, seed_ns, "logs", "-f", "counter", timeout=30, check=True)
+    assert followed.stdout.splitlines()[-1] == "line 3"
+    assert time.monotonic() - start < 20
