@@ -7,6 +7,7 @@ once per failed check, so rules are pure functions, each with its own test.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable
 from typing import Any
 from urllib.parse import urlsplit
@@ -14,6 +15,7 @@ from urllib.parse import urlsplit
 from kubelab.cluster.base import ClusterError
 from kubelab.grading.context import CheckContext
 from kubelab.grading.diagnose import (
+    no_selector,
     other_namespace,
     pods_not_ready,
     selector_no_pods,
@@ -28,6 +30,7 @@ RULES: list[Rule] = [
     other_namespace.rule,
     typo_name.rule,
     selector_no_pods.rule,
+    no_selector.rule,
     pods_not_ready.rule,
     target_port.rule,
 ]
@@ -62,22 +65,41 @@ def service_of(spec: Any) -> tuple[str, str | None] | None:
     return None
 
 
+def _everywhere(ctx: CheckContext, kind: str, selector: dict[str, str] | None = None) -> list[Any]:
+    """Objects of `kind` in every namespace; empty when this user may not list them all."""
+    try:
+        return ctx.client.list("v1", kind, None, selector, all_namespaces=True)
+    except ClusterError:
+        return []
+
+
 def gather(ctx: CheckContext, name: str, namespace: str) -> ServiceFacts:
     client = ctx.client
     service = client.get("v1", "Service", name, namespace)
     pods = client.list("v1", "Pod", namespace)
-    services = client.list("v1", "Service", namespace) if service is None else []
-    elsewhere: list[dict[str, Any]] = []
+    facts = ServiceFacts(name, namespace, service, pods)
     if service is None:
-        try:
-            elsewhere = [
-                s
-                for s in client.list("v1", "Service", all_namespaces=True)
-                if (s.get("metadata") or {}).get("name") == name
-            ]
-        except ClusterError:
-            elsewhere = []  # listing every namespace may be forbidden to this user
-    return ServiceFacts(name, namespace, service, pods, services, elsewhere)
+        services = client.list("v1", "Service", namespace)
+        elsewhere = [
+            s for s in _everywhere(ctx, "Service") if (s.get("metadata") or {}).get("name") == name
+        ]
+        return dataclasses.replace(facts, services=services, elsewhere=elsewhere)
+    if facts.selector and not facts.selected_pods:
+        pods_elsewhere = [
+            p
+            for p in _everywhere(ctx, "Pod", facts.selector)
+            if (p.get("metadata") or {}).get("namespace") != namespace
+        ]
+        return dataclasses.replace(facts, pods_elsewhere=pods_elsewhere)
+    if not facts.selector:
+        slices = client.list(
+            "discovery.k8s.io/v1",
+            "EndpointSlice",
+            namespace,
+            {"kubernetes.io/service-name": name},
+        )
+        return dataclasses.replace(facts, endpoint_slices=slices)
+    return facts
 
 
 def diagnose_facts(facts: ServiceFacts) -> list[str]:

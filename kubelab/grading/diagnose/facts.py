@@ -19,6 +19,8 @@ class ServiceFacts:
     pods: list[dict[str, Any]] = field(default_factory=list)
     services: list[dict[str, Any]] = field(default_factory=list)
     elsewhere: list[dict[str, Any]] = field(default_factory=list)
+    pods_elsewhere: list[dict[str, Any]] = field(default_factory=list)
+    endpoint_slices: list[dict[str, Any]] = field(default_factory=list)
 
     @property
     def selector(self) -> dict[str, str]:

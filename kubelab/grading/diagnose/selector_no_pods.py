@@ -12,6 +12,15 @@ def rule(facts: ServiceFacts) -> str | None:
         return None
     wanted = labels_text(facts.selector)
     pods = facts.learner_pods
+    elsewhere = sorted(
+        {str((p.get("metadata") or {}).get("namespace")) for p in facts.pods_elsewhere}
+    )
+    if elsewhere:
+        return (
+            f"Service {facts.name} selects {wanted}; pods with those labels exist in namespace "
+            f"{', '.join(elsewhere)}, not in {facts.namespace}: a Service only selects pods in "
+            "its own namespace"
+        )
     if not pods:
         return (
             f"Service {facts.name} selects {wanted}, but there are no pods in namespace "

@@ -8,6 +8,7 @@ from pydantic import TypeAdapter
 
 from kubelab.grading.checks import CheckSpec
 from kubelab.grading.diagnose import (
+    no_selector,
     other_namespace,
     pods_not_ready,
     selector_no_pods,
@@ -96,3 +97,33 @@ def test_which_service_a_check_is_about() -> None:
     assert of(kind="http", host={"service": "web", "port": 80}) == ("web", None)
     assert of(kind="assert", object={"kind": "Service", "name": "s"}, match={}) == ("s", None)
     assert of(kind="exec", pod={"name": "p"}, command=["true"]) is None
+
+
+def test_pods_in_another_namespace(build: Any) -> None:
+    svc = build.service("my-nginx", {"run": "my-nginx"})
+    there = [with_ns(build.pod("a", {"run": "my-nginx"}, "10.244.0.5"), "default")]
+    text = selector_no_pods.rule(ServiceFacts("my-nginx", "lab", svc, [], pods_elsewhere=there))
+    assert text is not None and "exist in namespace default, not in lab" in text
+
+
+def test_service_without_selector_and_endpoints(build: Any) -> None:
+    svc = build.service("external", None)
+    text = no_selector.rule(ServiceFacts("external", "lab", svc))
+    assert text is not None and "kubernetes.io/service-name=external" in text
+    written = [build.endpoint_slice("external", ["192.0.2.10"])]
+    assert no_selector.rule(ServiceFacts("external", "lab", svc, endpoint_slices=written)) is None
+    alias = build.service("alias", None)
+    alias["spec"]["type"] = "ExternalName"
+    assert no_selector.rule(ServiceFacts("alias", "lab", alias)) is None
+
+
+def test_gather_collects_what_the_rules_need(fake: Any, ctx: Any, build: Any) -> None:
+    from kubelab.grading.diagnose import diagnose_facts, gather
+
+    fake.add(build.service("my-nginx", {"run": "my-nginx"}))
+    fake.add(with_ns(build.pod("a", {"run": "my-nginx"}, "10.244.0.5"), "default"))
+    causes = diagnose_facts(gather(ctx, "my-nginx", "lab"))
+    assert any("exist in namespace default" in c for c in causes), causes
+    fake.add(with_ns(build.service("web", {"app": "web"}), "default"))
+    causes = diagnose_facts(gather(ctx, "web", "lab"))
+    assert any("exists in default" in c for c in causes), causes
