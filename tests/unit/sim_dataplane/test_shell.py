@@ -74,6 +74,16 @@ CASES = [
     ("command -v wget; command -v nope; echo $?", "/bin/wget\n127\n", "", 0),
     ("busybox echo via-busybox", "via-busybox\n", "", 0),
     ('cat <<EOF\nhello $HOME "q"\nEOF', 'hello /root "q"\n', "", 0),
+    (
+        "for x in a.txt b.log c; do case $x in *.txt|*.md) echo doc;; *.log) echo log;;"
+        " *) echo other;; esac; done",
+        "doc\nlog\nother\n",
+        "",
+        0,
+    ),
+    ("case foo in\n  (f*)\n    echo starts-with-f\n    ;;\nesac", "starts-with-f\n", "", 0),
+    ("greet() { echo hi $1; return 3; echo never; }; greet you; echo $?", "hi you\n3\n", "", 0),
+    ('f() {\n  echo $# "$@"\n}\nf a b; echo $#', "2 a b\n0\n", "", 0),
     ("cat <<'EOF'\n$HOME\nEOF\necho after", "$HOME\nafter\n", "", 0),
     ("cat <<-EOF | wc -l\n\tone\n\ttwo\n\tEOF", "2\n", "", 0),
     ("cat > /tmp/page <<EOF\n<h1>$(hostname)</h1>\nEOF\ncat /tmp/page", "<h1>client</h1>\n", "", 0),

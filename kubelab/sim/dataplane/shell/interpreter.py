@@ -9,6 +9,7 @@ found`) or `bash`, depending on the image's shell.
 from __future__ import annotations
 
 import asyncio
+import fnmatch
 import posixpath
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
@@ -25,9 +26,11 @@ from kubelab.sim.dataplane.shell.parser import parse
 from kubelab.sim.dataplane.shell.syntax import (
     AndOr,
     Arith,
+    Case,
     CmdSub,
     Command,
     For,
+    FunctionDef,
     Group,
     If,
     Lit,
@@ -44,6 +47,7 @@ from kubelab.sim.dataplane.vfs import FsError
 SHELLS = ("sh", "ash", "dash", "bash")
 BIN_DIRS = ("/bin", "/usr/bin", "/sbin", "/usr/sbin", "/usr/local/bin", "/usr/local/sbin")
 SIGPIPE_STATUS = 141
+MAX_DEPTH = 100  # nested function calls
 LOOP_BURST = 256  # loop iterations between two pauses
 LOOP_PAUSE = 0.01  # seconds
 
@@ -59,6 +63,12 @@ class LoopControl(Exception):
         super().__init__(kind, levels)
         self.kind = kind
         self.levels = levels
+
+
+class ReturnFromFunction(Exception):
+    def __init__(self, status: int) -> None:
+        super().__init__(status)
+        self.status = status
 
 
 class ShellError(Exception):
@@ -127,6 +137,8 @@ class Shell:
         self.errexit = False
         self.iterations = 0
         self.jobs: list[asyncio.Task[int]] = []
+        self.functions: dict[str, Command] = {}
+        self.depth = 0
         self.next_pid = 0
         self.last_job_pid = ""
 
@@ -147,6 +159,7 @@ class Shell:
         child.from_c = self.from_c
         child.line = self.line
         child.pid = self.pid + 1
+        child.functions = dict(self.functions)
         return child
 
     def environ(self) -> dict[str, str]:
@@ -277,6 +290,9 @@ class Shell:
         if isinstance(cmd, Simple):
             self.line = cmd.line
             return await self.run_simple(cmd, io)
+        if isinstance(cmd, FunctionDef):
+            self.functions[cmd.name] = cmd.body
+            return 0
         try:
             io = await self.apply_redirects(cmd.redirects, io)
         except ShellError as exc:
@@ -286,6 +302,13 @@ class Shell:
             return await self._run_for(cmd, io)
         if isinstance(cmd, While):
             return await self._run_while(cmd, io)
+        if isinstance(cmd, Case):
+            value = await self.expand_string(cmd.word, io)
+            for patterns, body in cmd.items:
+                for pattern in patterns:
+                    if fnmatch.fnmatchcase(value, await self.expand_string(pattern, io)):
+                        return await self.run_sequence(body, io)
+            return 0
         if isinstance(cmd, If):
             for cond, body in cmd.branches:
                 if await self.run_sequence(cond, io) == 0:
@@ -360,10 +383,28 @@ class Shell:
         env = self.environ()
         for name, value in assigns:
             env[name] = value
+        function = self.functions.get(argv[0])
+        if function is not None:
+            return await self.call_function(function, argv, io)
         builtin = BUILTINS.get(argv[0])
         if builtin is not None:
             return await builtin(self, argv, io)
         return await self.run_program(argv, io, env)
+
+    async def call_function(self, body: Command, argv: list[str], io: IO) -> int:
+        saved = self.positional
+        self.positional = argv[1:]
+        self.depth += 1
+        try:
+            if self.depth > MAX_DEPTH:
+                raise ShellError("function nesting too deep", status=2)
+            return await self.run_command(body, io)
+        except ReturnFromFunction as ret:
+            self.status = ret.status
+            return ret.status
+        finally:
+            self.depth -= 1
+            self.positional = saved
 
     async def run_program(self, argv: list[str], io: IO, env: dict[str, str]) -> int:
         program = self.find_program(argv[0])
@@ -818,6 +859,12 @@ async def _command(sh: Shell, argv: list[str], io: IO) -> int:
     return await sh.run_program(args, io, sh.environ())
 
 
+async def _return(sh: Shell, argv: list[str], io: IO) -> int:
+    raise ReturnFromFunction(
+        int(argv[1]) & 0xFF if len(argv) > 1 and argv[1].isdigit() else sh.status
+    )
+
+
 async def _wait(sh: Shell, argv: list[str], io: IO) -> int:
     """Wait for this shell's background jobs; the status of the last one."""
     status = 0
@@ -846,5 +893,6 @@ BUILTINS: dict[str, Builtin] = {
     "exec": _exec,
     "command": _command,
     "wait": _wait,
+    "return": _return,
     "trap": _colon,
 }

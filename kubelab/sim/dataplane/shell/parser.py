@@ -7,8 +7,10 @@ import re
 from kubelab.sim.dataplane.shell.lexer import REDIRECT_OPS, ShellSyntaxError, Token, tokenize
 from kubelab.sim.dataplane.shell.syntax import (
     AndOr,
+    Case,
     Command,
     For,
+    FunctionDef,
     Group,
     If,
     Lit,
@@ -85,7 +87,7 @@ class Parser:
             if self.tok.kind == "eof":
                 break
             kw = self._keyword()
-            if kw in TERMINATORS or self._is_op(")"):
+            if kw in TERMINATORS or self._is_op(")", ";;"):
                 if top:
                     raise self._unexpected()
                 break
@@ -128,6 +130,14 @@ class Parser:
             node = self._while(kw == "until")
         elif kw == "if":
             node = self._if()
+        elif kw == "case":
+            node = self._case()
+        elif self._function_ahead():
+            name = self._advance().text
+            self._advance()
+            self._advance()
+            self._skip_newlines()
+            return FunctionDef(name, self.command(closing))
         elif kw == "{":
             self._advance()
             body = self.sequence(closing="}")
@@ -147,6 +157,59 @@ class Parser:
         while self._redirect_ahead():
             node.redirects.append(self._redirect())
         return node
+
+    def _function_ahead(self) -> bool:
+        """`name ( )`: a function definition starts here."""
+        tok = self.tok
+        if tok.kind != "word" or tok.word is None or tok.word.literal() is None:
+            return False
+        if not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", tok.text):
+            return False
+        after = self.toks[self.i + 1 : self.i + 3]
+        return (
+            len(after) == 2
+            and all(t.kind == "op" for t in after)
+            and [t.text for t in after] == ["(", ")"]
+        )
+
+    def _case(self) -> Case:
+        self._advance()
+        tok = self.tok
+        if tok.kind != "word" or tok.word is None:
+            raise self._unexpected()
+        word = self._advance().word
+        assert word is not None
+        self._skip_newlines()
+        self._expect_keyword("in")
+        self._skip_newlines()
+        items: list[tuple[list[Word], Sequence]] = []
+        while self._keyword() != "esac":
+            if self.tok.kind == "eof":
+                raise self._unexpected("esac")
+            if self._is_op("("):
+                self._advance()
+            patterns: list[Word] = []
+            while True:
+                tok = self.tok
+                if tok.kind != "word" or tok.word is None:
+                    raise self._unexpected()
+                patterns.append(tok.word)
+                self._advance()
+                if not self._is_op("|"):
+                    break
+                self._advance()
+            if not self._is_op(")"):
+                raise self._unexpected(")")
+            self._advance()
+            body = self.sequence(closing="esac")
+            items.append((patterns, body))
+            if self._is_op(";;"):
+                self._advance()
+                self._skip_newlines()
+            elif self._keyword() != "esac":
+                raise self._unexpected("esac")
+        self._advance()
+        return Case(word, items)
 
     def _redirect_ahead(self) -> bool:
         return self.tok.kind == "op" and self.tok.text in REDIRECT_OPS

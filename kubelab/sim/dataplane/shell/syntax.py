@@ -122,4 +122,18 @@ class Group:
     redirects: list[Redirect] = field(default_factory=list)
 
 
-Command = Simple | For | While | If | Group
+@dataclass
+class Case:
+    word: Word
+    items: list[tuple[list[Word], Sequence]]
+    redirects: list[Redirect] = field(default_factory=list)
+
+
+@dataclass
+class FunctionDef:
+    name: str
+    body: Command
+    redirects: list[Redirect] = field(default_factory=list)
+
+
+Command = Simple | For | While | If | Group | Case | FunctionDef
