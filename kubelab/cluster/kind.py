@@ -282,7 +282,9 @@ class KindProvider(Provider):
         return engine
 
     def _cpk_pid(self) -> int | None:
-        return process.owned_pid(self.cpk_pidfile, ("cloud-provider-kind",))
+        """cloud-provider-kind as kubelab started it, or as the user (or CI) runs it."""
+        ours = process.owned_pid(self.cpk_pidfile, ("cloud-provider-kind",))
+        return ours if ours is not None else process.find_running("cloud-provider-kind")
 
     def clusters(self) -> list[str]:
         result = _run([self._kind(), "get", "clusters"], timeout=60)
@@ -577,7 +579,7 @@ class KindProvider(Provider):
         if code != 0:
             problem = engine_problem(self._engine(), output)
             raise problem or ClusterError(f"kind could not delete the cluster: {output[-400:]}")
-        pid = self._cpk_pid()
+        pid = process.owned_pid(self.cpk_pidfile, ("cloud-provider-kind",))
         if pid is not None:
             others = [name for name in self.clusters() if name != self._name]
             if not others:

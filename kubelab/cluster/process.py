@@ -66,6 +66,21 @@ def owned_pid(pidfile: Path, marker: Sequence[str]) -> int | None:
     return pid
 
 
+def find_running(program: str) -> int | None:
+    """The pid of a running process whose program (argv[0]'s file name) is `program`, found
+    through /proc (None where there is no /proc)."""
+    proc = Path("/proc")
+    if not proc.is_dir():
+        return None
+    for entry in proc.iterdir():
+        if not entry.name.isdigit():
+            continue
+        argv = cmdline(int(entry.name))
+        if argv and Path(argv[0]).name == program and pid_alive(int(entry.name)):
+            return int(entry.name)
+    return None
+
+
 def start_detached(argv: Sequence[str], *, pidfile: Path, logfile: Path) -> subprocess.Popen[bytes]:
     """Start `argv` in its own session (it outlives this process), output appended to `logfile`,
     its pid written to `pidfile`."""

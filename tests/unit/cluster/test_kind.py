@@ -4,8 +4,11 @@ arguments and simulate the failures users hit most."""
 from __future__ import annotations
 
 import json
+import shutil
 import socket
+import subprocess
 import sys
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -490,3 +493,28 @@ def test_nodeports_through_the_node_address_when_the_host_reaches_it(
     published = KindProvider().provision()
     assert published.nodeport_host == "127.0.0.1"
     assert published.host_endpoint(service, 80) is None  # 31234 is not published
+
+
+def test_a_cloud_provider_kind_run_by_the_user_is_used_not_duplicated(
+    fakes: Fakes, healthy_api, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    fakes.add("kind", "docker", "cloud-provider-kind")
+    monkeypatch.setenv("FAKE_CLUSTERS", "kubelab")
+    bash = shutil.which("bash", path="/usr/bin:/bin")
+    assert bash is not None
+    theirs = subprocess.Popen([bash, "-c", "exec -a cloud-provider-kind /bin/sleep 30"])
+    try:
+        messages: list[str] = []
+        deadline = time.monotonic() + 10
+        while kind_module.process.find_running("cloud-provider-kind") is None:
+            assert time.monotonic() < deadline
+            time.sleep(0.05)
+        lab = KindProvider(images=[]).provision(messages.append)
+        assert "loadbalancer" in lab.capabilities
+        assert "LoadBalancer: cloud-provider-kind is running" in messages
+        assert fakes.calls("cloud-provider-kind") == []
+        KindProvider().teardown()
+        assert theirs.poll() is None  # kubelab stops only the one it started
+    finally:
+        theirs.kill()
+        theirs.wait(timeout=5)

@@ -83,3 +83,18 @@ def test_locked_serialises(tmp_path: Path) -> None:
     for thread in threads:
         thread.join(timeout=10)
     assert order in (["a-in", "a-out", "b-in", "b-out"], ["b-in", "b-out", "a-in", "a-out"])
+
+
+def test_find_running_by_program_name() -> None:
+    child = subprocess.Popen(["bash", "-c", "exec -a kubelab-test-prog sleep 30"])
+    try:
+        deadline = time.monotonic() + 10
+        found = None
+        while found is None and time.monotonic() < deadline:
+            found = process.find_running("kubelab-test-prog")
+            time.sleep(0.05)
+        assert found == child.pid
+    finally:
+        child.kill()
+        child.wait(timeout=5)
+    assert process.find_running("kubelab-test-prog") is None
