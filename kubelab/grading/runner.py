@@ -22,7 +22,7 @@ from kubelab.grading.actions import ActionFailed, KubeconfigClient, apply_action
 from kubelab.grading.bindings import allocate_bindings, release_bindings
 from kubelab.grading.context import GradingError, make_context
 from kubelab.grading.engine import grade_step
-from kubelab.grading.results import CheckResult, LessonResult, StepResult
+from kubelab.grading.results import CheckResult, LessonResult, Status, StepResult
 from kubelab.grading.selftest import fresh_namespace
 from kubelab.lessons.loader import LoadedLesson
 from kubelab.lessons.problems import LessonLoadError
@@ -70,11 +70,11 @@ def manifest_files(directory: Path) -> list[Path]:
     return found
 
 
-def _file_result(name: str, status: str, message: str) -> CheckResult:
+def _file_result(name: str, status: Status, message: str) -> CheckResult:
     return CheckResult(
         name=f"apply {name}",
         kind="submission",
-        status=status,  # type: ignore[arg-type]
+        status=status,
         message=message,
         explain="the submitted manifests must be valid YAML that the API accepts",
         weight=0.0,
