@@ -213,6 +213,8 @@ class ClusterNetwork:
                     return DnsAnswer(NXDOMAIN)
                 return self._a(qname, ips, qtype)
             return self._a(qname, cluster_ips(svc), qtype)
+        if len(labels) == 4 and labels[0].startswith("_") and labels[1].startswith("_"):
+            return self._srv(qname, labels, qtype)
         if len(labels) == 3:
             svc = self._service(labels[2], labels[1])
             if svc is None:
@@ -222,6 +224,38 @@ class ClusterNetwork:
                 if labels[0] in (str(ep.get("hostname") or ""), dashed(ip)):
                     return self._a(qname, [ip], qtype)
         return DnsAnswer(NXDOMAIN)
+
+    def _srv(self, qname: str, labels: list[str], qtype: str) -> DnsAnswer:
+        """`_<port>._<proto>.<svc>.<ns>.svc.cluster.local`: one SRV per named port (per ready
+        endpoint of a headless Service)."""
+        svc = self._service(labels[3], labels[2])
+        if svc is None:
+            return DnsAnswer(NXDOMAIN)
+        port_name, proto = labels[0][1:], labels[1][1:].upper()
+        port = next(
+            (
+                p
+                for p in _spec(svc).get("ports") or []
+                if str(p.get("name") or "") == port_name
+                and str(p.get("protocol") or "TCP") == proto
+            ),
+            None,
+        )
+        if port is None:
+            return DnsAnswer(NXDOMAIN)
+        if qtype not in ("SRV", "ANY"):
+            return DnsAnswer(NOERROR)
+        base = f"{pods.name(svc)}.{pods.namespace(svc)}.svc.{CLUSTER_DOMAIN}"
+        if not is_headless(svc):
+            return DnsAnswer(NOERROR, (DnsRecord(qname, "SRV", f"0 100 {port['port']} {base}"),))
+        endpoints = self.ready_endpoints(svc)
+        weight = 100 // max(len(endpoints), 1)
+        records = []
+        for ep, _ in endpoints:
+            host = str(ep.get("hostname") or dashed(str(ep["addresses"][0])))
+            target = f"{host}.{base}"
+            records.append(DnsRecord(qname, "SRV", f"0 {weight} {port['port']} {target}"))
+        return DnsAnswer(NOERROR, tuple(records))
 
     @staticmethod
     def _a(qname: str, ips: list[str], qtype: str) -> DnsAnswer:
@@ -303,7 +337,7 @@ class ClusterNetwork:
                 continue
             for p in spec.get("ports") or []:
                 if int(p.get("port") or 0) == port and str(p.get("protocol") or "TCP") == "TCP":
-                    return self._pick(svc, p)
+                    return self.pick_backend(svc, p)
             if ip in ingress_ips(svc):
                 raise ConnectError("refused")
             raise ConnectError("timeout")
@@ -322,13 +356,14 @@ class ClusterNetwork:
                         int(p.get("nodePort") or 0) == port
                         and str(p.get("protocol") or "TCP") == "TCP"
                     ):
-                        return self._pick(svc, p)
+                        return self.pick_backend(svc, p)
             raise ConnectError("refused")
         if ip.startswith("127.") and self.own_pod is not None:
             return Backend(pods.pod_ip(self.own_pod) or ip, port)
         return Backend(ip, port)
 
-    def _pick(self, svc: Obj, port: Mapping[str, Any]) -> Backend:
+    def pick_backend(self, svc: Obj, port: Mapping[str, Any]) -> Backend:
+        """A ready endpoint for this Service port (ConnectError "refused" if none)."""
         backends = self._backends(svc, port)
         if not backends:
             raise ConnectError("refused")
@@ -337,7 +372,7 @@ class ClusterNetwork:
         key = f"{pods.uid(svc)}/{port.get('port')}"
         return backends[self.runtime.next_index(key, len(backends))]
 
-    def _pod_by_ip(self, ip: str) -> Obj | None:
+    def pod_by_ip(self, ip: str) -> Obj | None:
         if self.own_pod is not None and pods.pod_ip(self.own_pod) == ip:
             return self.own_pod
         for pod in self.view.pods():
@@ -348,7 +383,7 @@ class ClusterNetwork:
     def pingable(self, ip: str) -> bool:
         if ip.startswith("127."):
             return True
-        pod = self._pod_by_ip(ip)
+        pod = self.pod_by_ip(ip)
         if pod is not None:
             return pods.is_running(pod)
         return any(
@@ -358,7 +393,7 @@ class ClusterNetwork:
 
     async def request(self, ip: str, port: int, request: HttpRequest) -> HttpResponse:
         backend = self.route(ip, port)
-        pod = self._pod_by_ip(backend.ip)
+        pod = self.pod_by_ip(backend.ip)
         if pod is None:
             raise ConnectError("timeout")
         if not pods.is_running(pod):

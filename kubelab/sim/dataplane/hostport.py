@@ -42,8 +42,8 @@ async def forward(
     )
     if entry is None:
         raise ConnectError("refused")
-    backend = net._pick(svc, entry)
-    pod = net._pod_by_ip(backend.ip)
+    backend = net.pick_backend(svc, entry)
+    pod = net.pod_by_ip(backend.ip)
     if pod is None or not pods.is_running(pod):
         raise ConnectError("refused")
     request.client_ip = HOST_CLIENT_IP

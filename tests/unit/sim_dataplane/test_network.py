@@ -232,3 +232,15 @@ async def test_coredns_health_endpoints(world: Any) -> None:
     assert health.stdout == "OK"
     metrics = await world.run(["wget", "-qO-", "10.244.0.2:9153/metrics"])
     assert "coredns_build_info" in metrics.stdout
+
+
+async def test_nslookup_srv_for_named_ports(world: Any) -> None:
+    result = await world.run(["nslookup", "-type=SRV", "_http._tcp.echo.default.svc.cluster.local"])
+    assert (
+        "_http._tcp.echo.default.svc.cluster.local\tservice = 0 100 8080 "
+        "echo.default.svc.cluster.local\n"
+    ) in result.stdout
+    missing = await world.run(
+        ["nslookup", "-type=SRV", "_nope._tcp.echo.default.svc.cluster.local"]
+    )
+    assert "NXDOMAIN" in missing.stdout

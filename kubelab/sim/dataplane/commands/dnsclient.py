@@ -105,6 +105,8 @@ async def _nslookup_new(inv: Invocation, name: str, server: str, qtype: str | No
                     out.append(f"{rec.name}\tcanonical name = {rec.value}\n")
                 elif rec.type == "PTR":
                     out.append(f"{rec.name}\tname = {rec.value}\n")
+                elif rec.type == "SRV" and qt in ("SRV", "ANY"):
+                    out.append(f"{rec.name}\tservice = {rec.value}\n")
                 else:
                     continue
                 shown += 1
