@@ -83,3 +83,12 @@ def run_kubelab(sim: Any, tmp_path: Path) -> Callable[..., subprocess.CompletedP
         )
 
     return run
+
+
+@pytest.fixture
+def lab_ns(sim: Any) -> Iterator[str]:
+    """A namespace name for `kubelab ... --namespace`; deleted after the test."""
+    name = f"lab-{secrets.token_hex(3)}"
+    yield name
+    with KubeClient(sim.kubeconfig, None, name) as kube:
+        kube.delete_namespace(name)

@@ -4,24 +4,11 @@ progress recording, and user errors without tracebacks."""
 from __future__ import annotations
 
 import json
-import secrets
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-import pytest
-
-from kubelab.cluster.client import KubeClient
-
 GOOD = "tests/fixtures/courses/good"
-
-
-@pytest.fixture
-def lab_ns(sim: Any) -> Iterator[str]:
-    name = f"grade-{secrets.token_hex(3)}"
-    yield name
-    with KubeClient(sim.kubeconfig, None, name) as client:
-        client.delete_namespace(name)
 
 
 def grade_args(lab_ns: str, *args: str) -> list[str]:

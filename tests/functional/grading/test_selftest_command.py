@@ -23,15 +23,15 @@ def live_test_namespaces(sim: Any) -> list[str]:
         ]
 
 
-def selftest(run_kubelab: Callable[..., Any], course: str, *extra: str) -> Any:
+def selftest(run_kubelab: Callable[..., Any], lab_ns: str, course: str, *extra: str) -> Any:
     return run_kubelab(
         "test", "--lessons", course, "--cluster", "context:kubelab-sim", "--yes",
-        "--namespace", "kl-selftest-lab", *extra,
+        "--namespace", lab_ns, *extra,
     )  # fmt: skip
 
 
-def test_broken_lessons_are_caught(run_kubelab: Callable[..., Any], sim: Any) -> None:
-    done = selftest(run_kubelab, BROKEN, "--report", "json")
+def test_broken_lessons_are_caught(run_kubelab: Callable[..., Any], sim: Any, lab_ns: str) -> None:
+    done = selftest(run_kubelab, lab_ns, BROKEN, "--report", "json")
     assert done.returncode == 1, done.stdout + done.stderr
     report = json.loads(done.stdout)
     checks = {
@@ -47,8 +47,8 @@ def test_broken_lessons_are_caught(run_kubelab: Callable[..., Any], sim: Any) ->
     assert live_test_namespaces(sim) == []
 
 
-def test_a_correct_lesson_passes(run_kubelab: Callable[..., Any], sim: Any) -> None:
-    done = selftest(run_kubelab, GOOD)
+def test_a_correct_lesson_passes(run_kubelab: Callable[..., Any], sim: Any, lab_ns: str) -> None:
+    done = selftest(run_kubelab, lab_ns, GOOD)
     assert done.returncode == 0, done.stdout + done.stderr
     assert "PASSED" in done.stdout
     assert live_test_namespaces(sim) == []

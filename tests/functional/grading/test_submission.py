@@ -24,10 +24,10 @@ spec:
 """
 
 
-def submit(run_kubelab: Callable[..., Any], directory: Path, target: str) -> Any:
+def submit(run_kubelab: Callable[..., Any], lab_ns: str, directory: Path, target: str) -> Any:
     return run_kubelab(
         "grade", target, "--submission", str(directory), "--lessons", GOOD,
-        "--cluster", "context:kubelab-sim", "--yes", "--namespace", "kl-submission-lab",
+        "--cluster", "context:kubelab-sim", "--yes", "--namespace", lab_ns,
         "--report", "json",
     )  # fmt: skip
 
@@ -37,11 +37,13 @@ def checks_of(done: Any) -> dict[str, Any]:
     return {c["name"]: c for s in report["lessons"][0]["steps"] for c in s["checks"]}
 
 
-def test_a_correct_submission_passes(run_kubelab: Callable[..., Any], tmp_path: Path) -> None:
+def test_a_correct_submission_passes(
+    run_kubelab: Callable[..., Any], lab_ns: str, tmp_path: Path
+) -> None:
     (tmp_path / "svc.yaml").write_text(SERVICE)
     (tmp_path / ".github").mkdir()
     (tmp_path / ".github" / "ci.yml").write_text("not: [a manifest")
-    done = submit(run_kubelab, tmp_path, "nodeport/create")
+    done = submit(run_kubelab, lab_ns, tmp_path, "nodeport/create")
     assert done.returncode == 0, done.stdout + done.stderr
     checks = checks_of(done)
     assert checks["apply svc.yaml"]["status"] == "passed"
@@ -50,11 +52,11 @@ def test_a_correct_submission_passes(run_kubelab: Callable[..., Any], tmp_path: 
 
 
 def test_invalid_yaml_and_refused_objects_are_failures(
-    run_kubelab: Callable[..., Any], tmp_path: Path
+    run_kubelab: Callable[..., Any], lab_ns: str, tmp_path: Path
 ) -> None:
     (tmp_path / "a-broken.yaml").write_text("kind: Service\nmetadata: {name: [x\n")
     (tmp_path / "b-refused.yaml").write_text(SERVICE.replace("- port: 80", "- port: 99999"))
-    done = submit(run_kubelab, tmp_path, "nodeport/create")
+    done = submit(run_kubelab, lab_ns, tmp_path, "nodeport/create")
     assert done.returncode == 1, done.stdout + done.stderr
     checks = checks_of(done)
     broken = checks["apply a-broken.yaml"]
@@ -66,7 +68,9 @@ def test_invalid_yaml_and_refused_objects_are_failures(
     assert "Traceback" not in done.stderr
 
 
-def test_an_empty_submission_fails(run_kubelab: Callable[..., Any], tmp_path: Path) -> None:
-    done = submit(run_kubelab, tmp_path, "nodeport/create")
+def test_an_empty_submission_fails(
+    run_kubelab: Callable[..., Any], lab_ns: str, tmp_path: Path
+) -> None:
+    done = submit(run_kubelab, lab_ns, tmp_path, "nodeport/create")
     assert done.returncode == 1
     assert any("no .yaml" in c["message"] for c in checks_of(done).values())
