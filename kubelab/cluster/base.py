@@ -79,6 +79,8 @@ class LabCluster:
     nodeport_host: str | None = None
     nodeport_map: Mapping[int, int] | None = field(default=None, compare=False)
     host_address_annotation: str | None = None
+    missing_reasons: Mapping[str, str] = field(default_factory=dict, compare=False)
+    """Why this cluster lacks a capability, where the provider knows better than the default."""
 
     @property
     def spec(self) -> str:
@@ -91,8 +93,9 @@ class LabCluster:
 
     def missing(self, required: list[str] | tuple[str, ...] | frozenset[str]) -> list[str]:
         """The capabilities in `required` this cluster lacks, with the reason for each."""
+        reasons = {**CAPABILITY_MISSING_REASONS, **self.missing_reasons}
         return [
-            f"{cap}: {CAPABILITY_MISSING_REASONS.get(cap, 'not supported by this cluster')}"
+            f"{cap}: {reasons.get(cap, 'not supported by this cluster')}"
             for cap in required
             if cap not in self.capabilities
         ]

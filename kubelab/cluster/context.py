@@ -33,6 +33,12 @@ from kubelab.cluster.state import state_dir
 from kubelab.cluster.status import collect_status
 
 Confirm = Callable[[str], bool]
+MISSING_REASONS = {
+    "loadbalancer": "kubelab cannot tell whether a borrowed cluster provides LoadBalancers",
+    "nodeport-from-host": "kubelab cannot tell whether this machine reaches a borrowed "
+    "cluster's nodes",
+    "multi-node": "the borrowed cluster has a single node (or kubelab may not list nodes)",
+}
 _DNS_LABEL = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
 
 
@@ -106,14 +112,15 @@ class ContextProvider(Provider):
         own = kc.extract_context(config, self.context, self.namespace, source.parent)
         kc.save(self.kubeconfig, own)
 
-    def _cluster(self, capabilities: frozenset[str] | None = None) -> LabCluster:
+    def _cluster(self) -> LabCluster:
         return LabCluster(
             provider=self.kind,
             name=self.name,
             kubeconfig=self.kubeconfig,
             context=self.context,
             namespace=self.namespace,
-            capabilities=self.capabilities if capabilities is None else capabilities,
+            capabilities=self.capabilities,
+            missing_reasons=MISSING_REASONS,
         )
 
     def _client(self) -> KubeClient:

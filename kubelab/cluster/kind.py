@@ -371,6 +371,10 @@ class KindProvider(Provider):
             capabilities=self.capabilities,
             nodeport_host=node or "127.0.0.1",
             nodeport_map=None if node else {port: port for port in self.nodeports},
+            missing_reasons={
+                "loadbalancer": "cloud-provider-kind is not running, so LoadBalancer Services "
+                f"stay <pending> (install it: {CPK_INSTALL}, then `kubelab up` again)"
+            },
         )
 
     def _stream(self, argv: Sequence[str], progress: Progress, timeout: float) -> tuple[int, str]:

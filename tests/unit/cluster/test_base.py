@@ -151,3 +151,11 @@ def test_spec_names_the_cluster_as_cluster_option() -> None:
     assert cluster().spec == "kind:kubelab"
     assert cluster(provider="sim").spec == "sim"
     assert cluster(provider="context", name="room").spec == "context:room"
+
+
+def test_providers_can_explain_missing_capabilities_better() -> None:
+    lab = cluster(missing_reasons={"loadbalancer": "cloud-provider-kind is not running"})
+    assert lab.missing(["loadbalancer", "multi-node"]) == [
+        "loadbalancer: cloud-provider-kind is not running",
+        "multi-node: this cluster has a single node",
+    ]

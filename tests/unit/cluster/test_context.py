@@ -68,3 +68,11 @@ def test_multi_node_is_found_when_provisioning(borrowed) -> None:
         "name": "kubelab-me",
         "labels": {"app.kubernetes.io/managed-by": "kubelab"},
     }
+
+
+def test_missing_capabilities_say_kubelab_cannot_tell(borrowed) -> None:
+    borrowed.routes[("POST", "/api/v1/namespaces")] = namespace("kubelab-me")
+    lab = ContextProvider("fake", namespace="kubelab-me", yes=True).provision()
+    assert lab.missing(["loadbalancer"]) == [
+        "loadbalancer: kubelab cannot tell whether a borrowed cluster provides LoadBalancers"
+    ]

@@ -262,6 +262,7 @@ def test_create_runs_kind_with_the_generated_config_and_loads_images(
     assert lab.provider == "kind" and lab.context == "kind-kubelab" and lab.namespace == "default"
     assert lab.kubeconfig == state / "kubeconfig"
     assert lab.capabilities == frozenset({"multi-node", "nodeport-from-host"})
+    assert lab.missing(["loadbalancer"])[0].startswith("loadbalancer: cloud-provider-kind is not")
     assert lab.nodeport_map == {port: port}
     written = yaml.safe_load(lab.kubeconfig.read_text())
     assert written["contexts"][0]["context"]["namespace"] == "default"
