@@ -146,6 +146,19 @@ class KubelabApp(App[int]):
                 severity="warning",
             )
             return
+        undone = [
+            required
+            for required in loaded.lesson.requires
+            if (other := self.course.find(required)) is not None
+            and not set(s.id for s in other.lesson.steps)
+            <= set(self.services.progress.passed_steps(required))
+        ]
+        if undone:
+            self.notify(
+                f"This lesson builds on {', '.join(undone)}, not finished yet.",
+                title="Prerequisites",
+                severity="warning",
+            )
         resume = self.services.progress.current()
         step = resume[1] if resume and resume[0] == lesson_id else None
         self.resume_step = step

@@ -7,7 +7,6 @@ stays fast); tests build their own bundle around the simulator or fakes.
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -15,6 +14,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 if TYPE_CHECKING:
     from kubelab.cluster.base import LabCluster, Provider
+    from kubelab.cluster.client import KubeClient
     from kubelab.grading.results import StepResult
     from kubelab.lessons.loader import Course, LoadedLesson
     from kubelab.tui.console_process import ConsoleProcess
@@ -126,12 +126,9 @@ class Services:
 
 
 class ClusterGrader:
-    """`Grader` over `kubelab.grading` and `KubeClient`."""
+    """`Grader` over `kubelab.grading` and `KubeClient` (one client per call, closed after)."""
 
-    def __init__(self) -> None:
-        self._lock = threading.Lock()
-
-    def _client(self, cluster: LabCluster, namespace: str) -> Any:
+    def _client(self, cluster: LabCluster, namespace: str) -> KubeClient:
         from kubelab.cluster.client import KubeClient
 
         return KubeClient(cluster.kubeconfig, cluster.context, namespace)
@@ -139,18 +136,31 @@ class ClusterGrader:
     def start_lesson(
         self, cluster: LabCluster, loaded: LoadedLesson, previous: Bindings
     ) -> Bindings:
-        from kubelab.grading.actions import LAB_LABELS, apply_actions
+        """First start: allocate bindings, apply the setup. Later starts (the learner comes
+        back): reuse the bindings and re-create only setup objects that are missing, so what the
+        learner changed (a fixed selector) is not reverted."""
+        from kubelab.grading.actions import LAB_LABELS, apply_actions, apply_objects
         from kubelab.grading.bindings import allocate_bindings, release_bindings
+        from kubelab.lessons.manifests import read_manifest_docs
 
-        client = self._client(cluster, cluster.namespace)
-        wanted = {b.name for b in loaded.lesson.bindings}
-        if wanted and wanted <= set(previous) and previous.get("namespace") == cluster.namespace:
-            bindings = dict(previous)
-        else:
-            bindings = allocate_bindings(client, loaded.lesson, cluster.namespace)
-        client.ensure_namespace(str(bindings["namespace"]), LAB_LABELS)
-        apply_actions(client, loaded, loaded.lesson.setup, bindings)
-        release_bindings(bindings)
+        with self._client(cluster, cluster.namespace) as client:
+            wanted = {b.name for b in loaded.lesson.bindings}
+            again = bool(previous) and previous.get("namespace") == cluster.namespace
+            if again and wanted <= set(previous):
+                bindings = dict(previous)
+            else:
+                again = False
+                bindings = allocate_bindings(client, loaded.lesson, cluster.namespace)
+            namespace = str(bindings["namespace"])
+            client.ensure_namespace(namespace, LAB_LABELS)
+            if not again:
+                apply_actions(client, loaded, loaded.lesson.setup, bindings)
+            else:
+                for rel in loaded.lesson.setup.manifests:
+                    docs = read_manifest_docs(loaded.manifest_path(rel), bindings)
+                    missing = [doc for doc in docs if _missing(client, doc, namespace)]
+                    apply_objects(client, missing, namespace, rel)
+            release_bindings(bindings)
         return bindings
 
     def grade(
@@ -159,8 +169,8 @@ class ClusterGrader:
         from kubelab.grading.engine import grade_step
 
         namespace = str(bindings.get("namespace") or cluster.namespace)
-        client = self._client(cluster, namespace)
-        return grade_step(cluster, loaded, step_id, bindings, client, poll=False)
+        with self._client(cluster, namespace) as client:
+            return grade_step(cluster, loaded, step_id, bindings, client, poll=False)
 
     def apply_solution(
         self, cluster: LabCluster, loaded: LoadedLesson, step_id: str, bindings: Bindings
@@ -171,7 +181,8 @@ class ClusterGrader:
         if step is None:
             raise KeyError(f"lesson {loaded.lesson.id} has no step {step_id!r}")
         namespace = str(bindings.get("namespace") or cluster.namespace)
-        return apply_actions(self._client(cluster, namespace), loaded, step.solution, bindings)
+        with self._client(cluster, namespace) as client:
+            return apply_actions(client, loaded, step.solution, bindings)
 
     def reset_step(
         self, cluster: LabCluster, loaded: LoadedLesson, step_id: str, bindings: Bindings
@@ -179,7 +190,8 @@ class ClusterGrader:
         from kubelab.grading.actions import reset_step
 
         namespace = str(bindings.get("namespace") or cluster.namespace)
-        return reset_step(self._client(cluster, namespace), loaded, step_id, bindings)
+        with self._client(cluster, namespace) as client:
+            return reset_step(client, loaded, step_id, bindings)
 
     def reset_lesson(
         self, cluster: LabCluster, loaded: LoadedLesson, bindings: Bindings
@@ -187,7 +199,8 @@ class ClusterGrader:
         from kubelab.grading.actions import reset_lesson
 
         namespace = str(bindings.get("namespace") or cluster.namespace)
-        return reset_lesson(self._client(cluster, namespace), loaded, bindings)
+        with self._client(cluster, namespace) as client:
+            return reset_lesson(client, loaded, bindings)
 
     def watch(
         self,
@@ -198,16 +211,28 @@ class ClusterGrader:
         timeout: int,
         resource_version: str | None = None,
     ) -> Iterator[dict[str, Any]]:
-        client = self._client(cluster, namespace)
-        return iter(
-            client.watch(
+        with self._client(cluster, namespace) as client:
+            yield from client.watch(
                 api_version,
                 kind,
                 namespace,
                 resource_version=resource_version,
                 timeout_seconds=timeout,
             )
-        )
+
+
+def _missing(client: KubeClient, doc: Mapping[str, Any], namespace: str) -> bool:
+    metadata = doc.get("metadata") or {}
+    name = metadata.get("name")
+    if not isinstance(name, str):
+        return True
+    found = client.get(
+        str(doc.get("apiVersion") or "v1"),
+        str(doc.get("kind")),
+        name,
+        str(metadata.get("namespace") or namespace),
+    )
+    return found is None
 
 
 def default_services(

@@ -311,3 +311,43 @@ async def test_console_interactive_exec_takes_typed_lines_and_ctrl_d(
         await pilot.press("ctrl+d")
         await wait_console_idle(console)
         assert f"ns/{lab.namespace} $" in str(console.query_one("#console-prompt").render())
+
+
+async def test_coming_back_recreates_missing_setup_but_keeps_the_learners_changes(
+    lab: LabCluster, tmp_path: Path, sim: object
+) -> None:
+    kubectl = sim.kubectl  # type: ignore[attr-defined]
+    app = make_app(lab, tmp_path)
+
+    def color() -> str:
+        got = kubectl(
+            "get", "configmap", "settings", "-n", lab.namespace, "-o", "jsonpath={.data.color}"
+        )
+        return str(got.stdout) if got.returncode == 0 else "<missing>"
+
+    async def open_second() -> LessonScreen:
+        await wait_for(lambda: isinstance(app.screen, HomeScreen))
+        app.open_lesson("second")
+        await wait_for(lambda: isinstance(app.screen, LessonScreen))
+        screen = app.screen
+        assert isinstance(screen, LessonScreen)
+        await wait_for(lambda: screen.bindings is not None or app.errors, what="lesson start")
+        assert not app.errors, app.errors
+        return screen
+
+    async with app.run_test(size=(80, 24)) as pilot:
+        await wait_for(lambda: app.cluster is not None and app.course is not None)
+        screen = await open_second()
+        assert color() == "blue"  # the setup was applied
+        patched = kubectl(
+            "patch", "configmap", "settings", "-n", lab.namespace, "-p", '{"data":{"color":"red"}}'
+        )
+        assert patched.returncode == 0, patched.stderr
+        screen.focus_next("#step-list")
+        await pilot.press("l")
+        await open_second()
+        assert color() == "red"  # not reverted
+        kubectl("delete", "configmap", "settings", "-n", lab.namespace)
+        app.pop_screen()
+        await open_second()
+        assert color() == "blue"  # missing: created again

@@ -32,3 +32,18 @@ def test_without_a_terminal_kubelab_says_so_and_exits_2() -> None:
     assert done.returncode == 2
     assert "needs a terminal" in done.stderr
     assert "Traceback" not in done.stderr
+
+
+def test_no_color_makes_the_app_monochrome() -> None:
+    code = (
+        "import os\n"
+        "os.environ['NO_COLOR'] = '1'\n"
+        "from textual.filter import Monochrome\n"
+        "from kubelab.tui.app import KubelabApp\n"
+        "from kubelab.tui.services import Services\n"
+        "app = KubelabApp(Services(None, None, None, None, None, None))  # type: ignore\n"
+        "print(app.no_color, any(isinstance(f, Monochrome) for f in app._filters))\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.split() == ["True", "True"]
