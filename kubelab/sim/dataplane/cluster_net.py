@@ -391,6 +391,14 @@ class ClusterNetwork:
             for n in self.view.nodes()
         )
 
+    def connect(self, ip: str, port: int) -> None:
+        backend = self.route(ip, port)
+        pod = self.pod_by_ip(backend.ip)
+        if pod is None:
+            raise ConnectError("timeout")
+        if not pods.is_running(pod) or backend.port not in servers.pod_listeners(pod):
+            raise ConnectError("refused")
+
     async def request(self, ip: str, port: int, request: HttpRequest) -> HttpResponse:
         backend = self.route(ip, port)
         pod = self.pod_by_ip(backend.ip)

@@ -61,6 +61,9 @@ BUSYBOX_COMMANDS = frozenset(
         "timeout",
         "ping",
         "kill",
+        "ip",
+        "ifconfig",
+        "nc",
     }
 )
 

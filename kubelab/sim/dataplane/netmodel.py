@@ -74,6 +74,10 @@ class Network(Protocol):
         """Whether ICMP echo to this address is answered (pods and nodes, not Service VIPs)."""
         ...
 
+    def connect(self, ip: str, port: int) -> None:
+        """A TCP connection to ip:port succeeds, or raises `ConnectError`."""
+        ...
+
     async def request(self, ip: str, port: int, request: HttpRequest) -> HttpResponse:
         """One HTTP exchange with ip:port; raises `ConnectError`."""
         ...

@@ -244,3 +244,22 @@ async def test_nslookup_srv_for_named_ports(world: Any) -> None:
         ["nslookup", "-type=SRV", "_nope._tcp.echo.default.svc.cluster.local"]
     )
     assert "NXDOMAIN" in missing.stdout
+
+
+async def test_ip_ifconfig_and_nc(world: Any) -> None:
+    addr = await world.run(["ip", "addr"])
+    assert "inet 10.244.1.50/24 brd 10.244.1.255 scope global eth0" in addr.stdout
+    route = await world.run(["ip", "route"])
+    assert route.stdout.startswith("default via 10.244.1.1 dev eth0")
+    ifc = await world.run(["ifconfig"])
+    assert "inet addr:10.244.1.50  Bcast:10.244.1.255  Mask:255.255.255.0" in ifc.stdout
+    open_port = await world.run(["nc", "-zv", "my-nginx", "80"])
+    assert (open_port.status, open_port.stderr) == (0, "my-nginx (10.96.162.149:80) open\n")
+    closed = await world.run(["nc", "-zv", "10.244.1.2", "81"])
+    assert (closed.status, closed.stderr) == (
+        1,
+        "nc: 10.244.1.2 (10.244.1.2:81): Connection refused\n",
+    )
+    raw = await world.sh("printf 'GET / HTTP/1.0\\r\\nHost: my-nginx\\r\\n\\r\\n' | nc my-nginx 80")
+    assert raw.stdout.startswith("HTTP/1.1 200 OK\r\nServer: nginx/")
+    assert raw.stdout.endswith("</html>\n")

@@ -7,7 +7,7 @@ own state (cd, export, exit, read, ...) live in the interpreter instead.
 
 from __future__ import annotations
 
-from kubelab.sim.dataplane.commands import dnsclient, system, text, webclients
+from kubelab.sim.dataplane.commands import dnsclient, netinfo, system, text, webclients
 from kubelab.sim.dataplane.process import CommandFn
 
 COMMANDS: dict[str, CommandFn] = {
@@ -56,6 +56,9 @@ COMMANDS: dict[str, CommandFn] = {
     "wget": webclients.wget,
     "curl": webclients.curl,
     "ping": webclients.ping,
+    "ip": netinfo.ip,
+    "ifconfig": netinfo.ifconfig,
+    "nc": netinfo.nc,
 }
 
 # Real programs of these images that the simulator does not emulate: a clear message instead
@@ -70,8 +73,6 @@ NOT_SIMULATED: dict[str, str] = {
         "more",
         "top",
         "netstat",
-        "ip",
-        "ifconfig",
         "dig",
         "host",
         "telnet",
@@ -81,7 +82,6 @@ NOT_SIMULATED: dict[str, str] = {
         "tar",
         "gzip",
         "traceroute",
-        "nc",
         "apk",
         "apt",
         "apt-get",
