@@ -17,6 +17,7 @@ from aiohttp import web
 from kubelab.sim.dataplane import pods, servers
 from kubelab.sim.dataplane.cluster_net import ClusterNetwork
 from kubelab.sim.dataplane.netmodel import ConnectError, HttpRequest, HttpResponse
+from kubelab.sim.dataplane.runner import ensure_runner
 from kubelab.sim.dataplane.runtime import runtime_for
 from kubelab.sim.dataplane.sessions import StoreView
 
@@ -27,6 +28,7 @@ async def forward(
     store: Any, namespace: str, service: str, port: int, request: HttpRequest
 ) -> HttpResponse:
     """One request to Service port `port` (the Service's `port`, not the nodePort)."""
+    ensure_runner(store)  # also drops the files and logs of deleted pods
     view = StoreView(store).snapshot()
     runtime = runtime_for(store)
     net = ClusterNetwork(view, runtime, client_ip=HOST_CLIENT_IP)
