@@ -81,4 +81,8 @@ class ClusterPanel(Static):
                 text.append(f"! {problem}\n", style="yellow")
         caps = ", ".join(sorted(cluster.capabilities)) or "none"
         text.append(f"can do    {caps}", style="dim")
+        if self.stages:
+            text.append("\n\nProvisioning:", style="dim")
+            for stage in self.stages[-4:]:
+                text.append(f"\n  {stage}", style="dim")
         self.update(text)
