@@ -120,7 +120,8 @@ class LessonScreen(Screen[None]):
         self.busy: str | None = None
         self._watcher: NamespaceWatcher | None = None
         self._debounce: Timer | None = None
-        self._grade_generation = 0
+        self._grading: str | None = None
+        self._queued: tuple[str, str] | None = None
         self._shown_body: str | None = None
         self._shown_solution: str | None = None
 
@@ -290,24 +291,50 @@ class LessonScreen(Screen[None]):
         self.grade(self.step.id, "open")
 
     def grade(self, step_id: str, reason: str) -> None:
-        """Grade `step_id` in a worker (the latest request wins)."""
+        """Grade `step_id` in a worker. One grading at a time: a request made meanwhile runs
+        right after it (a "check" is never downgraded to a quiet re-grade)."""
         if self.bindings is None:
             self.status("The lesson is still starting; try again in a moment.")
             return
-        self._grade_generation += 1
+        if self._grading is not None:
+            if self._queued is None or self._queued[1] != "check" or reason == "check":
+                self._queued = (step_id, reason)
+            return
+        self._grading = step_id
         self.checking = True
         if step_id == self.step.id:
             self.query_one(ResultsPanel).show(self.results.get(step_id), True)
-        self._grade(step_id, reason, self._grade_generation, dict(self.bindings))
+        self._grade(step_id, reason, dict(self.bindings))
 
-    @work(thread=True, exclusive=True, group="grade", exit_on_error=False)
-    def _grade(self, step_id: str, reason: str, generation: int, bindings: Bindings) -> None:
-        result = self.kubelab.services.grader.grade(self.cluster, self.loaded, step_id, bindings)
-        self.app.call_from_thread(self._graded, step_id, reason, generation, result)
+    @work(thread=True, group="grade", exit_on_error=False)
+    def _grade(self, step_id: str, reason: str, bindings: Bindings) -> None:
+        try:
+            result = self.kubelab.services.grader.grade(
+                self.cluster, self.loaded, step_id, bindings
+            )
+        except BaseException:
+            self.app.call_from_thread(self._grading_done)
+            raise
+        self.app.call_from_thread(self._graded, step_id, reason, result)
 
-    def _graded(self, step_id: str, reason: str, generation: int, result: StepResult) -> None:
-        if generation == self._grade_generation:
-            self.checking = False
+    def _grading_done(self) -> None:
+        """The grading worker ended: start what was asked for meanwhile."""
+        self._grading = None
+        self.checking = False
+        if self._queued is not None and self.is_attached:
+            step_id, reason = self._queued
+            self._queued = None
+            self.grade(step_id, reason)
+
+    def _graded(self, step_id: str, reason: str, result: StepResult) -> None:
+        self._grading = None
+        self.checking = self._queued is not None
+        self._show_result(step_id, reason, result)
+        self._grading_done()
+
+    def _show_result(self, step_id: str, reason: str, result: StepResult) -> None:
+        if not self.is_attached:
+            return
         quiet = reason in ("open", "watch") and step_id not in self.results
         if quiet and not result.passed and step_id not in self.passed:
             # a step is not "failing" before the learner has checked it once; watch mode
