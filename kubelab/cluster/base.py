@@ -297,3 +297,12 @@ class Provider(ABC):
     @abstractmethod
     def teardown(self, progress: Progress = no_progress) -> None:
         """Remove what kubelab created (the cluster itself for sim/kind)."""
+
+    def existing_kubeconfig(self) -> Path | None:
+        """kubelab's kubeconfig for this cluster when it is provisioned, found without contacting
+        the cluster (for `kubelab env`/`shell`); None when it is not up. The default asks
+        `status()`; providers override it with a cheap local check."""
+        state = self.status()
+        if state.provisioned and state.kubeconfig is not None and state.kubeconfig.exists():
+            return state.kubeconfig
+        return None

@@ -14,7 +14,8 @@ import re
 import sys
 import threading
 from collections.abc import Callable
-from typing import Any
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from kubelab.cluster import kubeconfig as kc
 from kubelab.cluster.base import (
@@ -28,9 +29,10 @@ from kubelab.cluster.base import (
     Provider,
     no_progress,
 )
-from kubelab.cluster.client import KubeClient
 from kubelab.cluster.state import state_dir
-from kubelab.cluster.status import collect_status
+
+if TYPE_CHECKING:
+    from kubelab.cluster.client import KubeClient
 
 Confirm = Callable[[str], bool]
 MISSING_REASONS = {
@@ -124,6 +126,8 @@ class ContextProvider(Provider):
         )
 
     def _client(self) -> KubeClient:
+        from kubelab.cluster.client import KubeClient
+
         return KubeClient(self.kubeconfig, self.context, self.namespace)
 
     def provision(self, progress: Progress = no_progress) -> LabCluster:
@@ -162,6 +166,10 @@ class ContextProvider(Provider):
         self._capabilities = frozenset(capabilities)
         return self._cluster()
 
+    def existing_kubeconfig(self) -> Path | None:
+        """Written by `provision` (after confirmation), removed by `teardown`."""
+        return self.kubeconfig if self.kubeconfig.exists() else None
+
     def status(self) -> ClusterStatus:
         if not self.kubeconfig.exists():
             try:
@@ -170,6 +178,8 @@ class ContextProvider(Provider):
                 return ClusterStatus(
                     provider=self.kind, name=self.name, provisioned=False, problems=[exc.message]
                 )
+        from kubelab.cluster.status import collect_status
+
         status = collect_status(self._cluster(), provisioned=True, all_namespaces=False)
         if status.api_reachable:
             with self._client() as client:

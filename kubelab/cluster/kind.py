@@ -35,10 +35,8 @@ from kubelab.cluster.base import (
     Provider,
     no_progress,
 )
-from kubelab.cluster.client import KubeClient
 from kubelab.cluster.images import course_images
 from kubelab.cluster.state import state_dir
-from kubelab.cluster.status import collect_status, node_status
 
 KIND_API_VERSION = "kind.x-k8s.io/v1alpha4"
 DEFAULT_NAME = "kubelab"
@@ -321,6 +319,9 @@ class KindProvider(Provider):
 
     def _health(self) -> str | None:
         """None when the API answers and every node is Ready, else what is wrong."""
+        from kubelab.cluster.client import KubeClient
+        from kubelab.cluster.status import node_status
+
         try:
             with KubeClient(self.kubeconfig, self.context, LAB_NAMESPACE, request_timeout=10) as c:
                 c.version()
@@ -546,6 +547,9 @@ class KindProvider(Provider):
                 f"its log ends with:\n{process.log_tail(self.cpk_logfile, 5)}"
             )
 
+    def existing_kubeconfig(self) -> Path | None:
+        return self.kubeconfig if self.kubeconfig.exists() else None
+
     def status(self) -> ClusterStatus:
         try:
             known = self.clusters()
@@ -564,6 +568,8 @@ class KindProvider(Provider):
             )
         if not self.kubeconfig.exists():
             self._export_kubeconfig()
+        from kubelab.cluster.status import collect_status
+
         status = collect_status(self._cluster(), provisioned=True)
         if "loadbalancer" not in status.capabilities:
             status.problems.append(

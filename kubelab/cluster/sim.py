@@ -23,9 +23,7 @@ from kubelab.cluster.base import (
     Provider,
     no_progress,
 )
-from kubelab.cluster.client import KubeClient
 from kubelab.cluster.state import state_dir
-from kubelab.cluster.status import collect_status
 
 LAB_NAMESPACE = "default"
 START_TIMEOUT_ENV = "KUBELAB_SIM_START_TIMEOUT"
@@ -96,6 +94,8 @@ class SimProvider(Provider):
         return process.owned_pid(self.pidfile, _MARKER)
 
     def _answers(self) -> bool:
+        from kubelab.cluster.client import KubeClient
+
         if not self.kubeconfig.exists():
             return False
         try:
@@ -105,6 +105,8 @@ class SimProvider(Provider):
             return False
 
     def _cluster(self) -> LabCluster:
+        from kubelab.cluster.client import KubeClient
+
         config = kc.load(self.kubeconfig)
         context = kc.current_context(config) or "kubelab-sim"
         namespace = kc.context_namespace(config, context) or LAB_NAMESPACE
@@ -166,6 +168,11 @@ class SimProvider(Provider):
         progress(f"simulator ready in {time.monotonic() - started:.1f}s (pid {child.pid})")
         return self._cluster()
 
+    def existing_kubeconfig(self) -> Path | None:
+        if self.running_pid() is not None and self.kubeconfig.exists():
+            return self.kubeconfig
+        return None
+
     def status(self) -> ClusterStatus:
         pid = self.running_pid()
         if pid is None or not self.kubeconfig.exists():
@@ -175,6 +182,8 @@ class SimProvider(Provider):
                 provisioned=False,
                 problems=["the simulator is not running; start it with `kubelab up --cluster sim`"],
             )
+        from kubelab.cluster.status import collect_status
+
         return collect_status(self._cluster(), provisioned=True)
 
     def teardown(self, progress: Progress = no_progress) -> None:

@@ -13,7 +13,6 @@ from kubelab.cluster.base import (
     Via,
     annotated_problem,
 )
-from kubelab.cluster.client import KubeClient
 
 
 def node_status(node: dict[str, Any]) -> NodeStatus:
@@ -73,6 +72,8 @@ def collect_status(
     cluster: LabCluster, *, provisioned: bool, all_namespaces: bool = True
 ) -> ClusterStatus:
     """Ask the cluster how it is; problems are recorded, not raised."""
+    from kubelab.cluster.client import KubeClient  # the kubernetes client loads slowly
+
     status = ClusterStatus(
         provider=cluster.provider,
         name=cluster.name,

@@ -15,13 +15,13 @@ from kubelab.cluster.select import cluster_options, report_cluster_errors, resol
 def lab_kubeconfig(cluster: str | None, namespace: str | None, yes: bool) -> Path:
     """The provisioned lab cluster's kubeconfig (ClusterError when there is none yet)."""
     provider = resolve_provider(cluster, namespace=namespace, yes=yes)
-    state = provider.status()
-    if not state.provisioned or state.kubeconfig is None or not state.kubeconfig.exists():
+    path = provider.existing_kubeconfig()
+    if path is None:
         raise ClusterError(
             f"the lab cluster {provider.spec} is not up",
             hint=f"run `kubelab up --cluster {provider.spec}` first",
         )
-    return state.kubeconfig
+    return path
 
 
 @click.command(name="env")
