@@ -110,6 +110,8 @@ class SimProvider(Provider):
         config = kc.load(self.kubeconfig)
         context = kc.current_context(config) or "kubelab-sim"
         namespace = kc.context_namespace(config, context) or LAB_NAMESPACE
+        # Best effort: a simulator that cannot list its nodes right now keeps the node count
+        # seen last, and only the multi-node capability depends on it.
         with (
             contextlib.suppress(ClusterError),
             KubeClient(self.kubeconfig, context, namespace, request_timeout=5) as client,
