@@ -64,6 +64,8 @@ BUSYBOX_COMMANDS = frozenset(
         "ip",
         "ifconfig",
         "nc",
+        "sed",
+        "awk",
     }
 )
 
@@ -112,6 +114,8 @@ DEBIAN_COMMANDS = frozenset(
         "timeout",
         "kill",
         "curl",
+        "sed",
+        "awk",
         "nginx",
     }
 )

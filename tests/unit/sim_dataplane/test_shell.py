@@ -109,9 +109,9 @@ async def test_dash_and_bash_messages(world: Any) -> None:
 
 
 async def test_not_simulated_program_says_so(world: Any) -> None:
-    result = await world.sh("awk '{print}'")
+    result = await world.sh("find / -name hosts")
     assert result.status == 127
-    assert "awk: not simulated" in result.stderr
+    assert "find: not simulated" in result.stderr
 
 
 async def test_stdin_is_streamed_to_cat(world: Any) -> None:
@@ -141,3 +141,37 @@ async def test_background_jobs(world: Any) -> None:
     end_jobs(jobs)  # the session is over: its jobs end with it
     await asyncio.sleep(0.05)
     assert task.cancelled()
+
+
+SED_AWK = [
+    ("echo hello world | sed 's/o/0/'", "hell0 world\n"),
+    ("echo hello world | sed -e 's/o/0/g' -e 's|w|W|'", "hell0 W0rld\n"),
+    ("printf 'a\\nb\\nc\\n' | sed -n '2p'", "b\n"),
+    ("printf 'a\\nb\\nc\\n' | sed '/b/d'", "a\nc\n"),
+    ("printf 'a\\nb\\nc\\n' | sed '1,2d'", "c\n"),
+    ("echo 'k=v' | sed -E 's/(.*)=(.*)/\\2=\\1/'", "v=k\n"),
+    ("echo a.b | sed 's/a/[&]/'", "[a].b\n"),
+    ("echo one two three | awk '{print $2}'", "two\n"),
+    ("echo one two three | awk '{print $NF, NF}'", "three 3\n"),
+    ("printf 'a:1\\nb:2\\n' | awk -F: '$2 > 1 {print $1}'", "b\n"),
+    ("printf 'x\\ny\\n' | awk 'NR==2'", "y\n"),
+    ("printf 'x 1\\ny 2\\n' | awk '{s = s + $2} END {print \"sum\", s}'", "sum 3\n"),
+    ("echo ab | awk '/b/ {printf \"%s-%d\\n\", $1, 7}'", "ab-7\n"),
+    ("ip addr | grep 'inet ' | awk '{print $2}' | tail -1", "10.244.1.50/24\n"),
+]
+
+
+@pytest.mark.parametrize(("script", "stdout"), SED_AWK)
+async def test_sed_and_awk(world: Any, script: str, stdout: str) -> None:
+    result = await world.sh(script)
+    assert (result.stdout, result.stderr, result.status) == (stdout, "", 0)
+
+
+async def test_sed_in_place_and_unsupported(world: Any) -> None:
+    edited = await world.sh("echo 'listen 80;' > /tmp/c; sed -i 's/80/8080/' /tmp/c; cat /tmp/c")
+    assert edited.stdout == "listen 8080;\n"
+    unsupported = await world.sh("echo x | awk '{ gsub(/x/, \"y\"); print }'")
+    assert unsupported.status == 2
+    assert "not supported by kubelab's simulated awk" in unsupported.stderr
+    nginx = await world.sh("nginx -v; nginx -t", pod="my-nginx-abc-1")
+    assert nginx.stderr.startswith("nginx version: nginx/1.29.3\nnginx: the configuration file")

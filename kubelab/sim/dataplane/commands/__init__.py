@@ -7,7 +7,7 @@ own state (cd, export, exit, read, ...) live in the interpreter instead.
 
 from __future__ import annotations
 
-from kubelab.sim.dataplane.commands import dnsclient, netinfo, system, text, webclients
+from kubelab.sim.dataplane.commands import dnsclient, netinfo, system, text, textproc, webclients
 from kubelab.sim.dataplane.process import CommandFn
 
 COMMANDS: dict[str, CommandFn] = {
@@ -52,6 +52,7 @@ COMMANDS: dict[str, CommandFn] = {
     "test": system.test,
     "[": system.test,
     "expr": system.expr,
+    "nginx": system.nginx,
     "nslookup": dnsclient.nslookup,
     "wget": webclients.wget,
     "curl": webclients.curl,
@@ -59,6 +60,8 @@ COMMANDS: dict[str, CommandFn] = {
     "ip": netinfo.ip,
     "ifconfig": netinfo.ifconfig,
     "nc": netinfo.nc,
+    "sed": textproc.sed,
+    "awk": textproc.awk,
 }
 
 # Real programs of these images that the simulator does not emulate: a clear message instead
@@ -66,8 +69,6 @@ COMMANDS: dict[str, CommandFn] = {
 NOT_SIMULATED: dict[str, str] = {
     name: "not simulated in kubelab's simulated cluster"
     for name in (
-        "awk",
-        "sed",
         "vi",
         "less",
         "more",

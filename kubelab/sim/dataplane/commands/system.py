@@ -452,6 +452,30 @@ async def test(inv: Invocation) -> int:
         return await inv.fail(exc.message, exc.status)
 
 
+async def nginx(inv: Invocation) -> int:
+    """The nginx binary of the nginx image: version, config test, reload; a second server
+    cannot bind port 80 (the main process has it)."""
+    version = inv.container.image.version
+    args = inv.args
+    if "-v" in args or "-V" in args:
+        await inv.err(f"nginx version: nginx/{version}\n")
+        return 0
+    if "-t" in args or "-T" in args:
+        await inv.err(
+            "nginx: the configuration file /etc/nginx/nginx.conf syntax is ok\n"
+            "nginx: configuration file /etc/nginx/nginx.conf test is successful\n"
+        )
+        return 0
+    if "-s" in args:
+        return 0
+    stamp = datetime.now(UTC).strftime("%Y/%m/%d %H:%M:%S")
+    await inv.err(
+        f"{stamp} [emerg] 1#1: bind() to 0.0.0.0:80 failed (98: Address in use)\n"
+        "nginx: [emerg] bind() to 0.0.0.0:80 failed (98: Address in use)\n"
+    )
+    return 1
+
+
 async def expr(inv: Invocation) -> int:
     args = inv.args
     try:
