@@ -164,12 +164,12 @@ def engine_problem(engine: Engine, output: str) -> ClusterError | None:
     return None
 
 
-def check_engine(engine: Engine) -> None:
+def check_engine(engine: Engine, timeout: float = 30.0) -> None:
     """Raise an actionable ClusterError when the engine cannot run kind."""
     if engine.name == "podman":
-        result = _run([engine.path, "info", "--format", "json"], timeout=30)
+        result = _run([engine.path, "info", "--format", "json"], timeout=timeout)
     else:
-        result = _run([engine.path, "info", "--format", "{{json .}}"], timeout=30)
+        result = _run([engine.path, "info", "--format", "{{json .}}"], timeout=timeout)
     output = result.stdout + result.stderr
     if result.returncode != 0:
         problem = engine_problem(engine, output)
@@ -206,7 +206,7 @@ def detect() -> tuple[bool, str]:
     if engine is None:
         return False, "`kind` is installed but neither docker nor podman is"
     try:
-        check_engine(engine)
+        check_engine(engine, timeout=10.0)
     except ClusterError as exc:
         return False, f"`kind` is installed but {exc.message}"
     return True, f"`kind` and a working {engine.name} were found"
