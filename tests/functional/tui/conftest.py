@@ -14,8 +14,6 @@ from tui_support import lab_cluster
 
 from kubelab.cluster.base import LabCluster
 
-COURSE = Path(__file__).parent / "course"
-
 
 @pytest.fixture
 def tui_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:

@@ -6,8 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from conftest import COURSE
-from tui_support import BrokenProvider, StaticProvider, services_for, wait_for
+from tui_support import COURSE, BrokenProvider, StaticProvider, services_for, wait_for
 
 from kubelab.cluster.base import LabCluster
 from kubelab.lessons.loader import load_course

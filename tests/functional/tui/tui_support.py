@@ -16,6 +16,8 @@ from kubelab.tui.progress_adapter import StoreProgress
 from kubelab.tui.services import ClusterGrader, Services
 
 REPO = Path(__file__).resolve().parents[3]
+COURSE = Path(__file__).resolve().parent / "course"
+"""A small course of object-only checks (fast on any cluster) for the TUI's tests."""
 
 
 class StaticProvider(Provider):
