@@ -107,3 +107,11 @@ def test_env_var_and_config_file_choose_the_default(run, tmp_path: Path) -> None
     assert "config.toml" in json.loads(by_config.stdout)["reason"]
     by_env = run("status", "--json", KUBELAB_CLUSTER="sim")
     assert json.loads(by_env.stdout)["reason"] == "KUBELAB_CLUSTER=sim"
+
+
+def test_shell_passes_on_the_exit_code_and_reports_a_missing_shell(run) -> None:
+    assert run("up", "--cluster", "sim").returncode == 0
+    assert run("shell", stdin="exit 7\n", SHELL="/bin/sh").returncode == 7
+    missing = run("shell", SHELL="/nonexistent/shell")
+    assert missing.returncode == 2
+    assert "cannot start your shell /nonexistent/shell: not found" in missing.stderr
