@@ -23,7 +23,7 @@ from kubelab.sim import errors
 from kubelab.sim.dataplane import lifecycle, pods, runner, servers, sessions
 from kubelab.sim.dataplane.commands import NOT_SIMULATED
 from kubelab.sim.dataplane.container import ContainerContext
-from kubelab.sim.dataplane.pipes import CallbackWriter, Pipe, Writer
+from kubelab.sim.dataplane.pipes import BrokenPipe, CallbackWriter, Pipe, Writer
 from kubelab.sim.dataplane.runtime import runtime_for
 from kubelab.sim.dataplane.shell.interpreter import IO, SHELLS, find_program
 from kubelab.sim.dataplane.shell.jobs import end_jobs, session_jobs
@@ -84,8 +84,15 @@ class Channels:
         self.v5 = ws.ws_protocol == "v5.channel.k8s.io"
 
     async def send(self, channel: int, text: str) -> None:
-        if text and not self.ws.closed:
+        """Write to the client; once it is gone, writers get `BrokenPipe` (SIGPIPE/SIGHUP)."""
+        if not text:
+            return
+        if self.ws.closed:
+            raise BrokenPipe
+        try:
             await self.ws.send_bytes(bytes([channel]) + text.encode())
+        except ConnectionResetError as exc:
+            raise BrokenPipe from exc
 
     def writer(self, channel: int) -> Writer:
         async def send(text: str) -> None:
@@ -94,9 +101,13 @@ class Channels:
         return CallbackWriter(send)
 
     async def finish(self, status: dict[str, Any]) -> None:
-        if not self.ws.closed:
+        if self.ws.closed:
+            return
+        try:
             await self.ws.send_bytes(bytes([ERROR]) + json.dumps(status).encode())
-            await self.ws.close()
+        except ConnectionResetError:
+            return  # the client left first: there is nobody to tell the status to
+        await self.ws.close()
 
 
 async def _open(request: web.Request) -> Channels:
@@ -218,6 +229,8 @@ async def _run_argv(
             )
     try:
         return await _run_with_client(ch, work, stdin, line_discipline)
+    except BrokenPipe:
+        return None  # the client went away while the program was writing to it
     except Exception as exc:  # a fault of the simulator itself: say so, keep serving
         log.exception("simulated %r in pod %s failed", argv, ctx.pod_name)
         await err.write(f"kubelab simulator: internal error while running {argv[0]}: {exc!r}\n")
@@ -322,4 +335,7 @@ async def _follow_logs(ch: Channels, store: Any, pod: Obj, container: str) -> No
                 seen = len(lines)
             await asyncio.sleep(0.2)
 
-    await _run_with_client(ch, asyncio.ensure_future(follow()), None, None)
+    try:
+        await _run_with_client(ch, asyncio.ensure_future(follow()), None, None)
+    except BrokenPipe:
+        return  # the client detached

@@ -62,6 +62,7 @@ class FakeStore:
 @pytest.fixture
 async def server(world: Any) -> AsyncIterator[tuple[TestServer, FakeStore]]:
     store = FakeStore(world)
+    store.handled = asyncio.Event()  # type: ignore[attr-defined]
 
     async def route(request: web.Request) -> web.StreamResponse:
         pod = world.pod(request.match_info["pod"])
@@ -72,6 +73,8 @@ async def server(world: Any) -> AsyncIterator[tuple[TestServer, FakeStore]]:
             return await streams.handle_attach(request, store, pod)
         except ApiError as exc:
             return web.json_response({"message": str(exc)}, status=400)
+        finally:
+            store.handled.set()  # type: ignore[attr-defined]
 
     app = web.Application()
     app.router.add_get("/{pod}/{kind}", route)
@@ -332,3 +335,14 @@ async def test_a_fault_in_a_command_is_reported_not_hidden(
     assert status["details"]["causes"][0]["message"] == "1"
     assert "internal error while running hostname: RuntimeError('boom')" in s.channels[2]
     await close(s)
+
+
+async def test_client_leaving_ends_a_writing_program(
+    server: Any, caplog: pytest.LogCaptureFixture
+) -> None:
+    srv, store = server
+    s = await connect(srv, "client", "exec", argv("sh", "-c", "while true; do echo x; done"))
+    await s.read_until(1, "x\nx\n")
+    await close(s)
+    await asyncio.wait_for(store.handled.wait(), TIMEOUT)
+    assert not [r for r in caplog.records if r.levelname == "ERROR"]
