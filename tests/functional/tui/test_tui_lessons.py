@@ -350,3 +350,25 @@ async def test_coming_back_recreates_missing_setup_but_keeps_the_learners_change
         app.pop_screen()
         await open_second()
         assert color() == "blue"  # missing: created again
+
+
+async def test_console_kubectl_run_with_a_tty_then_nslookup_then_exit(
+    lab: LabCluster, tmp_path: Path, sim: object
+) -> None:
+    """The seed's flow: `kubectl run ... -i --tty`, a command at the pod's prompt, `exit`."""
+    app = make_app(lab, tmp_path)
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await open_first_lesson(app, pilot)
+        console = screen.query_one(Console)
+        await type_in_console(pilot, screen, "kubectl create service clusterip web --tcp=80:80")
+        await wait_console_idle(console)
+        await type_in_console(pilot, screen, "kubectl run curl --image=busybox -i --tty")
+        await wait_for(
+            lambda: "try pressing enter" in "".join(console.transcript), 30, "kubectl attached"
+        )
+        await type_in_console(pilot, screen, "nslookup web")
+        await wait_for(lambda: "/ # " in "".join(console.transcript), 30, "the pod's prompt")
+        await wait_for(lambda: "Server:" in "".join(console.transcript), what="nslookup")
+        await type_in_console(pilot, screen, "exit")
+        await wait_console_idle(console, 30)
+        assert "Session ended" in "".join(console.transcript)
