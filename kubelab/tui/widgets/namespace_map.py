@@ -30,12 +30,14 @@ def render_map(namespace: str, found: NamespaceMap, errors: list[str] | None = N
         if service.endpoints:
             for endpoint in service.endpoints:
                 mark = "✔" if endpoint.ready else "✘ not ready"
-                text.append(f"  └ endpoint {endpoint.address} {mark}")
-                if endpoint.pod:
-                    text.append(f" → pod {endpoint.pod}")
-                if endpoint.node:
-                    text.append(f" on {endpoint.node}", style="dim")
-                text.append("\n")
+                text.append(f"  └ endpoint {endpoint.address} {mark}\n")
+                if endpoint.pod or endpoint.node:
+                    text.append("      ")
+                    if endpoint.pod:
+                        text.append(f"pod {endpoint.pod} ")
+                    if endpoint.node:
+                        text.append(f"on {endpoint.node}", style="dim")
+                    text.append("\n")
         else:
             text.append("  └ no endpoints\n", style="yellow")
         listed = {e.pod for e in service.endpoints}
