@@ -82,6 +82,7 @@ class StaticView:
 class Backend:
     ip: str
     port: int
+    node: str = ""
 
 
 def _spec(obj: Obj) -> Mapping[str, Any]:
@@ -173,7 +174,8 @@ class ClusterNetwork:
                     and str(sp.get("protocol") or "TCP") == protocol
                     and sp.get("port") is not None
                 ):
-                    out.append(Backend(str(ep["addresses"][0]), int(sp["port"])))
+                    node = str(ep.get("nodeName") or "")
+                    out.append(Backend(str(ep["addresses"][0]), int(sp["port"]), node))
                     break
         return out
 
@@ -337,7 +339,8 @@ class ClusterNetwork:
                 continue
             for p in spec.get("ports") or []:
                 if int(p.get("port") or 0) == port and str(p.get("protocol") or "TCP") == "TCP":
-                    return self.pick_backend(svc, p)
+                    local = spec.get("internalTrafficPolicy") == "Local" and ip in cluster_ips(svc)
+                    return self.pick_backend(svc, p, self._client_node() if local else None)
             if ip in ingress_ips(svc):
                 raise ConnectError("refused")
             raise ConnectError("timeout")
@@ -356,17 +359,27 @@ class ClusterNetwork:
                         int(p.get("nodePort") or 0) == port
                         and str(p.get("protocol") or "TCP") == "TCP"
                     ):
-                        return self.pick_backend(svc, p)
+                        local = spec.get("externalTrafficPolicy") == "Local"
+                        return self.pick_backend(svc, p, pods.name(node) if local else None)
             raise ConnectError("refused")
         if ip.startswith("127.") and self.own_pod is not None:
             return Backend(pods.pod_ip(self.own_pod) or ip, port)
         return Backend(ip, port)
 
-    def pick_backend(self, svc: Obj, port: Mapping[str, Any]) -> Backend:
-        """A ready endpoint for this Service port (ConnectError "refused" if none)."""
+    def _client_node(self) -> str:
+        return str(((self.own_pod or {}).get("spec") or {}).get("nodeName") or "")
+
+    def pick_backend(self, svc: Obj, port: Mapping[str, Any], node: str | None = None) -> Backend:
+        """A ready endpoint for this Service port (ConnectError "refused" if none). With `node`
+        (a Local traffic policy) only that node's endpoints count, and none means the packet
+        is dropped (a timeout), as kube-proxy does."""
         backends = self._backends(svc, port)
         if not backends:
             raise ConnectError("refused")
+        if node is not None and any(b.node for b in backends):
+            backends = [b for b in backends if b.node == node]
+            if not backends:
+                raise ConnectError("timeout")
         if _spec(svc).get("sessionAffinity") == "ClientIP" and self.client_ip:
             return backends[zlib.crc32(self.client_ip.encode()) % len(backends)]
         key = f"{pods.uid(svc)}/{port.get('port')}"

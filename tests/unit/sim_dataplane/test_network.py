@@ -263,3 +263,23 @@ async def test_ip_ifconfig_and_nc(world: Any) -> None:
     raw = await world.sh("printf 'GET / HTTP/1.0\\r\\nHost: my-nginx\\r\\n\\r\\n' | nc my-nginx 80")
     assert raw.stdout.startswith("HTTP/1.1 200 OK\r\nServer: nginx/")
     assert raw.stdout.endswith("</html>\n")
+
+
+async def test_local_traffic_policies(world: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(webclients, "SIMULATED_TIMEOUT", 0.01)
+    nginx_slice = world.slices[0]
+    nginx_slice["endpoints"][0]["nodeName"] = "kubelab-worker"  # 10.244.1.2
+    nginx_slice["endpoints"][1]["nodeName"] = "kubelab-worker2"  # 10.244.2.3
+    world.services[1]["spec"]["externalTrafficPolicy"] = "Local"
+    served = await world.run(["wget", "-qO-", "172.18.0.3:30080"])  # kubelab-worker
+    assert served.status == 0
+    dropped = await world.run(["wget", "-qO-", "172.18.0.2:30080"])  # control plane: no endpoint
+    assert dropped.stderr == "wget: download timed out\n"
+    world.services[1]["spec"]["internalTrafficPolicy"] = "Local"
+    same_node = await world.sh(
+        "for i in 1 2 3 4; do wget -qO- 10.96.162.149 >/dev/null && echo ok; done"
+    )
+    assert same_node.stdout == "ok\n" * 4
+    # the client runs on kubelab-worker: only that node's nginx (10.244.1.2) was asked
+    assert len(world.runtime.log_lines("uid-default-my-nginx-abc-1", "my")) == 4
+    assert world.runtime.log_lines("uid-default-my-nginx-abc-2", "my") == []
