@@ -279,6 +279,15 @@ async def test_help_screen_keys_palette_and_remapping(lab: LabCluster, tmp_path:
         titles = [command.title for command in app.get_system_commands(app.screen)]
         for wanted in ("Check", "Hint", "Solution", "Apply", "Reset", "Lessons", "Quit"):
             assert wanted in titles
+        # the palette runs an action by name
+        await pilot.press("ctrl+p")
+        await pilot.press(*"Hint")
+        await pilot.pause(0.3)
+        await pilot.press("enter")
+        await wait_for(lambda: screen.hints.get("create-web") == 1, what="a hint via the palette")
+        await pilot.pause()
+        assert isinstance(app.screen, LessonScreen)
+        screen.focus_next("#step-list")
         await pilot.press("c")  # remapped away: nothing happens
         await pilot.pause(0.2)
         assert "create-web" not in screen.results
