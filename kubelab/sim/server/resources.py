@@ -544,7 +544,8 @@ async def _apply(ctx: Ctx, raw: bytes) -> web.Response:
     return ctx.respond(ctx.show(updated))
 
 
-async def _delete_options(ctx: Ctx) -> tuple[str | None, int | None, Obj | None]:
+async def _delete_options(ctx: Ctx) -> tuple[str | None, int | None, Obj | None, bool]:
+    """propagationPolicy, gracePeriodSeconds, preconditions, dryRun of a DELETE (query + body)."""
     raw = await _read(ctx)
     opts: Obj = {}
     if raw.strip():
@@ -576,15 +577,18 @@ async def _delete_options(ctx: Ctx) -> tuple[str | None, int | None, Obj | None]
     pre = opts.get("preconditions")
     if pre is not None and not isinstance(pre, dict):
         raise errors.bad_request("preconditions must be an object")
-    if opts.get("dryRun"):
-        raise errors.bad_request("dryRun in the body is not supported; use ?dryRun=All")
-    return policy, grace, pre
+    body_dry_run = opts.get("dryRun") or []
+    if not isinstance(body_dry_run, list) or any(v != "All" for v in body_dry_run):
+        raise errors.bad_request(
+            f'Invalid dry run value: "{body_dry_run}". Only "All" is supported'
+        )
+    return policy, grace, pre, bool(body_dry_run) or ctx.dry_run
 
 
 async def _delete(ctx: Ctx) -> web.Response:
     t = ctx.target
     assert t.name is not None
-    policy, grace, pre = await _delete_options(ctx)
+    policy, grace, pre, dry_run = await _delete_options(ctx)
     deleted = ctx.store.delete(
         t.rt,
         t.namespace,
@@ -592,7 +596,7 @@ async def _delete(ctx: Ctx) -> web.Response:
         propagation=policy,
         grace_seconds=grace,
         preconditions=pre,
-        dry_run=ctx.dry_run,
+        dry_run=dry_run,
     )
     pending = bool(deleted.get("metadata", {}).get("deletionTimestamp"))
     if pending or t.rt.extra.get("return_deleted_object") or t.rt.storage_key == "/namespaces":
@@ -617,7 +621,7 @@ async def _delete(ctx: Ctx) -> web.Response:
 async def _delete_collection(ctx: Ctx) -> web.Response:
     t = ctx.target
     labels, fields = _selectors(ctx)
-    policy, grace, _pre = await _delete_options(ctx)
+    policy, grace, _pre, dry_run = await _delete_options(ctx)
     deleted = ctx.store.delete_collection(
         t.rt,
         t.namespace,
@@ -625,7 +629,7 @@ async def _delete_collection(ctx: Ctx) -> web.Response:
         fields=fields,
         propagation=policy,
         grace_seconds=grace,
-        dry_run=ctx.dry_run,
+        dry_run=dry_run,
         view=ctx.view,
     )
     return ctx.respond(

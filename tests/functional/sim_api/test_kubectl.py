@@ -221,3 +221,19 @@ def test_new_namespace_gets_default_service_account_and_root_ca(kubectl: Kubectl
     ).stdout
     assert ca.startswith("-----BEGIN CERTIFICATE-----")
     kubectl("delete", "namespace", "filled", check=True)
+
+
+def test_server_dry_run_and_diff(kubectl: Kubectl, tmp_path: Path) -> None:
+    kubectl("create", "configmap", "dry", "--from-literal=a=1", check=True)
+    deleted = kubectl("delete", "cm", "dry", "--dry-run=server", check=True)
+    assert "(server dry run)" in deleted.stdout
+    changed = tmp_path / "dry.yaml"
+    changed.write_text("apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: dry\ndata:\n  a: '2'\n")
+    applied = kubectl("apply", "--dry-run=server", "-f", str(changed), check=True)
+    assert "(server dry run)" in applied.stdout
+    live = json.loads(kubectl("get", "cm", "dry", "-o", "json", check=True).stdout)
+    assert live["data"] == {"a": "1"}
+    diff = kubectl("diff", "-f", str(changed))
+    assert diff.returncode == 1, diff.stderr
+    assert '-  a: "1"' in diff.stdout and '+  a: "2"' in diff.stdout
+    kubectl("delete", "cm", "dry", check=True)
