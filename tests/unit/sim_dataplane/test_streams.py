@@ -346,3 +346,15 @@ async def test_client_leaving_ends_a_writing_program(
     await close(s)
     await asyncio.wait_for(store.handled.wait(), TIMEOUT)
     assert not [r for r in caplog.records if r.levelname == "ERROR"]
+
+
+async def test_shell_reading_stdin_answers_line_by_line(server: Any) -> None:
+    srv, _ = server
+    s = await connect(srv, "client", "exec", argv("sh", stdin=True))
+    await s.send(0, b"echo one\n")
+    assert await s.read_until(1, "one\n") == "one\n"  # before stdin ends
+    await s.send(0, b"for i in 1 2\ndo echo $i; done\nexit 2\n")
+    status = await s.finish()
+    assert s.channels[1] == "one\n1\n2\n"
+    assert status["details"]["causes"][0]["message"] == "2"
+    await close(s)

@@ -201,6 +201,30 @@ class Shell:
             return 2
         return await self.run_sequence(program, io)
 
+    async def run_stream(self, io: IO) -> int:
+        """`sh` reading its program from stdin: each command runs as soon as it is complete
+        (so `kubectl run -i ... -- sh` answers line by line), until end of input or `exit`."""
+        pending = ""
+        try:
+            while True:
+                line = await io.stdin.readline()
+                if not line:
+                    if pending.strip():
+                        return await self.run_source(pending, io)
+                    return self.status
+                pending += line
+                try:
+                    parse(pending)
+                except ShellSyntaxError as exc:
+                    if exc.incomplete:
+                        continue
+                source, pending = pending, ""
+                await self.run_source(source, io)
+        except ExitShell as exc:
+            return exc.status
+        except LoopControl:
+            return self.status
+
     async def run_script(self, source: str, io: IO) -> int:
         """Run a program as a whole shell process (`sh -c`): `exit` ends it."""
         try:
@@ -710,8 +734,7 @@ async def run_shell_argv(
             return 2
         shell.positional = args[1:]
         return await shell.run_script(source, io)
-    source = await io.stdin.read_all()
-    return await shell.run_script(source, io)
+    return await shell.run_stream(io)
 
 
 # -- builtins ---------------------------------------------------------------------------
