@@ -174,7 +174,8 @@ class ResourceType:
     from_storage: Convert | None = None
     # Options: "graceful_deletion" (deletion waits for the grace period, e.g. pods),
     # "return_deleted_object" (DELETE answers with the object, not a Status, e.g. pods),
-    # "name_is_label" (metadata.name must be an RFC 1123 label).
+    # "name_is_label" (metadata.name must be an RFC 1123 label), "ephemeral" (create-only
+    # reviews: `defaults` computes the answer, nothing is stored).
     extra: dict[str, Any] = field(default_factory=dict, compare=False, hash=False)
 
     @property

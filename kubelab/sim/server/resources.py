@@ -27,6 +27,7 @@ from kubelab.sim.server import discovery, tables
 from kubelab.sim.server.app import STORE, json_response, status_response
 from kubelab.sim.server.bodies import (
     PATCH_TYPES,
+    PROTOBUF,
     apply_patch,
     check_kind,
     decode_object,
@@ -388,7 +389,17 @@ async def _watch(ctx: Ctx) -> web.StreamResponse:
 async def _create(ctx: Ctx) -> web.Response:
     t = ctx.target
     raw = await _read(ctx)
-    obj = decode_object(t.rt, raw, ctx.request.headers.get("Content-Type"))
+    content_type = ctx.request.headers.get("Content-Type")
+    if t.rt.extra.get("ephemeral"):
+        # A review: answered without storing anything. Its answer does not depend on the
+        # request (one all-powerful user), so a protobuf body need not be decoded.
+        obj = {} if media_type(content_type) == PROTOBUF else decode_object(t.rt, raw, content_type)
+        obj.setdefault("metadata", {}).setdefault("creationTimestamp", None)
+        obj["apiVersion"], obj["kind"] = t.rt.api_version, t.rt.kind
+        if t.rt.defaults is not None:
+            t.rt.defaults(obj, ctx.store)
+        return ctx.respond(obj, 201)
+    obj = decode_object(t.rt, raw, content_type)
     validate_fields(t.rt, obj, ctx.query.get("fieldValidation", ""), ctx.warnings)
     obj = ctx.stored(obj)
     srt = ctx.store.registry.storage_type(t.rt)

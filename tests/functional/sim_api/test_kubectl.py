@@ -237,3 +237,11 @@ def test_server_dry_run_and_diff(kubectl: Kubectl, tmp_path: Path) -> None:
     assert diff.returncode == 1, diff.stderr
     assert '-  a: "1"' in diff.stdout and '+  a: "2"' in diff.stdout
     kubectl("delete", "cm", "dry", check=True)
+
+
+def test_auth_can_i_and_whoami(kubectl: Kubectl) -> None:
+    assert kubectl("auth", "can-i", "create", "services", check=True).stdout.strip() == "yes"
+    whoami = kubectl("auth", "whoami", check=True).stdout
+    assert "kubernetes-admin" in whoami
+    names = kubectl("get", "selfsubjectaccessreviews")
+    assert names.returncode == 1  # create-only, as on a real cluster
