@@ -17,7 +17,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
 from textual.widgets import Input, Label, Log
-from textual.worker import Worker
+from textual.worker import Worker, get_current_worker
 
 from kubelab.tui.console_process import (
     ConsoleInputError,
@@ -200,7 +200,12 @@ class Console(Vertical):
     def _pump(self, process: ConsoleProcess, command: str) -> None:
         pending: list[str] = []
         flushed = time.monotonic()
+        worker = get_current_worker()
         while True:
+            if worker.is_cancelled:
+                # the console is going away (screen closed, app quitting): end the command
+                process.terminate()
+                return
             data = process.read(BATCH_SECONDS)
             if data is None:
                 break
@@ -249,3 +254,6 @@ class Console(Vertical):
         """End the running command (the screen is closing)."""
         if self.process is not None:
             self.process.terminate()
+
+    def on_unmount(self) -> None:
+        self.stop()

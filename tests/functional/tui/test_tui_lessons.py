@@ -381,3 +381,18 @@ async def test_console_kubectl_run_with_a_tty_then_nslookup_then_exit(
         await type_in_console(pilot, screen, "exit")
         await wait_console_idle(console, 30)
         assert "Session ended" in "".join(console.transcript)
+
+
+async def test_leaving_the_lesson_ends_the_running_command(lab: LabCluster, tmp_path: Path) -> None:
+    app = make_app(lab, tmp_path)
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await open_first_lesson(app, pilot)
+        console = screen.query_one(Console)
+        await type_in_console(pilot, screen, "kubectl get svc -w")
+        await wait_for(lambda: console.process is not None)
+        process = console.process
+        assert process is not None
+        screen.focus_next("#step-list")
+        await pilot.press("escape")
+        await wait_for(lambda: isinstance(app.screen, HomeScreen))
+        await wait_for(lambda: not process.is_alive(), 10, "kubectl to be stopped")
