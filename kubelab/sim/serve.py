@@ -159,7 +159,8 @@ async def serve(
     from kubelab.sim.server import tls
     from kubelab.sim.server.app import make_app
 
-    certificate = tls.generate(host)
+    cache = options.state.with_name(options.state.name + ".tls") if options.state else None
+    certificate = tls.load_or_generate(cache, host)
 
     app = make_app(store, token)
     runner = web.AppRunner(app, access_log=None, handle_signals=False, shutdown_timeout=1.0)

@@ -1,7 +1,8 @@
-"""A fresh self-signed certificate for each start: kubectl sends a bearer token only over TLS.
+"""The server's self-signed certificate: kubectl sends a bearer token only over TLS.
 
 The certificate (an EC P-256 key, valid for 127.0.0.1, ::1 and localhost) is its own CA; the
-kubeconfig carries it as `certificate-authority-data`, so clients verify the server.
+kubeconfig carries it as `certificate-authority-data`, so clients verify the server. With
+`--state`, it is kept beside the state file (`<state>.tls`, mode 0600) and reused.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ import os
 import ssl
 import tempfile
 from dataclasses import dataclass
+from pathlib import Path
 
 
 @dataclass(frozen=True)
@@ -87,3 +89,33 @@ def generate(host: str = "127.0.0.1", common_name: str = "kubelab-sim") -> Serve
             serialization.NoEncryption(),
         ),
     )
+
+
+_STANDARD_HOSTS = ("127.0.0.1", "::1", "localhost")
+
+
+def load_or_generate(cache: Path | None, host: str) -> ServerCertificate:
+    """The certificate kept in `cache` (key and certificate PEM, mode 0600) when it is usable;
+    otherwise a fresh one, saved there. Reusing it keeps cryptography out of start-up."""
+    if cache is None or host not in _STANDARD_HOSTS:
+        return generate(host)
+    try:
+        data = cache.read_bytes()
+        cert_pem, sep, key_pem = data.partition(b"\n--KEY--\n")
+        if sep and b"BEGIN CERTIFICATE" in cert_pem and b"PRIVATE KEY" in key_pem:
+            found = ServerCertificate(cert_pem, key_pem)
+            found.ssl_context()  # a pair that does not load is regenerated below
+            return found
+    except (OSError, ssl.SSLError, ValueError):
+        pass
+    fresh = generate(host)
+    try:
+        cache.parent.mkdir(parents=True, exist_ok=True)
+        tmp = cache.with_name(f".{cache.name}.{os.getpid()}.tmp")
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "wb") as f:
+            f.write(fresh.cert_pem + b"\n--KEY--\n" + fresh.key_pem)
+        os.replace(tmp, cache)
+    except OSError:
+        pass  # an unwritable cache only costs the next start a new certificate
+    return fresh
