@@ -17,6 +17,7 @@ import asyncio
 import base64
 import builtins
 import json
+import logging
 import random
 import sqlite3
 import uuid
@@ -36,6 +37,8 @@ from kubelab.sim.selectors import FieldSelector, LabelSelector
 Obj = dict[str, Any]
 Key = tuple[str, str]
 T = TypeVar("T")  # (namespace, name)
+
+log = logging.getLogger("kubelab.sim.store")
 
 NAMESPACES = "/namespaces"
 HISTORY = 5000  # watch events kept for replay (a watch from an older RV gets 410 Gone)
@@ -300,7 +303,10 @@ class Store:
             w.offer(ev)
         for keys, callback in list(self._subscribers):
             if keys is None or ev.key in keys:
-                callback(ev)
+                try:
+                    callback(ev)
+                except Exception:  # a subscriber's bug must not fail the write that woke it
+                    log.exception("store subscriber %r failed on %s %s", callback, ev.type, ev.key)
 
     def subscribe(
         self, callback: Callable[[WatchEvent], None], keys: set[str] | None = None

@@ -298,3 +298,18 @@ async def test_deferred_commits_land_at_the_end_of_the_loop_iteration(tmp_path: 
         "SELECT count(*) FROM objects WHERE name='now'"
     ).fetchone() == (1,)
     store.close()
+
+
+def test_a_failing_subscriber_does_not_fail_the_write(caplog: pytest.LogCaptureFixture) -> None:
+    store = make_store()
+
+    def broken(ev: WatchEvent) -> None:
+        raise RuntimeError("controller bug")
+
+    seen: list[str] = []
+    store.subscribe(broken)
+    store.subscribe(lambda ev: seen.append(ev.type))
+    store.create(CONFIGMAP, {"metadata": {"name": "ok"}}, namespace="default")
+    assert store.try_get(CONFIGMAP, "default", "ok") is not None
+    assert seen == ["ADDED"]
+    assert "controller bug" in caplog.text
