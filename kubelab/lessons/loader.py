@@ -347,9 +347,15 @@ def load_lesson(
 
 
 def lesson_files(root: Path) -> list[Path]:
+    """The lesson files of a course in course order (sorted file names). `CourseNotFound` when
+    the `lessons/` folder cannot be read."""
     folder = root / "lessons"
+    try:
+        entries = list(folder.iterdir())
+    except OSError as exc:
+        raise CourseNotFound(f"{folder}: cannot read ({exc.strerror or exc})") from None
     return sorted(
-        (p for p in folder.iterdir() if p.suffix in LESSON_SUFFIXES and p.is_file()),
+        (p for p in entries if p.suffix in LESSON_SUFFIXES and p.is_file()),
         key=lambda p: p.name,
     )
 

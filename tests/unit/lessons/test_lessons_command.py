@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from pathlib import Path
 from typing import TYPE_CHECKING
+
+import pytest
 
 from kubelab.lessons.loader import load_course
 
@@ -86,3 +89,17 @@ def test_manifest_path_is_refused_outside_the_root(course: CourseDir) -> None:
         assert "escapes the course root" in str(exc)
     else:
         raise AssertionError("a path outside the course root was accepted")
+
+
+def test_an_unreadable_lessons_folder_is_a_usage_error(
+    course: CourseDir, kubelab: Callable[..., Ran], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def refuse(self: Path) -> Iterator[Path]:
+        raise PermissionError(13, "Permission denied")
+
+    monkeypatch.setattr(Path, "iterdir", refuse)
+    ran = kubelab("lint", "--lessons", str(course.root))
+    assert ran.exit_code == 2
+    assert ran.stderr == (
+        f"kubelab lint: {course.root / 'lessons'}: cannot read (Permission denied)\n"
+    )
