@@ -34,9 +34,9 @@ def render_map(namespace: str, found: NamespaceMap, errors: list[str] | None = N
                 if endpoint.pod or endpoint.node:
                     text.append("      ")
                     if endpoint.pod:
-                        text.append(f"pod {endpoint.pod} ")
+                        text.append(f"{endpoint.pod} ")
                     if endpoint.node:
-                        text.append(f"on {endpoint.node}", style="dim")
+                        text.append(f"@ {endpoint.node}", style="dim")
                     text.append("\n")
         else:
             text.append("  └ no endpoints\n", style="yellow")

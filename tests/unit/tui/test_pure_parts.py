@@ -98,7 +98,7 @@ def test_the_map_follows_watch_events_and_flags_empty_selectors() -> None:
     assert [e.pod for e in row.endpoints] == ["web-1"]
     assert [p.name for p in found.unselected_pods] == ["db-1"]
     text = render_map("lab", found).plain
-    assert "endpoint 10.244.0.5 ✔\n      pod web-1 on node-1" in text
+    assert "endpoint 10.244.0.5 ✔\n      web-1 @ node-1" in text
     assert "pod db-1 10.244.0.6 not ready (Running)" in text
 
     assert objects.apply_event("Pod", {"type": "DELETED", "object": pod("web-1", {}, True, "")})
