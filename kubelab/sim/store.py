@@ -595,7 +595,13 @@ class Store:
         if dry_run:
             return new
         if meta.get("deletionTimestamp") and not meta.get("finalizers"):
-            return self._remove(rt, ns, name, new)
+            if rt.extra.get("graceful_deletion") and meta.get("deletionGracePeriodSeconds"):
+                pass  # still in its grace period: the timer (or a delete with grace 0) ends it
+            else:
+                with self.transaction():
+                    removed = self._remove(rt, ns, name, new)
+                    self._collect_dependents(str(meta.get("uid", "")))
+                return removed
         rv = self._next_rv()
         meta["resourceVersion"] = str(rv)
         bucket[(ns, name)] = new

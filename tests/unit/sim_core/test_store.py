@@ -313,3 +313,18 @@ def test_a_failing_subscriber_does_not_fail_the_write(caplog: pytest.LogCaptureF
     assert store.try_get(CONFIGMAP, "default", "ok") is not None
     assert seen == ["ADDED"]
     assert "controller bug" in caplog.text
+
+
+def test_removing_the_last_finalizer_collects_dependents() -> None:
+    store = make_store()
+    owner = store.create(
+        WIDGET,
+        dict(widget("fin"), metadata={"name": "fin", "finalizers": ["x/y"]}),
+        namespace="default",
+    )
+    store.create(CONFIGMAP, owned("child", owner), namespace="default")
+    store.delete(WIDGET, "default", "fin")
+    assert store.try_get(CONFIGMAP, "default", "child") is not None
+    store.mutate(WIDGET, "default", "fin", lambda o: o["metadata"].pop("finalizers"))
+    assert store.try_get(WIDGET, "default", "fin") is None
+    assert store.try_get(CONFIGMAP, "default", "child") is None
