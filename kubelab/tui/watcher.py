@@ -78,10 +78,11 @@ class NamespaceWatcher:
                         resource_version = str(version)
                     if event.get("type") != "BOOKMARK":
                         self._post(ClusterEvent(kind, event))
-            except ClusterError as exc:
-                # e.g. 410 Gone (the version is too old): start over with a resync
+            except Exception as exc:  # a watch thread outlives any one failure
+                # e.g. 410 Gone (the version is too old): start over with a resync. The failure
+                # is shown at the foot of the map, never dropped.
                 resource_version = None
-                # shown in the map's footer; the loop retries after a pause
-                self.errors.append(f"{kind}: {exc.message}")
+                message = exc.message if isinstance(exc, ClusterError) else repr(exc)
+                self.errors.append(f"{kind}: {message}")
                 del self.errors[:-5]
                 self._stop.wait(RETRY_SECONDS)

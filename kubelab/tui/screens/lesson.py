@@ -3,7 +3,6 @@ console, the live namespace map, and watch mode (re-grade when the cluster chang
 
 from __future__ import annotations
 
-import contextlib
 from typing import TYPE_CHECKING, ClassVar, cast
 
 from rich.text import Text
@@ -178,8 +177,6 @@ class LessonScreen(Screen[None]):
     def on_unmount(self) -> None:
         if self._watcher is not None:
             self._watcher.stop()
-        with contextlib.suppress(Exception):
-            self.query_one(Console).stop()
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         # StateChanged does not bubble: hand it to the app's one handler for worker failures
