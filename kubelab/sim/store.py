@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import bisect
 import builtins
 import json
 import logging
@@ -140,6 +141,7 @@ class Store:
     def __init__(self, registry: Registry, path: Path | None = None) -> None:
         self.registry = registry
         self._objects: dict[str, dict[Key, Obj]] = {}
+        self._order: dict[str, builtins.list[Key]] = {}  # sorted keys per type (a cache)
         self._rv = 1
         self._history: deque[WatchEvent] = deque(maxlen=HISTORY)
         self._oldest_rv = 1  # events after this RV are in the history
@@ -365,10 +367,22 @@ class Store:
         """The objects of a type, for a read (a read never changes the store)."""
         return self._objects.get(key) or {}
 
+    def _keys(self, key: str, namespace: str | None) -> builtins.list[Key]:
+        """The (namespace, name) keys of a type in order, from a cache kept until the next
+        create or removal of that type (lists are frequent, sorting each time is not cheap)."""
+        order = self._order.get(key)
+        if order is None:
+            order = sorted(self._read(key))
+            self._order[key] = order
+        if not namespace:
+            return order
+        lo = bisect.bisect_left(order, (namespace, ""))
+        hi = bisect.bisect_left(order, (namespace + "\x00", ""))
+        return order[lo:hi]
+
     def _iter(self, key: str, namespace: str | None) -> builtins.list[Obj]:
         bucket = self._read(key)
-        keys = sorted(k for k in bucket if not namespace or k[0] == namespace)
-        return [bucket[k] for k in keys]
+        return [bucket[k] for k in self._keys(key, namespace)]
 
     def get(self, rt: ResourceType, namespace: str | None, name: str) -> Obj:
         """The object, or a 404 ApiError."""
@@ -399,7 +413,7 @@ class Store:
         if continue_token:
             start, list_rv = _decode_continue(continue_token)
         bucket = self._read(rt.storage_key)
-        keys = sorted(k for k in bucket if not namespace or k[0] == namespace)
+        keys = self._keys(rt.storage_key, namespace)
         if start is not None:
             keys = [k for k in keys if k > start]
         out: builtins.list[Obj] = []
@@ -509,6 +523,7 @@ class Store:
         rv = self._next_rv()
         meta["resourceVersion"] = str(rv)
         self._bucket(rt.storage_key)[(ns, name)] = new
+        self._order.pop(rt.storage_key, None)
         self._persist(rt.storage_key, ns, name, new)
         self._emit(WatchEvent("ADDED", rt.storage_key, clone(new), None, rv))
         return clone(new)
@@ -754,6 +769,7 @@ class Store:
         if (ns, name) not in bucket:
             return last
         del bucket[(ns, name)]
+        self._order.pop(rt.storage_key, None)
         rv = self._next_rv()
         last["metadata"]["resourceVersion"] = str(rv)
         self._persist(rt.storage_key, ns, name, None)

@@ -328,3 +328,20 @@ def test_removing_the_last_finalizer_collects_dependents() -> None:
     store.mutate(WIDGET, "default", "fin", lambda o: o["metadata"].pop("finalizers"))
     assert store.try_get(WIDGET, "default", "fin") is None
     assert store.try_get(CONFIGMAP, "default", "child") is None
+
+
+def test_namespace_lists_stay_ordered_through_creates_and_deletes() -> None:
+    store = make_store()
+    for ns in ("a", "a-b", "b"):
+        store.create(NAMESPACE, {"metadata": {"name": ns}})
+    for ns, name in (("b", "z"), ("a", "y"), ("a-b", "x"), ("a", "w")):
+        store.create(CONFIGMAP, {"metadata": {"name": name}}, namespace=ns)
+    names = [o["metadata"]["name"] for o in store.list(CONFIGMAP, "a").items]
+    assert names == ["w", "y"]
+    store.delete(CONFIGMAP, "a", "w")
+    store.create(CONFIGMAP, {"metadata": {"name": "v"}}, namespace="a")
+    assert [o["metadata"]["name"] for o in store.list(CONFIGMAP, "a").items] == ["v", "y"]
+    everything = [
+        (o["metadata"]["namespace"], o["metadata"]["name"]) for o in store.list(CONFIGMAP).items
+    ]
+    assert everything == [("a", "v"), ("a", "y"), ("a-b", "x"), ("b", "z")]
