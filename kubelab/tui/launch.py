@@ -20,13 +20,6 @@ def launch(
     lessons: Path | None = None,
 ) -> int:
     """Run the TUI; the exit code (2 for a usage problem found before it starts)."""
-    if not sys.stdin.isatty() or not sys.stdout.isatty():
-        click.echo(
-            "kubelab: the lab is a terminal UI and needs a terminal; for scripts use "
-            "`kubelab grade`, `kubelab lessons` or `kubelab --help`",
-            err=True,
-        )
-        return EXIT_ERROR
     from kubelab.lessons.problems import CourseNotFound
     from kubelab.tui.keys import KeymapError, keymap_from_env
 
@@ -38,6 +31,13 @@ def launch(
             course_root_for(lessons)
     except (KeymapError, CourseNotFound) as exc:
         click.echo(f"kubelab: {exc}", err=True)
+        return EXIT_ERROR
+    if not sys.stdin.isatty() or not sys.stdout.isatty():
+        click.echo(
+            "kubelab: the lab is a terminal UI and needs a terminal; for scripts use "
+            "`kubelab grade`, `kubelab lessons` or `kubelab --help`",
+            err=True,
+        )
         return EXIT_ERROR
     from kubelab.tui.app import create_app
 

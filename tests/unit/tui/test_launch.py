@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 
@@ -47,3 +48,26 @@ def test_no_color_makes_the_app_monochrome() -> None:
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
     assert done.returncode == 0, done.stderr
     assert done.stdout.split() == ["True", "True"]
+
+
+def test_a_folder_that_is_no_course_or_a_bad_keymap_is_a_clear_error(tmp_path: object) -> None:
+    done = subprocess.run(
+        [sys.executable, "-m", "kubelab", "--lessons", str(tmp_path)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        stdin=subprocess.DEVNULL,
+    )
+    assert done.returncode == 2
+    assert "not a course folder" in done.stderr and "Traceback" not in done.stderr
+    env = {**os.environ, "KUBELAB_KEYS": "check"}
+    done = subprocess.run(
+        [sys.executable, "-m", "kubelab"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        stdin=subprocess.DEVNULL,
+        env=env,
+    )
+    assert done.returncode == 2
+    assert "KUBELAB_KEYS: expected id=key" in done.stderr
