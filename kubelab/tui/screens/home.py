@@ -90,6 +90,12 @@ class HomeScreen(Screen[None]):
         passed = self._passed(course.lessons[index])
         word = lesson_state(len(lesson.steps), passed)[1]
         text.append(f"{passed}/{len(lesson.steps)} steps passed: {word}", style="dim")
+        resume = self.kubelab.services.progress.current()
+        if resume is not None and resume[0] == lesson.id and resume[1] is not None:
+            step = lesson.step(resume[1])
+            if step is not None:
+                number = lesson.steps.index(step) + 1
+                text.append(f"\nEnter resumes at step {number}: {step.title}", style="bold")
         if lesson.requires:
             text.append("\nPrerequisites: ")
             for i, required in enumerate(lesson.requires):

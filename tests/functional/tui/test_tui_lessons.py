@@ -226,6 +226,9 @@ async def test_progress_survives_a_restart(lab: LabCluster, tmp_path: Path) -> N
         first = str(again.screen.query_one("#lessons").get_option_at_index(0).prompt)  # type: ignore[attr-defined]
         assert "◐ 1/2" in first
         assert "1/2 steps passed: in progress" in panel_text(again, "#lesson-detail")
+        assert "Enter resumes at step 2: Move it to port 8080" in panel_text(
+            again, "#lesson-detail"
+        )
         screen = await open_first_lesson(again, pilot)
         assert screen.step.id == "port-8080"
         assert screen.step_state("create-web") == "passed"
