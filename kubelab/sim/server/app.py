@@ -180,6 +180,26 @@ async def not_found(request: web.Request) -> web.StreamResponse:
     raise _page_not_found()
 
 
+async def root_paths(request: web.Request) -> web.StreamResponse:
+    """`GET /`: the paths the server serves, as kube-apiserver lists them."""
+    registry = request.app[STORE].registry
+    paths = ["/api", "/api/v1", "/apis", "/apis/"]
+    for group, versions in registry.groups():
+        if group:
+            paths.append(f"/apis/{group}")
+            paths.extend(f"/apis/{group}/{v}" for v in versions)
+    paths += [
+        "/healthz",
+        "/livez",
+        "/openapi/v2",
+        "/openapi/v3",
+        "/openapi/v3/",
+        "/readyz",
+        "/version",
+    ]
+    return json_response({"paths": sorted(paths)})
+
+
 def make_app(store: Store, token: str) -> web.Application:
     app = web.Application(
         middlewares=[error_middleware, commit_middleware, auth_middleware],
@@ -203,6 +223,7 @@ def make_app(store: Store, token: str) -> web.Application:
     r.add_get("/openapi/v3/{tail:.+}", openapi_v3)
     r.add_route("*", "/api/{tail:.+}", dispatch)
     r.add_route("*", "/apis/{tail:.+}", dispatch)
+    r.add_get("/", root_paths)
     r.add_route("*", "/{tail:.*}", not_found)
     return app
 

@@ -349,3 +349,9 @@ async def test_concurrent_patches_lose_no_update(api: Api) -> None:
     assert set(statuses) == {200}
     _, obj, _ = await api.call("GET", "/api/v1/namespaces/default/configmaps/cc")
     assert obj["data"] == {f"k{i}": str(i) for i in range(40)}
+
+
+async def test_root_lists_paths(api: Api) -> None:
+    status, body, _ = await api.call("GET", "/")
+    assert status == 200
+    assert {"/api/v1", "/apis/example.dev/v1", "/version", "/openapi/v3"} <= set(body["paths"])
