@@ -183,10 +183,15 @@ async def serve(
         shown_host = f"[{host}]" if ":" in host else host
         server = f"https://{shown_host}:{port}"
         if options.kubeconfig is not None:
-            write_private(
-                options.kubeconfig,
-                kubeconfig_text(server, token, options.namespace, certificate.cert_pem),
-            )
+            try:
+                write_private(
+                    options.kubeconfig,
+                    kubeconfig_text(server, token, options.namespace, certificate.cert_pem),
+                )
+            except OSError as e:
+                raise ServeError(
+                    f"cannot write the kubeconfig {options.kubeconfig}: {e.strerror or e}"
+                ) from e
             wrote = options.kubeconfig
         # Controllers start right after: the API already answers, they catch up in a few ms.
         for controller in controllers():

@@ -245,3 +245,34 @@ def test_auth_can_i_and_whoami(kubectl: Kubectl) -> None:
     assert "kubernetes-admin" in whoami
     names = kubectl("get", "selfsubjectaccessreviews")
     assert names.returncode == 1  # create-only, as on a real cluster
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--kubeconfig", "/proc/no-such-dir/kubeconfig"], "cannot write the kubeconfig"),
+        (["--state", "/proc/no-such-dir/state.db"], "cannot open the state file"),
+    ],
+)
+def test_serve_errors_are_clear(args: list[str], message: str) -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "kubelab", "sim", "serve", "--port", "0", *args],
+        capture_output=True,
+        text=True,
+        timeout=30,
+    )
+    assert result.returncode == 2
+    assert message in result.stderr and "Traceback" not in result.stderr
+
+
+def test_port_in_use_is_clear(sim: SimServer) -> None:
+    port = sim.server.rsplit(":", 1)[1]
+    result = subprocess.run(
+        [sys.executable, "-m", "kubelab", "sim", "serve", "--port", port],
+        capture_output=True,
+        text=True,
+        timeout=30,
+    )
+    assert result.returncode == 2
+    assert f"cannot listen on 127.0.0.1:{port}" in result.stderr
+    assert "Traceback" not in result.stderr
