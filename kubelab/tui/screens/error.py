@@ -14,9 +14,15 @@ from textual.widgets import Button, Label, Static
 def describe_error(error: BaseException) -> tuple[str, str | None]:
     """(message, what to do) for an exception raised in a worker."""
     from kubelab.cluster.base import ClusterError
+    from kubelab.grading.actions import ActionFailed
+    from kubelab.grading.context import GradingError
 
     if isinstance(error, ClusterError):
         return (error.message, error.hint)
+    if isinstance(error, ActionFailed):
+        return (str(error), "look at the objects with kubectl in the console; r resets the step")
+    if isinstance(error, GradingError):
+        return (str(error), "`kubelab lint` checks the lesson; `kubelab status` the cluster")
     lesson_problems = getattr(error, "problems", None)
     if isinstance(lesson_problems, list) and lesson_problems:
         return (

@@ -13,7 +13,7 @@ from textual.containers import Horizontal, VerticalScroll
 from textual.screen import Screen
 from textual.timer import Timer
 from textual.widgets import ContentSwitcher, Footer, Header, Markdown, OptionList, Static
-from textual.worker import Worker
+from textual.worker import Worker, WorkerState
 
 from kubelab.tui.codeblocks import code_commands
 from kubelab.tui.messages import ClusterEvent
@@ -181,6 +181,8 @@ class LessonScreen(Screen[None]):
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         # StateChanged does not bubble: hand it to the app's one handler for worker failures
         self.kubelab.on_worker_state_changed(event)
+        if event.state == WorkerState.ERROR and event.worker.name == "start_lesson":
+            self.status("The lesson could not start (see the message). l goes back to the lessons.")
 
     # -- showing --------------------------------------------------------------------------------
 

@@ -139,3 +139,20 @@ def test_lesson_states() -> None:
     assert lesson_state(3, 3)[1] == "done"
     assert lesson_state(3, 1)[1] == "in progress"
     assert lesson_state(3, 0)[1] == "not started"
+
+
+def test_worker_errors_become_a_message_and_what_to_do() -> None:
+    from pathlib import Path
+
+    from kubelab.cluster.base import ClusterError
+    from kubelab.grading.actions import ActionFailed
+    from kubelab.lessons.loader import LessonLoadError, LessonProblem
+    from kubelab.tui.screens.error import describe_error
+
+    assert describe_error(ClusterError("down", hint="run kubelab up")) == ("down", "run kubelab up")
+    message, hint = describe_error(ActionFailed("Service/x was refused: bad port"))
+    assert message == "Service/x was refused: bad port" and hint and "resets" in hint
+    problem = LessonProblem(Path("l.yaml"), 3, 5, "unknown key 'x'")
+    message, hint = describe_error(LessonLoadError([problem]))
+    assert message == "l.yaml:3:5: unknown key 'x'" and hint and "kubelab lint" in hint
+    assert describe_error(RuntimeError("boom")) == ("RuntimeError: boom", None)
