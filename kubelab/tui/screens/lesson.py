@@ -3,6 +3,7 @@ console, the live namespace map, and watch mode (re-grade when the cluster chang
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import TYPE_CHECKING, ClassVar, cast
 
 from rich.text import Text
@@ -265,13 +266,14 @@ class LessonScreen(Screen[None]):
         previous = services.progress.bindings(self.lesson_id)
         bindings = services.grader.start_lesson(self.cluster, self.loaded, previous)
         services.progress.set_bindings(self.lesson_id, bindings)
-        self.app.call_from_thread(self._lesson_started, bindings)
+        kubectl = services.kubectl()  # ClusterError (shown in the modal) when it is missing
+        self.app.call_from_thread(self._lesson_started, bindings, kubectl)
 
-    def _lesson_started(self, bindings: Bindings) -> None:
+    def _lesson_started(self, bindings: Bindings, kubectl: Path) -> None:
         self.bindings = bindings
         namespace = str(bindings.get("namespace") or self.cluster.namespace)
         console = self.query_one(Console)
-        console.set_target(self.kubelab.services.kubectl(), self.cluster, namespace)
+        console.set_target(kubectl, self.cluster, namespace)
         self.kubelab.services.progress.set_current(self.lesson_id, self.step.id)
         map_view = self.query_one(NamespaceMapView)
         map_view.namespace = namespace

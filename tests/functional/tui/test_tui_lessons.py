@@ -399,3 +399,28 @@ async def test_leaving_the_lesson_ends_the_running_command(lab: LabCluster, tmp_
         await pilot.press("escape")
         await wait_for(lambda: isinstance(app.screen, HomeScreen))
         await wait_for(lambda: not process.is_alive(), 10, "kubectl to be stopped")
+
+
+async def test_reset_lesson_after_confirming_empties_the_namespace_keeps_passes(
+    lab: LabCluster, tmp_path: Path, sim: object
+) -> None:
+    kubectl = sim.kubectl  # type: ignore[attr-defined]
+    app = make_app(lab, tmp_path)
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await open_first_lesson(app, pilot)
+        await type_in_console(pilot, screen, "kubectl create service clusterip web --tcp=80:80")
+        await wait_for(lambda: "create-web" in screen.passed, what="the step to pass")
+        screen.focus_next("#step-list")
+        await pilot.press("R")
+        assert isinstance(app.screen, ConfirmScreen)
+        await pilot.press("n")  # not confirmed: nothing happens
+        await pilot.pause(0.2)
+        assert kubectl("get", "svc", "web", "-n", lab.namespace).returncode == 0
+        await pilot.press("R")
+        await pilot.press("y")
+        await wait_for(
+            lambda: screen.busy is None and "Reset done" in panel_text(app, "#status-line")
+        )
+        got = kubectl("get", "svc", "web", "-n", lab.namespace)
+        assert got.returncode != 0 and "NotFound" in got.stderr
+        assert screen.passed == {"create-web": False}
