@@ -62,8 +62,13 @@ class KubelabApp(App[int]):
         # paint the first frame before the workers start importing (the lesson model pulls in
         # the kubernetes client, which holds the GIL for a while)
         self.call_after_refresh(self._start_workers)
+        self.show_notices()
+        self.set_interval(1.0, self.show_notices)
+
+    def show_notices(self) -> None:
+        """Messages from the progress store (a file set aside, a save that failed)."""
         for notice in self.services.progress.notices():
-            self.notify(notice, severity="warning", timeout=10)
+            self.notify(notice, title="Progress", severity="warning", timeout=10)
 
     def _start_workers(self) -> None:
         self.load_course()

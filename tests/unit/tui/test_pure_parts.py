@@ -156,3 +156,29 @@ def test_worker_errors_become_a_message_and_what_to_do() -> None:
     message, hint = describe_error(LessonLoadError([problem]))
     assert message == "l.yaml:3:5: unknown key 'x'" and hint and "kubelab lint" in hint
     assert describe_error(RuntimeError("boom")) == ("RuntimeError: boom", None)
+
+
+def test_progress_that_cannot_be_saved_is_a_notice_not_a_crash(tmp_path: Any) -> None:
+    from kubelab.tui.progress_adapter import StoreProgress
+
+    blocker = tmp_path / "not-a-dir"
+    blocker.write_text("a file where the state dir should be")
+    progress = StoreProgress(blocker / "progress.json")
+    progress.record_pass("lesson", "step", assisted=True)
+    progress.record_hint("lesson", "step", 1)
+    notices = progress.notices()
+    assert notices and all("progress not saved" in n for n in notices)
+    assert progress.notices() == []  # shown once
+
+    saved = StoreProgress(tmp_path / "ok" / "progress.json")
+    saved.record_solution("lesson", "a")  # "apply for me", then the pass
+    saved.record_pass("lesson", "a", assisted=False)
+    saved.record_pass("lesson", "b", assisted=False)
+    saved.record_hint("lesson", "b", 2)
+    saved.set_current("lesson", "b")
+    saved.set_bindings("lesson", {"namespace": "lab", "node_port": 30080})
+    again = StoreProgress(tmp_path / "ok" / "progress.json")
+    assert again.passed_steps("lesson") == {"a": True, "b": False}
+    assert again.hints_shown("lesson", "b") == 2
+    assert again.current() == ("lesson", "b")
+    assert again.bindings("lesson") == {"namespace": "lab", "node_port": 30080}
