@@ -564,11 +564,14 @@ class Store:
                 f"URL ({name})"
             )
         if subresource == "status":
+            # Like ResetObjectMetaForStatus: only the status (and who manages it) changes.
             new = clone(current)
             if "status" in obj:
                 new["status"] = clone(obj["status"])
             else:
                 new.pop("status", None)
+            if "managedFields" in meta_in:
+                new["metadata"]["managedFields"] = clone(meta_in["managedFields"])
         else:
             new = clone(obj)
             new["apiVersion"] = rt.api_version
