@@ -16,6 +16,7 @@ from textual.timer import Timer
 from textual.widgets import ContentSwitcher, Footer, Header, Markdown, OptionList, Static
 from textual.worker import Worker, WorkerState
 
+from kubelab.lessons.problems import LessonLoadError
 from kubelab.tui.codeblocks import code_commands
 from kubelab.tui.messages import ClusterEvent
 from kubelab.tui.screens.confirm import ConfirmScreen
@@ -242,7 +243,7 @@ class LessonScreen(Screen[None]):
             try:
                 path = self.loaded.manifest_path(rel)
                 content = fill(path.read_text(encoding="utf-8"), self.bindings)
-            except (OSError, ValueError) as exc:
+            except (OSError, ValueError, LessonLoadError) as exc:
                 content = f"# cannot read {rel}: {exc}"
             lines += [f"`{rel}`:", "", "```yaml", content.rstrip(), "```", ""]
         if step.solution.commands:
