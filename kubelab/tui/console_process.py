@@ -41,6 +41,10 @@ class ConsoleInputError(ValueError):
     """What the learner typed is not something the console runs."""
 
 
+class ConsoleStartError(Exception):
+    """The command could not be started (kubectl missing, no pty left)."""
+
+
 def parse_command(line: str) -> list[str]:
     """The kubectl argument list for a console line; `ConsoleInputError` for anything else."""
     try:
@@ -153,15 +157,18 @@ class PexpectRunner:
     def spawn(
         self, argv: list[str], env: Mapping[str, str], size: tuple[int, int]
     ) -> ConsoleProcess:
-        child = pexpect.spawn(
-            argv[0],
-            argv[1:],
-            env=dict(env),
-            encoding="utf-8",
-            codec_errors="replace",
-            dimensions=size,
-            echo=False,
-        )
+        try:
+            child = pexpect.spawn(
+                argv[0],
+                argv[1:],
+                env=dict(env),
+                encoding="utf-8",
+                codec_errors="replace",
+                dimensions=size,
+                echo=False,
+            )
+        except (pexpect.ExceptionPexpect, OSError) as exc:
+            raise ConsoleStartError(f"cannot start {argv[0]}: {exc}") from exc
         return ConsoleProcess(child)
 
 

@@ -22,6 +22,7 @@ from textual.worker import Worker, get_current_worker
 from kubelab.tui.console_process import (
     ConsoleInputError,
     ConsoleProcess,
+    ConsoleStartError,
     clean_output,
     display,
     kubectl_argv,
@@ -184,7 +185,11 @@ class Console(Vertical):
         log = self.query_one("#console-log", Log)
         cols = max(40, (log.size.width or 80) - 1)
         rows = max(5, log.size.height or 10)
-        self.process = self._runner.spawn(full, self._env, (rows, cols))
+        try:
+            self.process = self._runner.spawn(full, self._env, (rows, cols))
+        except ConsoleStartError as exc:
+            self.write(f"{exc}\n")
+            return
         self.running = display(argv)
         self._show_prompt()
         self._pump(self.process, self.running)

@@ -8,6 +8,7 @@ import pytest
 
 from kubelab.tui.console_process import (
     ConsoleInputError,
+    ConsoleStartError,
     PexpectRunner,
     clean_output,
     kubectl_argv,
@@ -85,3 +86,8 @@ def test_a_real_process_in_a_pty_keeps_its_last_output(tmp_path: Path) -> None:
         output += chunk
     assert "got:hello" in clean_output(output)
     assert process.exit_status() == 3
+
+
+def test_a_command_that_cannot_start_is_an_error_with_its_reason(tmp_path: Path) -> None:
+    with pytest.raises(ConsoleStartError, match="cannot start"):
+        PexpectRunner().spawn([str(tmp_path / "no-kubectl")], {}, (24, 80))
