@@ -222,6 +222,7 @@ async def serve(
         if wrote is not None:
             with contextlib.suppress(OSError):
                 wrote.unlink()
+            print("kubelab sim: stopped", file=sys.stderr, flush=True)
 
 
 async def _run_controller(controller: Callable[[Store], Any], store: Store) -> None:
