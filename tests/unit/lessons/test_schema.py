@@ -39,3 +39,15 @@ def test_schema_accepts_a_valid_lesson_and_rejects_an_unknown_key(course: Course
     assert list(validator.iter_errors(document)) == []
     document["steps"][0]["titel"] = "typo"
     assert [e.message for e in validator.iter_errors(document)] != []
+
+
+def test_every_bundled_lesson_validates_against_the_shipped_schema() -> None:
+    from kubelab.lessons.loader import load_course
+
+    validator = jsonschema.Draft202012Validator(json.loads(SCHEMA_FILE.read_text("utf-8")))
+    for loaded in load_course().lessons:
+        document = yaml.safe_load(loaded.path.read_text(encoding="utf-8"))
+        problems = [
+            f"{list(e.absolute_path)}: {e.message}" for e in validator.iter_errors(document)
+        ]
+        assert problems == [], loaded.path.name
