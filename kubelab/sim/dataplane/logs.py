@@ -3,10 +3,13 @@ output of an attached main command), with `tailLines`, `sinceSeconds`, `timestam
 
 from __future__ import annotations
 
+import asyncio
 import time
 from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any
+
+from aiohttp import web
 
 from kubelab.sim import errors
 from kubelab.sim.dataplane import pods, servers
@@ -14,6 +17,7 @@ from kubelab.sim.dataplane.runner import ensure_runner
 from kubelab.sim.dataplane.runtime import runtime_for
 from kubelab.sim.dataplane.sessions import _parse_time, _started_at
 
+FOLLOW_POLL = 0.2  # seconds between looks for new lines when following
 PULL_FAILURES = ("ErrImagePull", "ImagePullBackOff", "InvalidImageName", "ErrImageNeverPull")
 
 
@@ -56,10 +60,46 @@ def read_log(
     if tail and tail.lstrip("-").isdigit() and int(tail) >= 0:
         entries = entries[len(entries) - int(tail) :] if int(tail) else []
     stamps = str(query.get("timestamps", "")).lower() == "true"
-    out = []
-    for ts, line in entries:
-        prefix = (
-            datetime.fromtimestamp(ts, UTC).strftime("%Y-%m-%dT%H:%M:%S.%f000Z ") if stamps else ""
-        )
-        out.append(prefix + line + "\n")
-    return "".join(out)
+    return "".join(_line(ts, line, stamps) for ts, line in entries)
+
+
+def _line(ts: float, line: str, stamps: bool) -> str:
+    prefix = datetime.fromtimestamp(ts, UTC).strftime("%Y-%m-%dT%H:%M:%S.%f000Z ") if stamps else ""
+    return prefix + line + "\n"
+
+
+async def stream_log(
+    request: web.Request,
+    store: Any,
+    pod: Mapping[str, Any],
+    container: str | None,
+    query: Mapping[str, str],
+) -> web.StreamResponse:
+    """`kubectl logs -f` (`follow=true`): what `read_log` gives, then new lines as they come,
+    until the client leaves or the pod is gone."""
+    text = read_log(store, pod, container, query)  # validates, raises ApiError before streaming
+    c = pods.container(pod, container)
+    assert c is not None
+    name = str(c.get("name", ""))
+    uid = pods.uid(pod)
+    runtime = runtime_for(store)
+    stamps = str(query.get("timestamps", "")).lower() == "true"
+    response = web.StreamResponse(headers={"Content-Type": "text/plain"})
+    await response.prepare(request)
+    seen = len(runtime.log_lines(uid, name))
+    try:
+        await response.write(text.encode())
+        while request.transport is not None and not request.transport.is_closing():
+            lines = runtime.log_lines(uid, name)
+            if len(lines) < seen:  # the pod's state was dropped: it is gone
+                break
+            if len(lines) > seen:
+                await response.write(
+                    "".join(_line(ts, ln, stamps) for ts, ln in lines[seen:]).encode()
+                )
+                seen = len(lines)
+            await asyncio.sleep(FOLLOW_POLL)
+    except ConnectionResetError:
+        return response  # the client left
+    await response.write_eof()
+    return response

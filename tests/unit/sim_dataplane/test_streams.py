@@ -76,7 +76,12 @@ async def server(world: Any) -> AsyncIterator[tuple[TestServer, FakeStore]]:
         finally:
             store.handled.set()  # type: ignore[attr-defined]
 
+    async def follow(request: web.Request) -> web.StreamResponse:
+        pod = world.pod(request.match_info["pod"])
+        return await logs.stream_log(request, store, pod, None, request.query)
+
     app = web.Application()
+    app.router.add_get("/{pod}/log", follow)
     app.router.add_get("/{pod}/{kind}", route)
     srv = TestServer(app)
     await srv.start_server()
@@ -358,3 +363,18 @@ async def test_shell_reading_stdin_answers_line_by_line(server: Any) -> None:
     assert s.channels[1] == "one\n1\n2\n"
     assert status["details"]["causes"][0]["message"] == "2"
     await close(s)
+
+
+async def test_follow_logs(server: Any, world: Any) -> None:
+    srv, store = server
+    async with aiohttp.ClientSession() as session:
+        resp = await session.get(srv.make_url("/my-nginx-abc-1/log"), params={"follow": "true"})
+        first = await asyncio.wait_for(resp.content.readuntil(b"start worker processes\n"), TIMEOUT)
+        assert b"Configuration complete; ready for start up" in first
+        request = HttpRequest(
+            "GET", "/", "my-nginx", {"User-Agent": "curl/8.17.0"}, client_ip="10.244.1.52"
+        )
+        serve(runtime_for(store), world.pod("my-nginx-abc-1"), 80, request)
+        line = await asyncio.wait_for(resp.content.readline(), TIMEOUT)
+        assert line.startswith(b"10.244.1.52 - - [") and b'"GET / HTTP/1.1" 200 615' in line
+        resp.close()
