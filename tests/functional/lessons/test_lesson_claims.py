@@ -143,3 +143,16 @@ def test_the_tutorials_curl_image_cannot_be_pulled(kubectl: Kubectl, namespace: 
     if waited.returncode != 0:
         reason = kubectl("get", "-n", namespace, "pod/curl", "-o", "yaml").stdout
         assert "ErrImagePull" in reason or "ImagePullBackOff" in reason, reason
+
+
+def test_a_cluster_ip_may_not_change(kubectl: Kubectl, namespace: str) -> None:
+    created = apply(kubectl, namespace, service("my-nginx", ports=[{"port": 80}]))
+    assert created.returncode == 0, created.stderr
+    other = "10.96.0.250"
+    patch = f'{{"spec":{{"clusterIP":"{other}","clusterIPs":["{other}"]}}}}'
+    done = kubectl("patch", "svc", "my-nginx", "-n", namespace, "-p", patch)
+    assert done.returncode != 0
+    said = f'spec.clusterIPs[0]: Invalid value: []string{{"{other}"}}: may not change once set'
+    assert said in done.stderr
+    text = body("fixed-cluster-ip", "move-the-ip")
+    assert said.replace(other, "${other_ip}") in text
