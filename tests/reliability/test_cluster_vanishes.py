@@ -1,0 +1,127 @@
+"""The cluster vanishing while `kubelab grade` polls: a clear "cannot reach / does not answer"
+error, exit 2 (never 1: the learner's work was not judged), no traceback; once the cluster is back,
+grading works again."""
+
+from __future__ import annotations
+
+import os
+import secrets
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+REPO = Path(__file__).resolve().parents[2]
+GOOD = REPO / "tests" / "fixtures" / "courses" / "good"
+UNREACHABLE_WORDS = ("does not answer", "cannot reach")
+
+
+def slow_course(tmp_path: Path) -> Path:
+    """The `good` test course with check timeouts long enough to kill the cluster mid-poll."""
+    course = tmp_path / "course"
+    shutil.copytree(GOOD, course)
+    lesson = course / "lessons" / "01-nodeport.yaml"
+    lesson.write_text(lesson.read_text().replace("timeout: 3", "timeout: 60"))
+    return course
+
+
+def kubelab_env(tmp_path: Path, kubeconfig: Path) -> dict[str, str]:
+    env = dict(os.environ)
+    env.update(
+        KUBECONFIG=str(kubeconfig),
+        KUBELAB_STATE_DIR=str(tmp_path / "state"),
+        NO_COLOR="1",
+        HOME=str(tmp_path),
+    )
+    env.pop("KUBELAB_CLUSTER", None)
+    return env
+
+
+def grade_cmd(course: Path, namespace: str, *extra: str) -> list[str]:
+    return [
+        sys.executable, "-m", "kubelab", "grade", "nodeport/create", "--lessons", str(course),
+        "--cluster", "context:kubelab-sim", "--namespace", namespace, "--yes", *extra,
+    ]  # fmt: skip
+
+
+def test_grade_reports_a_vanished_cluster_and_recovers(
+    sim_factory: Callable[..., Any], tmp_path: Path
+) -> None:
+    state = tmp_path / "sim-state.db"
+    server = sim_factory("lab", state=state)
+    port = server.server.rsplit(":", 1)[1]
+    course = slow_course(tmp_path)
+    namespace = f"vanish-{secrets.token_hex(3)}"
+    env = kubelab_env(tmp_path, server.kubeconfig)
+
+    grading = subprocess.Popen(
+        grade_cmd(course, namespace),
+        env=env,
+        cwd=REPO,
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        # wait until the grader is polling (its namespace exists), then pull the plug
+        deadline = time.monotonic() + 60
+        while server.kubectl("get", "namespace", namespace).returncode != 0:
+            assert grading.poll() is None, grading.communicate()
+            assert time.monotonic() < deadline, "the grader never created its namespace"
+            time.sleep(0.1)
+        time.sleep(1.0)
+        started = time.monotonic()
+        server.stop(signal.SIGKILL)
+        out, err = grading.communicate(timeout=60)
+    finally:
+        if grading.poll() is None:
+            grading.kill()
+            grading.wait(timeout=10)
+    assert grading.returncode == 2, out + err
+    assert time.monotonic() - started < 45, "the grader kept polling a dead cluster"
+    assert "Traceback" not in out + err
+    assert any(word in out + err for word in UNREACHABLE_WORDS), out + err
+    assert "ERROR" in out  # the check is an error, never a failure of the learner's work
+
+    # the cluster comes back (same state, same port, a fresh kubeconfig): grading works again
+    server = sim_factory("lab", state=state, extra=("--port", port))
+    env = kubelab_env(tmp_path, server.kubeconfig)
+    server.kubectl("create", "service", "clusterip", "web", "--tcp=80:80", "-n", namespace)
+    server.kubectl("set", "selector", "service/web", "app=web", "-n", namespace, check=True)
+    again = subprocess.run(
+        grade_cmd(course, namespace, "--no-wait"),
+        env=env,
+        cwd=REPO,
+        stdin=subprocess.DEVNULL,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert again.returncode == 0, again.stdout + again.stderr
+    assert "Traceback" not in again.stderr
+
+
+def test_grade_against_a_cluster_that_never_answers_is_exit_2(
+    sim_factory: Callable[..., Any], tmp_path: Path
+) -> None:
+    """Nothing listening at all (the simulator was stopped before `kubelab grade` started)."""
+    server = sim_factory("gone")
+    server.stop(signal.SIGKILL)
+    done = subprocess.run(
+        grade_cmd(GOOD, f"gone-{secrets.token_hex(3)}", "--no-wait"),
+        env=kubelab_env(tmp_path, server.kubeconfig),
+        cwd=REPO,
+        stdin=subprocess.DEVNULL,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 2, done.stdout + done.stderr
+    assert "Traceback" not in done.stderr
+    assert any(word in done.stderr for word in UNREACHABLE_WORDS), done.stderr
+    assert done.stderr.startswith("kubelab: ") or "\nkubelab: " in done.stderr
