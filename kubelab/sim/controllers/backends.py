@@ -83,3 +83,63 @@ def service_labels(service: Obj) -> dict[str, str]:
     if (service.get("spec") or {}).get("clusterIP") == "None":
         labels[HEADLESS_LABEL] = ""
     return labels
+
+
+class SelectorIndex:
+    """The selectors of the Services of each namespace, indexed by label pair, for mapping a
+    Pod event to the Services it may back; rebuilt lazily after any Service change."""
+
+    def __init__(self, store: Any) -> None:
+        self.store = store
+        self._index: dict[tuple[str, str, str], list[tuple[str, dict[str, str]]]] | None = None
+
+    def invalidate(self) -> None:
+        self._index = None
+
+    def services_for(self, namespace: str, label_sets: list[dict[str, str]]) -> list[str]:
+        if self._index is None:
+            index: dict[tuple[str, str, str], list[tuple[str, dict[str, str]]]] = {}
+            rt = self.store.registry.by_key("/services")
+            for svc in self.store.list(rt, copy_items=False).items:
+                selector = (svc.get("spec") or {}).get("selector") or {}
+                if selector:
+                    m = meta(svc)
+                    key, value = next(iter(sorted(selector.items())))
+                    index.setdefault((str(m.get("namespace")), key, str(value)), []).append(
+                        (str(m.get("name")), dict(selector))
+                    )
+            self._index = index
+        found: list[str] = []
+        for labels in label_sets:
+            for key, value in labels.items():
+                for name, selector in self._index.get((namespace, key, str(value)), []):
+                    if name not in found and all(labels.get(k) == v for k, v in selector.items()):
+                        found.append(name)
+        return found
+
+
+class PodIndex:
+    """The Pods of each namespace by label pair (built once per batch): the candidates a
+    selector may match without scanning every Pod."""
+
+    def __init__(self, store: Any) -> None:
+        self.store = store
+        self._index: dict[tuple[str, str, str], list[Obj]] | None = None
+
+    def invalidate(self) -> None:
+        self._index = None
+
+    def candidates(self, namespace: str, selector: dict[str, str]) -> list[Obj]:
+        if not selector:
+            return []
+        if self._index is None:
+            index: dict[tuple[str, str, str], list[Obj]] = {}
+            rt = self.store.registry.by_key("/pods")
+            for pod in self.store.list(rt, copy_items=False).items:
+                m = meta(pod)
+                ns = str(m.get("namespace"))
+                for key, value in (m.get("labels") or {}).items():
+                    index.setdefault((ns, key, str(value)), []).append(pod)
+            self._index = index
+        lists = [self._index.get((namespace, k, str(v)), []) for k, v in selector.items()]
+        return min(lists, key=len)

@@ -94,6 +94,24 @@ class DeploymentController(Controller):
     name = COMPONENT
     keys = frozenset({DEPLOYMENTS, REPLICASETS})
 
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._by_owner: dict[str, list[Obj]] | None = None
+
+    def begin_batch(self) -> None:
+        self._by_owner = None
+
+    def owned(self, deploy: Obj) -> list[Obj]:
+        """The ReplicaSets a Deployment controls (indexed by owner uid once per batch)."""
+        if self._by_owner is None:
+            index: dict[str, list[Obj]] = {}
+            for rs in self.store.list(rt(self.store, REPLICASETS), copy_items=False).items:
+                ref = controller_ref(rs)
+                if ref and ref.get("kind") == "Deployment":
+                    index.setdefault(str(ref.get("uid")), []).append(rs)
+            self._by_owner = index
+        return list(self._by_owner.get(str(meta(deploy).get("uid")), []))
+
     def items_for(self, event: WatchEvent) -> Iterable[Hashable]:
         if event.key == DEPLOYMENTS:
             return [ns_name(event.obj)]
@@ -113,13 +131,7 @@ class DeploymentController(Controller):
         if deploy is None or is_terminating(deploy):
             return
         spec = deploy.get("spec") or {}
-        rs_rt = rt(self.store, REPLICASETS)
-        uid = meta(deploy).get("uid")
-        owned = [
-            rs
-            for rs in self.store.list(rs_rt, namespace).items
-            if (controller_ref(rs) or {}).get("uid") == uid
-        ]
+        owned = self.owned(deploy)
         template = spec.get("template") or {}
         wanted = _without_hash(template)
         new_rs = next((rs for rs in owned if _without_hash(rs["spec"]["template"]) == wanted), None)
@@ -130,6 +142,8 @@ class DeploymentController(Controller):
         if new_rs is None and not spec.get("paused"):
             new_rs = self._create_rs(deploy, olds, desired)
             created = True
+            if self._by_owner is not None:
+                self._by_owner.setdefault(str(meta(deploy).get("uid")), []).append(new_rs)
         if new_rs is not None and not spec.get("paused"):
             self._sync_revision(deploy, new_rs)
             strategy = spec.get("strategy") or {}

@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections.abc import Hashable, Iterable
 from typing import TYPE_CHECKING, Any
 
-from kubelab.sim.controllers.backends import backends, service_labels
+from kubelab.sim.controllers.backends import PodIndex, SelectorIndex, backends, service_labels
 from kubelab.sim.controllers.base import ENDPOINTS, PODS, SERVICES, Controller, meta, ns_name, rt
 
 if TYPE_CHECKING:
@@ -50,37 +50,28 @@ class EndpointsController(Controller):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self._pods: dict[str, list[Obj]] | None = None
+        self._pods = PodIndex(self.store)
+        self._selectors = SelectorIndex(self.store)
 
     def begin_batch(self) -> None:
-        self._pods = None
+        self._pods.invalidate()
 
     def items_for(self, event: WatchEvent) -> Iterable[Hashable]:
         if event.key == SERVICES:
+            self._selectors.invalidate()
             return [ns_name(event.obj)]
         namespace = ns_name(event.obj)[0]
         labels = [meta(event.obj).get("labels") or {}]
         if event.old is not None:
             labels.append(meta(event.old).get("labels") or {})
-        services = self.store.list(rt(self.store, SERVICES), namespace, copy_items=False).items
-        out = []
-        for svc in services:
-            selector = (svc.get("spec") or {}).get("selector") or {}
-            if selector and any(all(lb.get(k) == v for k, v in selector.items()) for lb in labels):
-                out.append(ns_name(svc))
-        return out
+        return [(namespace, name) for name in self._selectors.services_for(namespace, labels)]
 
     def all_items(self) -> Iterable[Hashable]:
         services = self.store.list(rt(self.store, SERVICES), copy_items=False).items
         return [ns_name(s) for s in services]
 
-    def pods_in(self, namespace: str) -> list[Obj]:
-        if self._pods is None:
-            index: dict[str, list[Obj]] = {}
-            for pod in self.store.list(rt(self.store, PODS), copy_items=False).items:
-                index.setdefault(ns_name(pod)[0], []).append(pod)
-            self._pods = index
-        return self._pods.get(namespace, [])
+    def pods_in(self, namespace: str, service: Obj) -> list[Obj]:
+        return self._pods.candidates(namespace, (service.get("spec") or {}).get("selector") or {})
 
     def reconcile(self, item: Hashable) -> None:
         assert isinstance(item, tuple)
@@ -95,7 +86,7 @@ class EndpointsController(Controller):
         spec = service.get("spec") or {}
         if not spec.get("selector") or spec.get("type") == "ExternalName":
             return
-        subsets = desired_subsets(service, self.pods_in(namespace))
+        subsets = desired_subsets(service, self.pods_in(namespace, service))
         labels = service_labels(service)
         if current is None:
             created: Obj = {"metadata": {"name": name, "namespace": namespace, "labels": labels}}

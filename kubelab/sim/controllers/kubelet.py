@@ -21,6 +21,7 @@ from kubelab.sim.controllers import envvars
 from kubelab.sim.controllers.base import (
     NODES,
     PODS,
+    SERVICES,
     Controller,
     is_terminating,
     meta,
@@ -89,7 +90,7 @@ def field_value(pod: Obj, path: str) -> str:
 
 class Kubelet(Controller):
     name = "kubelet"
-    keys = frozenset({PODS})
+    keys = frozenset({PODS, SERVICES})
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -99,6 +100,8 @@ class Kubelet(Controller):
         self._used: dict[str, set[str]] | None = None
         self._nodes: dict[str, Obj] | None = None
         self._killed: set[str] = set()
+        self._services_seen = 0  # bumped on every Service change
+        self._service_vars: dict[tuple[str, bool], tuple[int, list[tuple[str, str]]]] = {}
 
     # -- queue ---------------------------------------------------------------------------------
 
@@ -107,6 +110,9 @@ class Kubelet(Controller):
         self._nodes = None
 
     def items_for(self, event: WatchEvent) -> Iterable[Hashable]:
+        if event.key == SERVICES:
+            self._services_seen += 1
+            return ()
         pod = event.obj
         if event.type == "DELETED":
             self._forget(pod)
@@ -274,6 +280,10 @@ class Kubelet(Controller):
                     probe_time=True,
                 )
             set_condition(conditions, {"type": "PodScheduled", "status": "True"}, probe_time=True)
+            for cond in conditions:
+                if cond.get("type") == "PodScheduled":
+                    cond.pop("reason", None)
+                    cond.pop("message", None)
             _order_conditions(conditions)
             if host_ip:
                 status["hostIP"] = host_ip
@@ -450,10 +460,7 @@ class Kubelet(Controller):
     def _store_env(self, pod: Obj, container: Obj) -> None:
         namespace, name = ns_name(pod)
         spec = pod.get("spec") or {}
-        services = self.store.all_objects("/services")
-        service_vars = envvars.service_env(
-            services, namespace, bool(spec.get("enableServiceLinks", True))
-        )
+        service_vars = self._services_env(namespace, bool(spec.get("enableServiceLinks", True)))
         own = []
         for item in container.get("env") or []:
             if not isinstance(item, dict) or not item.get("name"):
@@ -466,6 +473,16 @@ class Kubelet(Controller):
                 own.append({"name": item["name"], "value": field_value(pod, ref["fieldPath"])})
         env = envvars.container_env({"env": own}, service_vars)
         envvars.store_env(self.store, namespace, name, str(container["name"]), env)
+
+    def _services_env(self, namespace: str, links: bool) -> list[tuple[str, str]]:
+        """The Service variables for a container starting now (cached until a Service changes)."""
+        cached = self._service_vars.get((namespace, links))
+        if cached is not None and cached[0] == self._services_seen:
+            return cached[1]
+        services = self.store.list(rt(self.store, SERVICES), copy_items=False).items
+        result = envvars.service_env(services, namespace, links)
+        self._service_vars[(namespace, links)] = (self._services_seen, result)
+        return result
 
     def _back_off(self, pod: Obj, uid: str, progress: Progress) -> None:
         """ErrImagePull -> ImagePullBackOff, then wait before pulling again."""

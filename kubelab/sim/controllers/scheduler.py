@@ -104,6 +104,14 @@ def fit_problems(pod: Obj, node: Obj) -> str | None:
     return None
 
 
+def _max_pods(node: Obj) -> int:
+    allocatable = (node.get("status") or {}).get("allocatable") or {}
+    try:
+        return int(allocatable.get("pods", 110))
+    except (TypeError, ValueError):
+        return 110
+
+
 class Scheduler(Controller):
     name = "scheduler"
     keys = frozenset({PODS, NODES})
@@ -135,7 +143,8 @@ class Scheduler(Controller):
             load: dict[str, int] = {}
             for pod in self.store.list(rt(self.store, PODS), copy_items=False).items:
                 node = (pod.get("spec") or {}).get("nodeName")
-                if node:
+                phase = (pod.get("status") or {}).get("phase")
+                if node and phase not in ("Succeeded", "Failed"):
                     load[node] = load.get(node, 0) + 1
             self._load = load
         return self._load
@@ -160,6 +169,8 @@ class Scheduler(Controller):
         reasons: dict[str, int] = {}
         for node in nodes:
             problem = fit_problems(pod, node)
+            if problem is None and loads.get(meta(node)["name"], 0) >= _max_pods(node):
+                problem = "Too many pods"
             if problem is None:
                 fitting.append(node)
             else:
@@ -176,17 +187,7 @@ class Scheduler(Controller):
             p["spec"]["nodeName"] = node_name
 
         bound = self.store.mutate(pods_rt, namespace, name, bind, hooks=False)
-
-        def scheduled(p: Obj) -> None:
-            status = p.setdefault("status", {})
-            conditions = status.setdefault("conditions", [])
-            set_condition(conditions, {"type": "PodScheduled", "status": "True"}, probe_time=True)
-            for cond in conditions:
-                if cond.get("type") == "PodScheduled":
-                    cond.pop("reason", None)
-                    cond.pop("message", None)
-
-        self.store.mutate(pods_rt, namespace, name, scheduled, subresource="status", hooks=False)
+        # The kubelet's first status write carries PodScheduled=True (one write less per pod).
         record(
             self.store,
             bound,
