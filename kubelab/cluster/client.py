@@ -438,10 +438,32 @@ class KubeClient:
         container: str | None = None,
         timeout: float = 30.0,
     ) -> ExecResult:
-        """Run `command` (no shell) in a pod's container and collect its exit code and output."""
+        """Run `command` (no shell) in a pod's container and collect its exit code and output.
+
+        Thread-safe: `kubernetes.stream.stream()` swaps its ApiClient's `call_api` while the
+        exec connects, so each exec goes through an ApiClient of its own (sharing the
+        configuration, not the connection pool) and never through the one other requests use.
+        """
+        from kubernetes.client import ApiClient
+
+        dedicated: Any = ApiClient(self._api.configuration)
+        try:
+            return self._exec(dedicated, pod, command, namespace, container, timeout)
+        finally:
+            dedicated.close()
+
+    def _exec(
+        self,
+        api: Any,
+        pod: str,
+        command: Argv,
+        namespace: str | None,
+        container: str | None,
+        timeout: float,
+    ) -> ExecResult:
         from kubernetes.stream import stream
 
-        core = CoreV1Api(self._api)
+        core = CoreV1Api(api)
         kwargs: dict[str, Any] = {
             "command": command,
             "stderr": True,

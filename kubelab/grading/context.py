@@ -7,9 +7,8 @@ can be unit-tested against an in-memory fake and run unchanged against any real 
 from __future__ import annotations
 
 import builtins
-import contextlib
 import threading
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Protocol
 
@@ -112,7 +111,8 @@ def api_version_for(kind: str, given: str | None) -> str:
 
 @dataclass
 class CheckContext:
-    """Everything an evaluator needs. One per graded step; shared by its checks (thread-safe)."""
+    """Everything an evaluator needs. One per graded step; shared by its checks (thread-safe:
+    `KubeClient` runs each exec through an ApiClient of its own)."""
 
     client: ClusterApi
     namespace: str
@@ -120,12 +120,8 @@ class CheckContext:
     cluster: LabCluster | None = None
     probe_image: str = "busybox:1.37"
     probe_timeout: float = 60.0
-    exec_factory: Callable[[], ClusterApi] | None = None
     probes_ready: set[str] = field(default_factory=set, repr=False)
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
-    _pool_lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
-    _idle: builtins.list[ClusterApi] = field(default_factory=builtins.list, repr=False)
-    _owned: builtins.list[ClusterApi] = field(default_factory=builtins.list, repr=False)
 
     def namespace_of(self, given: str | None) -> str:
         return given or self.namespace
@@ -134,35 +130,6 @@ class CheckContext:
     def probe_lock(self) -> threading.Lock:
         return self._lock
 
-    @contextlib.contextmanager
-    def exec_api(self) -> Iterator[ClusterApi]:
-        """A client for one exec at a time. The kubernetes client's `stream()` swaps its
-        ApiClient's request function while an exec connects, so concurrent checks must not exec
-        through the client other requests share: each exec borrows a client of its own."""
-        if self.exec_factory is None:
-            yield self.client
-            return
-        with self._pool_lock:
-            api = self._idle.pop() if self._idle else None
-        if api is None:
-            api = self.exec_factory()
-            with self._pool_lock:
-                self._owned.append(api)
-        try:
-            yield api
-        finally:
-            with self._pool_lock:
-                self._idle.append(api)
-
-    def close(self) -> None:
-        """Close the exec clients this context opened (not the main client: the caller's)."""
-        with self._pool_lock:
-            owned, self._owned, self._idle = self._owned, [], []
-        for api in owned:
-            close = getattr(api, "close", None)
-            if callable(close):
-                close()
-
 
 def make_context(
     client: ClusterApi,
@@ -170,23 +137,8 @@ def make_context(
     bindings: Mapping[str, str | int],
     cluster: LabCluster | None = None,
 ) -> CheckContext:
-    """A context whose execs use clients of their own when `client` is a KubeClient."""
-    from kubelab.cluster.client import KubeClient
-
-    factory: Callable[[], ClusterApi] | None = None
-    if isinstance(client, KubeClient):
-        kube = client
-
-        def factory() -> ClusterApi:
-            return KubeClient(kube.kubeconfig, kube.context, kube.namespace)
-
-    return CheckContext(
-        client=client,
-        namespace=namespace,
-        bindings=bindings,
-        cluster=cluster,
-        exec_factory=factory,
-    )
+    """The context for grading `namespace` with `client` (one per step or lesson run)."""
+    return CheckContext(client=client, namespace=namespace, bindings=bindings, cluster=cluster)
 
 
 def iter_ready_pods(pods: list[dict[str, Any]]) -> Iterator[dict[str, Any]]:

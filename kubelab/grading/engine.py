@@ -166,12 +166,7 @@ def grade_step(
         assert client is not None
         full = {"namespace": namespace, **dict(bindings)}
         own_context = make_context(client, namespace, full, cluster)
-        try:
-            return grade_step(
-                cluster, loaded, step_id, full, client, poll=poll, context=own_context
-            )
-        finally:
-            own_context.close()
+        return grade_step(cluster, loaded, step_id, full, client, poll=poll, context=own_context)
     started = time.monotonic()
     result = StepResult(lesson.id, step.id, step.title)
     missing = cluster.missing(tuple(step.requires))

@@ -68,8 +68,7 @@ def run_in(target: Target, command: list[str], ctx: CheckContext, timeout: float
     from kubelab.cluster.client import ApiRejected, ExecTimedOut
 
     try:
-        with ctx.exec_api() as api:
-            result = api.exec(target.name, command, target.namespace, target.container, timeout)
+        result = ctx.client.exec(target.name, command, target.namespace, target.container, timeout)
     except ExecTimedOut as exc:
         return Ran(124, exc.stdout, exc.stderr + f"\n{exc.message}")
     except ClusterUnreachable:

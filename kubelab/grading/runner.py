@@ -47,14 +47,11 @@ def grade_lesson(
     lab = dataclasses.replace(cluster, namespace=namespace)
     ctx = make_context(client, namespace, full, lab)
     result = LessonResult(lesson.id, lesson.title, namespace=namespace)
-    try:
-        for step in lesson.steps:
-            if step_ids is None or step.id in step_ids:
-                result.steps.append(
-                    grade_step(lab, loaded, step.id, full, client, poll=poll, context=ctx)
-                )
-    finally:
-        ctx.close()
+    for step in lesson.steps:
+        if step_ids is None or step.id in step_ids:
+            result.steps.append(
+                grade_step(lab, loaded, step.id, full, client, poll=poll, context=ctx)
+            )
     return result
 
 

@@ -21,7 +21,7 @@ from kubelab.cluster.base import MANAGED_BY_LABEL, MANAGED_BY_VALUE, ClusterErro
 from kubelab.grading.actions import ActionFailed, KubeconfigClient, apply_actions
 from kubelab.grading.bindings import allocate_bindings, release_bindings
 from kubelab.grading.checks.base import CheckBase
-from kubelab.grading.context import CheckContext, GradingError, make_context
+from kubelab.grading.context import GradingError, make_context
 from kubelab.grading.engine import DEFAULT_INTERVAL, run_checks
 from kubelab.grading.results import CheckResult, LessonResult, Report, StepResult
 from kubelab.grading.settle import wait_settled
@@ -97,7 +97,6 @@ def selftest_lesson(
     client = make_client(namespace)
     bindings: dict[str, str | int] = {"namespace": namespace}
     setup = StepResult(lesson.id, "setup", "setup")
-    ctx: CheckContext | None = None
     try:
         client.ensure_namespace(
             namespace, {MANAGED_BY_LABEL: MANAGED_BY_VALUE, SELFTEST_LABEL: "selftest"}
@@ -137,8 +136,6 @@ def selftest_lesson(
         setup.checks.append(_action_error("run the lesson", str(exc)))
         result.steps.insert(0, setup)
     finally:
-        if ctx is not None:
-            ctx.close()
         release_bindings(bindings)
         if not keep_namespace:
             _cleanup(client, namespace, cleanup_timeout, result)

@@ -91,3 +91,29 @@ def test_status_lists_a_nodeport_that_answers_on_the_host(sim, client: KubeClien
     with urllib.request.urlopen(f"http://{host}:{port}/", timeout=10) as response:
         assert "Welcome to nginx!" in response.read().decode()
     assert status.api_reachable and status.nodes_ready == len(status.nodes) > 0
+
+
+def test_concurrent_execs_and_requests_share_one_client(client: KubeClient) -> None:
+    """`kubernetes.stream` swaps its ApiClient's `call_api` while an exec connects: execs and
+    plain requests at the same time through one KubeClient must each get their own answer."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    running_pod(client, "busy", "nginx:1.27")
+
+    def one_exec(index: int) -> tuple[int, str]:
+        result = client.exec("busy", ["sh", "-c", f"echo {index}"], timeout=20)
+        return result.exit_code, result.stdout
+
+    def one_get(_: int) -> str:
+        pod = client.get("v1", "Pod", "busy")
+        assert pod is not None
+        return str(pod["metadata"]["name"])
+
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        execs = [pool.submit(one_exec, i) for i in range(12)]
+        gets = [pool.submit(one_get, i) for i in range(24)]
+        assert [f.result(timeout=60) for f in execs] == [(0, f"{i}\n") for i in range(12)]
+        assert [f.result(timeout=60) for f in gets] == ["busy"] * 24
+    # the shared client still answers plain requests afterwards
+    assert client.get("v1", "Pod", "busy") is not None
+    assert client.exec("busy", ["true"], timeout=15).exit_code == 0

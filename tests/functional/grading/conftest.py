@@ -49,11 +49,10 @@ def lab(sim: Any, namespace: str) -> LabCluster:
 
 
 @pytest.fixture
-def ctx(client: KubeClient, namespace: str, lab: LabCluster) -> Iterator[CheckContext]:
+def ctx(client: KubeClient, namespace: str, lab: LabCluster) -> CheckContext:
     context = make_context(client, namespace, {"namespace": namespace}, lab)
     context.probe_timeout = 20
-    yield context
-    context.close()
+    return context
 
 
 @pytest.fixture
