@@ -7,14 +7,17 @@ the wheel (`kubelab/_course/`).
 
 from __future__ import annotations
 
+import difflib
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from pydantic import ValidationError
+from pydantic import BaseModel, ValidationError
 from pydantic_core import ErrorDetails
 
+from kubelab.grading.checks.base import ObjectRef
+from kubelab.grading.context import DEFAULT_API_VERSIONS
 from kubelab.lessons.manifests import read_manifest_docs
 from kubelab.lessons.marked_yaml import DataPath, Marked, MarkedParseError, parse_marked
 from kubelab.lessons.model import PLACEHOLDER, Lesson
@@ -284,6 +287,39 @@ def _semantic_problems(
     return problems
 
 
+def _object_refs(value: Any, path: DataPath) -> Iterator[tuple[DataPath, ObjectRef]]:
+    """Every object reference in a validated lesson (check objects, live values), with its path."""
+    if isinstance(value, ObjectRef):
+        yield path, value
+    elif isinstance(value, BaseModel):
+        for name, info in type(value).model_fields.items():
+            yield from _object_refs(getattr(value, name), (*path, info.alias or name))
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            yield from _object_refs(item, (*path, index))
+
+
+def _api_version_problems(lesson: Lesson, marked: Marked, source: Path) -> list[LessonProblem]:
+    """A kind without `apiVersion` must be one whose API group kubelab knows (typos show here)."""
+    problems: list[LessonProblem] = []
+    for path, ref in _object_refs(lesson, ()):
+        if ref.api_version is not None or ref.kind in DEFAULT_API_VERSIONS:
+            continue
+        close = difflib.get_close_matches(ref.kind, list(DEFAULT_API_VERSIONS), n=1)
+        advice = f"did you mean {close[0]!r}? " if close else ""
+        place = marked.place_of((*path, "kind"))
+        problems.append(
+            LessonProblem(
+                source,
+                place.line,
+                place.col,
+                f"{_human((*path, 'kind'))}: unknown kind {ref.kind!r}: {advice}"
+                "give 'apiVersion' for kinds kubelab does not know",
+            )
+        )
+    return problems
+
+
 # ---------------------------------------------------------------------------------------------
 # loading
 
@@ -327,6 +363,8 @@ def parse_lesson(
         problems.extend(_problem_for(error, marked, path) for error in exc.errors())
     cache = manifest_cache if manifest_cache is not None else {}
     problems.extend(_semantic_problems(marked, path, root, cache))
+    if lesson is not None:
+        problems.extend(_api_version_problems(lesson, marked, path))
     if problems or lesson is None:
         raise LessonLoadError(sorted(set(problems), key=_order))
     return LoadedLesson(lesson=lesson, path=path, root=root, marked=marked)

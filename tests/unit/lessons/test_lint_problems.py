@@ -177,3 +177,17 @@ def test_lint_a_course_folder(course: CourseDir, kubelab: Callable[..., Ran]) ->
     assert kubelab("lint", str(course.root)).exit_code == 0
     assert kubelab("lint", "--lessons", str(course.root)).exit_code == 0
     assert kubelab("lint", "--lessons", str(course.root / "lessons")).exit_code == 0
+
+
+def test_unknown_kind_without_api_version(course: CourseDir, kubelab: Callable[..., Ran]) -> None:
+    text = course.valid.replace(
+        "object: {kind: Service, name: my-nginx}", "object: {kind: Sevice, name: my-nginx}"
+    )
+    path, ran = lint_one(course, kubelab, text)
+    assert ran.stdout == (
+        f"{path}:20:24: steps[0].checks[0].object.kind: unknown kind 'Sevice': did you mean "
+        "'Service'? give 'apiVersion' for kinds kubelab does not know\n"
+    )
+    assert ran.exit_code == 1
+    with_version = text.replace("{kind: Sevice,", "{apiVersion: example.com/v1, kind: Sevice,")
+    assert lint_one(course, kubelab, with_version)[1].exit_code == 0
