@@ -3,7 +3,8 @@ step, and the bindings each lesson was started with.
 
 Stored as JSON in the user state dir (platformdirs; `KUBELAB_STATE_DIR` overrides it) with a
 `format_version`. Every save writes a temporary file, fsyncs it and renames it over the old one, so
-killing kubelab at any moment leaves either the old or the new file, never a torn one. A file that
+killing kubelab at any moment leaves either the old or the new file, never a torn one (the next
+save removes the temporary file a killed save left behind). A file that
 is corrupt or from a newer kubelab is set aside (renamed, never deleted) with a notice, not a crash.
 Saves hold an advisory lock so the TUI and `kubelab grade` in another terminal do not lose updates.
 """
@@ -13,6 +14,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import sys
 import tempfile
 import time
 from collections.abc import Callable, Iterator
@@ -24,6 +26,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 FORMAT_VERSION = 1
 STATE_DIR_ENV = "KUBELAB_STATE_DIR"
 FILE_NAME = "progress.json"
+ORPHAN_AGE = 60.0  # seconds after which a temporary file without a pid is a leftover
 
 
 def state_dir() -> Path:
@@ -127,7 +130,11 @@ class ProgressStore:
         self.path.parent.mkdir(parents=True, exist_ok=True)
         progress.format_version = FORMAT_VERSION
         payload = json.dumps(progress.model_dump(), indent=2, sort_keys=True) + "\n"
-        fd, temp = tempfile.mkstemp(prefix=f".{self.path.name}.", dir=self.path.parent)
+        # The temporary file is named after this process, so a later save can tell the leftovers
+        # of a writer that was killed mid-save (its process is gone) from a save in progress.
+        fd, temp = tempfile.mkstemp(
+            prefix=f"{self._temp_prefix()}{os.getpid()}.", dir=self.path.parent
+        )
         try:
             with os.fdopen(fd, "w", encoding="utf-8") as handle:
                 handle.write(payload)
@@ -139,6 +146,30 @@ class ProgressStore:
                 os.unlink(temp)
             raise
         _fsync_dir(self.path.parent)
+
+    def _temp_prefix(self) -> str:
+        return f".{self.path.name}."
+
+    def remove_orphans(self) -> list[Path]:
+        """Delete temporary files left by saves whose process was killed mid-save (their pid is
+        gone, or, where pids cannot be checked, they are over a minute old); returns them."""
+        removed = []
+        prefix = self._temp_prefix()
+        for temp in self.path.parent.glob(f"{prefix}*"):
+            pid_text = temp.name[len(prefix) :].split(".", 1)[0]
+            if pid_text.isdigit() and sys.platform != "win32":
+                if int(pid_text) == os.getpid() or _process_alive(int(pid_text)):
+                    continue
+            else:
+                try:
+                    if time.time() - temp.stat().st_mtime < ORPHAN_AGE:
+                        continue
+                except FileNotFoundError:
+                    continue
+            with contextlib.suppress(FileNotFoundError):
+                temp.unlink()
+                removed.append(temp)
+        return removed
 
     @contextlib.contextmanager
     def _locked(self) -> Iterator[None]:
@@ -162,6 +193,7 @@ class ProgressStore:
             progress = self.load()
             change(progress)
             self.save(progress)
+            self.remove_orphans()
             return progress
 
     # -- the changes kubelab makes --------------------------------------------------------------
@@ -215,6 +247,17 @@ class ProgressStore:
 
 def _bump_attempts(progress: Progress, lesson_id: str, step_id: str) -> None:
     progress.lesson(lesson_id).step(step_id).attempts += 1
+
+
+def _process_alive(pid: int) -> bool:
+    """Whether process `pid` exists (POSIX: signal 0 checks without sending anything)."""
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True  # someone else's process
+    return True
 
 
 def _fsync_dir(folder: Path) -> None:
