@@ -7,6 +7,7 @@ stays fast); tests build their own bundle around the simulator or fakes.
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -69,6 +70,9 @@ class Grader(Protocol):
     ) -> Iterator[dict[str, Any]]:
         """Watch events of one kind in `namespace` until the server ends the watch."""
 
+    def close(self) -> None:
+        """The lesson session ended: release what the grader holds (its API clients)."""
+
 
 class ProgressTracker(Protocol):
     """Where the learner is and what they passed (GRADING's progress store behind an adapter)."""
@@ -126,12 +130,33 @@ class Services:
 
 
 class ClusterGrader:
-    """`Grader` over `kubelab.grading` and `KubeClient` (one client per call, closed after)."""
+    """`Grader` over `kubelab.grading` and `KubeClient`.
 
-    def _client(self, cluster: LabCluster, namespace: str) -> KubeClient:
+    One client per (cluster, namespace) is opened on first use and reused by every call of the
+    lesson session (it is thread-safe: grading and actions share it; the long-lived watches get
+    one of their own, so they never hold the grader's connections), until `close()`.
+    """
+
+    def __init__(self) -> None:
+        self._clients: dict[tuple[Path, str, str, str], KubeClient] = {}
+        self._lock = threading.Lock()
+
+    def _client(self, cluster: LabCluster, namespace: str, purpose: str = "api") -> KubeClient:
         from kubelab.cluster.client import KubeClient
 
-        return KubeClient(cluster.kubeconfig, cluster.context, namespace)
+        key = (cluster.kubeconfig, cluster.context, namespace, purpose)
+        with self._lock:
+            client = self._clients.get(key)
+            if client is None:
+                client = KubeClient(cluster.kubeconfig, cluster.context, namespace)
+                self._clients[key] = client
+            return client
+
+    def close(self) -> None:
+        with self._lock:
+            clients, self._clients = list(self._clients.values()), {}
+        for client in clients:
+            client.close()
 
     def start_lesson(
         self, cluster: LabCluster, loaded: LoadedLesson, previous: Bindings
@@ -143,24 +168,24 @@ class ClusterGrader:
         from kubelab.grading.bindings import allocate_bindings, release_bindings
         from kubelab.lessons.manifests import read_manifest_docs
 
-        with self._client(cluster, cluster.namespace) as client:
-            wanted = {b.name for b in loaded.lesson.bindings}
-            again = bool(previous) and previous.get("namespace") == cluster.namespace
-            if again and wanted <= set(previous):
-                bindings = dict(previous)
-            else:
-                again = False
-                bindings = allocate_bindings(client, loaded.lesson, cluster.namespace)
-            namespace = str(bindings["namespace"])
-            client.ensure_namespace(namespace, LAB_LABELS)
-            if not again:
-                apply_actions(client, loaded, loaded.lesson.setup, bindings)
-            else:
-                for rel in loaded.lesson.setup.manifests:
-                    docs = read_manifest_docs(loaded.manifest_path(rel), bindings)
-                    missing = [doc for doc in docs if _missing(client, doc, namespace)]
-                    apply_objects(client, missing, namespace, rel)
-            release_bindings(bindings)
+        client = self._client(cluster, cluster.namespace)
+        wanted = {b.name for b in loaded.lesson.bindings}
+        again = bool(previous) and previous.get("namespace") == cluster.namespace
+        if again and wanted <= set(previous):
+            bindings = dict(previous)
+        else:
+            again = False
+            bindings = allocate_bindings(client, loaded.lesson, cluster.namespace)
+        namespace = str(bindings["namespace"])
+        client.ensure_namespace(namespace, LAB_LABELS)
+        if not again:
+            apply_actions(client, loaded, loaded.lesson.setup, bindings)
+        else:
+            for rel in loaded.lesson.setup.manifests:
+                docs = read_manifest_docs(loaded.manifest_path(rel), bindings)
+                missing = [doc for doc in docs if _missing(client, doc, namespace)]
+                apply_objects(client, missing, namespace, rel)
+        release_bindings(bindings)
         return bindings
 
     def grade(
@@ -169,8 +194,8 @@ class ClusterGrader:
         from kubelab.grading.engine import grade_step
 
         namespace = str(bindings.get("namespace") or cluster.namespace)
-        with self._client(cluster, namespace) as client:
-            return grade_step(cluster, loaded, step_id, bindings, client, poll=False)
+        client = self._client(cluster, namespace)
+        return grade_step(cluster, loaded, step_id, bindings, client, poll=False)
 
     def apply_solution(
         self, cluster: LabCluster, loaded: LoadedLesson, step_id: str, bindings: Bindings
@@ -181,8 +206,8 @@ class ClusterGrader:
         if step is None:
             raise KeyError(f"lesson {loaded.lesson.id} has no step {step_id!r}")
         namespace = str(bindings.get("namespace") or cluster.namespace)
-        with self._client(cluster, namespace) as client:
-            return apply_actions(client, loaded, step.solution, bindings)
+        client = self._client(cluster, namespace)
+        return apply_actions(client, loaded, step.solution, bindings)
 
     def reset_step(
         self, cluster: LabCluster, loaded: LoadedLesson, step_id: str, bindings: Bindings
@@ -190,8 +215,8 @@ class ClusterGrader:
         from kubelab.grading.actions import reset_step
 
         namespace = str(bindings.get("namespace") or cluster.namespace)
-        with self._client(cluster, namespace) as client:
-            return reset_step(client, loaded, step_id, bindings)
+        client = self._client(cluster, namespace)
+        return reset_step(client, loaded, step_id, bindings)
 
     def reset_lesson(
         self, cluster: LabCluster, loaded: LoadedLesson, bindings: Bindings
@@ -199,8 +224,8 @@ class ClusterGrader:
         from kubelab.grading.actions import reset_lesson
 
         namespace = str(bindings.get("namespace") or cluster.namespace)
-        with self._client(cluster, namespace) as client:
-            return reset_lesson(client, loaded, bindings)
+        client = self._client(cluster, namespace)
+        return reset_lesson(client, loaded, bindings)
 
     def watch(
         self,
@@ -211,14 +236,14 @@ class ClusterGrader:
         timeout: int,
         resource_version: str | None = None,
     ) -> Iterator[dict[str, Any]]:
-        with self._client(cluster, namespace) as client:
-            yield from client.watch(
-                api_version,
-                kind,
-                namespace,
-                resource_version=resource_version,
-                timeout_seconds=timeout,
-            )
+        client = self._client(cluster, namespace, "watch")
+        yield from client.watch(
+            api_version,
+            kind,
+            namespace,
+            resource_version=resource_version,
+            timeout_seconds=timeout,
+        )
 
 
 def _missing(client: KubeClient, doc: Mapping[str, Any], namespace: str) -> bool:

@@ -179,6 +179,7 @@ class LessonScreen(Screen[None]):
     def on_unmount(self) -> None:
         if self._watcher is not None:
             self._watcher.stop()
+        self.kubelab.services.grader.close()
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         # StateChanged does not bubble: hand it to the app's one handler for worker failures
