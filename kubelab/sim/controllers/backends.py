@@ -119,27 +119,25 @@ class SelectorIndex:
 
 
 class PodIndex:
-    """The Pods of each namespace by label pair (built once per batch): the candidates a
+    """The Pods of each namespace by label pair, kept current from events: the candidates a
     selector may match without scanning every Pod."""
 
     def __init__(self, store: Any) -> None:
-        self.store = store
-        self._index: dict[tuple[str, str, str], list[Obj]] | None = None
+        from kubelab.sim.controllers.base import Index
 
-    def invalidate(self) -> None:
-        self._index = None
+        self._index = Index(store, "/pods", _label_pairs)
 
     def candidates(self, namespace: str, selector: dict[str, str]) -> list[Obj]:
         if not selector:
             return []
-        if self._index is None:
-            index: dict[tuple[str, str, str], list[Obj]] = {}
-            rt = self.store.registry.by_key("/pods")
-            for pod in self.store.list(rt, copy_items=False).items:
-                m = meta(pod)
-                ns = str(m.get("namespace"))
-                for key, value in (m.get("labels") or {}).items():
-                    index.setdefault((ns, key, str(value)), []).append(pod)
-            self._index = index
-        lists = [self._index.get((namespace, k, str(v)), []) for k, v in selector.items()]
+        lists = [self._index.get((namespace, k, str(v))) for k, v in selector.items()]
         return min(lists, key=len)
+
+    def close(self) -> None:
+        self._index.close()
+
+
+def _label_pairs(pod: Obj) -> list[tuple[str, str, str]]:
+    m = meta(pod)
+    namespace = str(m.get("namespace"))
+    return [(namespace, k, str(v)) for k, v in (m.get("labels") or {}).items()]

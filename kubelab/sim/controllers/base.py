@@ -186,6 +186,45 @@ class Controller:
             log.exception("%s: reconciling %s failed", self.name, item)
 
 
+class Index:
+    """The objects of one type grouped by `groups(obj)`, kept current from the store's events
+    (no full scan per reconcile). Objects held are the events' own copies: read-only."""
+
+    def __init__(self, store: Store, key: str, groups: Callable[[Obj], Iterable[Hashable]]) -> None:
+        self._groups_of = groups
+        self._members: dict[Hashable, dict[tuple[str, str], Obj]] = {}
+        self._keys: dict[tuple[str, str], list[Hashable]] = {}
+        for obj in store.list(store.registry.by_key(key), copy_items=False).items:
+            self._add(obj)
+        self._unsubscribe = store.subscribe(self._on_event, {key})
+
+    def _add(self, obj: Obj) -> None:
+        ident = ns_name(obj)
+        groups = list(self._groups_of(obj))
+        self._keys[ident] = groups
+        for group in groups:
+            self._members.setdefault(group, {})[ident] = obj
+
+    def _remove(self, ident: tuple[str, str]) -> None:
+        for group in self._keys.pop(ident, []):
+            members = self._members.get(group)
+            if members is not None:
+                members.pop(ident, None)
+                if not members:
+                    del self._members[group]
+
+    def _on_event(self, event: WatchEvent) -> None:
+        self._remove(ns_name(event.obj))
+        if event.type != "DELETED":
+            self._add(event.obj)
+
+    def get(self, group: Hashable) -> list[Obj]:
+        return list((self._members.get(group) or {}).values())
+
+    def close(self) -> None:
+        self._unsubscribe()
+
+
 def run_controller(cls: type[Controller]) -> Callable[[Store], Any]:
     """The `async def controller(store)` entry point serve.py runs for a Controller class."""
 

@@ -14,6 +14,7 @@ from kubelab.sim.controllers.base import (
     DEPLOYMENTS,
     REPLICASETS,
     Controller,
+    Index,
     controller_ref,
     is_terminating,
     meta,
@@ -96,21 +97,17 @@ class DeploymentController(Controller):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self._by_owner: dict[str, list[Obj]] | None = None
+        self._by_owner = Index(
+            self.store, REPLICASETS, lambda rs: [str(r.get("uid"))]
+            if (r := controller_ref(rs)) and r.get("kind") == "Deployment" else []
+        )  # fmt: skip
 
-    def begin_batch(self) -> None:
-        self._by_owner = None
+    def stop(self) -> None:
+        self._by_owner.close()
 
     def owned(self, deploy: Obj) -> list[Obj]:
-        """The ReplicaSets a Deployment controls (indexed by owner uid once per batch)."""
-        if self._by_owner is None:
-            index: dict[str, list[Obj]] = {}
-            for rs in self.store.list(rt(self.store, REPLICASETS), copy_items=False).items:
-                ref = controller_ref(rs)
-                if ref and ref.get("kind") == "Deployment":
-                    index.setdefault(str(ref.get("uid")), []).append(rs)
-            self._by_owner = index
-        return list(self._by_owner.get(str(meta(deploy).get("uid")), []))
+        """The ReplicaSets a Deployment controls."""
+        return self._by_owner.get(str(meta(deploy).get("uid")))
 
     def items_for(self, event: WatchEvent) -> Iterable[Hashable]:
         if event.key == DEPLOYMENTS:
@@ -142,8 +139,6 @@ class DeploymentController(Controller):
         if new_rs is None and not spec.get("paused"):
             new_rs = self._create_rs(deploy, olds, desired)
             created = True
-            if self._by_owner is not None:
-                self._by_owner.setdefault(str(meta(deploy).get("uid")), []).append(new_rs)
         if new_rs is not None and not spec.get("paused"):
             self._sync_revision(deploy, new_rs)
             strategy = spec.get("strategy") or {}

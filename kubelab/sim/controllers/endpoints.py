@@ -53,8 +53,8 @@ class EndpointsController(Controller):
         self._pods = PodIndex(self.store)
         self._selectors = SelectorIndex(self.store)
 
-    def begin_batch(self) -> None:
-        self._pods.invalidate()
+    def stop(self) -> None:
+        self._pods.close()
 
     def items_for(self, event: WatchEvent) -> Iterable[Hashable]:
         if event.key == SERVICES:

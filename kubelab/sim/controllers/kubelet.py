@@ -23,6 +23,7 @@ from kubelab.sim.controllers.base import (
     PODS,
     SERVICES,
     Controller,
+    Index,
     is_terminating,
     meta,
     now,
@@ -97,7 +98,11 @@ class Kubelet(Controller):
         self._progress: dict[str, Progress] = {}
         self._pulled: dict[str, set[str]] = {}
         self._next_ip: dict[str, int] = {}
-        self._used: dict[str, set[str]] | None = None
+        self._by_node = Index(
+            self.store, PODS, lambda p: [str(p["spec"]["nodeName"])]
+            if (p.get("spec") or {}).get("nodeName") else []
+        )  # fmt: skip
+        self._allocated: dict[str, set[str]] = {}  # this batch's pod IPs (events come after it)
         self._nodes: dict[str, Obj] | None = None
         self._killed: set[str] = set()
         self._services_seen = 0  # bumped on every Service change
@@ -106,8 +111,11 @@ class Kubelet(Controller):
     # -- queue ---------------------------------------------------------------------------------
 
     def begin_batch(self) -> None:
-        self._used = None
+        self._allocated = {}
         self._nodes = None
+
+    def stop(self) -> None:
+        self._by_node.close()
 
     def items_for(self, event: WatchEvent) -> Iterable[Hashable]:
         if event.key == SERVICES:
@@ -150,16 +158,13 @@ class Kubelet(Controller):
                 return str(address.get("address"))
         return ""
 
-    def _used_ips(self) -> dict[str, set[str]]:
-        if self._used is None:
-            used: dict[str, set[str]] = {}
-            for pod in self.store.list(rt(self.store, PODS), copy_items=False).items:
-                node = (pod.get("spec") or {}).get("nodeName")
-                ip = (pod.get("status") or {}).get("podIP")
-                if node and ip:
-                    used.setdefault(node, set()).add(str(ip))
-            self._used = used
-        return self._used
+    def _used_ips(self, node: str) -> set[str]:
+        used = {
+            str((p.get("status") or {}).get("podIP"))
+            for p in self._by_node.get(node)
+            if (p.get("status") or {}).get("podIP")
+        }
+        return used | self._allocated.setdefault(node, set())
 
     def _allocate_ip(self, node_name: str) -> str:
         node = self._node(node_name) or {}
@@ -167,14 +172,14 @@ class Kubelet(Controller):
         if not cidr:
             return ""
         network = ipaddress.ip_network(str(cidr), strict=False)
-        used = self._used_ips().setdefault(node_name, set())
+        used = self._used_ips(node_name)
         size = network.num_addresses
         start = self._next_ip.get(node_name, 2)
         for step in range(size - 3):
             offset = 2 + (start - 2 + step) % (size - 3)
             candidate = str(network.network_address + offset)
             if candidate not in used:
-                used.add(candidate)
+                self._allocated.setdefault(node_name, set()).add(candidate)
                 self._next_ip[node_name] = offset + 1
                 return candidate
         return ""

@@ -13,6 +13,7 @@ from kubelab.sim.controllers.base import (
     PODS,
     REPLICASETS,
     Controller,
+    Index,
     controller_ref,
     is_pod_ready,
     is_terminating,
@@ -72,10 +73,14 @@ class ReplicaSetController(Controller):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self._by_owner: dict[str, list[Obj]] | None = None
+        kind = self.owner_kind
+        self._by_owner = Index(
+            self.store, PODS, lambda p: [str(r.get("uid"))]
+            if (r := controller_ref(p)) and r.get("kind") == kind else []
+        )  # fmt: skip
 
-    def begin_batch(self) -> None:
-        self._by_owner = None
+    def stop(self) -> None:
+        self._by_owner.close()
 
     def selects(self, owner: Obj, labels: dict[str, str]) -> bool:
         return selector_matches((owner.get("spec") or {}).get("selector"), labels)
@@ -93,26 +98,8 @@ class ReplicaSetController(Controller):
         return [ns_name(o) for o in owners]
 
     def owned_pods(self, owner: Obj) -> list[Obj]:
-        """The Pods this owner controls (an index by owner uid, built once per batch)."""
-        if self._by_owner is None:
-            index: dict[str, list[Obj]] = {}
-            for pod in self.store.list(rt(self.store, PODS), copy_items=False).items:
-                ref = controller_ref(pod)
-                if ref and ref.get("kind") == self.owner_kind:
-                    index.setdefault(str(ref.get("uid")), []).append(pod)
-            self._by_owner = index
-        return list(self._by_owner.get(str(meta(owner).get("uid")), []))
-
-    def _index_add(self, owner: Obj, pod: Obj) -> None:
-        if self._by_owner is not None:
-            self._by_owner.setdefault(str(meta(owner).get("uid")), []).append(pod)
-
-    def _index_remove(self, owner: Obj, names: set[str]) -> None:
-        if self._by_owner is not None:
-            key = str(meta(owner).get("uid"))
-            self._by_owner[key] = [
-                p for p in self._by_owner.get(key, []) if meta(p).get("name") not in names
-            ]
+        """The Pods this owner controls."""
+        return self._by_owner.get(str(meta(owner).get("uid")))
 
     def reconcile(self, item: Hashable) -> None:
         assert isinstance(item, tuple)
@@ -142,7 +129,6 @@ class ReplicaSetController(Controller):
                     self.name,
                 )
                 active.append(created)
-                self._index_add(owner, created)
         elif len(active) > want:
             doomed = sorted(active, key=_rank)[: len(active) - want]
             for pod in doomed:
@@ -157,7 +143,6 @@ class ReplicaSetController(Controller):
                     self.name,
                 )
             names = {str(meta(p)["name"]) for p in doomed}
-            self._index_remove(owner, names)
             active = [p for p in active if meta(p)["name"] not in names]
         labels_ok = [p for p in active if self.selects(owner, meta(p).get("labels") or {})]
         ready = [p for p in active if is_pod_ready(p)]

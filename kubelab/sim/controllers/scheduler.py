@@ -10,6 +10,7 @@ from kubelab.sim.controllers.base import (
     NODES,
     PODS,
     Controller,
+    Index,
     is_terminating,
     meta,
     ns_name,
@@ -104,6 +105,12 @@ def fit_problems(pod: Obj, node: Obj) -> str | None:
     return None
 
 
+def _node_of_active_pod(pod: Obj) -> list[str]:
+    node = (pod.get("spec") or {}).get("nodeName")
+    phase = (pod.get("status") or {}).get("phase")
+    return [str(node)] if node and phase not in ("Succeeded", "Failed") else []
+
+
 def _max_pods(node: Obj) -> int:
     allocatable = (node.get("status") or {}).get("allocatable") or {}
     try:
@@ -119,10 +126,14 @@ class Scheduler(Controller):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self._waiting: set[tuple[str, str]] = set()
-        self._load: dict[str, int] | None = None
+        self._by_node = Index(self.store, PODS, _node_of_active_pod)
+        self._bound: dict[str, int] = {}  # this batch's bindings (events come after it)
 
     def begin_batch(self) -> None:
-        self._load = None
+        self._bound = {}
+
+    def stop(self) -> None:
+        self._by_node.close()
 
     def items_for(self, event: WatchEvent) -> Iterable[Hashable]:
         if event.key == NODES:
@@ -138,16 +149,8 @@ class Scheduler(Controller):
         pods = self.store.list(rt(self.store, PODS), copy_items=False).items
         return [ns_name(p) for p in pods if not (p.get("spec") or {}).get("nodeName")]
 
-    def _loads(self) -> dict[str, int]:
-        if self._load is None:
-            load: dict[str, int] = {}
-            for pod in self.store.list(rt(self.store, PODS), copy_items=False).items:
-                node = (pod.get("spec") or {}).get("nodeName")
-                phase = (pod.get("status") or {}).get("phase")
-                if node and phase not in ("Succeeded", "Failed"):
-                    load[node] = load.get(node, 0) + 1
-            self._load = load
-        return self._load
+    def _load(self, node: str) -> int:
+        return len(self._by_node.get(node)) + self._bound.get(node, 0)
 
     def reconcile(self, item: Hashable) -> None:
         assert isinstance(item, tuple)
@@ -164,12 +167,11 @@ class Scheduler(Controller):
             self.after(TIMINGS.schedule, item)
             return
         nodes = self.store.list(rt(self.store, NODES), copy_items=False).items
-        loads = self._loads()
         fitting: list[Obj] = []
         reasons: dict[str, int] = {}
         for node in nodes:
             problem = fit_problems(pod, node)
-            if problem is None and loads.get(meta(node)["name"], 0) >= _max_pods(node):
+            if problem is None and self._load(meta(node)["name"]) >= _max_pods(node):
                 problem = "Too many pods"
             if problem is None:
                 fitting.append(node)
@@ -179,9 +181,9 @@ class Scheduler(Controller):
             self._unschedulable(pod, len(nodes), reasons)
             return
         self._waiting.discard(item)
-        chosen = min(fitting, key=lambda n: (loads.get(meta(n)["name"], 0), meta(n)["name"]))
+        chosen = min(fitting, key=lambda n: (self._load(meta(n)["name"]), meta(n)["name"]))
         node_name = str(meta(chosen)["name"])
-        loads[node_name] = loads.get(node_name, 0) + 1
+        self._bound[node_name] = self._bound.get(node_name, 0) + 1
 
         def bind(p: Obj) -> None:
             p["spec"]["nodeName"] = node_name

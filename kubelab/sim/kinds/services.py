@@ -109,7 +109,9 @@ def service_row(svc: Obj) -> list[Cell]:
 
 
 def _services(store: Store) -> list[Obj]:
-    return store.all_objects("/services")
+    """Every stored Service, read-only (allocation only reads them)."""
+    items: list[Obj] = store.list(store.registry.by_key("/services"), copy_items=False).items
+    return items
 
 
 def defaults(svc: Obj, store: Store) -> None:
