@@ -134,27 +134,36 @@ class ClusterGrader:
 
     One client per (cluster, namespace) is opened on first use and reused by every call of the
     lesson session (it is thread-safe: grading and actions share it; the long-lived watches get
-    one of their own, so they never hold the grader's connections), until `close()`.
+    one of their own, so they never hold the grader's connections), until `close()`. A client
+    is opened again when its kubeconfig file changed (the cluster came back with new
+    credentials: a restarted simulator, a re-created kind cluster).
     """
 
     def __init__(self) -> None:
-        self._clients: dict[tuple[Path, str, str, str], KubeClient] = {}
+        self._clients: dict[tuple[Path, str, str, str], tuple[KubeClient, _Stamp]] = {}
         self._lock = threading.Lock()
 
     def _client(self, cluster: LabCluster, namespace: str, purpose: str = "api") -> KubeClient:
         from kubelab.cluster.client import KubeClient
 
         key = (cluster.kubeconfig, cluster.context, namespace, purpose)
+        stamp = _stamp(cluster.kubeconfig)
+        stale: KubeClient | None = None
         with self._lock:
-            client = self._clients.get(key)
-            if client is None:
-                client = KubeClient(cluster.kubeconfig, cluster.context, namespace)
-                self._clients[key] = client
-            return client
+            cached = self._clients.get(key)
+            if cached is not None and cached[1] == stamp:
+                return cached[0]
+            if cached is not None:
+                stale = cached[0]
+            client = KubeClient(cluster.kubeconfig, cluster.context, namespace)
+            self._clients[key] = (client, stamp)
+        if stale is not None:
+            stale.close()
+        return client
 
     def close(self) -> None:
         with self._lock:
-            clients, self._clients = list(self._clients.values()), {}
+            clients, self._clients = [c for c, _ in self._clients.values()], {}
         for client in clients:
             client.close()
 
@@ -244,6 +253,18 @@ class ClusterGrader:
             resource_version=resource_version,
             timeout_seconds=timeout,
         )
+
+
+_Stamp = tuple[int, int, int] | None
+
+
+def _stamp(path: Path) -> _Stamp:
+    """What tells a rewritten kubeconfig from the one a client was opened with."""
+    try:
+        info = path.stat()
+    except OSError:
+        return None
+    return (info.st_ino, info.st_mtime_ns, info.st_size)
 
 
 def _missing(client: KubeClient, doc: Mapping[str, Any], namespace: str) -> bool:

@@ -77,3 +77,31 @@ async def test_leaving_the_lesson_closes_the_graders_clients(
         await wait_for(
             lambda: all(c.closed for c in counting.opened), what="the clients to be closed"
         )
+
+
+def test_a_rewritten_kubeconfig_opens_a_new_client(
+    lab: LabCluster, tmp_path: Path, counting: type[CountingClient]
+) -> None:
+    """The cluster came back with new credentials (a restarted simulator writes a new token):
+    the next call uses the new kubeconfig instead of failing with 401 until the TUI restarts."""
+    import dataclasses
+    import os
+
+    own = tmp_path / "kubeconfig"
+    own.write_text(lab.kubeconfig.read_text())
+    cluster = dataclasses.replace(lab, kubeconfig=own)
+    loaded = load_course(COURSE).lessons[0]
+    grader = ClusterGrader()
+    bindings = grader.start_lesson(cluster, loaded, {})
+    first = loaded.lesson.steps[0].id
+    grader.grade(cluster, loaded, first, bindings)
+    assert len(counting.opened) == 1
+    own.write_text(own.read_text().replace("current-context:", "current-context: ") + "\n")
+    stat = own.stat()
+    os.utime(own, ns=(stat.st_atime_ns, stat.st_mtime_ns + 1_000_000))
+    assert grader.grade(cluster, loaded, first, bindings).status == "failed"
+    assert len(counting.opened) == 2
+    assert counting.opened[0].closed and not counting.opened[1].closed
+    grader.grade(cluster, loaded, first, bindings)
+    assert len(counting.opened) == 2
+    grader.close()
