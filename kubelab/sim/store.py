@@ -38,6 +38,7 @@ from kubelab.sim.selectors import FieldSelector, LabelSelector
 Obj = dict[str, Any]
 Key = tuple[str, str]
 T = TypeVar("T")  # (namespace, name)
+ManagedHook = Callable[[Obj, Obj | None], Obj]  # (new, old) -> new with managedFields recorded
 
 log = logging.getLogger("kubelab.sim.store")
 
@@ -463,8 +464,11 @@ class Store:
         namespace: str | None = None,
         dry_run: bool = False,
         hooks: bool = True,
+        managed: ManagedHook | None = None,
     ) -> Obj:
-        """Store a new object (defaults and validation hooks run first); returns it."""
+        """Store a new object (defaults and validation hooks run first); returns it.
+        `managed(new, None)` records the writer's managedFields after the defaults ran, so the
+        creator owns the defaulted fields as on a real server."""
         rt = self.registry.storage_type(rt) if rt.storage else rt
         new = clone(obj)
         new["apiVersion"] = rt.api_version
@@ -509,6 +513,9 @@ class Store:
             meta.pop(k, None)
         if hooks and rt.defaults:
             rt.defaults(new, self)
+        if managed is not None:
+            new = managed(new, None)
+            meta = new["metadata"]
         if hooks and rt.validate_create:
             rt.validate_create(new, self)
         meta["uid"] = str(uuid.uuid4())
@@ -539,6 +546,7 @@ class Store:
         dry_run: bool = False,
         hooks: bool = True,
         check_rv: bool = True,
+        managed: ManagedHook | None = None,
     ) -> Obj:
         """Replace an object (409 Conflict if `metadata.resourceVersion` is stale).
         `subresource="status"` changes only the status; a main-resource write of a type with a
@@ -603,6 +611,9 @@ class Store:
         _validate_meta(rt, new)
         if hooks and rt.defaults:
             rt.defaults(new, self)
+        if managed is not None:
+            new = managed(new, old)
+            meta = new["metadata"]
         if hooks and rt.validate_update:
             rt.validate_update(new, old, self)
         meta["resourceVersion"] = current["metadata"]["resourceVersion"]
@@ -897,10 +908,18 @@ class Store:
 
 
 def _same_ignoring_managed(a: Obj, b: Obj) -> bool:
+    """Equal apart from resourceVersion and the times in managedFields (a time changes only
+    with its manager's fields, so an apply that changes ownership alone is still a change)."""
+
     def strip(o: Obj) -> Obj:
         c = dict(o)
         m = dict(c.get("metadata") or {})
-        m.pop("managedFields", None)
+        managed = m.get("managedFields")
+        if isinstance(managed, list):
+            m["managedFields"] = [
+                {k: v for k, v in e.items() if k != "time"} if isinstance(e, dict) else e
+                for e in managed
+            ]
         m.pop("resourceVersion", None)
         c["metadata"] = m
         return c

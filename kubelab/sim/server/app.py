@@ -6,6 +6,7 @@ import hmac
 import json
 import sys
 import traceback
+import unicodedata
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -43,8 +44,11 @@ SERVER_VERSION: Obj = {
 PUBLIC_PATHS = frozenset({"/livez", "/readyz", "/healthz", "/version"})
 
 
-def _quote_warning(text: str) -> str:
-    return '299 - "' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
+def quote_warning(text: str) -> str:
+    """A `Warning: 299 - "text"` header value (`net.NewWarningHeader`): backslash and quote
+    escaped, control characters (never allowed in a header) replaced by a space."""
+    clean = "".join(" " if unicodedata.category(c) == "Cc" else c for c in text)
+    return '299 - "' + clean.replace("\\", "\\\\").replace('"', '\\"') + '"'
 
 
 def json_response(
@@ -57,7 +61,7 @@ def json_response(
     body = json.dumps(data, separators=(",", ":")).encode()
     resp = web.Response(body=body, status=status, headers={"Content-Type": content_type})
     for w in warnings or []:
-        resp.headers.add("Warning", _quote_warning(w))
+        resp.headers.add("Warning", quote_warning(w))
     return resp
 
 

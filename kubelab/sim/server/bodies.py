@@ -185,6 +185,17 @@ def unknown_fields(rt: ResourceType, obj: Obj) -> list[str]:
     return found
 
 
+def check_types(rt: ResourceType, obj: Obj) -> None:
+    """400 for the first value of the wrong JSON type (`"replicas": "two"`), in the words of
+    Go's JSON decoder, as kube-apiserver answers a body it cannot decode."""
+    find = wire("type_errors")
+    if find is None:
+        return
+    found: list[str] = find(obj, rt.group, rt.version, rt.kind)
+    if found:
+        raise _cannot_handle(rt, found[0])
+
+
 def validate_fields(rt: ResourceType, obj: Obj, mode: str, warnings: list[str]) -> None:
     """`fieldValidation=Strict|Warn|Ignore` (default Warn) for the body `obj`: Strict rejects
     unknown fields (400), Warn drops them with a warning each, Ignore drops them silently."""
@@ -193,6 +204,7 @@ def validate_fields(rt: ResourceType, obj: Obj, mode: str, warnings: list[str]) 
             f"fieldValidation parameter unsupported: {mode}. Accepted values are Strict, Warn, "
             "Ignore"
         )
+    check_types(rt, obj)
     if mode == "Strict":
         found = unknown_fields(rt, obj)
         if found:

@@ -24,7 +24,7 @@ from kubelab.sim.selectors import (
     selector_string,
 )
 from kubelab.sim.server import discovery, tables
-from kubelab.sim.server.app import STORE, json_response, status_response
+from kubelab.sim.server.app import STORE, json_response, quote_warning, status_response
 from kubelab.sim.server.bodies import (
     PATCH_TYPES,
     PROTOBUF,
@@ -38,7 +38,7 @@ from kubelab.sim.server.bodies import (
     wire,
 )
 from kubelab.sim.server.watch import serve_watch
-from kubelab.sim.store import Store
+from kubelab.sim.store import ManagedHook, Store
 
 Obj = dict[str, Any]
 
@@ -275,6 +275,16 @@ def _record_managed(
     return result
 
 
+def _managed_hook(ctx: Ctx, subresource: str, rt: ResourceType) -> ManagedHook:
+    """The store calls this after the type's defaults ran: the writer owns defaulted fields."""
+    _manager(ctx)  # a bad fieldManager is rejected before the store is touched
+
+    def hook(new: Obj, old: Obj | None) -> Obj:
+        return _record_managed(ctx, new, old, subresource, rt)
+
+    return hook
+
+
 def _guard(ctx: Ctx, fn: Callable[[], Obj]) -> Obj:
     """Run a store write; a hook tripping over a malformed object is the client's error."""
     try:
@@ -405,11 +415,11 @@ async def _create(ctx: Ctx) -> web.Response:
     srt = ctx.store.registry.storage_type(t.rt)
     if srt.has_status:
         obj.pop("status", None)
-    obj = _record_managed(ctx, obj, None, "", srt)
+    hook = _managed_hook(ctx, "", srt)
     dry_run = ctx.dry_run
     created = _guard(
         ctx,
-        lambda: ctx.store.create(srt, obj, namespace=t.namespace, dry_run=dry_run),
+        lambda: ctx.store.create(srt, obj, namespace=t.namespace, dry_run=dry_run, managed=hook),
     )
     return ctx.respond(ctx.show(created), 201)
 
@@ -427,8 +437,7 @@ async def _update(ctx: Ctx) -> web.Response:
         )
     obj = ctx.stored(obj)
     srt = ctx.store.registry.storage_type(t.rt)
-    old = ctx.store.get(srt, t.namespace, t.name)
-    obj = _record_managed(ctx, obj, old, t.subresource or "", srt)
+    hook = _managed_hook(ctx, t.subresource or "", srt)
     dry_run = ctx.dry_run
     updated = _guard(
         ctx,
@@ -439,6 +448,7 @@ async def _update(ctx: Ctx) -> web.Response:
             name=t.name,
             subresource=t.subresource,
             dry_run=dry_run,
+            managed=hook,
         ),
     )
     return ctx.respond(ctx.show(updated))
@@ -476,7 +486,7 @@ async def _patch(ctx: Ctx) -> web.Response:
             f"({t.name})"
         )
     obj = ctx.stored(patched)
-    obj = _record_managed(ctx, obj, live, t.subresource or "", srt)
+    hook = _managed_hook(ctx, t.subresource or "", srt)
     dry_run = ctx.dry_run
     # A patch that carries metadata.resourceVersion is a precondition; otherwise none.
     updated = _guard(
@@ -488,6 +498,7 @@ async def _patch(ctx: Ctx) -> web.Response:
             name=t.name,
             subresource=t.subresource,
             dry_run=dry_run,
+            managed=hook,
         ),
     )
     return ctx.respond(ctx.show(updated))
@@ -528,7 +539,14 @@ async def _apply(ctx: Ctx, raw: bytes) -> web.Response:
     live = ctx.show(live_stored) if live_stored is not None else None
     force = ctx.query.get("force") == "true"
     result = ssa(
-        live, applied, ctx.query["fieldManager"], force, t.rt.group, t.rt.version, t.rt.kind
+        live,
+        applied,
+        ctx.query["fieldManager"],
+        force,
+        t.rt.group,
+        t.rt.version,
+        t.rt.kind,
+        subresource=t.subresource or "",
     )
     obj = ctx.stored(result)
     dry_run = ctx.dry_run
@@ -808,7 +826,7 @@ async def _stream_subresource(ctx: Ctx) -> web.StreamResponse:
             return await _follow_log(ctx, pod, container, str(text), read_log)
         resp = web.Response(body=str(text).encode(), headers={"Content-Type": "text/plain"})
         for w in ctx.warnings:
-            resp.headers.add("Warning", f'299 - "{w}"')
+            resp.headers.add("Warning", quote_warning(w))
         return resp
     handler = _dataplane("streams", "handle_exec" if t.subresource == "exec" else "handle_attach")
     if handler is None:
