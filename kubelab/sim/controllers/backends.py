@@ -86,36 +86,35 @@ def service_labels(service: Obj) -> dict[str, str]:
 
 
 class SelectorIndex:
-    """The selectors of the Services of each namespace, indexed by label pair, for mapping a
-    Pod event to the Services it may back; rebuilt lazily after any Service change."""
+    """The Services of each namespace indexed by one pair of their selector, kept current
+    from events: the Services a Pod with given labels may back."""
 
     def __init__(self, store: Any) -> None:
-        self.store = store
-        self._index: dict[tuple[str, str, str], list[tuple[str, dict[str, str]]]] | None = None
+        from kubelab.sim.controllers.base import Index
 
-    def invalidate(self) -> None:
-        self._index = None
+        self._index = Index(store, "/services", _first_selector_pair)
 
     def services_for(self, namespace: str, label_sets: list[dict[str, str]]) -> list[str]:
-        if self._index is None:
-            index: dict[tuple[str, str, str], list[tuple[str, dict[str, str]]]] = {}
-            rt = self.store.registry.by_key("/services")
-            for svc in self.store.list(rt, copy_items=False).items:
-                selector = (svc.get("spec") or {}).get("selector") or {}
-                if selector:
-                    m = meta(svc)
-                    key, value = next(iter(sorted(selector.items())))
-                    index.setdefault((str(m.get("namespace")), key, str(value)), []).append(
-                        (str(m.get("name")), dict(selector))
-                    )
-            self._index = index
         found: list[str] = []
         for labels in label_sets:
             for key, value in labels.items():
-                for name, selector in self._index.get((namespace, key, str(value)), []):
+                for svc in self._index.get((namespace, key, str(value))):
+                    name = str(meta(svc).get("name"))
+                    selector = (svc.get("spec") or {}).get("selector") or {}
                     if name not in found and all(labels.get(k) == v for k, v in selector.items()):
                         found.append(name)
         return found
+
+    def close(self) -> None:
+        self._index.close()
+
+
+def _first_selector_pair(service: Obj) -> list[tuple[str, str, str]]:
+    selector = (service.get("spec") or {}).get("selector") or {}
+    if not selector:
+        return []
+    key, value = sorted(selector.items())[0]
+    return [(str(meta(service).get("namespace")), str(key), str(value))]
 
 
 class PodIndex:

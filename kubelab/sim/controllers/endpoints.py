@@ -55,10 +55,10 @@ class EndpointsController(Controller):
 
     def stop(self) -> None:
         self._pods.close()
+        self._selectors.close()
 
     def items_for(self, event: WatchEvent) -> Iterable[Hashable]:
         if event.key == SERVICES:
-            self._selectors.invalidate()
             return [ns_name(event.obj)]
         namespace = ns_name(event.obj)[0]
         labels = [meta(event.obj).get("labels") or {}]
