@@ -1,0 +1,203 @@
+"""Deployments, ReplicaSets, DaemonSets, ReplicationControllers and pod lifecycles."""
+
+from __future__ import annotations
+
+from helpers import Kubectl, apply, deployment, get_json, namespace, running_pods, wait_for
+
+
+def test_rolling_update_and_rollout_status(kubectl: Kubectl) -> None:
+    ns = namespace(kubectl, "wl-rollout")
+    apply(kubectl, deployment("web", "web", replicas=3, image="nginx:1.27"), "-n", ns)
+    first = running_pods(kubectl, ns, "run=web", 3)
+    status = kubectl("rollout", "status", "deployment/web", "-n", ns, "--timeout=20s", timeout=30)
+    assert status.returncode == 0, status.stderr
+    assert 'deployment "web" successfully rolled out' in status.stdout
+    kubectl("set", "image", "deployment/web", "web=nginx:1.29", "-n", ns, check=True)
+    status = kubectl("rollout", "status", "deployment/web", "-n", ns, "--timeout=20s", timeout=30)
+    assert status.returncode == 0, status.stderr
+    pods = running_pods(kubectl, ns, "run=web", 3)
+    assert not {p["metadata"]["name"] for p in pods} & {p["metadata"]["name"] for p in first}
+    assert {p["spec"]["containers"][0]["image"] for p in pods} == {"nginx:1.29"}
+    rs = get_json(kubectl, "rs", "-n", ns)["items"]
+    assert sorted(r["spec"]["replicas"] for r in rs) == [0, 3]
+    revisions = sorted(
+        r["metadata"]["annotations"]["deployment.kubernetes.io/revision"] for r in rs
+    )
+    assert revisions == ["1", "2"]
+    described = kubectl("describe", "deployment", "web", "-n", ns, check=True).stdout
+    assert "ScalingReplicaSet" in described and "Scaled up replica set web-" in described
+    row = kubectl("get", "deploy", "web", "-n", ns, check=True).stdout.splitlines()
+    assert row[0].split() == ["NAME", "READY", "UP-TO-DATE", "AVAILABLE", "AGE"]
+    assert row[1].split()[1:4] == ["3/3", "3", "3"]
+
+
+def test_deleting_a_deployment_removes_its_pods(kubectl: Kubectl) -> None:
+    ns = namespace(kubectl, "wl-delete")
+    apply(kubectl, deployment("gone", "gone", replicas=2), "-n", ns)
+    running_pods(kubectl, ns, "run=gone", 2)
+    kubectl("delete", "deployment", "gone", "-n", ns, check=True, timeout=30)
+    wait_for(
+        lambda: (
+            not get_json(kubectl, "pods", "-n", ns)["items"]
+            and not get_json(kubectl, "rs", "-n", ns)["items"]
+        ),
+        15,
+        "pods and replica sets garbage-collected",
+    )
+
+
+def test_daemonset_runs_on_each_schedulable_node(kubectl: Kubectl) -> None:
+    ns = namespace(kubectl, "wl-ds")
+    manifest = """
+apiVersion: apps/v1
+kind: DaemonSet
+metadata:
+  name: agent
+spec:
+  selector:
+    matchLabels:
+      app: agent
+  template:
+    metadata:
+      labels:
+        app: agent
+    spec:
+      containers:
+      - name: agent
+        image: busybox:1.37
+        command: ["sleep", "3600"]
+"""
+    assert apply(kubectl, manifest, "-n", ns).returncode == 0
+    pods = running_pods(kubectl, ns, "app=agent", 2)
+    assert sorted(p["spec"]["nodeName"] for p in pods) == ["kubelab-worker", "kubelab-worker2"]
+    row = kubectl("get", "ds", "agent", "-n", ns, check=True).stdout.splitlines()
+    assert row[0].split()[:7] == [
+        "NAME", "DESIRED", "CURRENT", "READY", "UP-TO-DATE", "AVAILABLE", "NODE",
+    ]  # fmt: skip
+    wait_for(
+        lambda: (
+            kubectl("get", "ds", "agent", "-n", ns).stdout.splitlines()[1].split()[1:6]
+            == ["2", "2", "2", "2", "2"]
+        ),
+        10,
+        "daemonset status",
+    )
+
+
+def test_replication_controller(kubectl: Kubectl) -> None:
+    ns = namespace(kubectl, "wl-rc")
+    manifest = """
+apiVersion: v1
+kind: ReplicationController
+metadata:
+  name: legacy
+spec:
+  replicas: 2
+  template:
+    metadata:
+      labels:
+        app: legacy
+    spec:
+      containers:
+      - name: web
+        image: nginx
+"""
+    assert apply(kubectl, manifest, "-n", ns).returncode == 0
+    running_pods(kubectl, ns, "app=legacy", 2)
+    rc = get_json(kubectl, "rc", "legacy", "-n", ns)
+    assert rc["spec"]["selector"] == {"app": "legacy"}
+    kubectl("scale", "rc", "legacy", "--replicas=1", "-n", ns, check=True)
+    running_pods(kubectl, ns, "app=legacy", 1)
+
+
+def test_bare_busybox_crash_loops(kubectl: Kubectl) -> None:
+    ns = namespace(kubectl, "wl-crash")
+    kubectl("run", "bb", "--image=busybox:1.37", "-n", ns, check=True)
+
+    def crash_looping() -> list[str] | None:
+        row = kubectl("get", "pod", "bb", "-n", ns, check=True).stdout.splitlines()[1].split()
+        return row if row[2] == "CrashLoopBackOff" else None
+
+    row = wait_for(crash_looping, 15, "CrashLoopBackOff")
+    assert row[1] == "0/1"
+    assert row[3].startswith("1")
+    described = kubectl("describe", "pod", "bb", "-n", ns, check=True).stdout
+    assert "Back-off restarting failed container bb in pod bb_" in described
+    assert "Last State:     Terminated" in described
+    assert "Reason:       Completed" in described
+
+
+def test_target_port_by_name_and_external_name(kubectl: Kubectl) -> None:
+    ns = namespace(kubectl, "wl-named")
+    manifest = """
+apiVersion: v1
+kind: Pod
+metadata:
+  name: named
+  labels:
+    app: named
+spec:
+  containers:
+  - name: web
+    image: nginx
+    ports:
+    - name: http-web
+      containerPort: 80
+---
+apiVersion: v1
+kind: Service
+metadata:
+  name: named
+spec:
+  selector:
+    app: named
+  ports:
+  - name: http
+    port: 8080
+    targetPort: http-web
+---
+apiVersion: v1
+kind: Service
+metadata:
+  name: db
+spec:
+  type: ExternalName
+  externalName: my.database.example.com
+"""
+    assert apply(kubectl, manifest, "-n", ns).returncode == 0
+    pod = running_pods(kubectl, ns, "app=named", 1)[0]
+
+    def endpoints() -> str | None:
+        row = kubectl("get", "ep", "named", "-n", ns).stdout.splitlines()[1].split()
+        return row[1] if row[1] != "<none>" else None
+
+    assert wait_for(endpoints, 10, "named endpoints") == f"{pod['status']['podIP']}:80"
+    row = kubectl("get", "svc", "db", "-n", ns, check=True).stdout.splitlines()[1].split()
+    assert row[1:5] == ["ExternalName", "<none>", "my.database.example.com", "<none>"]
+    assert not get_json(kubectl, "endpoints", "-n", ns, "--field-selector", "metadata.name=db")[
+        "items"
+    ]
+
+
+def test_service_links_disabled(kubectl: Kubectl) -> None:
+    ns = namespace(kubectl, "wl-links")
+    svc = "apiVersion: v1\nkind: Service\nmetadata:\n  name: early\nspec:\n  ports:\n  - port: 80\n"
+    apply(kubectl, svc, "-n", ns)
+    pod = """
+apiVersion: v1
+kind: Pod
+metadata:
+  name: quiet
+  labels:
+    app: quiet
+spec:
+  enableServiceLinks: false
+  containers:
+  - name: web
+    image: nginx
+"""
+    apply(kubectl, pod, "-n", ns)
+    running_pods(kubectl, ns, "app=quiet", 1)
+    env = kubectl("exec", "quiet", "-n", ns, "--", "printenv", check=True).stdout.splitlines()
+    assert "KUBERNETES_SERVICE_HOST=10.96.0.1" in env
+    assert not any(line.startswith("EARLY_") for line in env)
