@@ -259,3 +259,40 @@ def test_logs_follow_streams_until_the_container_ends(sim: SimServer, seed_ns: s
     followed = run(sim, seed_ns, "logs", "-f", "counter", timeout=30, check=True)
     assert followed.stdout.splitlines()[-1] == "line 3"
     assert time.monotonic() - start < 20
+
+
+def test_run_tty_radial_busyboxplus_times_out_as_on_kind(sim: SimServer, seed_ns: str) -> None:
+    """The seed's `kubectl run curl --image=radial/busyboxplus:curl -i --tty`: the image cannot
+    be pulled, so kubectl waits for a running pod and gives up with its own message (the
+    default wait is a minute; the test shortens it)."""
+    kubectl = str(Path(sys.executable).parent / "kubectl")
+    child = pexpect.spawn(
+        kubectl,
+        [
+            "--kubeconfig",
+            str(sim.kubeconfig),
+            "--cache-dir",
+            str(sim.cache_dir),
+            "-n",
+            seed_ns,
+            "run",
+            "curl",
+            "--image=radial/busyboxplus:curl",
+            "-i",
+            "--tty",
+            "--pod-running-timeout=4s",
+        ],
+        env={**os.environ, **sim.env},
+        encoding="utf-8",
+        timeout=30,
+    )
+    try:
+        child.expect("error: timed out waiting for the condition")
+        child.expect(pexpect.EOF)
+    finally:
+        child.close(force=True)
+    assert child.exitstatus == 1
+    assert "try pressing enter" not in (child.before or "")
+    status = run(sim, seed_ns, "get", "pod", "curl", check=True).stdout.splitlines()[1].split()
+    assert status[1:3] in (["0/1", "ErrImagePull"], ["0/1", "ImagePullBackOff"])
+    run(sim, seed_ns, "delete", "pod", "curl", "--wait=false", check=True)
