@@ -19,7 +19,6 @@ class Timings:
     back_off: float = 2.0  # ErrImagePull -> ImagePullBackOff; doubles per retry
     back_off_cap: float = 60.0
     crash_back_off: float = 2.0  # restart delay of a container that exited; doubles
-    rollout_step: float = 0.0  # extra pause between rolling-update steps
 
     def scaled(self, factor: float) -> Timings:
         return Timings(**{k: v * factor for k, v in self.__dict__.items()})

@@ -135,7 +135,7 @@ def test_field_validation_messages() -> None:
         "spec.ports[0].nodePort: Forbidden: may not be used when `type` is 'ClusterIP'"
     ]
     assert create(svc("x", type="NodePort", clusterIP="None", ports=[{"port": 80}])) == [
-        'spec.clusterIPs[0]: Invalid value: "None": may not be set to \'None\' for NodePort '
+        "spec.clusterIPs[0]: Invalid value: \"None\": may not be set to 'None' for NodePort "
         "services"
     ]
     assert create(svc("x", type="LoadBalancer", clusterIP="None", ports=[{"port": 80}])) == [
