@@ -58,6 +58,18 @@ class ConfirmationRequired(ClusterError):
     """kubelab would change a cluster it did not create, and the user has not said yes."""
 
 
+class ClusterNotUp(ClusterError):
+    """The lab cluster is not provisioned (a command that only uses it was run before `up`)."""
+
+
+def not_up(spec: str, detail: str = "", *, up_options: str = "") -> ClusterNotUp:
+    """The error for a cluster that is not up; `up_options` are extra `kubelab up` options."""
+    return ClusterNotUp(
+        f"the lab cluster {spec} is not up" + (f": {detail}" if detail else ""),
+        hint=f"run `kubelab up --cluster {spec}{up_options}` first",
+    )
+
+
 @dataclass(frozen=True)
 class LabCluster:
     """A provisioned lab cluster: everything the grader, the TUI and the learner's shell need.
@@ -289,6 +301,22 @@ class Provider(ABC):
     @abstractmethod
     def provision(self, progress: Progress = no_progress) -> LabCluster:
         """Make the cluster ready (reusing what is there) and describe it. Raises ClusterError."""
+
+    def attach(self, progress: Progress = no_progress) -> LabCluster:
+        """The cluster as it is, when it is up, changing nothing on it (what `kubelab grade`
+        uses: grading never starts or creates a cluster). Raises ClusterError, with the hint to
+        run `kubelab up`, when it is not up. Providers override this with a cheaper check; the
+        default asks `status()` and then reuses the provisioned cluster."""
+        state = self.status()
+        if not state.provisioned:
+            raise not_up(self.spec, "; ".join(state.problems))
+        if not state.api_reachable:
+            raise ClusterUnreachable(
+                f"the lab cluster {self.spec} does not answer",
+                hint=f"check it with `kubelab status`; `kubelab up --cluster {self.spec}` "
+                "starts it again",
+            )
+        return self.provision(progress)
 
     @abstractmethod
     def status(self) -> ClusterStatus:

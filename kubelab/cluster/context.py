@@ -28,6 +28,7 @@ from kubelab.cluster.base import (
     Progress,
     Provider,
     no_progress,
+    not_up,
 )
 from kubelab.cluster.state import state_dir
 
@@ -157,14 +158,40 @@ class ContextProvider(Provider):
                 client.ensure_namespace(self.namespace, {MANAGED_BY_LABEL: MANAGED_BY_VALUE})
             else:
                 progress(f"reusing namespace {self.namespace}")
-            capabilities: set[str] = set()
-            try:
-                if len(client.list("v1", "Node")) > 1:
-                    capabilities.add("multi-node")
-            except ClusterError as exc:
-                progress(f"cannot list nodes ({exc.message}); assuming a single node")
-        self._capabilities = frozenset(capabilities)
+            self._capabilities = self._find_capabilities(client, progress)
         return self._cluster()
+
+    def attach(self, progress: Progress = no_progress) -> LabCluster:
+        """The lab namespace `kubelab up` created in the context; changes nothing there (and so
+        asks no confirmation)."""
+        self._write_kubeconfig()
+        with self._client() as client:
+            progress(f"checking context {self.context} ({client.server})")
+            client.version()
+            existing = client.get("v1", "Namespace", self.namespace)
+            if existing is None:
+                raise not_up(
+                    self.spec,
+                    f"namespace {self.namespace} does not exist in context {self.context}",
+                    up_options=f" --namespace {self.namespace}",
+                )
+            if not is_managed(existing):
+                raise ClusterError(
+                    f"namespace {self.namespace} in context {self.context} was not created by "
+                    "kubelab; kubelab will not use it",
+                    hint="pick another with --namespace NAME",
+                )
+            self._capabilities = self._find_capabilities(client, progress)
+        return self._cluster()
+
+    def _find_capabilities(self, client: KubeClient, progress: Progress) -> frozenset[str]:
+        capabilities: set[str] = set()
+        try:
+            if len(client.list("v1", "Node")) > 1:
+                capabilities.add("multi-node")
+        except ClusterError as exc:
+            progress(f"cannot list nodes ({exc.message}); assuming a single node")
+        return frozenset(capabilities)
 
     def existing_kubeconfig(self) -> Path | None:
         """Written by `provision` (after confirmation), removed by `teardown`."""

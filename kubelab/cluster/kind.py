@@ -34,6 +34,7 @@ from kubelab.cluster.base import (
     Progress,
     Provider,
     no_progress,
+    not_up,
 )
 from kubelab.cluster.images import course_images
 from kubelab.cluster.state import state_dir
@@ -546,6 +547,21 @@ class KindProvider(Provider):
                 "warning: cloud-provider-kind exited at once (it may need more privileges); "
                 f"its log ends with:\n{process.log_tail(self.cpk_logfile, 5)}"
             )
+
+    def attach(self, progress: Progress = no_progress) -> LabCluster:
+        """The kind cluster when it exists and is healthy; never creates one."""
+        if self._name not in self.clusters():
+            raise not_up(self.spec, f"there is no kind cluster named {self._name}")
+        if not self.kubeconfig.exists():
+            self._export_kubeconfig()
+        problem = self._health()
+        if problem is not None:
+            raise ClusterError(
+                f"the kind cluster {self._name!r} is not healthy: {problem}",
+                hint=self._broken_hint(),
+            )
+        progress(f"using kind cluster {self._name}")
+        return self._cluster()
 
     def existing_kubeconfig(self) -> Path | None:
         return self.kubeconfig if self.kubeconfig.exists() else None

@@ -18,10 +18,12 @@ from kubelab.cluster.base import (
     HOST_ADDRESS_ANNOTATION,
     ClusterError,
     ClusterStatus,
+    ClusterUnreachable,
     LabCluster,
     Progress,
     Provider,
     no_progress,
+    not_up,
 )
 from kubelab.cluster.state import state_dir
 
@@ -168,6 +170,19 @@ class SimProvider(Provider):
                 )
             time.sleep(0.05)
         progress(f"simulator ready in {time.monotonic() - started:.1f}s (pid {child.pid})")
+        return self._cluster()
+
+    def attach(self, progress: Progress = no_progress) -> LabCluster:
+        """The running simulator; never starts one."""
+        pid = self.running_pid()
+        if pid is None or not self.kubeconfig.exists():
+            raise not_up(self.spec, "the simulator is not running")
+        if not self._answers():
+            raise ClusterUnreachable(
+                f"the simulator (pid {pid}) does not answer",
+                hint="`kubelab up --cluster sim` restarts it; its log is " + str(self.logfile),
+            )
+        progress(f"using the simulator already running (pid {pid})")
         return self._cluster()
 
     def existing_kubeconfig(self) -> Path | None:

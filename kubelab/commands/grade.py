@@ -18,7 +18,7 @@ from kubelab.grading.cli_support import (
     fail,
     fail_cluster,
     find_lesson,
-    provision,
+    lab_cluster,
 )
 from kubelab.grading.results import LessonResult, Report
 from kubelab.lessons.options import lessons_option, load_course_or_exit
@@ -83,8 +83,11 @@ def grade(
 ) -> None:
     """Grade LESSON (every step) or LESSON/STEP; without one, the step you are on.
 
-    Exit codes: 0 all checks passed, 1 a check failed, 2 could not grade (cluster, options,
-    lesson).
+    The lab cluster must be up (`kubelab up`): grading never creates one. With --submission,
+    the simulator is started if it is the cluster named and is not running.
+
+    Exit codes: 0 all checks passed, 1 a check failed, 2 could not grade (cluster not up or
+    unreachable, options, lesson).
     """
     from kubelab.cluster.client import KubeClient
     from kubelab.grading.bindings import allocate_bindings
@@ -109,7 +112,9 @@ def grade(
         known = ", ".join(step.id for step in loaded.lesson.steps)
         fail(f"lesson {lesson_id} has no step {step_id!r}", f"its steps: {known}")
     steps = [step_id] if step_id else None
-    lab = provision(cluster, namespace, yes)
+    # Grading reads the cluster as it is: it never creates one. Only --submission (which works in
+    # a fresh namespace of its own) may start the simulator.
+    lab = lab_cluster(cluster, namespace, yes, start="sim" if submission else "never")
     try:
         if submission is not None:
             result = grade_submission(

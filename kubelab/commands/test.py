@@ -16,7 +16,7 @@ from kubelab.grading.cli_support import (
     REPORT_CHOICE,
     emit_report,
     find_lesson,
-    provision,
+    lab_cluster,
 )
 from kubelab.lessons.options import lessons_option, load_course_or_exit
 
@@ -58,6 +58,9 @@ def test(
     """Self-test LESSONs (default: every lesson of the course): each step's checks must fail
     before its solution and pass after it.
 
+    The simulator is started if it is the cluster named and is not running; a kind cluster or a
+    borrowed context must be up first (`kubelab up`).
+
     Exit codes: 0 every lesson proved itself, 1 a lesson has a defect, 2 could not run.
     """
     from kubelab.cluster.client import KubeClient
@@ -73,7 +76,7 @@ def test(
     if not lessons and not course.problems:
         click.echo(f"kubelab: no lessons in {course.root / 'lessons'}", err=True)
         raise SystemExit(ERROR_EXIT)
-    lab = provision(cluster, namespace, yes)
+    lab = lab_cluster(cluster, namespace, yes, start="sim")
     report = run_selftest(
         lab,
         lessons,

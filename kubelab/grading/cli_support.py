@@ -5,7 +5,7 @@ from __future__ import annotations
 import difflib
 import sys
 from pathlib import Path
-from typing import NoReturn
+from typing import Literal, NoReturn
 
 import click
 
@@ -44,13 +44,26 @@ def find_lesson(course: Course, lesson_id: str) -> LoadedLesson:
     fail(f"no lesson {lesson_id!r} in {course.root / 'lessons'}", hint)
 
 
-def provision(cluster: str | None, namespace: str | None, yes: bool) -> LabCluster:
-    """The lab cluster the options name (started or reused by its provider)."""
+def lab_cluster(
+    cluster: str | None, namespace: str | None, yes: bool, *, start: Literal["never", "sim", "any"]
+) -> LabCluster:
+    """The lab cluster the options name, and on stderr which one and why (`provider.reason`).
+
+    `start`: "never" uses a cluster that is up and changes nothing (a cluster that is not up is
+    an error, exit 2, hinting `kubelab up`); "sim" also starts the simulator when that is the
+    cluster named; "any" provisions whatever cluster is named (as `kubelab up` does).
+    """
     from kubelab.cluster.select import resolve_provider
+
+    def progress(text: str) -> None:
+        click.echo(f"  {text}", err=True)
 
     try:
         provider = resolve_provider(cluster, namespace=namespace, yes=yes)
-        return provider.provision(progress=lambda text: click.echo(text, err=True))
+        click.echo(f"kubelab: using {provider.spec} ({provider.reason})", err=True)
+        if start == "any" or (start == "sim" and provider.kind == "sim"):
+            return provider.provision(progress)
+        return provider.attach(progress)
     except ClusterError as exc:
         fail_cluster(exc)
 

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from kubelab.cluster import process
-from kubelab.cluster.base import ClusterError
+from kubelab.cluster.base import ClusterError, ClusterNotUp
 from kubelab.cluster.client import KubeClient
 from kubelab.cluster.sim import SimProvider
 
@@ -28,6 +28,11 @@ def provider(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[SimPro
 
 def test_provision_reuse_status_teardown(provider: SimProvider, tmp_path: Path) -> None:
     messages: list[str] = []
+    with pytest.raises(ClusterNotUp) as not_up:
+        provider.attach(messages.append)  # attach never starts a simulator
+    assert "the simulator is not running" in not_up.value.message
+    assert not_up.value.hint == "run `kubelab up --cluster sim` first"
+    assert provider.running_pid() is None and not provider.pidfile.exists()
     lab = provider.provision(messages.append)
     pid = provider.running_pid()
     assert pid is not None
@@ -42,6 +47,8 @@ def test_provision_reuse_status_teardown(provider: SimProvider, tmp_path: Path) 
     assert provider.running_pid() == pid
     assert f"reusing the simulator already running (pid {pid})" in messages
     assert again.kubeconfig == lab.kubeconfig
+    attached = provider.attach(messages.append)
+    assert attached == lab and provider.running_pid() == pid
 
     status = provider.status()
     assert status.provisioned and status.api_reachable

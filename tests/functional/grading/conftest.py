@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 
-from kubelab.cluster.base import LabCluster
+from kubelab.cluster.base import MANAGED_BY_LABEL, MANAGED_BY_VALUE, LabCluster
 from kubelab.cluster.client import KubeClient
 from kubelab.grading.context import CheckContext, make_context
 
@@ -86,8 +86,11 @@ def run_kubelab(sim: Any, tmp_path: Path) -> Callable[..., subprocess.CompletedP
 
 @pytest.fixture
 def lab_ns(sim: Any) -> Iterator[str]:
-    """A namespace name for `kubelab ... --namespace`; deleted after the test."""
+    """The lab namespace of `kubelab ... --cluster context:kubelab-sim --namespace NAME`, as
+    `kubelab up` leaves it (created, labelled managed-by=kubelab); deleted after the test."""
     name = f"lab-{secrets.token_hex(3)}"
+    with KubeClient(sim.kubeconfig, None, name) as kube:
+        kube.ensure_namespace(name, {MANAGED_BY_LABEL: MANAGED_BY_VALUE})
     yield name
     with KubeClient(sim.kubeconfig, None, name) as kube:
         kube.delete_namespace(name)

@@ -92,8 +92,6 @@ def test_no_lesson_grades_the_current_step_and_moves_on(
 
     store = ProgressStore(tmp_path / "state" / "progress.json")
     store.set_current("nodeport", "create")
-    kubectl("create", "namespace", lab_ns, check=True)
-    kubectl("label", "namespace", lab_ns, "app.kubernetes.io/managed-by=kubelab", check=True)
     kubectl("create", "service", "clusterip", "web", "--tcp=80:80", "-n", lab_ns, check=True)
     kubectl("set", "selector", "service/web", "app=web", "-n", lab_ns, check=True)
     done = run_kubelab(*grade_args(lab_ns))
@@ -102,3 +100,38 @@ def test_no_lesson_grades_the_current_step_and_moves_on(
     assert "next step: nodeport/nodeport" in done.stderr
     progress = store.load()
     assert progress.current_step == "nodeport" and progress.passed("nodeport", "create")
+
+
+def test_grade_never_provisions_a_cluster_that_is_not_up(
+    run_kubelab: Callable[..., Any], kubectl: Callable[..., Any], sim: Any, tmp_path: Path
+) -> None:
+    """Grading the live state reads the cluster as it is: a lab namespace that `kubelab up` has
+    not created is exit 2 with the `kubelab up` line to run, and nothing is created."""
+    namespace = "lab-not-up-" + tmp_path.name[-6:].lower().replace("_", "-").strip("-")
+    done = run_kubelab(*grade_args(namespace, "nodeport", "--no-wait"))
+    assert done.returncode == 2, done.stdout + done.stderr
+    assert "using context:kubelab-sim (--cluster context:kubelab-sim)" in done.stderr
+    assert f"namespace {namespace} does not exist" in done.stderr
+    assert (
+        f"hint: run `kubelab up --cluster context:kubelab-sim --namespace {namespace}` first"
+        in done.stderr
+    )
+    assert "Traceback" not in done.stderr
+    assert kubectl("get", "namespace", namespace).returncode != 0, "grade created the namespace"
+    up = run_kubelab("up", "--cluster", "context:kubelab-sim", "--namespace", namespace, "--yes")
+    try:
+        assert up.returncode == 0, up.stderr
+        graded = run_kubelab(*grade_args(namespace, "nodeport/create", "--no-wait"))
+        assert graded.returncode == 1, graded.stdout + graded.stderr
+    finally:
+        kubectl("delete", "namespace", namespace, "--wait=false")
+
+
+def test_grade_does_not_start_the_simulator(
+    run_kubelab: Callable[..., Any], tmp_path: Path
+) -> None:
+    done = run_kubelab("grade", "nodeport", "--lessons", GOOD, "--cluster", "sim")
+    assert done.returncode == 2, done.stdout + done.stderr
+    assert "the lab cluster sim is not up: the simulator is not running" in done.stderr
+    assert "hint: run `kubelab up --cluster sim` first" in done.stderr
+    assert not (tmp_path / "state" / "sim" / "sim.pid").exists()

@@ -16,7 +16,7 @@ import pytest
 import yaml
 
 from kubelab.cluster import kind as kind_module
-from kubelab.cluster.base import ClusterError
+from kubelab.cluster.base import ClusterError, ClusterNotUp
 from kubelab.cluster.kind import KindProvider, detect, kind_config
 
 FAKE = r"""#!{python}
@@ -519,3 +519,17 @@ def test_a_cloud_provider_kind_run_by_the_user_is_used_not_duplicated(
     finally:
         theirs.kill()
         theirs.wait(timeout=5)
+
+
+def test_attach_never_creates_a_cluster(fakes: Fakes, healthy_api, monkeypatch) -> None:
+    fakes.add("kind", "docker")
+    with pytest.raises(ClusterNotUp) as info:
+        KindProvider().attach()
+    assert "there is no kind cluster named kubelab" in info.value.message
+    assert info.value.hint == "run `kubelab up --cluster kind:kubelab` first"
+    monkeypatch.setenv("FAKE_CLUSTERS", "kubelab")
+    messages: list[str] = []
+    lab = KindProvider().attach(messages.append)
+    assert lab.context == "kind-kubelab" and "using kind cluster kubelab" in messages
+    assert not [c for c in fakes.calls("kind") if c[1] in ("create", "load")]
+    assert not fakes.calls("cloud-provider-kind")
