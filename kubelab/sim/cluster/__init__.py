@@ -6,10 +6,11 @@ restored from `--state` keeps its objects (a larger `--nodes` adds nodes)."""
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 from kubelab.sim.cluster import system
-from kubelab.sim.cluster.nodes import node_names, node_object
+from kubelab.sim.cluster.nodes import node_lease, node_names, node_object
 from kubelab.sim.controllers.base import now
 
 if TYPE_CHECKING:
@@ -57,6 +58,13 @@ def bootstrap(store: Store, nodes: int = 3) -> None:
             _ensure_node(store, node_object(i, name, len(names), stamp))
             for i, name in enumerate(names)
         ]
+        micro = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+        for node in created_nodes:
+            meta = node["metadata"]
+            _ensure(
+                store, "coordination.k8s.io/leases",
+                node_lease(meta["name"], meta["uid"], micro), "kube-node-lease",
+            )  # fmt: skip
         steps: list[tuple[str, Callable[[], Obj], str | None]] = [
             ("/services", system.kubernetes_service, "default"),
             ("/endpoints", system.kubernetes_endpoints, "default"),

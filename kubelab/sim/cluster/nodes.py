@@ -118,3 +118,21 @@ def node_object(index: int, name: str, total: int, stamp: str) -> Obj:
             },
         },
     }  # fmt: skip
+
+
+def node_lease(name: str, node_uid: str, micro_stamp: str) -> Obj:
+    """The node's heartbeat Lease in kube-node-lease (as the kubelet keeps it)."""
+    return {
+        "metadata": {
+            "name": name,
+            "namespace": "kube-node-lease",
+            "ownerReferences": [
+                {"apiVersion": "v1", "kind": "Node", "name": name, "uid": node_uid}
+            ],
+        },
+        "spec": {
+            "holderIdentity": name,
+            "leaseDurationSeconds": 40,
+            "renewTime": micro_stamp,
+        },
+    }
