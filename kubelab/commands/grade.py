@@ -131,7 +131,7 @@ def grade(
             with KubeClient(lab.kubeconfig, lab.context, lab.namespace) as client:
                 wanted = {b.name for b in loaded.lesson.bindings}
                 if not wanted <= set(bindings):
-                    bindings = allocate_bindings(client, loaded.lesson, lab.namespace)
+                    bindings = allocate_bindings(client, loaded.lesson, lab.namespace, cluster=lab)
                     store.set_bindings(lesson_id, bindings)
                     shown = ", ".join(f"{k}={v}" for k, v in bindings.items() if k in wanted)
                     click.echo(f"kubelab: values for lesson {lesson_id}: {shown}", err=True)

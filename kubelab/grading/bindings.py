@@ -16,7 +16,7 @@ from typing import Any, TypeVar
 
 from pydantic import BaseModel, ValidationError
 
-from kubelab.cluster.base import ClusterError
+from kubelab.cluster.base import ClusterError, LabCluster
 from kubelab.grading.context import ClusterApi, GradingError
 from kubelab.lessons.model import Lesson
 from kubelab.lessons.render import substitute, substitute_data
@@ -90,19 +90,36 @@ def _static_band(client: ClusterApi, services: list[dict[str, Any]]) -> list[str
     return [h for h in hosts if ipaddress.ip_address(h) in network]
 
 
-def allocate_bindings(client: ClusterApi, lesson: Lesson, namespace: str | None = None) -> Bindings:
-    """`${namespace}` plus a free value for each of the lesson's bindings."""
+def allocate_bindings(
+    client: ClusterApi,
+    lesson: Lesson,
+    namespace: str | None = None,
+    *,
+    cluster: LabCluster | None = None,
+) -> Bindings:
+    """`${namespace}` plus a free value for each of the lesson's bindings.
+
+    A nodePort is picked from the cluster's published ones when only some reach the host
+    (`cluster.nodeport_map`: kind on macOS or with a rootless engine), else from 30000-32767.
+    """
     bindings: Bindings = {"namespace": namespace or client.namespace}
     if not lesson.bindings:
         return bindings
     services = client.list("v1", "Service", all_namespaces=True)
+    published = None if cluster is None else cluster.nodeport_map
+    candidates = NODE_PORT_RANGE if published is None else sorted(published)
     with _reserved_lock:
         for binding in lesson.bindings:
             if binding.allocate == "nodePort":
                 taken: set[Any] = _used_node_ports(services) | _reserved
-                free_ports = [p for p in NODE_PORT_RANGE if p not in taken]
+                free_ports = [p for p in candidates if p not in taken]
                 if not free_ports:
-                    raise GradingError("no free nodePort left in 30000-32767")
+                    where = (
+                        "30000-32767"
+                        if published is None
+                        else f"the {len(candidates)} nodePorts this cluster publishes on the host"
+                    )
+                    raise GradingError(f"no free nodePort left in {where}")
                 port = _random.choice(free_ports)
                 _reserved.add(port)
                 bindings[binding.name] = port

@@ -147,7 +147,7 @@ def grade_submission(
     result = LessonResult(lesson.id, lesson.title, namespace=namespace)
     try:
         client.ensure_namespace(namespace, {MANAGED_BY_LABEL: MANAGED_BY_VALUE})
-        bindings = allocate_bindings(client, lesson, namespace)
+        bindings = allocate_bindings(client, lesson, namespace, cluster=cluster)
         try:
             apply_actions(client, loaded, lesson.setup, bindings)
         except (ActionFailed, LessonLoadError) as exc:

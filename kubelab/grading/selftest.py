@@ -101,7 +101,7 @@ def selftest_lesson(
         client.ensure_namespace(
             namespace, {MANAGED_BY_LABEL: MANAGED_BY_VALUE, SELFTEST_LABEL: "selftest"}
         )
-        bindings = allocate_bindings(client, lesson, namespace)
+        bindings = allocate_bindings(client, lesson, namespace, cluster=cluster)
         lab = dataclasses.replace(cluster, namespace=namespace)
         ctx = make_context(client, namespace, bindings, lab)
         try:

@@ -184,7 +184,7 @@ class ClusterGrader:
             bindings = dict(previous)
         else:
             again = False
-            bindings = allocate_bindings(client, loaded.lesson, cluster.namespace)
+            bindings = allocate_bindings(client, loaded.lesson, cluster.namespace, cluster=cluster)
         namespace = str(bindings["namespace"])
         client.ensure_namespace(namespace, LAB_LABELS)
         if not again:

@@ -42,6 +42,26 @@ def test_allocated_node_port_is_free(bindings: Any) -> None:
     assert bindings["web_node_port"] != 30500
 
 
+def test_node_ports_come_from_the_published_ones_when_only_some_are(
+    fake: Any, build: Any, loaded: Any
+) -> None:
+    """kind on macOS or rootless publishes only its extraPortMappings on the host."""
+    import dataclasses
+
+    fake.add(build.service("taken", None, node_port=30500))
+    published = dataclasses.replace(LAB, nodeport_map={30500: 30500, 30501: 30501})
+    for _ in range(5):
+        values = allocate_bindings(fake, loaded.lesson, "lab", cluster=published)
+        release_bindings(values)
+        assert values["web_node_port"] == 30501
+    held = allocate_bindings(fake, loaded.lesson, "lab", cluster=published)
+    try:
+        with pytest.raises(GradingError, match="the 2 nodePorts this cluster publishes"):
+            allocate_bindings(fake, loaded.lesson, "lab", cluster=published)
+    finally:
+        release_bindings(held)
+
+
 def test_grade_apply_and_reset(fake: Any, loaded: Any, bindings: Any) -> None:
     before = grade_step(LAB, loaded, "create", bindings, fake, poll=False)
     assert before.status == "failed" and before.score == 0
