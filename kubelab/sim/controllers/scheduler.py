@@ -200,7 +200,7 @@ class Scheduler(Controller):
         )
 
     def _unschedulable(self, pod: Obj, total: int, reasons: dict[str, int]) -> None:
-        parts = ", ".join(f"{count} {reason}" for reason, count in sorted(reasons.items()))
+        parts = ", ".join(sorted(f"{count} {reason}" for reason, count in reasons.items()))
         message = (
             f"0/{total} nodes are available: {parts}. preemption: 0/{total} nodes are available: "
             f"{total} Preemption is not helpful for scheduling."

@@ -201,3 +201,50 @@ spec:
     env = kubectl("exec", "quiet", "-n", ns, "--", "printenv", check=True).stdout.splitlines()
     assert "KUBERNETES_SERVICE_HOST=10.96.0.1" in env
     assert not any(line.startswith("EARLY_") for line in env)
+
+
+def test_unschedulable_pod_and_simulated_image(kubectl: Kubectl) -> None:
+    ns = namespace(kubectl, "wl-sched")
+    manifest = """
+apiVersion: v1
+kind: Pod
+metadata:
+  name: picky
+spec:
+  nodeSelector:
+    disktype: ssd
+  containers:
+  - name: web
+    image: nginx
+---
+apiVersion: v1
+kind: Pod
+metadata:
+  name: custom
+  labels:
+    app: custom
+spec:
+  containers:
+  - name: app
+    image: example.com/team/app:1.0
+    ports:
+    - containerPort: 8080
+"""
+    assert apply(kubectl, manifest, "-n", ns).returncode == 0
+    expected = (
+        "0/3 nodes are available: 1 node(s) had untolerated taint "
+        "{node-role.kubernetes.io/control-plane: }, 2 node(s) didn't match Pod's node "
+        "affinity/selector. preemption: 0/3 nodes are available: 3 Preemption is not helpful "
+        "for scheduling."
+    )
+    wait_for(
+        lambda: expected in kubectl("describe", "pod", "picky", "-n", ns).stdout.replace("\n", ""),
+        10,
+        "FailedScheduling",
+    )
+    row = kubectl("get", "pod", "picky", "-n", ns, check=True).stdout.splitlines()[1].split()
+    assert row[1:3] == ["0/1", "Pending"]
+    running_pods(kubectl, ns, "app=custom", 1)
+    described = kubectl("describe", "pod", "custom", "-n", ns, check=True).stdout
+    assert "Simulated" in described
+    assert "is not in kubelab's catalogue" in described
