@@ -83,6 +83,13 @@ def resolve(value: Any, total: int, round_up: bool) -> int:
         return 0
 
 
+def _revision(rs: Obj) -> int:
+    try:
+        return int((meta(rs).get("annotations") or {}).get(REVISION, "0") or 0)
+    except ValueError:
+        return 0
+
+
 def _replicas(rs: Obj) -> int:
     return int((rs.get("spec") or {}).get("replicas") or 0)
 
@@ -140,7 +147,7 @@ class DeploymentController(Controller):
             new_rs = self._create_rs(deploy, olds, desired)
             created = True
         if new_rs is not None and not spec.get("paused"):
-            self._sync_revision(deploy, new_rs)
+            new_rs = self._sync_revision(deploy, new_rs, olds)
             strategy = spec.get("strategy") or {}
             if strategy.get("type") == "Recreate":
                 self._recreate(deploy, new_rs, olds, desired)
@@ -282,16 +289,30 @@ class DeploymentController(Controller):
         if total_after < desired + surge and _replicas(new_rs) < desired:
             self.after(0.05, ns_name(deploy))
 
-    def _sync_revision(self, deploy: Obj, new_rs: Obj) -> None:
+    def _sync_revision(self, deploy: Obj, new_rs: Obj, olds: list[Obj]) -> Obj:
+        """An old ReplicaSet that becomes current again (rollout undo) gets the next revision;
+        the Deployment carries the current revision."""
         revision = (meta(new_rs).get("annotations") or {}).get(REVISION)
+        newest = max((_revision(rs) for rs in olds), default=0)
+        if revision and int(revision or 0) <= newest:
+            revision = str(newest + 1)
+            rs_ns, rs_name = ns_name(new_rs)
+
+            def bump(o: Obj) -> None:
+                o["metadata"].setdefault("annotations", {})[REVISION] = revision
+
+            new_rs = self.store.mutate(
+                rt(self.store, REPLICASETS), rs_ns, rs_name, bump, hooks=False
+            )
         if not revision or (meta(deploy).get("annotations") or {}).get(REVISION) == revision:
-            return
+            return new_rs
         namespace, name = ns_name(deploy)
 
         def annotate(o: Obj) -> None:
             o["metadata"].setdefault("annotations", {})[REVISION] = revision
 
         self.store.mutate(rt(self.store, DEPLOYMENTS), namespace, name, annotate, hooks=False)
+        return new_rs
 
     def _cleanup(self, deploy: Obj, olds: list[Obj]) -> None:
         limit = int((deploy.get("spec") or {}).get("revisionHistoryLimit", 10))

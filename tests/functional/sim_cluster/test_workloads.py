@@ -24,6 +24,20 @@ def test_rolling_update_and_rollout_status(kubectl: Kubectl) -> None:
         r["metadata"]["annotations"]["deployment.kubernetes.io/revision"] for r in rs
     )
     assert revisions == ["1", "2"]
+    undo = kubectl("rollout", "undo", "deployment/web", "-n", ns)
+    assert undo.returncode == 0, undo.stderr
+    kubectl("rollout", "status", "deployment/web", "-n", ns, "--timeout=20s", timeout=30)
+    images = wait_for(
+        lambda: (
+            {p["spec"]["containers"][0]["image"] for p in running_pods(kubectl, ns, "run=web", 3)}
+            == {"nginx:1.27"}
+        ),
+        20,
+        "rolled back",
+    )
+    assert images
+    history = kubectl("rollout", "history", "deployment/web", "-n", ns, check=True).stdout
+    assert [line.split()[0] for line in history.splitlines()[2:] if line.strip()] == ["2", "3"]
     described = kubectl("describe", "deployment", "web", "-n", ns, check=True).stdout
     assert "ScalingReplicaSet" in described and "Scaled up replica set web-" in described
     row = kubectl("get", "deploy", "web", "-n", ns, check=True).stdout.splitlines()
