@@ -1,0 +1,326 @@
+"""Classroom load: N learners (default 30), each in a namespace of their own, run a whole lesson at
+the same time against ONE simulator, through real kubectl and kubelab's grader, while a watcher
+per learner (`kubectl get pods,services -w`) streams their namespace.
+
+Each learner: creates their namespace, applies the lesson's setup with `kubectl apply`, then for
+every step looks around (`kubectl get pods,services`), does the step's solution with kubectl
+(`kubectl apply -f`, the solution's kubectl commands) and grades the step with kubelab's grader
+(`grade_step`, polling until the checks pass or time out).
+
+Reported:
+- API latency as the clients see it, p50/p95/p99/max: kubectl's requests (from its `-v=6`
+  round-tripper log) and the grader's requests (timed around each API call), and both together;
+- errors: kubectl commands that failed, grader requests that failed, steps that did not pass,
+  anything raised (must all be 0);
+- grading time per learner (all of the lesson's steps) and per step: p50/p95/max;
+  the machine's CPU count and load average are printed too: kubectl processes, watchers, the
+  grader and the simulator share the CPUs, so a loaded machine shows in every figure;
+- leakage: every request of a learner's grader names the learner's namespace (or none), every
+  watched event is in the watcher's namespace, and each learner's grade saw only its own objects
+  (the objects a check looked at carry the learner's namespace).
+Target (issue 9): p95 under 50 ms, no error, no leakage. Exit status 1 when an error or a leak
+was seen.
+
+    .venv/bin/python bench/classroom_load.py [--learners 30] [--lesson clusterip-service]
+
+Bounded: everything stops after --timeout seconds (default 600); loopback only.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import re
+import signal
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from kubelab.cluster.base import LabCluster
+from kubelab.cluster.client import KubeClient
+from kubelab.grading.engine import grade_step
+from kubelab.lessons.loader import LoadedLesson, load_course
+from kubelab.lessons.manifests import read_manifest_docs
+from kubelab.lessons.render import substitute
+
+KUBECTL = Path(sys.executable).parent / "kubectl"
+ROOT = Path(__file__).resolve().parent.parent
+RESPONSE = re.compile(r'"Response" verb="(\w+)" url="([^"]+)" status="([^"]*)" milliseconds=(\d+)')
+NAMESPACED_PATH = re.compile(r"/namespaces/([^/?]+)/")
+
+
+@dataclass
+class Learner:
+    index: int
+    namespace: str
+    workdir: Path
+    kubectl_ms: list[float] = field(default_factory=list)
+    kubectl_first_ms: list[float] = field(default_factory=list)  # each kubectl's first request
+    grader_ms: list[float] = field(default_factory=list)
+    step_seconds: list[float] = field(default_factory=list)
+    grading_seconds: float = 0.0
+    errors: list[str] = field(default_factory=list)
+    leaks: list[str] = field(default_factory=list)
+
+
+class TimedClient(KubeClient):
+    """The grader's client, timing every API request and recording which namespaces it names."""
+
+    def __init__(self, learner: Learner, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.learner = learner
+        self._timing_lock = threading.Lock()
+
+    def _send(self, method: str, path: str, **kwargs: Any) -> Any:
+        match = NAMESPACED_PATH.search(path + "/")
+        if match and match.group(1) != self.learner.namespace:
+            self.learner.leaks.append(f"grader {method} {path}")
+        started = time.perf_counter()
+        try:
+            return super()._send(method, path, **kwargs)
+        except Exception as exc:
+            status = getattr(exc, "status_code", None)
+            if status != 404:  # "not there yet" is an answer a polling check expects
+                self.learner.errors.append(f"grader {method} {path}: {exc}")
+            raise
+        finally:
+            with self._timing_lock:
+                self.learner.grader_ms.append((time.perf_counter() - started) * 1000)
+
+
+class Watcher:
+    """`kubectl get KIND -w -n NS` printing each event's namespace and name, read by a thread."""
+
+    def __init__(self, run: Run, learner: Learner, kind: str) -> None:
+        self.kind = kind
+        self.lines: list[list[str]] = []
+        self.seen = threading.Condition()
+        self.process = subprocess.Popen(
+            [str(KUBECTL), f"--kubeconfig={run.kubeconfig}",
+             f"--cache-dir={learner.workdir / ('cache-' + kind)}", "get", kind, "-w",
+             "-n", learner.namespace, "--no-headers",
+             "-o", "custom-columns=NS:.metadata.namespace,NAME:.metadata.name"],
+            stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, stdin=subprocess.DEVNULL,
+            text=True, env={**os.environ, "HOME": str(learner.workdir)},
+        )  # fmt: skip
+        self.reader = threading.Thread(target=self._read, daemon=True)
+        self.reader.start()
+
+    def _read(self) -> None:
+        assert self.process.stdout is not None
+        for line in self.process.stdout:
+            if line.strip():
+                with self.seen:
+                    self.lines.append(line.split())
+                    self.seen.notify_all()
+
+    def wait_for(self, name: str, timeout: float) -> bool:
+        with self.seen:
+            return self.seen.wait_for(lambda: any(name in p for p in self.lines), timeout)
+
+    def stop(self) -> list[list[str]]:
+        self.process.send_signal(signal.SIGTERM)
+        try:
+            self.process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait(timeout=10)
+        self.reader.join(timeout=10)
+        return self.lines
+
+
+def start_simulator(directory: Path, timeout: float = 60.0) -> tuple[subprocess.Popen[bytes], Path]:
+    kubeconfig = directory / "kubeconfig"
+    log = (directory / "sim.log").open("wb")
+    process = subprocess.Popen(
+        [sys.executable, "-m", "kubelab", "sim", "serve", "--port", "0", "--kubeconfig",
+         str(kubeconfig)],
+        stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, cwd=ROOT,
+    )  # fmt: skip
+    deadline = time.monotonic() + timeout
+    while not kubeconfig.exists():
+        if process.poll() is not None or time.monotonic() > deadline:
+            process.kill()
+            raise SystemExit(f"the simulator did not start: see {directory / 'sim.log'}")
+        time.sleep(0.05)
+    return process, kubeconfig
+
+
+class Run:
+    def __init__(self, kubeconfig: Path, loaded: LoadedLesson, deadline: float) -> None:
+        self.kubeconfig = kubeconfig
+        self.loaded = loaded
+        self.deadline = deadline
+        self.barrier: threading.Barrier | None = None
+
+    def kubectl(
+        self, learner: Learner, args: Sequence[str], *, check: bool = True
+    ) -> subprocess.CompletedProcess[str]:
+        timeout = max(1.0, self.deadline - time.monotonic())
+        done = subprocess.run(
+            [str(KUBECTL), f"--kubeconfig={self.kubeconfig}",
+             f"--cache-dir={learner.workdir / 'cache'}", "-v=6", *args],
+            capture_output=True, text=True, timeout=timeout,
+            env={**os.environ, "HOME": str(learner.workdir)},
+        )  # fmt: skip
+        for n, match in enumerate(RESPONSE.finditer(done.stderr)):
+            verb, url, status, millis = match.groups()
+            learner.kubectl_ms.append(float(millis))
+            if n == 0:  # it includes starting the connection (TCP + TLS handshake)
+                learner.kubectl_first_ms.append(float(millis))
+            found = NAMESPACED_PATH.search(url.split("?")[0] + "/")
+            if found and found.group(1) != learner.namespace:
+                learner.leaks.append(f"kubectl {verb} {url}")
+            if not status or status[0] == "5":  # a 4xx is an answer; the exit code judges it
+                learner.errors.append(f"kubectl {' '.join(args)}: {verb} {url} -> {status}")
+        if check and done.returncode != 0:
+            learner.errors.append(
+                f"kubectl {' '.join(args)} exited {done.returncode}: "
+                f"{done.stderr.strip().splitlines()[-1:]}"
+            )
+        return done
+
+    def apply_manifests(self, learner: Learner, refs: list[str], bindings: dict[str, Any]) -> None:
+        for i, rel in enumerate(refs):
+            docs = read_manifest_docs(self.loaded.manifest_path(rel), bindings)
+            path = learner.workdir / f"{time.monotonic_ns()}-{i}.yaml"
+            path.write_text(yaml.safe_dump_all(docs))
+            self.kubectl(learner, ["apply", "-n", learner.namespace, "-f", str(path)])
+
+    def learn(self, learner: Learner) -> None:
+        lesson = self.loaded.lesson
+        bindings: dict[str, Any] = {"namespace": learner.namespace}
+        lab = LabCluster(
+            provider="sim", name="classroom", kubeconfig=self.kubeconfig,
+            context="kubelab-sim", namespace=learner.namespace,
+            capabilities=frozenset({"nodeport-from-host", "loadbalancer", "multi-node"}),
+            nodeport_host="127.0.0.1",
+        )  # fmt: skip
+        self.kubectl(learner, ["create", "namespace", learner.namespace])
+        # a marker Service first: the Service watcher's first line (its initial list) shows that
+        # it is up before the learner starts
+        self.kubectl(learner, ["create", "service", "clusterip", "marker", "--tcp=1:1",
+                               "-n", learner.namespace])  # fmt: skip
+        watchers = [Watcher(self, learner, kind) for kind in ("pods", "services")]
+        if not watchers[1].wait_for("marker", timeout=max(1.0, self.deadline - time.monotonic())):
+            learner.errors.append("the Service watcher did not start")
+        assert self.barrier is not None
+        self.barrier.wait(timeout=max(1.0, self.deadline - time.monotonic()))
+        client = TimedClient(learner, self.kubeconfig, None, learner.namespace)
+        try:
+            self.apply_manifests(learner, list(lesson.setup.manifests), bindings)
+            for argv in lesson.setup.commands:
+                self.kubectl(learner, [substitute(a, bindings) for a in argv[1:]]
+                             + ["-n", learner.namespace])  # fmt: skip
+            for step in lesson.steps:
+                self.kubectl(learner, ["get", "pods,services", "-n", learner.namespace])
+                self.apply_manifests(learner, list(step.solution.manifests), bindings)
+                for argv in step.solution.commands:
+                    self.kubectl(learner, [substitute(a, bindings) for a in argv[1:]]
+                                 + ["-n", learner.namespace])  # fmt: skip
+                started = time.perf_counter()
+                result = grade_step(lab, self.loaded, step.id, bindings, client, poll=True)
+                took = time.perf_counter() - started
+                learner.step_seconds.append(took)
+                learner.grading_seconds += took
+                if not result.passed:
+                    bad = [f"{c.name}: {c.status}: {c.message}" for c in result.checks
+                           if c.status != "passed"]  # fmt: skip
+                    learner.errors.append(f"step {step.id} did not pass: {bad}")
+                for check in result.checks:
+                    if (
+                        check.diff
+                        and learner.namespace not in check.diff
+                        and "namespace" in (check.diff)
+                    ):
+                        learner.leaks.append(f"check {check.name} looked at: {check.diff[:200]}")
+        except Exception as exc:  # a crash is an error of the run, reported with the others
+            learner.errors.append(f"{type(exc).__name__}: {exc}")
+        finally:
+            client.close()
+            for watcher in watchers:
+                lines = watcher.stop()
+                if not lines:
+                    learner.errors.append(f"the {watcher.kind} watcher saw no event")
+                for parts in lines:
+                    if parts[0] != learner.namespace:
+                        learner.leaks.append(f"{watcher.kind} watcher saw {' '.join(parts)}")
+            self.kubectl(learner, ["delete", "namespace", learner.namespace, "--wait=false"])
+
+
+def percentiles(values: list[float]) -> str:
+    if not values:
+        return "no samples"
+    ordered = sorted(values)
+
+    def pick(q: float) -> float:
+        return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
+
+    return (f"p50 {pick(0.50):7.1f}  p95 {pick(0.95):7.1f}  p99 {pick(0.99):7.1f}  "
+            f"max {ordered[-1]:7.1f}  (n={len(ordered)})")  # fmt: skip
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--learners", type=int, default=30)
+    parser.add_argument("--lesson", default="clusterip-service")
+    parser.add_argument("--timeout", type=float, default=600.0)
+    args = parser.parse_args(argv)
+    course = load_course(None)
+    loaded = course.find(args.lesson)
+    if loaded is None:
+        raise SystemExit(f"no lesson {args.lesson!r}")
+    with tempfile.TemporaryDirectory(prefix="kubelab-classroom-") as temp:
+        directory = Path(temp)
+        process, kubeconfig = start_simulator(directory)
+        try:
+            run = Run(kubeconfig, loaded, time.monotonic() + args.timeout)
+            run.barrier = threading.Barrier(args.learners)
+            learners = []
+            for i in range(args.learners):
+                workdir = directory / f"learner-{i:02d}"
+                workdir.mkdir()
+                learners.append(Learner(i, f"learner-{i:02d}", workdir))
+            started = time.perf_counter()
+            with ThreadPoolExecutor(max_workers=args.learners) as pool:
+                list(pool.map(run.learn, learners))
+            wall = time.perf_counter() - started
+        finally:
+            process.send_signal(signal.SIGTERM)
+            try:
+                process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                process.kill()
+    kubectl_ms = [v for learner in learners for v in learner.kubectl_ms]
+    grader_ms = [v for learner in learners for v in learner.grader_ms]
+    errors = [f"{learner.namespace}: {e}" for learner in learners for e in learner.errors]
+    leaks = [f"{learner.namespace}: {e}" for learner in learners for e in learner.leaks]
+    print(f"classroom: {args.learners} learners x lesson {args.lesson} "
+          f"({len(loaded.lesson.steps)} steps) on one simulator, {wall:.1f} s wall")  # fmt: skip
+    print(f"API latency ms, kubectl : {percentiles(kubectl_ms)}")
+    print(f"API latency ms, grader  : {percentiles(grader_ms)}")
+    print(f"API latency ms, all     : {percentiles(kubectl_ms + grader_ms)}")
+    firsts = [v for learner in learners for v in learner.kubectl_first_ms]
+    print(f"  kubectl first requests (connection set-up): {percentiles(firsts)}")
+    load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
+    print(f"  machine: {os.cpu_count()} CPUs, load average {load:.1f} after the run")
+    print(f"grading s per learner   : {percentiles([lr.grading_seconds for lr in learners])}")
+    print(f"grading s per step      : "
+          f"{percentiles([s for lr in learners for s in lr.step_seconds])}")  # fmt: skip
+    print(f"errors: {len(errors)}   cross-namespace leaks: {len(leaks)}")
+    for line in (errors + leaks)[:20]:
+        print(f"  {line}")
+    return 1 if errors or leaks else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
