@@ -175,7 +175,7 @@ async def _route(ctx: Ctx) -> web.StreamResponse:
     method = ctx.request.method
     if t.subresource is None and _verb(ctx) not in t.rt.verbs:
         raise errors.method_not_allowed()
-    if t.subresource in ("exec", "attach", "log"):
+    if t.subresource in ("exec", "attach", "log", "portforward"):
         return await _stream_subresource(ctx)
     if t.subresource == "scale":
         return await _scale(ctx)
@@ -828,7 +828,11 @@ async def _stream_subresource(ctx: Ctx) -> web.StreamResponse:
         for w in ctx.warnings:
             resp.headers.add("Warning", quote_warning(w))
         return resp
-    handler = _dataplane("streams", "handle_exec" if t.subresource == "exec" else "handle_attach")
+    handler = {
+        "exec": _dataplane("streams", "handle_exec"),
+        "attach": _dataplane("streams", "handle_attach"),
+        "portforward": _dataplane("portforward", "handle_portforward"),
+    }[t.subresource]
     if handler is None:
         raise _not_found_path()
     if ctx.request.headers.get("Upgrade", "").lower() != "websocket":
