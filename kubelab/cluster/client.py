@@ -11,6 +11,7 @@ import copy
 import json
 import re
 import time
+import urllib.parse
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -240,16 +241,23 @@ class KubeClient:
                 )
         return self._resources[key]
 
+    def is_namespaced(self, api_version: str, kind: str) -> bool:
+        """Whether objects of this type live in a namespace (ApiRejected 404 for an unknown
+        type)."""
+        return self._resource(api_version, kind).namespaced
+
     def _path(
         self, api_version: str, kind: str, namespace: str | None, name: str | None = None
     ) -> tuple[str, _Resource]:
+        """The URL path of a collection or object; a name or namespace is always exactly one
+        path segment (quoted), so `../other/...` in a name never reaches another object."""
         resource = self._resource(api_version, kind)
         path = self._group_path(api_version)
         if resource.namespaced and namespace != "":
-            path += f"/namespaces/{namespace or self.namespace}"
+            path += f"/namespaces/{_segment(namespace or self.namespace)}"
         path += f"/{resource.plural}"
         if name is not None:
-            path += f"/{name}"
+            path += f"/{_segment(name)}"
         return path, resource
 
     # -- reading --------------------------------------------------------------------------------
@@ -565,6 +573,14 @@ def _watch_event(line: bytes, status: int) -> Obj:
             obj,
         )
     return event
+
+
+def _segment(text: str) -> str:
+    """`text` as one URL path segment. `.` and `..` are refused: no quoting keeps a client or
+    proxy from reading them as "this" and "the parent" directory."""
+    if text in ("", ".", ".."):
+        raise ClusterError(f"{text!r} is not a valid object or namespace name")
+    return urllib.parse.quote(text, safe="")
 
 
 def _selector(label_selector: Mapping[str, str] | str | None) -> str:

@@ -2,6 +2,11 @@
 
 Manifests go through the Kubernetes API (server-side apply); commands are kubectl argument lists
 run without a shell, always against the lab's kubeconfig and namespace.
+
+A lesson acts in its lab namespace only (on a borrowed `context:` cluster other namespaces belong
+to other people): a manifest object naming another namespace, a cluster-scoped object, and a
+command that picks another namespace, all namespaces, another cluster or identity, or that acts
+on namespaces or nodes, are refused (ActionFailed) before anything is sent.
 """
 
 from __future__ import annotations
@@ -36,10 +41,34 @@ def _describe(obj: Mapping[str, Any]) -> str:
     return f"{obj.get('kind', '?')}/{(obj.get('metadata') or {}).get('name', '?')}"
 
 
+def object_scope_problem(client: ClusterApi, obj: Mapping[str, Any], namespace: str) -> str | None:
+    """Why `obj` may not be applied in the lab namespace `namespace` (None: it may)."""
+    metadata = obj.get("metadata") or {}
+    named = metadata.get("namespace") if isinstance(metadata, Mapping) else None
+    if named and named != namespace:
+        return (
+            f"{_describe(obj)} names namespace {named}; a lesson acts in its lab namespace "
+            f"({namespace}) only"
+        )
+    api_version, kind = obj.get("apiVersion"), obj.get("kind")
+    if isinstance(api_version, str) and isinstance(kind, str):
+        try:
+            namespaced = client.is_namespaced(api_version, kind)
+        except ApiRejected as exc:
+            return f"{_describe(obj)}: {exc.message}"
+        if not namespaced:
+            return f"{_describe(obj)} is cluster-scoped; only namespaced objects are applied"
+    return None
+
+
 def apply_objects(
     client: ClusterApi, objects: list[dict[str, Any]], namespace: str, source: str
 ) -> list[str]:
     """Server-side apply each object; a refusal raises ActionFailed with the API's message."""
+    for obj in objects:
+        problem = object_scope_problem(client, obj, namespace)
+        if problem is not None:
+            raise ActionFailed(f"{source}: {problem}")
     done: list[str] = []
     for obj in objects:
         try:
@@ -50,14 +79,78 @@ def apply_objects(
     return done
 
 
+# kubectl's global flags that point a command at another cluster or identity
+_ELSEWHERE_FLAGS = frozenset(
+    {
+        "--kubeconfig",
+        "--context",
+        "--cluster",
+        "--server",
+        "-s",
+        "--token",
+        "--user",
+        "--username",
+        "--password",
+        "--as",
+        "--as-group",
+        "--as-uid",
+        "--certificate-authority",
+        "--client-certificate",
+        "--client-key",
+        "--insecure-skip-tls-verify",
+        "--tls-server-name",
+    }
+)
+_ALL_NAMESPACES = frozenset({"-A", "--all-namespaces"})
+_NAMESPACE_FLAGS = frozenset({"-n", "--namespace"})
+_CLUSTER_TARGETS = frozenset({"namespace", "namespaces", "ns", "node", "nodes", "no"})
+_NODE_VERBS = frozenset({"cordon", "uncordon", "drain", "taint"})
+_READ_VERBS = frozenset({"get", "describe", "explain", "top", "api-resources", "version"})
+
+
+def command_scope_problem(args: list[str], namespace: str) -> str | None:
+    """Why a lesson's kubectl command (argv without `kubectl`) would act outside the lab
+    namespace `namespace` (None: it stays inside). Arguments after `--` belong to a command run
+    in a pod (`kubectl exec POD -- ...`) and are not kubectl's."""
+    own = args[: args.index("--")] if "--" in args else args
+    verb: str | None = None
+    index = 0
+    while index < len(own):
+        arg = own[index]
+        name, has_value, value = arg.partition("=")
+        if name in _ELSEWHERE_FLAGS:
+            return f"{name} points kubectl at another cluster or identity"
+        if name in _ALL_NAMESPACES:
+            if not has_value or value.lower() not in ("false", "0"):
+                return f"{name} acts in every namespace"
+        elif name in _NAMESPACE_FLAGS or (arg.startswith("-n") and not arg.startswith("--")):
+            if name in _NAMESPACE_FLAGS and not has_value:
+                index += 1
+                value = own[index] if index < len(own) else ""
+            elif not has_value:
+                value = arg[2:]  # -nNAME
+            if value != namespace:
+                return f"{arg} picks namespace {value or '(none)'}, not the lab namespace"
+        elif not arg.startswith("-"):
+            if verb is None:
+                verb = arg
+                if verb in _NODE_VERBS:
+                    return f"`kubectl {verb}` acts on nodes"
+            elif verb not in _READ_VERBS:
+                resource = arg.split("/", 1)[0].lower()
+                kinds = {part.split(".", 1)[0] for part in resource.split(",")}
+                if kinds & _CLUSTER_TARGETS:
+                    return f"`kubectl {verb} {arg}`: a lesson does not change namespaces or nodes"
+        index += 1
+    return None
+
+
 def _with_namespace(argv: list[str], namespace: str, context: str | None) -> list[str]:
+    """The lab's `--namespace` and `--context` in front of a lesson's kubectl argv (the command
+    has been checked with `command_scope_problem`)."""
     args = list(argv[1:] if argv and argv[0] == "kubectl" else argv)
-    has_ns = any(
-        a in ("-n", "--namespace", "-A", "--all-namespaces") or a.startswith("--namespace=")
-        for a in args
-    )
-    extra = [] if has_ns else [f"--namespace={namespace}"]
-    if context and not any(a.startswith("--context") for a in args):
+    extra = [f"--namespace={namespace}"]
+    if context:
         extra.append(f"--context={context}")
     return extra + args
 
@@ -65,10 +158,13 @@ def _with_namespace(argv: list[str], namespace: str, context: str | None) -> lis
 def run_command(
     client: KubeconfigClient, argv: list[str], namespace: str, timeout: float = 60.0
 ) -> str:
+    shown = " ".join(argv)
+    problem = command_scope_problem(argv[1:] if argv and argv[0] == "kubectl" else argv, namespace)
+    if problem is not None:
+        raise ActionFailed(f"`{shown}` is refused: {problem}")
     args = _with_namespace(argv, namespace, client.context)
     done = run_kubectl(args, kubeconfig=client.kubeconfig, timeout=timeout)
     if done.returncode != 0:
-        shown = " ".join(argv)
         raise ActionFailed(f"`{shown}` failed: {(done.stderr or done.stdout).strip()}")
     return done.stdout
 

@@ -18,7 +18,12 @@ import yaml
 
 from kubelab.cluster.base import MANAGED_BY_LABEL, MANAGED_BY_VALUE, ClusterError, LabCluster
 from kubelab.cluster.client import ApiRejected
-from kubelab.grading.actions import ActionFailed, KubeconfigClient, apply_actions
+from kubelab.grading.actions import (
+    ActionFailed,
+    KubeconfigClient,
+    apply_actions,
+    object_scope_problem,
+)
 from kubelab.grading.bindings import allocate_bindings, release_bindings
 from kubelab.grading.context import GradingError, make_context
 from kubelab.grading.engine import grade_step
@@ -115,6 +120,10 @@ def apply_submission(
                 break
             metadata["namespace"] = namespace
             described = f"{doc['kind']}/{metadata['name']}"
+            scope = object_scope_problem(client, doc, namespace)
+            if scope is not None:
+                problem = f"{name}: {scope}; a submission holds namespaced objects only"
+                break
             try:
                 client.apply(doc, namespace)
             except ApiRejected as exc:

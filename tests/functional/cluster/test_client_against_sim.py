@@ -7,6 +7,7 @@ import uuid
 
 import pytest
 
+from kubelab.cluster.base import ClusterError
 from kubelab.cluster.client import ApiRejected, KubeClient
 
 
@@ -83,3 +84,18 @@ def test_watch_sees_changes(client: KubeClient) -> None:
 
 def test_version(client: KubeClient) -> None:
     assert client.version()["gitVersion"].startswith("v1.")
+
+
+def test_a_name_is_one_url_segment(sim, client: KubeClient) -> None:
+    """`../../other/configmaps/victim` as a name must not read or delete `victim` elsewhere."""
+    other = f"other-{uuid.uuid4().hex[:8]}"
+    with KubeClient(sim.kubeconfig, None, other) as owner:
+        owner.ensure_namespace(other, {"test": "client"})
+        owner.create(configmap("victim"))
+        sneaky = f"../../{other}/configmaps/victim"
+        assert client.get("v1", "ConfigMap", sneaky) is None
+        client.delete("v1", "ConfigMap", sneaky)
+        assert owner.get("v1", "ConfigMap", "victim") is not None
+        with pytest.raises(ClusterError, match="not a valid object or namespace name"):
+            client.get("v1", "ConfigMap", "victim", namespace="..")
+        owner.delete_namespace(other)

@@ -71,6 +71,9 @@ class FakeClient:
             out.append(copy.deepcopy(obj))
         return out
 
+    def is_namespaced(self, api_version: str, kind: str) -> bool:
+        return kind not in ("Namespace", "Node")
+
     def apply(self, obj: dict[str, Any], namespace: str | None = None) -> dict[str, Any]:
         self._tick()
         obj = copy.deepcopy(obj)
