@@ -10,6 +10,7 @@ import shutil
 import signal
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -18,6 +19,7 @@ from typing import Any
 REPO = Path(__file__).resolve().parents[2]
 GOOD = REPO / "tests" / "fixtures" / "courses" / "good"
 UNREACHABLE_WORDS = ("does not answer", "cannot reach")
+MANAGED = "app.kubernetes.io/managed-by=kubelab"
 
 
 def slow_course(tmp_path: Path) -> Path:
@@ -58,6 +60,9 @@ def test_grade_reports_a_vanished_cluster_and_recovers(
     namespace = f"vanish-{secrets.token_hex(3)}"
     env = kubelab_env(tmp_path, server.kubeconfig)
 
+    # `kubelab up` made the lab namespace (grade never creates a cluster)
+    server.kubectl("create", "namespace", namespace, check=True)
+    server.kubectl("label", "namespace", namespace, MANAGED, check=True)
     grading = subprocess.Popen(
         grade_cmd(course, namespace),
         env=env,
@@ -67,17 +72,24 @@ def test_grade_reports_a_vanished_cluster_and_recovers(
         stderr=subprocess.PIPE,
         text=True,
     )
+    err_lines: list[str] = []
+    reader = threading.Thread(target=lambda: err_lines.extend(grading.stderr or []), daemon=True)
+    reader.start()
     try:
-        # wait until the grader is polling (its namespace exists), then pull the plug
+        # wait until the grader is past attaching to the cluster and polling, then pull the plug
         deadline = time.monotonic() + 60
-        while server.kubectl("get", "namespace", namespace).returncode != 0:
-            assert grading.poll() is None, grading.communicate()
-            assert time.monotonic() < deadline, "the grader never created its namespace"
-            time.sleep(0.1)
-        time.sleep(1.0)
+        while not any("checking context" in line for line in err_lines):
+            assert grading.poll() is None, (grading.returncode, err_lines)
+            assert time.monotonic() < deadline, f"the grader never started: {err_lines}"
+            time.sleep(0.05)
+        time.sleep(1.5)
+        assert grading.poll() is None, "the grader ended before the cluster vanished"
         started = time.monotonic()
         server.stop(signal.SIGKILL)
-        out, err = grading.communicate(timeout=60)
+        out = grading.stdout.read() if grading.stdout else ""
+        grading.wait(timeout=60)
+        reader.join(timeout=10)
+        err = "".join(err_lines)
     finally:
         if grading.poll() is None:
             grading.kill()
