@@ -32,6 +32,7 @@ from kubelab.sim.controllers.base import (
     set_condition,
 )
 from kubelab.sim.controllers.events import NORMAL, WARNING, record
+from kubelab.sim.controllers.probes import run_probe
 from kubelab.sim.controllers.timing import TIMINGS
 from kubelab.sim.dataplane.images import Image, lookup
 
@@ -220,6 +221,8 @@ class Kubelet(Controller):
             self._container_exited(pod, uid, progress)
         elif stage == "crash-back-off":
             self._restart(pod, uid, progress)
+        elif stage == "probing":
+            self._probe(pod, uid, progress)
 
     def _resume(self, pod: Obj, uid: str) -> Progress | None:
         """First sight of a Pod (new, or from a persisted state after a restart)."""
@@ -232,6 +235,8 @@ class Kubelet(Controller):
         ):
             progress = Progress("running")
             self._progress[uid] = progress
+            if not all(cs.get("ready") for cs in status.get("containerStatuses") or []):
+                self._schedule_probes(pod, progress, first=True)
             return None
         else:
             progress = Progress("creating")
@@ -394,6 +399,52 @@ class Kubelet(Controller):
             self.after(0.1, ns_name(pod))
             return
         progress.stage = "running"
+        self._schedule_probes(pod, progress, first=True)
+
+    def _schedule_probes(self, pod: Obj, progress: Progress, *, first: bool) -> None:
+        """Arm the next readiness probe round (initialDelaySeconds, then periodSeconds)."""
+        probes = [c["readinessProbe"] for c in self._containers(pod) if c.get("readinessProbe")]
+        if not probes:
+            return
+        key = "initialDelaySeconds" if first else "periodSeconds"
+        default = 0 if first else 10
+        delay = min(float(p.get(key, default) or default) for p in probes)
+        progress.stage = "probing"
+        self.after(max(delay, 0.05), ns_name(pod))
+
+    def _probe(self, pod: Obj, uid: str, progress: Progress) -> None:
+        containers = self._containers(pod)
+        statuses = {
+            cs.get("name"): cs for cs in (pod.get("status") or {}).get("containerStatuses") or []
+        }
+        passed: list[str] = []
+        pending = False
+        for c in containers:
+            probe = c.get("readinessProbe")
+            cs = statuses.get(c["name"]) or {}
+            if not probe or cs.get("ready") or (cs.get("state") or {}).get("running") is None:
+                continue
+            failure = run_probe(self.store, pod, c, probe)
+            if failure is None:
+                passed.append(c["name"])
+            else:
+                pending = True
+                self._event(pod, WARNING, "Unhealthy", f"Readiness probe failed: {failure}",
+                            c["name"])  # fmt: skip
+        if passed:
+
+            def ready(p: Obj) -> None:
+                status = p.setdefault("status", {})
+                for cs in status.get("containerStatuses") or []:
+                    if cs.get("name") in passed:
+                        cs["ready"] = True
+                _refresh_readiness(status, containers)
+
+            pod = self._write_status(pod, ready)
+        if pending:
+            self._schedule_probes(pod, progress, first=False)
+        else:
+            progress.stage = "running"
 
     def _image_events(self, pod: Obj, c: Obj, image: Image, pulled: set[str]) -> None:
         ref = str(c.get("image", ""))
@@ -438,11 +489,12 @@ class Kubelet(Controller):
                 image = lookup(str(c.get("image", "")))
                 cs["image"] = image.full_reference
                 if c["name"] in started:
+                    probed = bool(c.get("readinessProbe"))
                     cs["imageID"] = image_id(image)
                     cs["containerID"] = "containerd://" + _digest(
                         f"{meta(p).get('uid')}/{c['name']}/{stamp}"
                     )
-                    cs["ready"] = True
+                    cs["ready"] = not probed
                     cs["started"] = True
                     cs["state"] = {"running": {"startedAt": stamp}}
                 elif c["name"] in failed:

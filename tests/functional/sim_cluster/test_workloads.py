@@ -262,3 +262,52 @@ spec:
     described = kubectl("describe", "pod", "custom", "-n", ns, check=True).stdout
     assert "Simulated" in described
     assert "is not in kubelab's catalogue" in described
+
+
+def test_readiness_probes_gate_endpoints(kubectl: Kubectl) -> None:
+    ns = namespace(kubectl, "wl-probe")
+    manifest = """
+apiVersion: v1
+kind: Pod
+metadata:
+  name: {name}
+  labels:
+    app: probed
+spec:
+  containers:
+  - name: web
+    image: nginx
+    readinessProbe:
+      httpGet:
+        path: /
+        port: {port}
+      initialDelaySeconds: 3
+      periodSeconds: 1
+---
+"""
+    svc = "apiVersion: v1\nkind: Service\nmetadata:\n  name: probed\nspec:\n  selector:\n    app: probed\n  ports:\n  - port: 80\n"  # noqa: E501
+    docs = manifest.format(name="good", port=80) + manifest.format(name="bad", port=8080) + svc
+    assert apply(kubectl, docs, "-n", ns).returncode == 0
+
+    def subsets() -> list[dict[str, object]] | None:
+        ep = get_json(kubectl, "endpoints", "probed", "-n", ns)
+        return ep.get("subsets")
+
+    first = wait_for(subsets, 10, "endpoints with addresses")
+    assert not first[0].get("addresses")  # nobody ready before initialDelaySeconds
+    assert len(first[0]["notReadyAddresses"]) == 2
+
+    def split() -> tuple[list[str], list[str]] | None:
+        subset = get_json(kubectl, "endpoints", "probed", "-n", ns)["subsets"][0]
+        ready = [a["targetRef"]["name"] for a in subset.get("addresses") or []]
+        not_ready = [a["targetRef"]["name"] for a in subset.get("notReadyAddresses") or []]
+        return (ready, not_ready) if ready else None
+
+    assert wait_for(split, 10, "the good pod ready") == (["good"], ["bad"])
+    row = kubectl("get", "pod", "bad", "-n", ns, check=True).stdout.splitlines()[1].split()
+    assert row[1:3] == ["0/1", "Running"]
+    described = kubectl("describe", "pod", "bad", "-n", ns, check=True).stdout
+    assert 'Readiness probe failed: Get "http://' in described
+    assert ':8080/": dial tcp ' in described and "connect: connection refused" in described
+    logs = kubectl("logs", "good", "-n", ns, check=True).stdout
+    assert "kube-probe/1.37" in logs
