@@ -55,7 +55,16 @@ class ClusterUnreachable(ClusterError):
 
 
 class ConfirmationRequired(ClusterError):
-    """kubelab would change a cluster it did not create, and the user has not said yes."""
+    """kubelab would change a cluster it did not create, and the user has not said yes.
+
+    `question` is what would have been asked (a full-screen app asks it in its own dialog and
+    tries again with yes=True); None when the user was asked and said no."""
+
+    def __init__(
+        self, message: str, hint: str | None = None, *, question: str | None = None
+    ) -> None:
+        super().__init__(message, hint)
+        self.question = question
 
 
 class ClusterNotUp(ClusterError):

@@ -68,6 +68,7 @@ def terminal_confirm(question: str) -> bool:
         raise ConfirmationRequired(
             "kubelab would change a cluster it did not create, and there is no terminal to ask",
             hint="pass --yes to confirm",
+            question=question,
         )
     import click
 

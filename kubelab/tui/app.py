@@ -17,7 +17,14 @@ from textual.binding import Binding, BindingType
 from textual.screen import Screen
 from textual.worker import Worker, WorkerState
 
-from kubelab.tui.messages import ClusterFailed, ClusterReady, CourseLoaded, ProvisionStage
+from kubelab.tui.messages import (
+    ClusterFailed,
+    ClusterReady,
+    ConfirmationNeeded,
+    CourseLoaded,
+    ProvisionStage,
+)
+from kubelab.tui.screens.confirm import ConfirmScreen
 from kubelab.tui.screens.error import ErrorScreen, describe_error
 from kubelab.tui.screens.help import HelpScreen
 from kubelab.tui.screens.home import HomeScreen
@@ -87,22 +94,29 @@ class KubelabApp(App[int]):
             if isinstance(screen, HomeScreen):
                 screen.refresh_lessons()
 
-    def start_provisioning(self) -> None:
+    def start_provisioning(self, *, yes: bool = False) -> None:
         self.cluster = None
         for panel in self._cluster_panels():
             panel.restart()
-        self._provision()
+        self._provision(yes)
 
     @work(thread=True, exclusive=True, group="provision", exit_on_error=False)
-    def _provision(self) -> None:
-        from kubelab.cluster.base import ClusterError
+    def _provision(self, yes: bool = False) -> None:
+        from kubelab.cluster.base import ClusterError, ConfirmationRequired
 
         def stage(text: str) -> None:
             self.post_message(ProvisionStage(text))
 
         try:
-            provider = self.services.resolve_provider()
+            provider = self.services.resolve_provider(yes)
             cluster = provider.provision(stage)
+        except ConfirmationRequired as exc:
+            if exc.question is None or yes:
+                self.post_message(ClusterFailed(exc.message, exc.hint))
+            else:
+                self.post_message(ProvisionStage("waiting for your answer"))
+                self.post_message(ConfirmationNeeded(exc.question))
+            return
         except ClusterError as exc:
             self.post_message(ClusterFailed(exc.message, exc.hint))
             return
@@ -128,6 +142,22 @@ class KubelabApp(App[int]):
         self.cluster = message.cluster
         for panel in self._cluster_panels():
             panel.ready(message.cluster, message.status)
+
+    def on_confirmation_needed(self, message: ConfirmationNeeded) -> None:
+        """Ask in a dialog; yes provisions again with the change confirmed."""
+
+        def answered(yes: bool | None) -> None:
+            if yes:
+                self.start_provisioning(yes=True)
+            else:
+                self.on_cluster_failed(
+                    ClusterFailed(
+                        "not confirmed: nothing was changed",
+                        "press u to be asked again, or start kubelab with --yes",
+                    )
+                )
+
+        self.push_screen(ConfirmScreen(message.question, yes="Continue"), answered)
 
     def on_cluster_failed(self, message: ClusterFailed) -> None:
         self.errors.append((message.message, message.hint))

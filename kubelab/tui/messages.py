@@ -43,6 +43,13 @@ class ClusterFailed(Message):
 
 
 @dataclass
+class ConfirmationNeeded(Message):
+    """Provisioning would change a cluster kubelab did not create: ask, then try with yes."""
+
+    question: str
+
+
+@dataclass
 class ClusterEvent(Message):
     """A watch event (or a resync marker, `event` None) from the lesson's namespace."""
 

@@ -112,12 +112,18 @@ class ConsoleRunner(Protocol):
         """Start `argv` (kubectl argv, never a shell) with `env`; `size` is (rows, cols)."""
 
 
+class ProviderResolver(Protocol):
+    def __call__(self, confirmed: bool = False, /) -> Provider:
+        """The provider of the lab cluster; `confirmed`: the learner confirmed changes to a
+        cluster kubelab did not create (in the app's dialog)."""
+
+
 @dataclass
 class Services:
     """Everything the app talks to. Each field is replaceable in tests."""
 
     load_course: Callable[[], Course]
-    resolve_provider: Callable[[], Provider]
+    resolve_provider: ProviderResolver
     grader: Grader
     progress: ProgressTracker
     console: ConsoleRunner
@@ -297,10 +303,10 @@ def default_services(
 
         return load(lessons)
 
-    def resolve() -> Provider:
+    def resolve(confirmed: bool = False) -> Provider:
         from kubelab.cluster.select import resolve_provider
 
-        return resolve_provider(cluster, namespace=namespace, yes=yes)
+        return resolve_provider(cluster, namespace=namespace, yes=yes or confirmed)
 
     def kubectl() -> Path:
         from kubelab.cluster.kubectl import kubectl_path

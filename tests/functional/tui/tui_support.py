@@ -88,7 +88,7 @@ def services_for(
 ) -> Services:
     return Services(
         load_course=course or (lambda: load_course(REPO)),
-        resolve_provider=lambda: provider,
+        resolve_provider=lambda yes=False: provider,
         grader=ClusterGrader(),
         progress=StoreProgress(progress_file),
         console=PexpectRunner(),
