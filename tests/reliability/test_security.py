@@ -266,3 +266,47 @@ def test_sys_executable_kubectl_is_the_one_run() -> None:
         timeout=30,
     )
     assert done.returncode == 0 and "clientVersion" in done.stdout
+
+
+HOST_PROCESS_MODULES = {"subprocess", "pty", "pexpect", "multiprocessing"}
+HOST_PROCESS_CALLS = {
+    "system",
+    "popen",
+    "spawnv",
+    "spawnl",
+    "execv",
+    "execvp",
+    "fork",
+    "posix_spawn",
+}
+
+
+def test_checks_run_commands_only_inside_pods() -> None:
+    """Check kinds (and the grading machinery under them) never start a host process: `exec`,
+    `dns`, `http` and `env` checks go through the Kubernetes exec API into a pod."""
+    import ast
+
+    import kubelab.grading
+
+    grading = Path(kubelab.grading.__file__).parent
+    modules = [
+        *sorted((grading / "checks").glob("*.py")),
+        *(grading / name for name in ("engine.py", "pods.py", "probe.py", "context.py")),
+    ]
+    for module in modules:
+        tree = ast.parse(module.read_text(), str(module))
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Import):
+                names = {alias.name.split(".")[0] for alias in node.names}
+            elif isinstance(node, ast.ImportFrom):
+                names = {(node.module or "").split(".")[0]}
+                if node.module == "os":
+                    names |= {alias.name for alias in node.names} & HOST_PROCESS_CALLS
+            elif isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name):
+                names = {node.attr} if node.value.id == "os" else set()
+                names &= HOST_PROCESS_CALLS
+            else:
+                continue
+            bad = names & (HOST_PROCESS_MODULES | HOST_PROCESS_CALLS)
+            assert not bad, f"{module.name}:{node.lineno} starts host processes ({bad})"
+    assert len(modules) >= 10
