@@ -38,3 +38,14 @@ CONTROLLERS: list[Callable[[Store], Awaitable[None]]] = [
         HostPortController,
     )
 ]
+
+
+async def main_processes(store: Store) -> None:
+    """The data plane's runner of containers' main processes (logs, exits, restarts);
+    imported when it starts, as the data plane itself imports from this package."""
+    from kubelab.sim.dataplane.runner import main_process_runner
+
+    await main_process_runner(store)
+
+
+CONTROLLERS.append(main_processes)
