@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any, cast
 
 from kubelab.cluster.base import ClusterError, ClusterUnreachable
 from kubelab.cluster.client import ApiRejected
-from kubelab.grading.bindings import render_spec
+from kubelab.grading.bindings import render_spec, render_text
 from kubelab.grading.checks import REGISTRY
 from kubelab.grading.checks.base import CheckBase
 from kubelab.grading.context import CheckContext, ClusterApi, GradingError, make_context
@@ -60,6 +60,17 @@ def evaluate_once(spec: CheckBase, ctx: CheckContext) -> CheckOutcome:
         return CheckOutcome.error(str(exc))
 
 
+def shown_text(spec: CheckBase, bindings: Mapping[str, str | int]) -> tuple[str, str]:
+    """A check's name and explanation as reports show them: `${...}` filled in (left as
+    written when a placeholder has no value: the check itself then reports that error)."""
+    try:
+        name = render_text(spec.name, bindings)
+        explain = render_text(spec.explain, bindings)
+    except GradingError:
+        return spec.name, spec.explain
+    return name, explain
+
+
 def run_check(
     spec: CheckBase,
     ctx: CheckContext,
@@ -72,9 +83,8 @@ def run_check(
     times out; `poll=False` evaluates exactly once (the self-test's "must fail first" phase)."""
     kind = kind_of(spec)
     started = time.monotonic()
-    result = CheckResult(
-        name=spec.name, kind=kind, status="error", message="", explain=spec.explain
-    )
+    name, explain = shown_text(spec, ctx.bindings)
+    result = CheckResult(name=name, kind=kind, status="error", message="", explain=explain)
     result.weight = spec.weight
     if ctx.cluster is not None:
         missing = ctx.cluster.missing(tuple(spec.requires))
@@ -173,13 +183,14 @@ def grade_step(
     checks = cast("list[CheckBase]", step.checks)
     if missing:
         for spec in checks:
+            name, explain = shown_text(spec, context.bindings)
             result.checks.append(
                 CheckResult(
-                    name=spec.name,
+                    name=name,
                     kind=getattr(spec, "kind", "?"),
                     status="skipped",
                     message="skipped: " + "; ".join(missing),
-                    explain=spec.explain,
+                    explain=explain,
                     weight=spec.weight,
                 )
             )

@@ -13,7 +13,7 @@ from __future__ import annotations
 import dataclasses
 import secrets
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from typing import cast
 
@@ -22,7 +22,7 @@ from kubelab.grading.actions import ActionFailed, KubeconfigClient, apply_action
 from kubelab.grading.bindings import allocate_bindings, release_bindings
 from kubelab.grading.checks.base import CheckBase
 from kubelab.grading.context import GradingError, make_context
-from kubelab.grading.engine import DEFAULT_INTERVAL, run_checks
+from kubelab.grading.engine import DEFAULT_INTERVAL, run_checks, shown_text
 from kubelab.grading.results import CheckResult, LessonResult, Report, StepResult
 from kubelab.grading.settle import wait_settled
 from kubelab.lessons.loader import LoadedLesson
@@ -68,11 +68,16 @@ def _after(check: CheckResult) -> CheckResult:
     return renamed
 
 
-def _skipped_step(step_result: StepResult, checks: list[CheckBase], why: str) -> None:
+def _skipped_step(
+    step_result: StepResult,
+    checks: list[CheckBase],
+    why: str,
+    bindings: Mapping[str, str | int],
+) -> None:
     for spec in checks:
         step_result.checks.append(
             CheckResult(
-                name=spec.name,
+                name=shown_text(spec, bindings)[0],
                 kind=getattr(spec, "kind", "?"),
                 status="skipped",
                 message=f"skipped: {why}",
@@ -118,7 +123,7 @@ def selftest_lesson(
             checks = cast("list[CheckBase]", step.checks)
             missing = lab.missing(tuple(step.requires))
             if missing:
-                _skipped_step(step_result, checks, "; ".join(missing))
+                _skipped_step(step_result, checks, "; ".join(missing), bindings)
             else:
                 before = run_checks(checks, ctx, poll=False, diagnose=False)
                 step_result.checks.extend(_before(c) for c in before)

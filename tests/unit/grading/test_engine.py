@@ -106,3 +106,18 @@ def test_failed_service_check_carries_a_diagnosis(fake: Any, ctx: CheckContext, 
     result = run_check(spec, ctx)
     assert result.status == "failed"
     assert any("app=web" in d and "run=my-nginx" in d for d in result.diagnosis)
+
+
+def test_names_and_explanations_show_filled_placeholders(ctx: CheckContext) -> None:
+    ctx.bindings = {"namespace": "lab", "svc": "web", "port": 30080}
+    spec = svc_check(
+        timeout=0.1, name="${svc} on nodePort ${port}", explain="curl the node on ${port}"
+    )
+    result = run_check(spec, ctx, poll=False, diagnose=False)
+    assert (result.name, result.explain) == ("web on nodePort 30080", "curl the node on 30080")
+    ctx.cluster = LabCluster("sim", "x", Path("/nonexistent"), "x", "lab")
+    skipped = run_check(svc_check(name="${svc} ${port}", requires=["multi-node"]), ctx)
+    assert skipped.status == "skipped" and skipped.name == "web 30080"
+    ctx.bindings = {"namespace": "lab"}
+    broken = run_check(spec, ctx, poll=False)
+    assert broken.status == "error" and broken.name == "${svc} on nodePort ${port}"
