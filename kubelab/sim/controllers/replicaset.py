@@ -101,6 +101,21 @@ class ReplicaSetController(Controller):
         """The Pods this owner controls."""
         return self._by_owner.get(str(meta(owner).get("uid")))
 
+    def _release(self, pod: Obj, owner_uid: str) -> None:
+        """A Pod whose labels no longer match is orphaned (its ownerReference dropped), as the
+        controller manager does: it leaves the set, and a replacement is created."""
+        namespace, name = ns_name(pod)
+
+        def drop(p: Obj) -> None:
+            refs = [r for r in p["metadata"].get("ownerReferences") or []
+                    if r.get("uid") != owner_uid]  # fmt: skip
+            if refs:
+                p["metadata"]["ownerReferences"] = refs
+            else:
+                p["metadata"].pop("ownerReferences", None)
+
+        self.store.mutate(rt(self.store, PODS), namespace, name, drop, hooks=False)
+
     def reconcile(self, item: Hashable) -> None:
         assert isinstance(item, tuple)
         namespace, name = item
@@ -111,9 +126,14 @@ class ReplicaSetController(Controller):
         spec = owner.get("spec") or {}
         replicas = spec.get("replicas")
         want = int(replicas) if replicas is not None else 1
-        pods = self.owned_pods(owner)
-        active = [p for p in pods if not is_terminating(p) and _active(p)]
         pods_rt = rt(self.store, PODS)
+        pods = []
+        for pod in self.owned_pods(owner):
+            if self.selects(owner, meta(pod).get("labels") or {}) or is_terminating(pod):
+                pods.append(pod)
+            else:
+                self._release(pod, str(meta(owner).get("uid")))
+        active = [p for p in pods if not is_terminating(p) and _active(p)]
         if len(active) < want:
             template = spec.get("template") or {}
             for _ in range(want - len(active)):

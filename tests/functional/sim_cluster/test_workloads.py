@@ -311,3 +311,25 @@ spec:
     assert ':8080/": dial tcp ' in described and "connect: connection refused" in described
     logs = kubectl("logs", "good", "-n", ns, check=True).stdout
     assert "kube-probe/1.37" in logs
+
+
+def test_relabelled_pod_leaves_its_replicaset_and_service(kubectl: Kubectl) -> None:
+    ns = namespace(kubectl, "wl-relabel")
+    apply(kubectl, deployment("app", "app", replicas=2), "-n", ns)
+    svc = "apiVersion: v1\nkind: Service\nmetadata:\n  name: app\nspec:\n  selector:\n    run: app\n  ports:\n  - port: 80\n"  # noqa: E501
+    apply(kubectl, svc, "-n", ns)
+    pods = running_pods(kubectl, ns, "run=app", 2)
+    isolated = pods[0]["metadata"]["name"]
+    kubectl("label", "pod", isolated, "run=debug", "--overwrite", "-n", ns, check=True)
+    fresh = running_pods(kubectl, ns, "run=app", 2)
+    assert isolated not in {p["metadata"]["name"] for p in fresh}
+    orphan = get_json(kubectl, "pod", isolated, "-n", ns)
+    assert not orphan["metadata"].get("ownerReferences")
+    assert orphan["status"]["phase"] == "Running"
+
+    def endpoint_pods() -> list[str] | None:
+        subsets = get_json(kubectl, "endpoints", "app", "-n", ns).get("subsets") or []
+        names = sorted(a["targetRef"]["name"] for s in subsets for a in s.get("addresses") or [])
+        return names if names == sorted(p["metadata"]["name"] for p in fresh) else None
+
+    wait_for(endpoint_pods, 10, "endpoints without the isolated pod")
