@@ -15,7 +15,7 @@ from kubelab.sim import errors
 from kubelab.sim.dataplane import pods, servers
 from kubelab.sim.dataplane.runner import ensure_runner
 from kubelab.sim.dataplane.runtime import runtime_for
-from kubelab.sim.dataplane.sessions import _parse_time, _started_at
+from kubelab.sim.dataplane.sessions import StoreView, _parse_time, _started_at
 
 FOLLOW_POLL = 0.2  # seconds between looks for new lines when following
 PULL_FAILURES = ("ErrImagePull", "ImagePullBackOff", "InvalidImageName", "ErrImageNeverPull")
@@ -76,12 +76,14 @@ async def stream_log(
     query: Mapping[str, str],
 ) -> web.StreamResponse:
     """`kubectl logs -f` (`follow=true`): what `read_log` gives, then new lines as they come,
-    until the client leaves or the pod is gone."""
+    until the container ends (as the kubelet closes a finished container's log), the pod is
+    gone or the client leaves."""
     text = read_log(store, pod, container, query)  # validates, raises ApiError before streaming
     c = pods.container(pod, container)
     assert c is not None
     name = str(c.get("name", ""))
     uid = pods.uid(pod)
+    view = StoreView(store)
     runtime = runtime_for(store)
     stamps = str(query.get("timestamps", "")).lower() == "true"
     response = web.StreamResponse(headers={"Content-Type": "text/plain"})
@@ -98,8 +100,19 @@ async def stream_log(
                     "".join(_line(ts, ln, stamps) for ts, ln in lines[seen:]).encode()
                 )
                 seen = len(lines)
+            live = view.pod(pods.namespace(pod), pods.name(pod))
+            if live is None or pods.uid(live) != uid or _ended(live, name):
+                break
             await asyncio.sleep(FOLLOW_POLL)
     except ConnectionResetError:
         return response  # the client left
     await response.write_eof()
     return response
+
+
+def _ended(pod: Mapping[str, Any], name: str) -> bool:
+    """The followed container has exited (its log is complete)."""
+    if (pod.get("status") or {}).get("phase") in ("Succeeded", "Failed"):
+        return True
+    st = pods.container_status(pod, name) or {}
+    return "terminated" in (st.get("state") or {})

@@ -32,6 +32,7 @@ from kubelab.sim.dataplane import pods, servers, spdy
 from kubelab.sim.dataplane.netmodel import HttpRequest, HttpResponse
 from kubelab.sim.dataplane.runner import ensure_runner
 from kubelab.sim.dataplane.runtime import runtime_for
+from kubelab.sim.dataplane.sessions import StoreView
 
 log = logging.getLogger("kubelab.sim.dataplane")
 SPDY_TUNNEL = "SPDY/3.1+portforward.k8s.io"
@@ -159,14 +160,13 @@ class PodConnection:
         return out
 
     def _live_pod(self) -> Obj | None:
-        getter = getattr(self.store, "all_objects", None)
-        if getter is None:
+        """The pod as it is now, while it still runs (None once it stopped or is gone)."""
+        if self.store is None:
             return self.pod
-        uid = pods.uid(self.pod)
-        for pod in getter("/pods"):
-            if pods.uid(pod) == uid:
-                return pod if pods.is_running(pod) else None
-        return None
+        live = StoreView(self.store).pod(pods.namespace(self.pod), pods.name(self.pod))
+        if live is None or pods.uid(live) != pods.uid(self.pod) or not pods.is_running(live):
+            return None
+        return live
 
 
 # ---------------------------------------------------------------------------- SPDY tunnel

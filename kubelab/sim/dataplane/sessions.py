@@ -58,6 +58,21 @@ class StoreView:
     def namespaces(self) -> list[str]:
         return [pods.name(n) for n in self._items("namespaces")]
 
+    def pod(self, namespace: str, name: str) -> Obj | None:
+        """The live pod `namespace/name`, or None once it is gone."""
+        getter = getattr(self.store, "try_get", None)
+        if getter is not None:
+            try:
+                rt = self.store.registry.by_key(self.KEYS["pods"])
+            except KeyError:
+                return None
+            found: Obj | None = getter(rt, namespace, name)
+            return found
+        return next(
+            (p for p in self.pods() if pods.namespace(p) == namespace and pods.name(p) == name),
+            None,
+        )
+
     def snapshot(self) -> StaticView:
         return StaticView(
             self.services(), self.endpoint_slices(), self.pods(), self.nodes(), self.namespaces()

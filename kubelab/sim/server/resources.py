@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import copy
 import importlib
 import sys
@@ -757,50 +756,6 @@ async def _scale(ctx: Ctx) -> web.Response:
     return ctx.respond(to_scale(updated))
 
 
-FOLLOW_POLL = 0.3  # seconds between reads of a followed log
-
-
-async def _follow_log(
-    ctx: Ctx, pod: Obj, container: str | None, first: str, read_log: Any
-) -> web.StreamResponse:
-    """`logs -f`: what the log holds now, then what it gains, until the container ends or the
-    client goes away."""
-    t = ctx.target
-    assert t.name is not None
-    resp = web.StreamResponse(headers={"Content-Type": "text/plain"})
-    await resp.prepare(ctx.request)
-    unbounded = {
-        k: v
-        for k, v in ctx.query.items()
-        if k not in ("tailLines", "sinceSeconds", "sinceTime", "limitBytes")
-    }
-    try:
-        await resp.write(first.encode())
-        seen = len(read_log(ctx.store, pod, container, unbounded))
-        uid = pod["metadata"].get("uid")
-        while True:
-            await asyncio.sleep(FOLLOW_POLL)
-            transport = ctx.request.transport
-            if transport is None or transport.is_closing():
-                break
-            live = ctx.store.try_get(t.rt, t.namespace, t.name)
-            if live is None or live["metadata"].get("uid") != uid:
-                break
-            try:
-                text = str(read_log(ctx.store, live, container, unbounded))
-            except ApiError:
-                break
-            if len(text) > seen:
-                await resp.write(text[seen:].encode())
-                seen = len(text)
-            if (live.get("status") or {}).get("phase") in ("Succeeded", "Failed"):
-                break
-        await resp.write_eof()
-    except (ConnectionError, RuntimeError):
-        pass  # the client went away
-    return resp
-
-
 def _dataplane(module: str, name: str) -> Any:
     try:
         mod = importlib.import_module(f"kubelab.sim.dataplane.{module}")
@@ -821,9 +776,14 @@ async def _stream_subresource(ctx: Ctx) -> web.StreamResponse:
         if read_log is None:
             raise _not_found_path()
         container = ctx.query.get("container")
-        text = read_log(ctx.store, pod, container, ctx.query)
         if ctx.query.get("follow") == "true":
-            return await _follow_log(ctx, pod, container, str(text), read_log)
+            stream_log = _dataplane("logs", "stream_log")
+            if stream_log is not None:
+                followed: web.StreamResponse = await stream_log(
+                    ctx.request, ctx.store, pod, container, ctx.query
+                )
+                return followed
+        text = read_log(ctx.store, pod, container, ctx.query)
         resp = web.Response(body=str(text).encode(), headers={"Content-Type": "text/plain"})
         for w in ctx.warnings:
             resp.headers.add("Warning", quote_warning(w))

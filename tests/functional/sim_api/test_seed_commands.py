@@ -296,3 +296,50 @@ def test_run_tty_radial_busyboxplus_times_out_as_on_kind(sim: SimServer, seed_ns
     status = run(sim, seed_ns, "get", "pod", "curl", check=True).stdout.splitlines()[1].split()
     assert status[1:3] in (["0/1", "ErrImagePull"], ["0/1", "ImagePullBackOff"])
     run(sim, seed_ns, "delete", "pod", "curl", "--wait=false", check=True)
+
+
+def test_logs_follow_streams_lines_as_they_are_printed(sim: SimServer, seed_ns: str) -> None:
+    script = "for i in $(seq 1 6); do echo tick $i; sleep 0.5; done"
+    run(
+        sim,
+        seed_ns,
+        "run",
+        "ticker",
+        "--image=busybox:1.37",
+        "--restart=Never",
+        "--",
+        "sh",
+        "-c",
+        script,
+        check=True,
+    )
+    run(sim, seed_ns, "wait", "--for=condition=Ready", "pod/ticker", "--timeout=20s", timeout=30)
+    proc = subprocess.Popen(
+        [
+            str(Path(sys.executable).parent / "kubectl"),
+            "--kubeconfig",
+            str(sim.kubeconfig),
+            "--cache-dir",
+            str(sim.cache_dir),
+            "-n",
+            seed_ns,
+            "logs",
+            "-f",
+            "ticker",
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=sim.env,
+    )
+    try:
+        assert proc.stdout is not None
+        assert proc.stdout.readline().startswith("tick ")
+        assert proc.poll() is None  # the first line came while the container still prints
+        rest, err = proc.communicate(timeout=20)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait(timeout=10)
+    assert proc.returncode == 0, err
+    assert rest.splitlines()[-1] == "tick 6"
