@@ -19,6 +19,7 @@ from kubelab.sim.controllers.base import (
     ns_name,
     rt,
 )
+from kubelab.sim.controllers.deployment import resolve, template_hash
 from kubelab.sim.controllers.events import NORMAL, record
 from kubelab.sim.controllers.replicaset import pod_from_template
 from kubelab.sim.controllers.scheduler import fit_problems
@@ -28,6 +29,7 @@ if TYPE_CHECKING:
 
 Obj = dict[str, Any]
 COMPONENT = "daemonset-controller"
+REVISION_LABEL = "controller-revision-hash"
 DAEMON_TOLERATIONS = (
     ("node.kubernetes.io/not-ready", "NoExecute"),
     ("node.kubernetes.io/unreachable", "NoExecute"),
@@ -39,7 +41,13 @@ DAEMON_TOLERATIONS = (
 
 
 def daemon_pod(ds: Obj, node_name: str) -> Obj:
-    pod = pod_from_template(ds, (ds.get("spec") or {}).get("template") or {})
+    template = (ds.get("spec") or {}).get("template") or {}
+    pod = pod_from_template(ds, template)
+    pod["metadata"]["labels"] = {
+        **(pod["metadata"].get("labels") or {}),
+        REVISION_LABEL: template_hash(template),
+        "pod-template-generation": str(meta(ds).get("generation") or 1),
+    }
     spec = pod["spec"]
     spec["affinity"] = {
         "nodeAffinity": {
@@ -150,6 +158,11 @@ class DaemonSetController(Controller):
                 by_node.pop(node_name)
         scheduled = [ps[0] for n, ps in by_node.items() if n in eligible and ps]
         ready = sum(1 for p in scheduled if is_pod_ready(p))
+        current = template_hash((ds.get("spec") or {}).get("template") or {})
+        updated = [
+            p for p in scheduled if (meta(p).get("labels") or {}).get(REVISION_LABEL) == current
+        ]
+        self._roll(ds, scheduled, updated, ready)
         generation = meta(ds).get("generation")
 
         def status(o: Obj) -> None:
@@ -159,7 +172,7 @@ class DaemonSetController(Controller):
                 "numberMisscheduled": 0,
                 "numberReady": ready,
                 "observedGeneration": generation,
-                "updatedNumberScheduled": len(scheduled),
+                "updatedNumberScheduled": len(updated),
             }
             if ready:
                 o["status"]["numberAvailable"] = ready
@@ -167,3 +180,22 @@ class DaemonSetController(Controller):
                 o["status"]["numberUnavailable"] = len(eligible) - ready
 
         self.store.mutate(ds_rt, namespace, name, status, subresource="status", hooks=False)
+
+    def _roll(self, ds: Obj, scheduled: list[Obj], updated: list[Obj], ready: int) -> None:
+        """RollingUpdate: replace out-of-date pods, at most maxUnavailable unavailable at once."""
+        strategy = (ds.get("spec") or {}).get("updateStrategy") or {}
+        if strategy.get("type", "RollingUpdate") != "RollingUpdate":
+            return
+        names = {meta(p).get("name") for p in updated}
+        outdated = [p for p in scheduled if meta(p).get("name") not in names]
+        if not outdated:
+            return
+        limit = resolve(
+            (strategy.get("rollingUpdate") or {}).get("maxUnavailable", 1), len(scheduled), True
+        )
+        budget = max(limit, 1) - (len(scheduled) - ready)
+        namespace = str(meta(ds).get("namespace"))
+        for pod in sorted(outdated, key=lambda p: is_pod_ready(p))[: max(budget, 0)]:
+            self.store.delete(rt(self.store, PODS), namespace, str(meta(pod)["name"]))
+            record(self.store, ds, NORMAL, "SuccessfulDelete",
+                   f"Deleted pod: {meta(pod)['name']}", COMPONENT)  # fmt: skip

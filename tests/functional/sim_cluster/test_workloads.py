@@ -96,6 +96,14 @@ spec:
         10,
         "daemonset status",
     )
+    kubectl("set", "image", "ds/agent", "agent=busybox:1.36", "-n", ns, check=True)
+
+    def rolled() -> list[str] | None:
+        pods = running_pods(kubectl, ns, "app=agent", 2)
+        images = [p["spec"]["containers"][0]["image"] for p in pods]
+        return images if images == ["busybox:1.36", "busybox:1.36"] else None
+
+    wait_for(rolled, 20, "daemonset rolled to busybox:1.36")
 
 
 def test_replication_controller(kubectl: Kubectl) -> None:
