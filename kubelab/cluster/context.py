@@ -199,7 +199,11 @@ class ContextProvider(Provider):
         return self.kubeconfig if self.kubeconfig.exists() else None
 
     def status(self) -> ClusterStatus:
-        if not self.kubeconfig.exists():
+        """The context as it is. The kubeconfig written to look is kept only when the lab
+        namespace turns out to be kubelab's (so `kubelab env`/`shell` never take a context
+        that was merely looked at for a provisioned one)."""
+        wrote = not self.kubeconfig.exists()
+        if wrote:
             try:
                 self._write_kubeconfig()
             except ClusterError as exc:
@@ -208,20 +212,26 @@ class ContextProvider(Provider):
                 )
         from kubelab.cluster.status import collect_status
 
-        status = collect_status(self._cluster(), provisioned=True, all_namespaces=False)
-        if status.api_reachable:
-            with self._client() as client:
-                namespace = client.get("v1", "Namespace", self.namespace)
-            if namespace is None:
-                status.provisioned = False
-                status.problems.append(
-                    f"namespace {self.namespace} does not exist yet; `kubelab up` creates it"
-                )
-            elif not is_managed(namespace):
-                status.problems.append(
-                    f"namespace {self.namespace} was not created by kubelab; "
-                    "kubelab will not use it"
-                )
+        managed = False
+        try:
+            status = collect_status(self._cluster(), provisioned=True, all_namespaces=False)
+            if status.api_reachable:
+                with self._client() as client:
+                    namespace = client.get("v1", "Namespace", self.namespace)
+                managed = is_managed(namespace)
+                if namespace is None:
+                    status.provisioned = False
+                    status.problems.append(
+                        f"namespace {self.namespace} does not exist yet; `kubelab up` creates it"
+                    )
+                elif not managed:
+                    status.problems.append(
+                        f"namespace {self.namespace} was not created by kubelab; "
+                        "kubelab will not use it"
+                    )
+        finally:
+            if wrote and not managed:
+                self.kubeconfig.unlink(missing_ok=True)
         return status
 
     def teardown(self, progress: Progress = no_progress) -> None:

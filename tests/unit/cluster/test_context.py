@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from kubelab.cluster.base import ClusterError
+from kubelab.cluster.base import ClusterError, ClusterNotUp
 from kubelab.cluster.context import ContextProvider, default_namespace
 
 
@@ -76,3 +76,30 @@ def test_missing_capabilities_say_kubelab_cannot_tell(borrowed) -> None:
     assert lab.missing(["loadbalancer"]) == [
         "loadbalancer: kubelab cannot tell whether a borrowed cluster provides LoadBalancers"
     ]
+
+
+def test_status_of_an_unprovisioned_context_leaves_no_kubeconfig(borrowed) -> None:
+    """Looking at a context is not provisioning it: `kubelab env`/`shell` must still say it
+    is not up afterwards."""
+    provider = ContextProvider("fake", namespace="kubelab-me")
+    status = provider.status()
+    assert not status.provisioned
+    assert provider.existing_kubeconfig() is None
+    borrowed.routes[("GET", "/api/v1/namespaces/kubelab-me")] = namespace(
+        "kubelab-me", **{"app.kubernetes.io/managed-by": "kubelab"}
+    )
+    assert provider.status().provisioned
+    assert provider.existing_kubeconfig() == provider.kubeconfig
+
+
+def test_attach_changes_nothing_and_needs_the_lab_namespace(borrowed) -> None:
+    provider = ContextProvider("fake", namespace="kubelab-me", confirm=lambda q: False)
+    with pytest.raises(ClusterNotUp) as info:
+        provider.attach()
+    assert info.value.hint == "run `kubelab up --cluster context:fake --namespace kubelab-me` first"
+    borrowed.routes[("GET", "/api/v1/namespaces/kubelab-me")] = namespace(
+        "kubelab-me", **{"app.kubernetes.io/managed-by": "kubelab"}
+    )
+    lab = provider.attach()  # no confirmation asked: nothing changes
+    assert lab.namespace == "kubelab-me"
+    assert {c.method for c in borrowed.requests} == {"GET"}
