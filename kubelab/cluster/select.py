@@ -118,6 +118,16 @@ def resolve_provider(
     return provider
 
 
+def check_cluster_options(cluster: str | None, namespace: str | None) -> None:
+    """Raise ClusterError for a `--cluster`/`--namespace` pair that can never work (an unknown
+    cluster type, a bad kind cluster or namespace name), without touching any cluster: what a
+    command that starts slowly (the TUI) checks before it starts."""
+    spec = canonical_spec(cluster) if cluster else "auto"
+    if spec == "auto":
+        return
+    _provider_for(spec, namespace=namespace, yes=False, confirm=None)
+
+
 def cluster_options(command: F) -> F:
     """Add `--cluster`, `--namespace` and `--yes` to a click command (as `cluster`,
     `namespace`, `yes` keyword arguments)."""

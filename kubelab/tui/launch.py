@@ -20,6 +20,8 @@ def launch(
     lessons: Path | None = None,
 ) -> int:
     """Run the TUI; the exit code (2 for a usage problem found before it starts)."""
+    from kubelab.cluster.base import ClusterError
+    from kubelab.cluster.select import check_cluster_options
     from kubelab.lessons.problems import CourseNotFound
     from kubelab.tui.keys import KeymapError, keymap_from_env
 
@@ -29,7 +31,8 @@ def launch(
             from kubelab.lessons.loader import course_root_for
 
             course_root_for(lessons)
-    except (KeymapError, CourseNotFound) as exc:
+        check_cluster_options(cluster, namespace)
+    except (KeymapError, CourseNotFound, ClusterError) as exc:
         click.echo(f"kubelab: {exc}", err=True)
         return EXIT_ERROR
     if not sys.stdin.isatty() or not sys.stdout.isatty():

@@ -71,3 +71,23 @@ def test_a_folder_that_is_no_course_or_a_bad_keymap_is_a_clear_error(tmp_path: o
     )
     assert done.returncode == 2
     assert "KUBELAB_KEYS: expected id=key" in done.stderr
+
+
+def test_a_cluster_option_that_can_never_work_is_reported_before_the_terminal_check() -> None:
+    cases = [
+        (["--cluster", "bogus"], "unknown cluster 'bogus'"),
+        (["--cluster", "context:"], "needs a context name"),
+        (["--cluster", "kind:Bad_Name"], "not a valid kind cluster name"),
+        (["--cluster", "context:x", "--namespace", "Bad"], "'Bad' is not a valid namespace name"),
+    ]
+    for args, expected in cases:
+        done = subprocess.run(
+            [sys.executable, "-m", "kubelab", *args],
+            capture_output=True,
+            text=True,
+            timeout=60,
+            stdin=subprocess.DEVNULL,
+        )
+        assert done.returncode == 2, (args, done.stderr)
+        assert expected in done.stderr and "needs a terminal" not in done.stderr, done.stderr
+        assert "Traceback" not in done.stderr
