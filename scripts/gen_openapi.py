@@ -37,6 +37,7 @@ PACKAGES = {
     "apps": "io.k8s.api.apps.v1",
     "discovery.k8s.io": "io.k8s.api.discovery.v1",
     "events.k8s.io": "io.k8s.api.events.v1",
+    "coordination.k8s.io": "io.k8s.api.coordination.v1",
     "autoscaling": "io.k8s.api.autoscaling.v1",
     "meta": "io.k8s.apimachinery.pkg.apis.meta.v1",
 }
@@ -261,7 +262,7 @@ INT64_FIELDS = {
     "sizeBytes",
 }
 QUANTITY_FIELDS = {"limits", "requests", "capacity", "allocatable", "overhead", "sizeLimit"}
-MICRO_TIME_FIELDS = {"eventTime", "lastObservedTime"}
+MICRO_TIME_FIELDS = {"eventTime", "lastObservedTime", "acquireTime", "renewTime"}
 SCALARS = {"str", "int", "bool", "float", "datetime", "object", "bytes"}
 
 
@@ -309,6 +310,7 @@ RESOURCES: list[Resource] = [
     Resource("apps", "v1", "daemonsets", "DaemonSet", "V1DaemonSet", True, ("status",)),
     Resource("discovery.k8s.io", "v1", "endpointslices", "EndpointSlice", "V1EndpointSlice", True),
     Resource("events.k8s.io", "v1", "events", "Event", "EventsV1Event", True),
+    Resource("coordination.k8s.io", "v1", "leases", "Lease", "V1Lease", True),
 ]
 SCALE_GVK = {"group": "autoscaling", "version": "v1", "kind": "Scale"}
 
@@ -521,12 +523,24 @@ def _gv_key(group: str, version: str) -> str:
 
 
 def _op_prefix(group: str, version: str) -> str:
-    base = {"": "Core", "apps": "Apps", "discovery.k8s.io": "Discovery", "events.k8s.io": "Events"}
+    base = {
+        "": "Core",
+        "apps": "Apps",
+        "discovery.k8s.io": "Discovery",
+        "events.k8s.io": "Events",
+        "coordination.k8s.io": "Coordination",
+    }
     return f"{base[group]}{version.capitalize()}"
 
 
 def _tag(group: str, version: str) -> str:
-    base = {"": "core", "apps": "apps", "discovery.k8s.io": "discovery", "events.k8s.io": "events"}
+    base = {
+        "": "core",
+        "apps": "apps",
+        "discovery.k8s.io": "discovery",
+        "events.k8s.io": "events",
+        "coordination.k8s.io": "coordination",
+    }
     return f"{base[group]}_{version}"
 
 

@@ -52,6 +52,7 @@ def test_index_points_at_every_group_version_with_its_hash() -> None:
     assert set(index["paths"]) == {
         "api/v1",
         "apis/apps/v1",
+        "apis/coordination.k8s.io/v1",
         "apis/discovery.k8s.io/v1",
         "apis/events.k8s.io/v1",
     }
@@ -191,3 +192,17 @@ def test_enums_for_explain() -> None:
     assert port is not None
     protocol = port.field("protocol")
     assert protocol is not None and protocol.node["enum"] == ["SCTP", "TCP", "UDP"]
+
+
+def test_every_stored_type_the_server_serves_has_a_schema() -> None:
+    """`kubectl explain`, client-side apply and strategic merge need one (reviews, which are
+    never stored, excepted)."""
+    from kubelab.sim.registry import load_registry
+    from kubelab.sim.wire.schemas import schema_for
+
+    missing = [
+        f"{rt.api_version} {rt.kind}"
+        for rt in load_registry().types
+        if not rt.extra.get("ephemeral") and schema_for(rt.group, rt.version, rt.kind) is None
+    ]
+    assert missing == []
