@@ -1,0 +1,392 @@
+"""On the simulator: for every lesson, a mistake a learner really makes (a wrong selector, a wrong
+targetPort, an unnamed or missing port, pods created before the Service, an image that cannot be
+pulled, an IP where a name belongs...) fails the step, and the failure tells the learner what to
+look at next: the report names the field, the selector, the port or the command involved, with
+what the learner actually wrote."""
+
+from __future__ import annotations
+
+import secrets
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from kubelab.cluster.base import LabCluster
+from kubelab.cluster.client import KubeClient
+from kubelab.grading.actions import apply_actions, apply_objects, run_command
+from kubelab.grading.bindings import allocate_bindings, release_bindings
+from kubelab.grading.engine import grade_step
+from kubelab.grading.reporters import render
+from kubelab.grading.results import LessonResult, Report
+from kubelab.lessons.loader import LoadedLesson, load_course
+from kubelab.lessons.render import substitute
+
+LESSONS = {item.lesson.id: item for item in load_course().lessons}
+
+
+@dataclass(frozen=True)
+class Mistake:
+    """A learner's wrong attempt at `lesson/step`, after the earlier steps were done right."""
+
+    lesson: str
+    step: str
+    why: str
+    manifests: str = ""  # YAML documents the learner applies (placeholders filled)
+    commands: tuple[tuple[str, ...], ...] = ()  # kubectl argv the learner runs
+    failing: tuple[str, ...] = ()  # names of the checks that must fail
+    # Each must appear in the report of the failing checks (message, diff, likely cause):
+    # what the learner wrote and where to look, found by the grader, not the static explain.
+    names: tuple[str, ...] = ()
+    skip_wait: tuple[str, ...] = field(default=())  # Deployments not expected to become ready
+
+
+SERVICE = """
+apiVersion: v1
+kind: Service
+metadata: {{name: {name}}}
+spec:
+{spec}
+"""
+
+
+def service(name: str, spec: str) -> str:
+    return SERVICE.format(name=name, spec=spec)
+
+
+MISTAKES = [
+    Mistake(
+        "why-services",
+        "run-my-nginx",
+        "the pods are labelled app: my-nginx, not run: my-nginx",
+        manifests="""
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: my-nginx}
+spec:
+  replicas: 2
+  selector: {matchLabels: {app: my-nginx}}
+  template:
+    metadata: {labels: {app: my-nginx}}
+    spec:
+      containers: [{name: my-nginx, image: "nginx:1.29", ports: [{containerPort: 80}]}]
+""",
+        failing=("the Deployment my-nginx asks for 2 pods labelled run=my-nginx",),
+        names=("spec.selector.matchLabels", "run", "my-nginx"),
+    ),
+    Mistake(
+        "clusterip-service",
+        "create-the-service",
+        "the Service selects app: my-nginx; the pods carry run: my-nginx",
+        manifests=service(
+            "my-nginx", "  selector: {app: my-nginx}\n  ports: [{port: 80, protocol: TCP}]"
+        ),
+        failing=(
+            "my-nginx is a ClusterIP Service for run=my-nginx on port 80",
+            "the Service has both pods as endpoints",
+        ),
+        names=("spec.selector", "app=my-nginx", "run=my-nginx", "0 ready endpoint"),
+    ),
+    Mistake(
+        "clusterip-service",
+        "port-and-targetport",
+        "port and targetPort both 8080: nginx does not listen on 8080",
+        manifests=service(
+            "my-nginx",
+            "  selector: {run: my-nginx}\n  ports: [{port: 8080, targetPort: 8080, protocol: TCP}]",
+        ),
+        failing=(
+            "the Service's port 8080 forwards to targetPort 80",
+            "nginx answers on http://my-nginx:8080/",
+        ),
+        names=("targetPort", "8080", "listen on 80"),
+    ),
+    Mistake(
+        "endpoints",
+        "fix-the-selector",
+        "the learner changes the Service's labels instead of its selector",
+        manifests="""
+apiVersion: v1
+kind: Service
+metadata: {name: my-nginx, labels: {run: my-nginx}}
+spec:
+  selector: {run: nginx}
+  ports: [{port: 80, protocol: TCP}]
+""",
+        failing=("the selector is run=my-nginx", "both pods are endpoints of my-nginx"),
+        names=("spec.selector.run", "run=nginx", "run=my-nginx"),
+    ),
+    Mistake(
+        "environment-variables",
+        "recreate-the-pods",
+        "the pods were created before the Service and never replaced",
+        failing=(
+            "every my-nginx pod has MY_NGINX_SERVICE_HOST = the Service's clusterIP",
+            "every my-nginx pod has MY_NGINX_SERVICE_PORT = 80",
+        ),
+        names=("MY_NGINX_SERVICE_HOST", "MY_NGINX_SERVICE_PORT", "my-nginx-"),
+    ),
+    Mistake(
+        "dns",
+        "client-pod",
+        "the tutorial's radial/busyboxplus:curl, which cannot be pulled",
+        commands=(
+            ("kubectl", "run", "curl", "--image=radial/busyboxplus:curl", "--", "sleep", "3600"),
+        ),
+        failing=("the pod curl is running",),
+        names=("phase", "Pending", "ErrImagePull"),
+    ),
+    Mistake(
+        "nodeport",
+        "expose-on-a-nodeport",
+        "type NodePort without the nodePort the lab reserved: Kubernetes picks another one",
+        manifests=service(
+            "my-nginx",
+            "  type: NodePort\n  selector: {run: my-nginx}\n  ports: [{port: 80, targetPort: 80}]",
+        ),
+        failing=("my-nginx is a NodePort Service on the chosen nodePort",),
+        names=("nodePort", "${node_port}"),
+    ),
+    Mistake(
+        "loadbalancer",
+        "make-it-a-loadbalancer",
+        "a new Service my-nginx-lb of type LoadBalancer instead of changing my-nginx",
+        manifests=service(
+            "my-nginx-lb",
+            "  type: LoadBalancer\n  selector: {run: my-nginx}\n  ports: [{port: 80}]",
+        ),
+        failing=(
+            "my-nginx is a LoadBalancer Service with a nodePort",
+            "the load balancer has an external address",
+        ),
+        names=("spec.type", "ClusterIP", "LoadBalancer"),
+    ),
+    Mistake(
+        "multiple-ports",
+        "two-named-ports",
+        "the learner silences the API error by dropping the https port",
+        manifests=service(
+            "webserver", "  selector: {app: web}\n  ports: [{port: 80, targetPort: 80}]"
+        ),
+        failing=("webserver has the ports http 80 and https 443",),
+        names=("spec.ports", "https", "443"),
+    ),
+    Mistake(
+        "services-without-pods",
+        "write-the-endpoints",
+        "an EndpointSlice without the kubernetes.io/service-name label",
+        manifests="""
+apiVersion: discovery.k8s.io/v1
+kind: EndpointSlice
+metadata: {name: external-backend-1}
+addressType: IPv4
+ports: [{name: "", protocol: TCP, port: 3000}]
+endpoints: [{addresses: ["192.0.2.10"]}]
+""",
+        failing=(
+            "external-backend has one ready endpoint",
+            "the slice points at 192.0.2.10 port 3000",
+        ),
+        names=("external-backend", "kubernetes.io/service-name"),
+    ),
+    Mistake(
+        "fixed-cluster-ip",
+        "choose-the-ip",
+        "no clusterIP in the manifest: Kubernetes picks one",
+        manifests=service(
+            "my-nginx", "  selector: {run: my-nginx}\n  ports: [{port: 80, targetPort: 80}]"
+        ),
+        failing=(
+            "my-nginx has the chosen clusterIP",
+            "my-nginx resolves to the chosen clusterIP",
+            "nginx answers on the chosen clusterIP",
+        ),
+        names=("spec.clusterIP", "${fixed_ip}"),
+    ),
+    Mistake(
+        "headless",
+        "create-headless",
+        "a normal ClusterIP Service: clusterIP None left out",
+        manifests=service(
+            "my-nginx-headless",
+            "  selector: {run: my-nginx}\n  ports: [{port: 80, targetPort: 80}]",
+        ),
+        failing=(
+            "my-nginx-headless is headless",
+            "my-nginx-headless resolves to every ready pod IP",
+        ),
+        names=("spec.clusterIP", "None"),
+    ),
+    Mistake(
+        "capstone",
+        "backend",
+        "the Service targets port 80, where http-echo does not listen",
+        manifests="""
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: backend}
+spec:
+  replicas: 2
+  selector: {matchLabels: {app: backend}}
+  template:
+    metadata: {labels: {app: backend}}
+    spec:
+      containers:
+        - name: echo
+          image: hashicorp/http-echo:1.0
+          args: ["-listen=:5678", "-text=hello from the backend"]
+          ports: [{name: http, containerPort: 5678}]
+---
+apiVersion: v1
+kind: Service
+metadata: {name: backend}
+spec:
+  selector: {app: backend}
+  ports: [{name: http, port: 80, targetPort: 80}]
+""",
+        failing=('http://backend/ answers "hello from the backend"',),
+        names=("backend", "targets 80", "5678"),
+    ),
+    Mistake(
+        "capstone",
+        "frontend",
+        "BACKEND_URL holds the backend's clusterIP instead of its name",
+        manifests="""
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: frontend}
+spec:
+  replicas: 1
+  selector: {matchLabels: {app: frontend}}
+  template:
+    metadata: {labels: {app: frontend}}
+    spec:
+      containers:
+        - name: frontend
+          image: busybox:1.37
+          command: ["sh", "-c", "while true; do wget -qO- \\"$BACKEND_URL\\"; sleep 5; done"]
+          env: [{name: BACKEND_URL, value: "http://${backend_ip}/"}]
+""",
+        failing=("BACKEND_URL names the backend Service, not an IP",),
+        names=("BACKEND_URL", "http://${backend_ip}/"),
+    ),
+]
+
+
+@pytest.fixture
+def lab(sim: Any) -> Iterator[tuple[KubeClient, LabCluster]]:
+    namespace = f"mistakes-{secrets.token_hex(3)}"
+    with KubeClient(Path(sim.kubeconfig), "kubelab-sim", namespace) as client:
+        client.ensure_namespace(namespace, {"app.kubernetes.io/managed-by": "kubelab"})
+        cluster = LabCluster(
+            provider="context",
+            name="kubelab-sim",
+            kubeconfig=Path(sim.kubeconfig),
+            context="kubelab-sim",
+            namespace=namespace,
+            capabilities=frozenset({"loadbalancer", "multi-node"}),
+        )
+        try:
+            yield client, cluster
+        finally:
+            client.delete_namespace(namespace)
+
+
+STUCK = {"ErrImagePull", "ImagePullBackOff", "CrashLoopBackOff"}
+
+
+def settled(pod: dict[str, Any]) -> bool:
+    """Running and ready, or stuck for a reason the learner must see (an image pull error)."""
+    status = pod.get("status") or {}
+    containers = status.get("containerStatuses") or []
+    if status.get("phase") == "Running" and containers and all(c.get("ready") for c in containers):
+        return True
+    waiting = [((c.get("state") or {}).get("waiting") or {}).get("reason") for c in containers]
+    return any(reason in STUCK for reason in waiting)
+
+
+def rolled_out(deployment: dict[str, Any]) -> bool:
+    status = deployment.get("status") or {}
+    want = deployment["spec"]["replicas"]
+    return all(
+        status.get(key, 0) == want for key in ("replicas", "updatedReplicas", "readyReplicas")
+    )
+
+
+def wait_ready(client: KubeClient, namespace: str, skip: tuple[str, ...], timeout: float) -> None:
+    """Wait until every Deployment is rolled out and no pod is terminating, so the mistake is
+    graded on a settled cluster, not a half-started one."""
+    deadline = time.monotonic() + timeout
+    while True:
+        pending = [
+            d["metadata"]["name"]
+            for d in client.list("apps/v1", "Deployment", namespace)
+            if d["metadata"]["name"] not in skip and not rolled_out(d)
+        ]
+        pending += [
+            p["metadata"]["name"]
+            for p in client.list("v1", "Pod", namespace)
+            if p["metadata"].get("deletionTimestamp") or not settled(p)
+        ]
+        if not pending:
+            return
+        assert time.monotonic() < deadline, f"not settled after {timeout}s: {pending}"
+        time.sleep(0.2)
+
+
+def test_every_lesson_has_a_realistic_mistake() -> None:
+    assert {m.lesson for m in MISTAKES} == set(LESSONS)
+
+
+@pytest.mark.timeout(180)
+@pytest.mark.parametrize("mistake", MISTAKES, ids=[f"{m.lesson}/{m.step}" for m in MISTAKES])
+def test_a_learner_mistake_fails_and_names_what_to_look_at(
+    mistake: Mistake, lab: tuple[KubeClient, LabCluster]
+) -> None:
+    client, cluster = lab
+    loaded: LoadedLesson = LESSONS[mistake.lesson]
+    lesson = loaded.lesson
+    bindings = allocate_bindings(client, lesson, cluster.namespace)
+    try:
+        apply_actions(client, loaded, lesson.setup, bindings)
+        wait_ready(client, cluster.namespace, (), 90)
+        for step in lesson.steps:
+            if step.id == mistake.step:
+                break
+            apply_actions(client, loaded, step.solution, bindings)
+            wait_ready(client, cluster.namespace, (), 90)
+        extra = dict(bindings)
+        backend = client.get("v1", "Service", "backend", cluster.namespace)
+        if backend is not None:
+            extra["backend_ip"] = backend["spec"]["clusterIP"]
+        if mistake.manifests:
+            docs = [d for d in yaml.safe_load_all(substitute(mistake.manifests, extra)) if d]
+            apply_objects(client, docs, cluster.namespace, "the learner's manifest")
+        for argv in mistake.commands:
+            run_command(client, list(argv), cluster.namespace)
+        wait_ready(client, cluster.namespace, mistake.skip_wait, 90)
+        result = grade_step(cluster, loaded, mistake.step, bindings, client, poll=False)
+    finally:
+        release_bindings(bindings)
+
+    assert not result.passed, mistake.why
+    by_name = {check.name: check for check in result.checks}
+    for name in mistake.failing:
+        assert by_name[name].status == "failed", f"{name}: {by_name[name].status}"
+    failed = [check for check in result.checks if check.status == "failed"]
+    found = " ".join(
+        " ".join([check.message, check.diff or "", *check.diagnosis]) for check in failed
+    )
+    for word in mistake.names:
+        wanted = substitute(word, extra)
+        assert wanted in found, f"{mistake.why}: the report does not name {wanted!r}:\n{found}"
+    text = render(
+        Report(mode="grade", lessons=[LessonResult(lesson.id, lesson.title, steps=[result])]),
+        "text",
+    )
+    for check in failed:
+        assert check.explain and " ".join(check.explain.split())[:50] in " ".join(text.split())
