@@ -318,6 +318,19 @@ def test_load_balancer_leaves_pending(sim: SimServer, kubectl: Kubectl) -> None:
     described = kubectl("describe", "svc", "my-nginx", "-n", ns, check=True).stdout
     assert f"LoadBalancer Ingress:     {ip} (VIP)" in described
     assert "Ensured load balancer" in described
+    running_pods(kubectl, ns, "run=my-nginx", 1)
+
+    def lb_mapping() -> dict[str, object] | None:
+        svc = get_json(kubectl, "svc", "my-nginx", "-n", ns)
+        raw = (svc["metadata"].get("annotations") or {}).get("sim.kubelab.dev/host-address")
+        entries = json.loads(raw) if raw else []
+        return next((e for e in entries if e["kind"] == "LoadBalancer"), None)
+
+    entry = wait_for(lb_mapping, 10, "load balancer host mapping")
+    address = entry.get("address")
+    assert address, entry  # the port or, when taken, an ephemeral one: always served
+    with urllib.request.urlopen(f"http://{address}/", timeout=5) as response:
+        assert "<title>Welcome to nginx!</title>" in response.read().decode()
     unavailable = """
 apiVersion: v1
 kind: Service
