@@ -1,7 +1,12 @@
-"""Hypothesis fuzzing of the manifest applier behind `kubelab grade --submission`
-(`kubelab.grading.runner.apply_submission`) against the simulator: whatever files a learner
-submits, the applier never raises, reports one passed/failed result per file, and changes nothing
-outside the grading namespace (no other namespace's objects, no cluster-scoped objects)."""
+"""Hypothesis fuzzing of the manifest appliers against the simulator:
+
+- behind `kubelab grade --submission` (`kubelab.grading.runner.apply_submission`): whatever files
+  a learner submits, the applier never raises, reports one passed/failed result per file, and
+  changes nothing outside the grading namespace (no other namespace's objects, no new objects
+  elsewhere, no Node);
+- behind a lesson's setup and solutions, "apply for me" (`kubelab.grading.actions.apply_objects`):
+  whatever objects a lesson's manifests hold, it applies them or raises ActionFailed /
+  ClusterError with a message, and changes nothing outside the lab namespace."""
 
 from __future__ import annotations
 
@@ -12,10 +17,12 @@ from typing import Any
 
 import pytest
 import yaml
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
+from kubelab.cluster.base import ClusterError
 from kubelab.cluster.client import KubeClient
+from kubelab.grading.actions import ActionFailed, apply_objects
 from kubelab.grading.runner import apply_submission
 
 VICTIM_KINDS = [("v1", "ConfigMap"), ("v1", "Service"), ("v1", "Pod"), ("v1", "Secret")]
@@ -38,20 +45,39 @@ class Arena:
         self.victim = victim
 
     def outside(self) -> dict[tuple[str, str, str], str]:
-        """(kind, namespace, name) -> resourceVersion of every object outside the grading
-        namespace that a submission could try to reach."""
+        """(kind, namespace, name) -> resourceVersion of the objects a submission could try to
+        reach outside the grading namespace (the victim namespace's versions; elsewhere, where
+        the simulated control plane and earlier tests' cleanup change things by themselves, only
+        which objects exist)."""
         seen: dict[tuple[str, str, str], str] = {}
         for api_version, kind in VICTIM_KINDS:
             for obj in self.client.list(api_version, kind, all_namespaces=True):
                 meta = obj["metadata"]
-                if meta.get("namespace") != self.grading:
-                    seen[(kind, meta.get("namespace", ""), meta["name"])] = meta["resourceVersion"]
+                namespace = meta.get("namespace", "")
+                if namespace != self.grading:
+                    version = meta["resourceVersion"] if namespace == self.victim else "exists"
+                    seen[(kind, namespace, meta["name"])] = version
         for api_version, kind in CLUSTER_KINDS:
             for obj in self.client.list(api_version, kind):
                 meta = obj["metadata"]
                 if not (kind == "Namespace" and meta["name"] == self.grading):
-                    seen[(kind, "", meta["name"])] = meta["resourceVersion"]
+                    seen[(kind, "", meta["name"])] = "exists"
         return seen
+
+    def changes(
+        self, before: dict[tuple[str, str, str], str], after: dict[tuple[str, str, str], str]
+    ) -> set[tuple[str, str, str]]:
+        """What the applier did outside its namespace: any change in the victim namespace, any
+        object that appeared elsewhere, any Node that came or went."""
+        changed = set()
+        for key in before.keys() | after.keys():
+            kind, namespace, _ = key
+            if namespace == self.victim or kind == "Node":
+                if before.get(key) != after.get(key):
+                    changed.add(key)
+            elif key not in before:
+                changed.add(key)
+        return changed
 
 
 @pytest.fixture(scope="module")
@@ -172,8 +198,25 @@ FILES = st.lists(
 )
 
 
+NODE = {"apiVersion": "v1", "kind": "Node", "metadata": {"name": "fuzz-node"}}
+TRAVERSAL = {
+    "apiVersion": "v1",
+    "kind": "ConfigMap",
+    "metadata": {"name": "../../{victim}/configmaps/victim"},
+    "data": {"a": "b"},
+}
+ELSEWHERE = {
+    "apiVersion": "v1",
+    "kind": "ConfigMap",
+    "metadata": {"name": "victim", "namespace": "{victim}"},
+    "data": {"a": "b"},
+}
+
+
 @SETTINGS
 @given(files=FILES, bindings_text=st.sampled_from(["", "${nodePort}", "${namespace}"]))
+@example(files=[("a.yaml", [NODE, TRAVERSAL, ELSEWHERE], None)], bindings_text="")
+@example(files=[("a.yaml", [ELSEWHERE], None), ("b.yml", [TRAVERSAL], None)], bindings_text="")
 def test_the_applier_never_escapes_the_namespace(
     arena: Arena, tmp_path_factory: pytest.TempPathFactory, files: Any, bindings_text: str
 ) -> None:
@@ -198,5 +241,32 @@ def test_the_applier_never_escapes_the_namespace(
     for check in step.checks:
         assert check.status in ("passed", "failed"), (check.status, check.message)
         assert check.message and "Traceback" not in check.message
-    changed = {key for key in before.keys() | after.keys() if before.get(key) != after.get(key)}
+    changed = arena.changes(before, after)
     assert not changed, f"the submission changed objects outside its namespace: {changed}"
+
+
+def placed(obj: Any, arena: Arena) -> Any:
+    """`obj` with the victim/grading namespace names filled in."""
+    text = yaml.safe_dump(obj).replace("{victim}", arena.victim).replace("{grading}", arena.grading)
+    return yaml.safe_load(text)
+
+
+@SETTINGS
+@given(objs=st.lists(objects().filter(lambda o: isinstance(o, dict)), min_size=1, max_size=4))
+@example(objs=[NODE])
+@example(objs=[TRAVERSAL])
+@example(objs=[ELSEWHERE])
+def test_lesson_objects_never_escape_the_lab_namespace(arena: Arena, objs: list[Any]) -> None:
+    objs = [placed(obj, arena) for obj in objs]
+    before = arena.outside()
+    try:
+        done = apply_objects(arena.client, objs, arena.grading, "fuzz.yaml")
+    except ActionFailed as exc:
+        assert str(exc).startswith("fuzz.yaml: "), exc
+    except ClusterError as exc:
+        assert exc.message and "Traceback" not in exc.message
+    else:
+        assert len(done) == len(objs)
+    after = arena.outside()
+    changed = arena.changes(before, after)
+    assert not changed, f"a lesson's objects changed objects outside its namespace: {changed}"
