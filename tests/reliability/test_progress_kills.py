@@ -97,3 +97,41 @@ def test_a_save_in_progress_is_not_taken_for_an_orphan(tmp_path: Path) -> None:
     store.record_pass(LESSON, STEP)
     assert alive.exists() and not dead.exists()
     assert ProgressStore(store.path).load().passed(LESSON, STEP)
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="needs fork")
+def test_concurrent_writers_lose_no_update(tmp_path: Path) -> None:
+    """The TUI and `kubelab grade` in another terminal saving at the same time: every pass
+    recorded by every process is in the file afterwards (the advisory lock serialises them)."""
+    path = tmp_path / "progress.json"
+    writers, saves = 4, 25
+    pids = []
+    for w in range(writers):
+        pid = os.fork()
+        if pid == 0:  # pragma: no cover - the child never returns
+            code = 1
+            try:
+                store = ProgressStore(path)
+                for i in range(saves):
+                    store.record_pass(f"lesson-{w}", f"step-{i}")
+                code = 0
+            finally:
+                os._exit(code)
+        pids.append(pid)
+    for pid in pids:
+        deadline = time.monotonic() + 60
+        while True:
+            done, status = os.waitpid(pid, os.WNOHANG)
+            if done:
+                assert os.WIFEXITED(status) and os.WEXITSTATUS(status) == 0
+                break
+            assert time.monotonic() < deadline, "a writer did not finish"
+            time.sleep(0.01)
+    progress = ProgressStore(path).load()
+    missing = [
+        (w, i)
+        for w in range(writers)
+        for i in range(saves)
+        if not progress.passed(f"lesson-{w}", f"step-{i}")
+    ]
+    assert not missing, f"{len(missing)} recorded passes were lost: {missing[:5]}"
