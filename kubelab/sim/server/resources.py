@@ -48,6 +48,8 @@ class Target:
     namespace: str | None
     name: str | None
     subresource: str | None
+    proxy_id: str = ""  # `[scheme:]name[:port]` of a proxy request
+    proxy_path: str = ""  # the path below `.../proxy`
 
     @property
     def storage_rt(self) -> ResourceType:
@@ -128,6 +130,8 @@ def parse_target(request: web.Request) -> Target | Obj:
         if candidate is not None and candidate.namespaced:
             namespace, rest = rest[1], rest[2:]
     rt = registry.get(group, version, rest[0])
+    if rt is not None and len(rest) >= 3 and rest[2] == "proxy" and "proxy" in rt.subresources:
+        return _proxy_target(request, rt, namespace, rest)
     if rt is None or len(rest) > 3:
         raise _not_found_path()
     name = rest[1] if len(rest) >= 2 else None
@@ -137,6 +141,21 @@ def parse_target(request: web.Request) -> Target | Obj:
     if sub is not None and sub not in rt.subresources:
         raise _not_found_path()
     return Target(rt, namespace, name, sub)
+
+
+def _proxy_target(
+    request: web.Request, rt: ResourceType, namespace: str | None, rest: list[str]
+) -> Target:
+    """`{pods,services}/{[scheme:]name[:port]}/proxy[/path]`: every segment after `proxy` is
+    the path to relay (a trailing slash kept)."""
+    if rt.namespaced and namespace is None:
+        raise _not_found_path()
+    raw_id = rest[1]
+    name = raw_id.split(":")[1] if raw_id.count(":") == 2 else raw_id.split(":")[0]
+    path = "/" + "/".join(rest[3:])
+    if request.path.endswith("/") and len(rest) > 3:
+        path += "/"
+    return Target(rt, namespace, name, "proxy", proxy_id=raw_id, proxy_path=path)
 
 
 async def handle(request: web.Request) -> web.StreamResponse:
@@ -176,6 +195,8 @@ async def _route(ctx: Ctx) -> web.StreamResponse:
         raise errors.method_not_allowed()
     if t.subresource in ("exec", "attach", "log", "portforward"):
         return await _stream_subresource(ctx)
+    if t.subresource == "proxy":
+        return await _proxy(ctx)
     if t.subresource == "scale":
         return await _scale(ctx)
     if t.name is None:
@@ -798,4 +819,17 @@ async def _stream_subresource(ctx: Ctx) -> web.StreamResponse:
     if ctx.request.headers.get("Upgrade", "").lower() != "websocket":
         raise errors.bad_request("Upgrade request required")
     response: web.StreamResponse = await handler(ctx.request, ctx.store, pod)
+    return response
+
+
+async def _proxy(ctx: Ctx) -> web.StreamResponse:
+    t = ctx.target
+    assert t.name is not None
+    handler = _dataplane("proxy", "handle_proxy")
+    if handler is None:
+        raise _not_found_path()
+    obj = ctx.store.get(t.rt, t.namespace, t.name)
+    response: web.StreamResponse = await handler(
+        ctx.request, ctx.store, obj, t.rt.plural, t.proxy_id, t.proxy_path
+    )
     return response
