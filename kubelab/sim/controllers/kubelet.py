@@ -106,6 +106,7 @@ class Kubelet(Controller):
         self._allocated: dict[str, set[str]] = {}  # this batch's pod IPs (events come after it)
         self._nodes: dict[str, Obj] | None = None
         self._killed: set[str] = set()
+        self._live_failures: dict[tuple[str, str], int] = {}  # (pod uid, container)
         self._services_seen = 0  # bumped on every Service change
         self._service_vars: dict[tuple[str, bool], tuple[int, list[tuple[str, str]]]] = {}
 
@@ -141,6 +142,8 @@ class Kubelet(Controller):
         uid = str(meta(pod).get("uid"))
         self._progress.pop(uid, None)
         self._killed.discard(uid)
+        for key in [k for k in self._live_failures if k[0] == uid]:
+            del self._live_failures[key]
         namespace, name = ns_name(pod)
         envvars.clear_env(self.store, namespace, name)
 
@@ -189,6 +192,9 @@ class Kubelet(Controller):
 
     def reconcile(self, item: Hashable) -> None:
         assert isinstance(item, tuple)
+        if len(item) == 3:
+            self._liveness(item[1], item[2])
+            return
         namespace, name = item
         pod = self.store.try_get(rt(self.store, PODS), namespace, name)
         if pod is None:
@@ -237,6 +243,7 @@ class Kubelet(Controller):
             self._progress[uid] = progress
             if not all(cs.get("ready") for cs in status.get("containerStatuses") or []):
                 self._schedule_probes(pod, progress, first=True)
+            self._arm_liveness(pod, first=True)
             return None
         else:
             progress = Progress("creating")
@@ -400,6 +407,7 @@ class Kubelet(Controller):
             return
         progress.stage = "running"
         self._schedule_probes(pod, progress, first=True)
+        self._arm_liveness(pod, first=True)
 
     def _schedule_probes(self, pod: Obj, progress: Progress, *, first: bool) -> None:
         """Arm the next readiness probe round (initialDelaySeconds, then periodSeconds)."""
@@ -445,6 +453,88 @@ class Kubelet(Controller):
             self._schedule_probes(pod, progress, first=False)
         else:
             progress.stage = "running"
+
+    def _arm_liveness(self, pod: Obj, *, first: bool) -> None:
+        """The next liveness round: initialDelaySeconds after a start, then periodSeconds."""
+        probes = [c["livenessProbe"] for c in self._containers(pod) if c.get("livenessProbe")]
+        if not probes:
+            return
+        key = "initialDelaySeconds" if first else "periodSeconds"
+        default = 0 if first else 10
+        delay = min(float(p.get(key, default) or default) for p in probes)
+        namespace, name = ns_name(pod)
+        self.after(max(delay, 0.05), ("live", namespace, name))
+
+    def _liveness(self, namespace: str, name: str) -> None:
+        pod = self.store.try_get(rt(self.store, PODS), namespace, name)
+        if pod is None or is_terminating(pod):
+            return
+        uid = str(meta(pod).get("uid"))
+        statuses = {
+            cs.get("name"): cs for cs in (pod.get("status") or {}).get("containerStatuses") or []
+        }
+        restart: list[Obj] = []
+        for c in self._containers(pod):
+            probe = c.get("livenessProbe")
+            running = ((statuses.get(c["name"]) or {}).get("state") or {}).get("running")
+            if not probe or running is None:
+                continue
+            key = (uid, str(c["name"]))
+            failure = run_probe(self.store, pod, c, probe)
+            if failure is None:
+                self._live_failures.pop(key, None)
+                continue
+            count = self._live_failures.get(key, 0) + 1
+            self._live_failures[key] = count
+            self._event(pod, WARNING, "Unhealthy", f"Liveness probe failed: {failure}", c["name"])
+            if count >= int(probe.get("failureThreshold") or 3):
+                self._live_failures.pop(key, None)
+                self._event(
+                    pod, NORMAL, "Killing",
+                    f"Container {c['name']} failed liveness probe, will be restarted", c["name"],
+                )  # fmt: skip
+                restart.append(c)
+        if restart:
+            pod = self._restart_after_kill(pod, restart)
+        self._arm_liveness(pod, first=bool(restart))
+
+    def _restart_after_kill(self, pod: Obj, killed: list[Obj]) -> Obj:
+        """Kill and start again the containers that failed their liveness probe."""
+        stamp = now()
+        node = str((pod.get("spec") or {}).get("nodeName"))
+        pulled = self._pulled.setdefault(node, set())
+        names = {c["name"] for c in killed}
+        containers = self._containers(pod)
+
+        def restarted(p: Obj) -> None:
+            status = p.setdefault("status", {})
+            for cs in status.get("containerStatuses") or []:
+                if cs.get("name") not in names:
+                    continue
+                c = next(c for c in containers if c["name"] == cs["name"])
+                nginx = lookup(str(c.get("image", ""))).kind == "nginx"
+                running = (cs.get("state") or {}).get("running") or {}
+                cs["lastState"] = {
+                    "terminated": {
+                        "exitCode": 0 if nginx else 137,
+                        "reason": "Completed" if nginx else "Error",
+                        "startedAt": running.get("startedAt", stamp),
+                        "finishedAt": stamp,
+                        "containerID": cs.get("containerID", ""),
+                    }
+                }
+                cs["restartCount"] = int(cs.get("restartCount") or 0) + 1
+                cs["containerID"] = "containerd://" + _digest(f"{cs['containerID']}/{stamp}")
+                cs["state"] = {"running": {"startedAt": stamp}}
+                cs["ready"] = not c.get("readinessProbe")
+            _refresh_readiness(status, containers)
+
+        updated = self._write_status(pod, restarted)
+        for c in killed:
+            self._image_events(updated, c, lookup(str(c.get("image", ""))), pulled)
+        progress = self._progress.setdefault(str(meta(pod).get("uid")), Progress("running"))
+        self._schedule_probes(updated, progress, first=True)
+        return updated
 
     def _image_events(self, pod: Obj, c: Obj, image: Image, pulled: set[str]) -> None:
         ref = str(c.get("image", ""))

@@ -341,3 +341,40 @@ def test_relabelled_pod_leaves_its_replicaset_and_service(kubectl: Kubectl) -> N
         return names if names == sorted(p["metadata"]["name"] for p in fresh) else None
 
     wait_for(endpoint_pods, 10, "endpoints without the isolated pod")
+
+
+def test_failing_liveness_probe_restarts_the_container(kubectl: Kubectl) -> None:
+    ns = namespace(kubectl, "wl-liveness")
+    manifest = """
+apiVersion: v1
+kind: Pod
+metadata:
+  name: {name}
+  labels:
+    app: live
+spec:
+  containers:
+  - name: web
+    image: nginx
+    livenessProbe:
+      httpGet:
+        path: /
+        port: {port}
+      periodSeconds: 1
+      failureThreshold: 2
+---
+"""
+    docs = manifest.format(name="healthy", port=80) + manifest.format(name="sick", port=8080)
+    assert apply(kubectl, docs, "-n", ns).returncode == 0
+
+    def restarted() -> list[str] | None:
+        row = kubectl("get", "pod", "sick", "-n", ns, check=True).stdout.splitlines()[1].split()
+        return row if row[3] != "0" else None
+
+    row = wait_for(restarted, 15, "a liveness restart")
+    assert row[2] == "Running"
+    described = kubectl("describe", "pod", "sick", "-n", ns, check=True).stdout
+    assert 'Liveness probe failed: Get "http://' in described
+    assert "Container web failed liveness probe, will be restarted" in described
+    healthy = kubectl("get", "pod", "healthy", "-n", ns, check=True).stdout.splitlines()[1]
+    assert healthy.split()[1:4] == ["1/1", "Running", "0"]
