@@ -5,7 +5,9 @@ statuses, `Ready` conditions and the kubelet's events; images the runtime cannot
 ErrImagePull -> ImagePullBackOff and retry with a growing back-off; a container whose main
 process exits at once (a shell without stdin) goes Completed -> CrashLoopBackOff. At each
 container start the Service environment variables are computed and stored for the data plane
-(`envvars.store_env`). Deleted Pods get `Killing` events and are not ready while they terminate.
+(`envvars.store_env`). Readiness probes gate `Ready` (and so the endpoints); a container failing
+its liveness probe `failureThreshold` times is killed and started again (`probes.py`). Deleted
+Pods get `Killing` events and are not ready while they terminate.
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""Readiness probes as the kubelet runs them against the simulated container processes.
+"""Readiness and liveness probes as the kubelet runs them against the simulated processes.
 
 An `httpGet` probe is answered by the container's server (`kubelab.sim.dataplane.servers`,
 so nginx logs it with the `kube-probe` user agent); 200-399 passes. A `tcpSocket` probe passes

@@ -158,3 +158,29 @@ def test_mirroring_keeps_readiness() -> None:
         (["192.0.2.2"], False),
     ]
     assert backends(SERVICE, [], include_terminating=True) == []
+
+
+def test_probes_against_the_simulated_servers() -> None:
+    from kubelab.sim.controllers.probes import probe_port, run_probe
+
+    container: Obj = {
+        "name": "web",
+        "image": "nginx",
+        "ports": [{"name": "http", "containerPort": 80}],
+    }
+    nginx: Obj = {
+        "metadata": {"name": "p", "namespace": "default", "uid": "u-probe"},
+        "spec": {"containers": [container]},
+        "status": {"podIP": "10.244.1.9", "hostIP": "172.18.0.3", "phase": "Running"},
+    }
+    assert probe_port(container, "http") == 80
+    assert run_probe(None, nginx, container, {"httpGet": {"path": "/", "port": "http"}}) is None
+    assert run_probe(None, nginx, container, {"httpGet": {"path": "/nope", "port": 80}}) == (
+        "HTTP probe failed with statuscode: 404"
+    )
+    assert run_probe(None, nginx, container, {"tcpSocket": {"port": 8080}}) == (
+        "dial tcp 10.244.1.9:8080: connect: connection refused"
+    )
+    assert run_probe(None, nginx, container, {"httpGet": {"port": 8080}}) == (
+        'Get "http://10.244.1.9:8080/": dial tcp 10.244.1.9:8080: connect: connection refused'
+    )
