@@ -19,6 +19,7 @@ import bisect
 import builtins
 import json
 import logging
+import os
 import random
 import sqlite3
 import uuid
@@ -166,6 +167,7 @@ class Store:
 
     def _open(self, path: Path) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
+        _make_private(path)
         db = sqlite3.connect(str(path), isolation_level=None, check_same_thread=False)
         db.execute("PRAGMA journal_mode=WAL")
         db.execute("PRAGMA synchronous=NORMAL")
@@ -905,6 +907,15 @@ class Store:
                     if e.code != 404:
                         raise
         return out
+
+
+def _make_private(path: Path) -> None:
+    """The state file (it holds Secrets) readable by its owner only: created 0600, or made so.
+    SQLite gives its -wal and -shm files the database file's mode; older ones are fixed too."""
+    os.close(os.open(path, os.O_CREAT | os.O_RDWR, 0o600))
+    for file in (path, path.with_name(path.name + "-wal"), path.with_name(path.name + "-shm")):
+        if file.exists() and file.stat().st_mode & 0o077:
+            file.chmod(0o600)
 
 
 def _same_ignoring_managed(a: Obj, b: Obj) -> bool:

@@ -345,3 +345,27 @@ def test_namespace_lists_stay_ordered_through_creates_and_deletes() -> None:
         (o["metadata"]["namespace"], o["metadata"]["name"]) for o in store.list(CONFIGMAP).items
     ]
     assert everything == [("a", "v"), ("a", "y"), ("a-b", "x"), ("b", "z")]
+
+
+def test_state_files_are_private(tmp_path: Path) -> None:
+    """The state holds Secrets: the database and its -wal/-shm files are 0600, even under a
+    permissive umask and when an older run left them world-readable."""
+    import os
+
+    old_umask = os.umask(0o022)
+    try:
+        path = tmp_path / "private.db"
+        store = make_store(path)
+        store.create(CONFIGMAP, {"metadata": {"name": "c", "namespace": "default"}})
+        store.flush()
+        files = [path, path.with_name("private.db-wal"), path.with_name("private.db-shm")]
+        assert all(f.exists() for f in files)
+        assert {oct(f.stat().st_mode & 0o777) for f in files} == {oct(0o600)}
+        store.close()
+        for f in files:
+            if f.exists():
+                f.chmod(0o644)
+        make_store(path).close()
+        assert {oct(f.stat().st_mode & 0o777) for f in files if f.exists()} == {oct(0o600)}
+    finally:
+        os.umask(old_umask)
