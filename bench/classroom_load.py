@@ -13,8 +13,10 @@ Reported:
 - errors: kubectl commands that failed, grader requests that failed, steps that did not pass,
   anything raised (must all be 0);
 - grading time per learner (all of the lesson's steps) and per step: p50/p95/max;
-  the machine's CPU count and load average are printed too: kubectl processes, watchers, the
-  grader and the simulator share the CPUs, so a loaded machine shows in every figure;
+  the machine's CPU count and load average, and the simulator's own CPU time, are printed too:
+  kubectl processes, watchers, the grader and the simulator share the CPUs, so a loaded machine
+  shows in every figure (a simulator far from a full core means the latency is CPU queueing,
+  not the server);
 - leakage: every request of a learner's grader names the learner's namespace (or none), every
   watched event is in the watcher's namespace, and each learner's grade saw only its own objects
   (the objects a check looked at carry the learner's namespace).
@@ -257,6 +259,15 @@ class Run:
             self.kubectl(learner, ["delete", "namespace", learner.namespace, "--wait=false"])
 
 
+def cpu_seconds(pid: int) -> float | None:
+    """User + system CPU time of process `pid` (Linux /proc), None elsewhere."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return None
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def percentiles(values: list[float]) -> str:
     if not values:
         return "no samples"
@@ -290,10 +301,12 @@ def main(argv: Sequence[str] | None = None) -> int:
                 workdir = directory / f"learner-{i:02d}"
                 workdir.mkdir()
                 learners.append(Learner(i, f"learner-{i:02d}", workdir))
+            cpu_before = cpu_seconds(process.pid)
             started = time.perf_counter()
             with ThreadPoolExecutor(max_workers=args.learners) as pool:
                 list(pool.map(run.learn, learners))
             wall = time.perf_counter() - started
+            cpu_after = cpu_seconds(process.pid)
         finally:
             process.send_signal(signal.SIGTERM)
             try:
@@ -313,6 +326,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     print(f"  kubectl first requests (connection set-up): {percentiles(firsts)}")
     load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
     print(f"  machine: {os.cpu_count()} CPUs, load average {load:.1f} after the run")
+    if cpu_before is not None and cpu_after is not None:
+        busy = (cpu_after - cpu_before) / wall
+        used = cpu_after - cpu_before
+        print(f"  simulator CPU: {used:.1f} s in {wall:.1f} s ({busy:.0%} of a core)")
     print(f"grading s per learner   : {percentiles([lr.grading_seconds for lr in learners])}")
     print(f"grading s per step      : "
           f"{percentiles([s for lr in learners for s in lr.step_seconds])}")  # fmt: skip
