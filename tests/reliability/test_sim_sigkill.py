@@ -1,5 +1,6 @@
 """The simulator SIGKILLed while clients write, then restarted on the same state file: the store
-opens, and every write the API acknowledged (a 201 for a create, a 200 for an update) is there."""
+opens, and every write the API acknowledged is there: a create that answered 201 exists, an
+update that answered 200 is kept, a delete that answered 200 stays deleted."""
 
 from __future__ import annotations
 
@@ -29,6 +30,7 @@ class Writer(threading.Thread):
         self.namespace = namespace
         self.tag = tag
         self.created: list[str] = []
+        self.deleted: list[str] = []
         self.counter = 0  # last acknowledged value of the counter ConfigMap
         self.unexpected: list[BaseException] = []
 
@@ -47,6 +49,9 @@ class Writer(threading.Thread):
                     name = f"cm-{self.tag}-{i}"
                     client.create(cm(name, {"i": str(i)}))
                     self.created.append(name)
+                    if i % 3 == 0:
+                        client.delete("v1", "ConfigMap", name)
+                        self.deleted.append(name)
                     client.apply(cm(counter, {"n": str(self.counter + 1)}))
                     self.counter += 1
         except ClusterError:
@@ -73,6 +78,7 @@ def test_acknowledged_writes_survive_sigkill(
     with KubeClient(server.kubeconfig, None, namespace) as client:
         client.ensure_namespace(namespace)
     acknowledged: set[str] = set()
+    deleted: set[str] = set()
     counters: dict[str, int] = {}
     for round_ in range(KILLS):
         writers = [Writer(server.kubeconfig, namespace, f"{round_}{w}") for w in range(WRITERS)]
@@ -85,13 +91,16 @@ def test_acknowledged_writes_survive_sigkill(
             assert not writer.is_alive(), "a writer hung after the simulator died"
             assert not writer.unexpected, writer.unexpected
             acknowledged.update(writer.created)
+            deleted.update(writer.deleted)
             counters[f"counter-{writer.tag}"] = writer.counter
         assert sum(len(w.created) for w in writers) > 0, "no write was acknowledged"
         # the same state file and port: the store must open and hold everything acknowledged
         server = sim_factory(f"run{round_ + 1}", state=state, extra=("--port", port))
         with KubeClient(server.kubeconfig, None, namespace) as client:
             present = {o["metadata"]["name"]: o for o in client.list("v1", "ConfigMap")}
-            missing = acknowledged - set(present)
+            missing = acknowledged - deleted - set(present)
+            revived = deleted & set(present)
+            assert not revived, f"acknowledged deletes undone: {sorted(revived)[:5]}"
             assert not missing, f"{len(missing)} acknowledged objects lost: {sorted(missing)[:5]}"
             for name, value in counters.items():
                 stored = int(present[name]["data"]["n"])
@@ -99,4 +108,4 @@ def test_acknowledged_writes_survive_sigkill(
                 assert value <= stored <= value + 1, (name, value, stored)
                 counters[name] = stored
             client.create(cm(f"after-{round_}", {"ok": "yes"}))  # and it takes writes again
-    assert len(acknowledged) >= KILLS * WRITERS
+    assert len(acknowledged) >= KILLS * WRITERS and deleted
