@@ -41,6 +41,9 @@ SERVER_VERSION: Obj = {
     "platform": "linux/amd64",
 }
 
+# kube-openapi answers the protobuf form as octet-stream: Go's mime parser (client-go reads the
+# answer's Content-Type) rejects the '@' of `application/com.github.proto-openapi.spec.v2@v1.0+...`.
+OPENAPI_V2_PROTOBUF = "application/octet-stream"
 PUBLIC_PATHS = frozenset({"/livez", "/readyz", "/healthz", "/version"})
 
 
@@ -140,11 +143,15 @@ async def openapi_v3(request: web.Request) -> web.StreamResponse:
 
 
 async def openapi_v2(request: web.Request) -> web.StreamResponse:
-    document = wire("openapi_v2")
+    """Swagger 2.0, as protobuf when asked (kubectl does) and JSON otherwise."""
+    if "protobuf" in request.headers.get("Accept", ""):
+        document, media = wire("openapi_v2_protobuf"), OPENAPI_V2_PROTOBUF
+    else:
+        document, media = wire("openapi_v2_json"), "application/json"
     if document is None:
         raise _page_not_found()
-    data = document()
-    return web.Response(body=data, headers={"Content-Type": "application/json"})
+    data: bytes = document()
+    return web.Response(body=data, headers={"Content-Type": media})
 
 
 def _page_not_found() -> ApiError:

@@ -276,3 +276,28 @@ def test_port_in_use_is_clear(sim: SimServer) -> None:
     assert result.returncode == 2
     assert f"cannot listen on 127.0.0.1:{port}" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_list_files_are_validated_client_side_from_openapi_v2(
+    kubectl: Kubectl, tmp_path: Path
+) -> None:
+    """kubectl validates a `kind: List` from /openapi/v2 (protobuf); without it `apply -f` of
+    what `kubectl get ... -o yaml` wrote fails."""
+    kubectl("create", "namespace", "lists", check=True)
+    for name in ("one", "two"):
+        kubectl("-n", "lists", "create", "configmap", name, "--from-literal=a=b", check=True)
+    listed = kubectl("-n", "lists", "get", "configmap", "one", "two", "-o", "yaml", check=True)
+    assert listed.stdout.startswith("apiVersion: v1\nitems:")
+    edited = listed.stdout.replace("a: b", "a: c")
+    applied = kubectl("-n", "lists", "apply", "-f", "-", input=edited)
+    assert applied.returncode == 0, applied.stderr
+    assert "configmap/one configured" in applied.stdout
+    got = kubectl("-n", "lists", "get", "configmap", "two", "-o", "jsonpath={.data.a}")
+    assert got.stdout == "c"
+    typo = listed.stdout.replace("  data:", "  datx:")
+    rejected = kubectl("-n", "lists", "create", "-f", "-", input=typo)
+    assert rejected.returncode == 1
+    assert (
+        'error validating data: ValidationError(ConfigMap): unknown field "datx" in '
+        "io.k8s.api.core.v1.ConfigMap" in rejected.stderr
+    )
