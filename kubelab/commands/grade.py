@@ -84,7 +84,8 @@ def grade(
     """Grade LESSON (every step) or LESSON/STEP; without one, the step you are on.
 
     The lab cluster must be up (`kubelab up`): grading never creates one. With --submission,
-    the simulator is started if it is the cluster named and is not running.
+    the simulator is started (or a borrowed context's lab namespace set up, once confirmed) if
+    needed; a kind cluster must be up.
 
     Exit codes: 0 all checks passed, 1 a check failed, 2 could not grade (cluster not up or
     unreachable, options, lesson).
@@ -113,8 +114,8 @@ def grade(
         fail(f"lesson {lesson_id} has no step {step_id!r}", f"its steps: {known}")
     steps = [step_id] if step_id else None
     # Grading reads the cluster as it is: it never creates one. Only --submission (which works in
-    # a fresh namespace of its own) may start the simulator.
-    lab = lab_cluster(cluster, namespace, yes, start="sim" if submission else "never")
+    # a fresh namespace of its own) may start the simulator or set up a borrowed context.
+    lab = lab_cluster(cluster, namespace, yes, start="not-kind" if submission else "never")
     try:
         if submission is not None:
             result = grade_submission(

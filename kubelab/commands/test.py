@@ -58,8 +58,8 @@ def test(
     """Self-test LESSONs (default: every lesson of the course): each step's checks must fail
     before its solution and pass after it.
 
-    The simulator is started if it is the cluster named and is not running; a kind cluster or a
-    borrowed context must be up first (`kubelab up`).
+    The simulator is started (or a borrowed context's lab namespace set up, once confirmed) if
+    needed; a kind cluster must be up first (`kubelab up --cluster kind`).
 
     Exit codes: 0 every lesson proved itself, 1 a lesson has a defect, 2 could not run.
     """
@@ -76,7 +76,7 @@ def test(
     if not lessons and not course.problems:
         click.echo(f"kubelab: no lessons in {course.root / 'lessons'}", err=True)
         raise SystemExit(ERROR_EXIT)
-    lab = lab_cluster(cluster, namespace, yes, start="sim")
+    lab = lab_cluster(cluster, namespace, yes, start="not-kind")
     report = run_selftest(
         lab,
         lessons,

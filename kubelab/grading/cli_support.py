@@ -45,13 +45,19 @@ def find_lesson(course: Course, lesson_id: str) -> LoadedLesson:
 
 
 def lab_cluster(
-    cluster: str | None, namespace: str | None, yes: bool, *, start: Literal["never", "sim", "any"]
+    cluster: str | None,
+    namespace: str | None,
+    yes: bool,
+    *,
+    start: Literal["never", "not-kind", "any"],
 ) -> LabCluster:
     """The lab cluster the options name, and on stderr which one and why (`provider.reason`).
 
     `start`: "never" uses a cluster that is up and changes nothing (a cluster that is not up is
-    an error, exit 2, hinting `kubelab up`); "sim" also starts the simulator when that is the
-    cluster named; "any" provisions whatever cluster is named (as `kubelab up` does).
+    an error, exit 2, hinting `kubelab up`); "not-kind" also starts the simulator, or sets up
+    the lab namespace of a borrowed context (after its confirmation or --yes), but never creates
+    a kind cluster (minutes of work that belongs to `kubelab up`); "any" provisions whatever
+    cluster is named (as `kubelab up` does).
     """
     from kubelab.cluster.select import resolve_provider
 
@@ -61,7 +67,7 @@ def lab_cluster(
     try:
         provider = resolve_provider(cluster, namespace=namespace, yes=yes)
         click.echo(f"kubelab: using {provider.spec} ({provider.reason})", err=True)
-        if start == "any" or (start == "sim" and provider.kind == "sim"):
+        if start == "any" or (start == "not-kind" and provider.kind != "kind"):
             return provider.provision(progress)
         return provider.attach(progress)
     except ClusterError as exc:

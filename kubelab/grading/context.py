@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 if TYPE_CHECKING:
     from kubelab.cluster.base import LabCluster
+    from kubelab.grading.changes import StepWatcher
 
 
 class ExecOutput(Protocol):
@@ -123,6 +124,8 @@ class CheckContext:
     probe_image: str = "busybox:1.37"
     probe_timeout: float = 60.0
     probes_ready: set[str] = field(default_factory=set, repr=False)
+    waker: StepWatcher | None = field(default=None, repr=False)
+    """Watches that end a failing check's wait early (set by the engine while a step polls)."""
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     def namespace_of(self, given: str | None) -> str:

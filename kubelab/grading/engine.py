@@ -4,11 +4,13 @@ One evaluation of a check gives passed, failed or error. The engine re-evaluates
 after 50 ms (like chainsaw), then less often (up to every 0.5 s), until it passes or its timeout
 is over; an error (the cluster does not answer, the lesson is broken) ends polling at once and is
 never reported as a wrong answer. A step's checks run concurrently, so a step costs its slowest
-check, not their sum.
+check, not their sum. While a check waits, watches on the kinds the step's checks read end the
+wait as soon as one of those objects changes (`changes.py`); polling stays the fallback.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import time
 from collections.abc import Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -17,6 +19,7 @@ from typing import TYPE_CHECKING, Any, cast
 from kubelab.cluster.base import ClusterError, ClusterUnreachable
 from kubelab.cluster.client import ApiRejected
 from kubelab.grading.bindings import render_spec, render_text
+from kubelab.grading.changes import ChangeSignal, StepWatcher, WatchingApi, watched_kinds
 from kubelab.grading.checks import REGISTRY
 from kubelab.grading.checks.base import CheckBase
 from kubelab.grading.context import CheckContext, ClusterApi, GradingError, make_context
@@ -35,6 +38,8 @@ DEFAULT_INTERVAL = 0.05
 # timeout on a real cluster does not mean twenty execs a second.
 BACKOFF = 1.5
 MAX_INTERVAL = 0.5
+# After a watch event, a short pause so related changes arrive before the check looks again.
+SETTLE = 0.01
 
 
 def kind_of(spec: CheckBase) -> str:
@@ -100,15 +105,24 @@ def run_check(
     deadline = started + spec.timeout
     attempts = 0
     delay = interval
+    waker = ctx.waker
     while True:
         attempts += 1
+        seen = waker.signal.generation if waker is not None else 0
         outcome = evaluate_once(rendered, ctx)
         if outcome.status != "failed" or not poll:
             break
         remaining = deadline - time.monotonic()
         if remaining <= 0:
             break
-        time.sleep(min(delay, remaining))
+        if waker is None:
+            time.sleep(min(delay, remaining))
+        else:
+            waker.ensure_started()
+            if waker.signal.wait(seen, min(delay, remaining)):
+                # something the check reads changed: let what comes with it land (a Service
+                # and its EndpointSlice), then look again
+                time.sleep(min(SETTLE, max(0.0, deadline - time.monotonic())))
         delay = min(delay * BACKOFF, MAX_INTERVAL)
     result.status = outcome.status
     result.message = outcome.message
@@ -130,15 +144,28 @@ def run_checks(
     interval: float = DEFAULT_INTERVAL,
     diagnose: bool = True,
 ) -> list[CheckResult]:
-    """Every check of a step, concurrently; results in the order of the checks."""
-    if len(specs) <= 1:
-        return [run_check(s, ctx, poll=poll, interval=interval, diagnose=diagnose) for s in specs]
-    with ThreadPoolExecutor(max_workers=min(8, len(specs))) as pool:
-        futures = [
-            pool.submit(run_check, s, ctx, poll=poll, interval=interval, diagnose=diagnose)
-            for s in specs
-        ]
-        return [f.result() for f in futures]
+    """Every check of a step, concurrently; results in the order of the checks. While polling,
+    watches on what the checks read (started when a check first has to wait) end waits early."""
+    watcher: StepWatcher | None = None
+    if poll and ctx.waker is None and isinstance(ctx.client, WatchingApi):
+        kinds = watched_kinds(specs)
+        if kinds:
+            watcher = StepWatcher(ctx.client, ctx.namespace, kinds, ChangeSignal())
+            ctx = dataclasses.replace(ctx, waker=watcher)
+    try:
+        if len(specs) <= 1:
+            return [
+                run_check(s, ctx, poll=poll, interval=interval, diagnose=diagnose) for s in specs
+            ]
+        with ThreadPoolExecutor(max_workers=min(8, len(specs))) as pool:
+            futures = [
+                pool.submit(run_check, s, ctx, poll=poll, interval=interval, diagnose=diagnose)
+                for s in specs
+            ]
+            return [f.result() for f in futures]
+    finally:
+        if watcher is not None:
+            watcher.stop()
 
 
 def make_client(cluster: LabCluster, namespace: str | None = None) -> ClusterApi:

@@ -55,9 +55,10 @@ def use(monkeypatch: pytest.MonkeyPatch, provider: Recording) -> None:
     [
         ("sim", "never", "attach"),
         ("kind", "never", "attach"),
-        ("sim", "sim", "provision"),
-        ("kind", "sim", "attach"),
-        ("context", "sim", "attach"),
+        ("sim", "not-kind", "provision"),
+        ("context", "not-kind", "provision"),
+        ("kind", "not-kind", "attach"),
+        ("context", "never", "attach"),
         ("kind", "any", "provision"),
     ],
 )
