@@ -15,6 +15,7 @@ from __future__ import annotations
 import hashlib
 import ipaddress
 import posixpath
+import time
 from collections.abc import Hashable, Iterable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -59,6 +60,16 @@ def _digest(text: str) -> str:
 def image_id(image: Image) -> str:
     repo = image.full_reference.rsplit(":", 1)[0]
     return f"{repo}@sha256:{_digest(image.full_reference)}"
+
+
+def go_duration(seconds: float) -> str:
+    """A duration truncated to milliseconds as Go prints it: `201ms`, `1.948s`, `1m2.5s`."""
+    ms = max(int(seconds * 1000), 0)
+    if ms < 1000:
+        return f"{ms}ms"
+    minutes, rest = divmod(ms, 60_000)
+    secs = f"{rest / 1000:.3f}".rstrip("0").rstrip(".") + "s"
+    return f"{minutes}m{secs}" if minutes else secs
 
 
 def image_size(image: Image) -> int:
@@ -109,6 +120,7 @@ class Kubelet(Controller):
         self._nodes: dict[str, Obj] | None = None
         self._killed: set[str] = set()
         self._live_failures: dict[tuple[str, str], int] = {}  # (pod uid, container)
+        self._pull_started: dict[tuple[str, str], float] = {}  # (pod uid, container)
         self._services_seen = 0  # bumped on every Service change
         self._service_vars: dict[tuple[str, bool], tuple[int, list[tuple[str, str]]]] = {}
 
@@ -133,6 +145,9 @@ class Kubelet(Controller):
             return ()
         old_node = ((event.old or {}).get("spec") or {}).get("nodeName")
         if event.type == "MODIFIED" and old_node and not is_terminating(pod):
+            if _images(pod) != _images(event.old or {}):
+                namespace, name = ns_name(pod)
+                return [("image", namespace, name)]  # `kubectl set image pod/...`
             return ()  # our own status writes; timers drive the next stage
         return [ns_name(pod)]
 
@@ -146,6 +161,8 @@ class Kubelet(Controller):
         self._killed.discard(uid)
         for key in [k for k in self._live_failures if k[0] == uid]:
             del self._live_failures[key]
+        for key in [k for k in self._pull_started if k[0] == uid]:
+            del self._pull_started[key]
         namespace, name = ns_name(pod)
         envvars.clear_env(self.store, namespace, name)
 
@@ -195,7 +212,10 @@ class Kubelet(Controller):
     def reconcile(self, item: Hashable) -> None:
         assert isinstance(item, tuple)
         if len(item) == 3:
-            self._liveness(item[1], item[2])
+            if item[0] == "image":
+                self._image_changed(item[1], item[2])
+            else:
+                self._liveness(item[1], item[2])
             return
         namespace, name = item
         pod = self.store.try_get(rt(self.store, PODS), namespace, name)
@@ -339,6 +359,7 @@ class Kubelet(Controller):
             if policy == "Never" or (policy == "IfNotPresent" and ref in pulled):
                 continue
             self._event(pod, NORMAL, "Pulling", f'Pulling image "{ref}"', c["name"])
+            self._pull_started[(str(meta(pod).get("uid")), str(c["name"]))] = time.monotonic()
 
     def _start_containers(self, pod: Obj, uid: str, progress: Progress) -> None:
         namespace = ns_name(pod)[0]
@@ -456,6 +477,61 @@ class Kubelet(Controller):
         else:
             progress.stage = "running"
 
+    def _image_changed(self, namespace: str, name: str) -> None:
+        """A container's image was changed on a bound Pod: the kubelet kills the container and
+        starts it again with the new image (pulling it, with no back-off from the old one)."""
+        pod = self.store.try_get(rt(self.store, PODS), namespace, name)
+        if pod is None or is_terminating(pod):
+            return
+        uid = str(meta(pod).get("uid"))
+        statuses = {
+            cs.get("name"): cs for cs in (pod.get("status") or {}).get("containerStatuses") or []
+        }
+        changed = []
+        for c in self._containers(pod):
+            cs = statuses.get(c["name"]) or {}
+            wanted = lookup(str(c.get("image", ""))).full_reference
+            have = str(cs.get("image") or "")
+            if have and have != wanted and have != str(c.get("image", "")):
+                changed.append(c)
+        if not changed:
+            return
+        names = {c["name"] for c in changed}
+        for c in changed:
+            if (((statuses.get(c["name"]) or {}).get("state") or {}).get("running")) is not None:
+                self._event(
+                    pod, NORMAL, "Killing",
+                    f"Container {c['name']} definition changed, will be restarted", c["name"],
+                )  # fmt: skip
+        stamp = now()
+
+        def restarting(p: Obj) -> None:
+            for cs in (p.get("status") or {}).get("containerStatuses") or []:
+                if cs.get("name") not in names:
+                    continue
+                running = (cs.get("state") or {}).get("running")
+                if running is not None:
+                    cs["lastState"] = {
+                        "terminated": {
+                            "exitCode": 0,
+                            "reason": "Completed",
+                            "startedAt": running.get("startedAt", stamp),
+                            "finishedAt": stamp,
+                            "containerID": cs.get("containerID", ""),
+                        }
+                    }
+                    cs["restartCount"] = int(cs.get("restartCount") or 0) + 1
+                cs["ready"] = False
+                cs["started"] = False
+                cs["state"] = {"waiting": {"reason": "ContainerCreating"}}
+            _refresh_readiness(p.setdefault("status", {}), self._containers(p))
+
+        updated = self._write_status(pod, restarting)
+        self._pull_events(updated, names)
+        self._progress[uid] = Progress("creating")
+        failing = any(lookup(str(c.get("image", ""))).pull_error for c in changed)
+        self.after(TIMINGS.pull_failure if failing else TIMINGS.create, (namespace, name))
+
     def _arm_liveness(self, pod: Obj, *, first: bool) -> None:
         """The next liveness round: initialDelaySeconds after a start, then periodSeconds."""
         probes = [c["livenessProbe"] for c in self._containers(pod) if c.get("livenessProbe")]
@@ -542,13 +618,14 @@ class Kubelet(Controller):
         ref = str(c.get("image", ""))
         policy = c.get("imagePullPolicy", "IfNotPresent")
         if policy == "Always" or ref not in pulled:
-            seconds = 0.4 + (int(_digest(ref)[:4], 16) % 3000) / 1000
+            started = self._pull_started.pop((str(meta(pod).get("uid")), str(c["name"])), None)
+            took = go_duration(time.monotonic() - started if started is not None else 0.0)
             self._event(
                 pod,
                 NORMAL,
                 "Pulled",
-                f'Successfully pulled image "{ref}" in {seconds:.3f}s ({seconds:.3f}s including '
-                f"waiting). Image size: {image_size(image)} bytes.",
+                f'Successfully pulled image "{ref}" in {took} ({took} including waiting). '
+                f"Image size: {image_size(image)} bytes.",
                 c["name"],
             )
             pulled.add(ref)
@@ -785,6 +862,14 @@ class Kubelet(Controller):
 
         if status.get("phase") == "Running":
             self._write_status(pod, not_ready)
+
+
+def _images(pod: Obj) -> list[str]:
+    return [
+        str(c.get("image", ""))
+        for c in (pod.get("spec") or {}).get("containers") or []
+        if isinstance(c, dict)
+    ]
 
 
 _CONDITION_ORDER = {

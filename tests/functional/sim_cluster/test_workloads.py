@@ -378,3 +378,24 @@ spec:
     assert "Container web failed liveness probe, will be restarted" in described
     healthy = kubectl("get", "pod", "healthy", "-n", ns, check=True).stdout.splitlines()[1]
     assert healthy.split()[1:4] == ["1/1", "Running", "0"]
+
+
+def test_fixing_the_image_of_a_pod_that_cannot_pull(kubectl: Kubectl) -> None:
+    ns = namespace(kubectl, "wl-fix-image")
+    kubectl(
+        "run", "curl", "--image=radial/busyboxplus:curl", "-n", ns, "--command", "--",
+        "sleep", "3600", check=True,
+    )  # fmt: skip
+
+    def status(wanted: str) -> list[str] | None:
+        row = kubectl("get", "pod", "curl", "-n", ns, check=True).stdout.splitlines()[1].split()
+        return row if row[2] == wanted else None
+
+    wait_for(lambda: status("ImagePullBackOff"), 10, "ImagePullBackOff")
+    kubectl("set", "image", "pod/curl", "curl=curlimages/curl:8.17.0", "-n", ns, check=True)
+    row = wait_for(lambda: status("Running"), 10, "Running with the new image")
+    assert row[1] == "1/1"
+    pod = get_json(kubectl, "pod", "curl", "-n", ns)
+    assert pod["status"]["containerStatuses"][0]["image"] == "docker.io/curlimages/curl:8.17.0"
+    described = kubectl("describe", "pod", "curl", "-n", ns, check=True).stdout
+    assert 'Pulling image "curlimages/curl:8.17.0"' in described

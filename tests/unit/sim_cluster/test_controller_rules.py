@@ -184,3 +184,12 @@ def test_probes_against_the_simulated_servers() -> None:
     assert run_probe(None, nginx, container, {"httpGet": {"port": 8080}}) == (
         'Get "http://10.244.1.9:8080/": dial tcp 10.244.1.9:8080: connect: connection refused'
     )
+
+
+def test_go_durations() -> None:
+    from kubelab.sim.controllers.kubelet import go_duration
+
+    assert go_duration(0.2019) == "201ms"
+    assert go_duration(1.948) == "1.948s"
+    assert go_duration(2.0) == "2s"
+    assert go_duration(62.5) == "1m2.5s"
