@@ -14,16 +14,8 @@ from typing import TYPE_CHECKING
 
 import pytest
 
-from kubelab.sim.registry import load_registry
-
 if TYPE_CHECKING:
     from tests.conftest import SimServer
-
-_POD = load_registry().get("", "v1", "pods")
-pytestmark = pytest.mark.skipif(
-    _POD is None or "portforward" not in _POD.subresources,
-    reason="the Pod type does not declare the portforward subresource yet (kinds/pods.py)",
-)
 
 NS = "portfwd"
 KUBECTL = Path(sys.executable).parent / "kubectl"

@@ -13,20 +13,9 @@ from typing import TYPE_CHECKING
 
 import pytest
 
-from kubelab.sim.registry import load_registry
-
 if TYPE_CHECKING:
     from tests.conftest import SimServer
 
-_REGISTRY = load_registry()
-pytestmark = pytest.mark.skipif(
-    any(
-        "proxy" not in rt.subresources
-        for rt in (_REGISTRY.get("", "v1", "pods"), _REGISTRY.get("", "v1", "services"))
-        if rt is not None
-    ),
-    reason="Pod/Service types do not declare the proxy subresource yet (kubelab/sim/kinds/)",
-)
 
 NS = "proxied"
 KUBECTL = Path(sys.executable).parent / "kubectl"
