@@ -19,6 +19,7 @@ class Backend:
     ready: bool
     terminating: bool
     ports: tuple[tuple[str, int, str], ...]  # (service port name, target port, protocol)
+    hostname: str = ""  # the pod's hostname when its subdomain is this Service
 
     def target_ref(self) -> Obj:
         m = meta(self.pod)
@@ -73,7 +74,11 @@ def backends(service: Obj, pods: list[Obj], *, include_terminating: bool) -> lis
         if service_ports and not ports:
             continue
         ready = (is_pod_ready(pod) or tolerate_unready) and not terminating
-        out.append(Backend(pod, str(ip), ready, terminating, tuple(ports)))
+        pod_spec = pod.get("spec") or {}
+        hostname = ""
+        if pod_spec.get("hostname") and pod_spec.get("subdomain") == meta(service).get("name"):
+            hostname = str(pod_spec["hostname"])
+        out.append(Backend(pod, str(ip), ready, terminating, tuple(ports), hostname))
     out.sort(key=lambda b: b.ip)
     return out
 

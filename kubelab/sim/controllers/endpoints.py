@@ -22,6 +22,8 @@ def desired_subsets(service: Obj, pods: list[Obj]) -> list[Obj]:
     for backend in backends(service, pods, include_terminating=False):
         subset = groups.setdefault(backend.ports, {"addresses": [], "notReadyAddresses": []})
         address: Obj = {"ip": backend.ip}
+        if backend.hostname:
+            address["hostname"] = backend.hostname
         node = (backend.pod.get("spec") or {}).get("nodeName")
         if node:
             address["nodeName"] = node

@@ -47,9 +47,8 @@ def slice_endpoint(backend: Backend) -> Obj:
     node = (backend.pod.get("spec") or {}).get("nodeName")
     if node:
         endpoint["nodeName"] = node
-    hostname = (backend.pod.get("spec") or {}).get("hostname")
-    if hostname:
-        endpoint["hostname"] = hostname
+    if backend.hostname:
+        endpoint["hostname"] = backend.hostname
     return endpoint
 
 

@@ -193,3 +193,15 @@ def test_go_durations() -> None:
     assert go_duration(1.948) == "1.948s"
     assert go_duration(2.0) == "2s"
     assert go_duration(62.5) == "1m2.5s"
+
+
+def test_hostname_only_for_the_pods_subdomain() -> None:
+    named = pod("db-0", "10.244.1.4", True)
+    named["spec"].update({"hostname": "db-0", "subdomain": "web"})
+    other = pod("db-1", "10.244.1.5", True)
+    other["spec"].update({"hostname": "db-1", "subdomain": "elsewhere"})
+    [(_, endpoints)] = desired_slices(SERVICE, [named, other])
+    hostnames = {e["addresses"][0]: e.get("hostname") for e in endpoints}
+    assert hostnames == {"10.244.1.4": "db-0", "10.244.1.5": None}
+    [subset] = desired_subsets(SERVICE, [named, other])
+    assert [a.get("hostname") for a in subset["addresses"]] == ["db-0", None]
