@@ -38,6 +38,8 @@ def _sub(rt: ResourceType, name: str) -> tuple[str, str, str, tuple[str, ...]]:
     group, version, kind, verbs = _SUBRESOURCES.get(name, ("", "", "", ("get",)))
     if not kind:
         group, version, kind = rt.group, rt.version, rt.kind
+    elif name == "proxy":
+        kind = f"{rt.kind}ProxyOptions"  # PodProxyOptions, ServiceProxyOptions, NodeProxyOptions
     return group, version, kind, verbs
 
 

@@ -99,3 +99,15 @@ def test_kubectl_proxy_relays_to_a_service(sim: SimServer, ns: str) -> None:
     finally:
         proc.terminate()
         proc.wait(timeout=10)
+
+
+def test_discovery_lists_the_proxy_subresources(sim: SimServer) -> None:
+    import json
+
+    resources = json.loads(sim.kubectl("get", "--raw", "/api/v1", check=True).stdout)["resources"]
+    kinds = {r["name"]: r["kind"] for r in resources if r["name"].endswith(("proxy", "forward"))}
+    assert kinds == {
+        "pods/portforward": "PodPortForwardOptions",
+        "pods/proxy": "PodProxyOptions",
+        "services/proxy": "ServiceProxyOptions",
+    }
