@@ -29,7 +29,13 @@ def state_dir() -> Path:
     """kubelab's state directory (created on first use, private to the user)."""
     override = os.environ.get(STATE_ENV)
     path = Path(override) if override else Path(platformdirs.user_state_dir("kubelab"))
-    path.mkdir(parents=True, exist_ok=True, mode=0o700)
+    try:
+        path.mkdir(parents=True, exist_ok=True, mode=0o700)
+    except OSError as exc:
+        raise ClusterError(
+            f"cannot create the state dir {path}: {exc.strerror or exc}",
+            hint=f"set {STATE_ENV} to a folder you can write",
+        ) from exc
     return path
 
 

@@ -15,10 +15,12 @@ from kubelab.cluster.select import cluster_options
 from kubelab.grading.cli_support import (
     REPORT_CHOICE,
     emit_report,
+    exit_on_interrupt,
     fail,
     fail_cluster,
     find_lesson,
     lab_cluster,
+    save_progress,
 )
 from kubelab.grading.results import LessonResult, Report
 from kubelab.lessons.options import lessons_option, load_course_or_exit
@@ -69,6 +71,7 @@ def _record(store: ProgressStore, result: LessonResult, follow_on: list[str] | N
 )
 @lessons_option
 @cluster_options
+@exit_on_interrupt
 def grade(
     target: str | None,
     submission: Path | None,
@@ -133,7 +136,8 @@ def grade(
                 wanted = {b.name for b in loaded.lesson.bindings}
                 if not wanted <= set(bindings):
                     bindings = allocate_bindings(client, loaded.lesson, lab.namespace, cluster=lab)
-                    store.set_bindings(lesson_id, bindings)
+                    chosen = bindings
+                    save_progress(lambda: store.set_bindings(lesson_id, chosen), store.path)
                     shown = ", ".join(f"{k}={v}" for k, v in bindings.items() if k in wanted)
                     click.echo(f"kubelab: values for lesson {lesson_id}: {shown}", err=True)
                 bindings["namespace"] = lab.namespace
@@ -141,7 +145,7 @@ def grade(
                     lab, loaded, bindings, client, step_ids=steps, poll=not no_wait
                 )
             follow_on = [s.id for s in loaded.lesson.steps] if follow_current else None
-            _record(store, result, follow_on)
+            save_progress(lambda: _record(store, result, follow_on), store.path)
     except ClusterError as exc:
         fail_cluster(exc)
     report = Report("grade", [result], cluster=f"{lab.provider}:{lab.name}")

@@ -15,6 +15,7 @@ from kubelab.grading.cli_support import (
     ERROR_EXIT,
     REPORT_CHOICE,
     emit_report,
+    exit_on_interrupt,
     find_lesson,
     lab_cluster,
 )
@@ -44,6 +45,7 @@ from kubelab.lessons.options import lessons_option, load_course_or_exit
 @click.option("--keep-namespaces", is_flag=True, help="Keep each lesson's test namespace.")
 @lessons_option
 @cluster_options
+@exit_on_interrupt
 def test(
     lesson_ids: tuple[str, ...],
     fmt: str,

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import difflib
+import functools
 import sys
+from collections.abc import Callable
 from pathlib import Path
-from typing import Literal, NoReturn
+from typing import Any, Literal, NoReturn, TypeVar, cast
 
 import click
 
@@ -15,7 +17,11 @@ from kubelab.grading.reporters.text import use_color
 from kubelab.grading.results import Report
 from kubelab.lessons.loader import Course, LoadedLesson
 
+F = TypeVar("F", bound=Callable[..., Any])
+
 ERROR_EXIT = 2
+INTERRUPTED_EXIT = 130
+"""Ctrl-C (128 + SIGINT, the shell's convention): never 1, which means "a check failed"."""
 REPORT_CHOICE = click.Choice(["text", "json", "junit"])
 
 
@@ -29,6 +35,30 @@ def fail(message: str, hint: str | None = None) -> NoReturn:
 
 def fail_cluster(exc: ClusterError) -> NoReturn:
     fail(exc.message, exc.hint)
+
+
+def exit_on_interrupt(function: F) -> F:
+    """Ctrl-C: `kubelab: interrupted` and exit 130, no traceback (what the command cleans up in
+    its `finally` blocks, such as a grading namespace, is cleaned up first)."""
+
+    @functools.wraps(function)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return function(*args, **kwargs)
+        except KeyboardInterrupt:
+            click.echo("kubelab: interrupted", err=True)
+            raise SystemExit(INTERRUPTED_EXIT) from None
+
+    return cast(F, wrapper)
+
+
+def save_progress(change: Callable[[], object], path: Path) -> None:
+    """Record something in the progress file; a file that cannot be written is a warning (the
+    grading itself is done and its verdict stands)."""
+    try:
+        change()
+    except OSError as exc:
+        click.echo(f"kubelab: progress not saved ({exc.strerror or exc}): {path}", err=True)
 
 
 def find_lesson(course: Course, lesson_id: str) -> LoadedLesson:

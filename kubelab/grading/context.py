@@ -125,6 +125,8 @@ class CheckContext:
     probe_timeout: float = 60.0
     probes_ready: set[str] = field(default_factory=set, repr=False)
     waker: StepWatcher | None = field(default=None, repr=False)
+    stopped: threading.Event = field(default_factory=threading.Event, repr=False)
+    """Set when grading is interrupted: waiting checks end at once (as errors)."""
     """Watches that end a failing check's wait early (set by the engine while a step polls)."""
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 

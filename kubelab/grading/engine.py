@@ -116,13 +116,16 @@ def run_check(
         if remaining <= 0:
             break
         if waker is None:
-            time.sleep(min(delay, remaining))
+            ctx.stopped.wait(min(delay, remaining))
         else:
             waker.ensure_started()
             if waker.signal.wait(seen, min(delay, remaining)):
                 # something the check reads changed: let what comes with it land (a Service
                 # and its EndpointSlice), then look again
-                time.sleep(min(SETTLE, max(0.0, deadline - time.monotonic())))
+                ctx.stopped.wait(min(SETTLE, max(0.0, deadline - time.monotonic())))
+        if ctx.stopped.is_set():
+            outcome = CheckOutcome.error("grading was interrupted")
+            break
         delay = min(delay * BACKOFF, MAX_INTERVAL)
     result.status = outcome.status
     result.message = outcome.message
@@ -157,12 +160,21 @@ def run_checks(
             return [
                 run_check(s, ctx, poll=poll, interval=interval, diagnose=diagnose) for s in specs
             ]
-        with ThreadPoolExecutor(max_workers=min(8, len(specs))) as pool:
+        pool = ThreadPoolExecutor(max_workers=min(8, len(specs)))
+        try:
             futures = [
                 pool.submit(run_check, s, ctx, poll=poll, interval=interval, diagnose=diagnose)
                 for s in specs
             ]
             return [f.result() for f in futures]
+        except BaseException:
+            # Ctrl-C (or a failure) while checks poll: stop them now, not at their timeouts
+            ctx.stopped.set()
+            if ctx.waker is not None:
+                ctx.waker.signal.bump()
+            raise
+        finally:
+            pool.shutdown(wait=True, cancel_futures=True)
     finally:
         if watcher is not None:
             watcher.stop()

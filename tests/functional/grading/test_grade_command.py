@@ -135,3 +135,60 @@ def test_grade_does_not_start_the_simulator(
     assert "the lab cluster sim is not up: the simulator is not running" in done.stderr
     assert "hint: run `kubelab up --cluster sim` first" in done.stderr
     assert not (tmp_path / "state" / "sim" / "sim.pid").exists()
+
+
+def test_ctrl_c_while_polling_exits_130_at_once(
+    run_kubelab: Callable[..., Any], sim: Any, lab_ns: str, tmp_path: Path
+) -> None:
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    env = {
+        **os.environ,
+        "KUBECONFIG": str(sim.kubeconfig),
+        "KUBELAB_STATE_DIR": str(tmp_path / "state"),
+        "HOME": str(tmp_path),
+        "NO_COLOR": "1",
+    }
+    import shutil
+
+    course = tmp_path / "slow"
+    shutil.copytree(Path(GOOD), course)
+    for lesson in (course / "lessons").glob("*.yaml"):
+        lesson.write_text(lesson.read_text().replace("timeout: 3", "timeout: 60"))
+    args = grade_args(lab_ns, "nodeport")
+    args[args.index(GOOD)] = str(course)
+    process = subprocess.Popen(
+        [sys.executable, "-m", "kubelab", *args],
+        env=env,
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        time.sleep(3.0)  # started, and polling checks that fail (60 s timeouts)
+        assert process.poll() is None, process.communicate()
+        interrupted = time.monotonic()
+        process.send_signal(signal.SIGINT)
+        out, err = process.communicate(timeout=30)
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait(timeout=10)
+    assert process.returncode == 130, out + err
+    assert "kubelab: interrupted" in err and "Traceback" not in err
+    assert time.monotonic() - interrupted < 8, "the checks kept polling until their timeouts"
+
+
+def test_progress_that_cannot_be_saved_is_a_warning(
+    run_kubelab: Callable[..., Any], lab_ns: str, tmp_path: Path
+) -> None:
+    (tmp_path / "state" / "progress.json").mkdir(parents=True)
+    done = run_kubelab(*grade_args(lab_ns, "nodeport/create", "--no-wait"))
+    assert done.returncode == 1, done.stdout + done.stderr  # the verdict, not a crash
+    assert "kubelab: progress not saved" in done.stderr and "Traceback" not in done.stderr
+    assert "FAILED" in done.stdout

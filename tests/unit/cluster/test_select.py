@@ -166,3 +166,17 @@ def test_bad_sim_start_timeout(monkeypatch: pytest.MonkeyPatch) -> None:
         SimProvider()
     monkeypatch.setenv("KUBELAB_SIM_START_TIMEOUT", "45")
     assert SimProvider().start_timeout == 45.0
+
+
+def test_a_state_dir_that_cannot_be_created_is_a_cluster_error(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from kubelab.cluster.state import state_dir
+
+    blocker = tmp_path / "a-file"
+    blocker.write_text("")
+    monkeypatch.setenv("KUBELAB_STATE_DIR", str(blocker / "state"))
+    with pytest.raises(ClusterError) as info:
+        state_dir()
+    assert str(blocker / "state") in info.value.message
+    assert "KUBELAB_STATE_DIR" in (info.value.hint or "")
