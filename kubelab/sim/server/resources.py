@@ -151,6 +151,8 @@ def _proxy_target(
     if rt.namespaced and namespace is None:
         raise _not_found_path()
     raw_id = rest[1]
+    if raw_id.count(":") > 2:
+        raise errors.bad_request(f'invalid {rt.singular} request "{raw_id}"')
     name = raw_id.split(":")[1] if raw_id.count(":") == 2 else raw_id.split(":")[0]
     path = "/" + "/".join(rest[3:])
     if request.path.endswith("/") and len(rest) > 3:
