@@ -36,6 +36,8 @@ class Mismatch:
 
 
 _MISSING = object()
+FLAT_MAP_SHOWN = 20
+"""A flat map with a missing expected key is shown whole up to this many keys."""
 
 
 def is_expression(key: object) -> bool:
@@ -111,8 +113,15 @@ def match(expected: Any, actual: Any, path: str = "") -> list[Mismatch]:
 
 
 def project(expected: Any, actual: Any) -> Any:
-    """`actual` cut down to the shape of `expected`, so a diff shows only what was asked about."""
+    """`actual` cut down to the shape of `expected`, so a diff shows only what was asked about.
+
+    A flat map (labels, a selector) that lacks an expected key is shown whole: a selector
+    `{app: web}` checked for `run: web` reads `app: web`, not an empty `{}`."""
     if isinstance(expected, dict) and isinstance(actual, dict):
+        plain = [key for key in expected if not is_expression(key)]
+        flat = all(not isinstance(value, dict | list) for value in actual.values())
+        if flat and 0 < len(actual) <= FLAT_MAP_SHOWN and any(k not in actual for k in plain):
+            return dict(actual)
         out: dict[str, Any] = {}
         for key, want in expected.items():
             if is_expression(key):

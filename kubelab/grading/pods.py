@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from kubelab.cluster.base import ClusterError, ClusterUnreachable
 from kubelab.grading.checks.base import PodRef
@@ -36,6 +37,24 @@ def _labels(selector: dict[str, str]) -> str:
     return ",".join(f"{k}={v}" for k, v in selector.items())
 
 
+def not_ready_reason(pod: dict[str, Any]) -> str:
+    """Why a pod is not Ready, as a learner can act on it: the phase, and the waiting or
+    terminated reason with the container's image (a wrong image is the usual cause)."""
+    status = pod.get("status") or {}
+    phase = str(status.get("phase") or "Unknown")
+    images = {
+        c.get("name"): c.get("image") for c in (pod.get("spec") or {}).get("containers") or []
+    }
+    for container in status.get("containerStatuses") or []:
+        state = container.get("state") or {}
+        detail = state.get("waiting") or state.get("terminated") or {}
+        reason = detail.get("reason")
+        if reason:
+            image = container.get("image") or images.get(container.get("name"))
+            return f"phase {phase}, {reason}" + (f": image {image}" if image else "")
+    return f"phase {phase}"
+
+
 def target_pods(ref: PodRef, ctx: CheckContext, *, every: bool = False) -> list[Target]:
     """The pod by name, the ready pods a selector picks (the first one unless `every`), or the
     probe pod. Raises NoTargetPod when there is none ready."""
@@ -47,8 +66,7 @@ def target_pods(ref: PodRef, ctx: CheckContext, *, every: bool = False) -> list[
         if pod is None:
             raise NoTargetPod(f"pod {ref.name!r} does not exist in namespace {namespace}")
         if not pod_is_ready(pod):
-            phase = (pod.get("status") or {}).get("phase", "Unknown")
-            raise NoTargetPod(f"pod {ref.name!r} is not Ready (phase {phase})")
+            raise NoTargetPod(f"pod {ref.name!r} is not Ready ({not_ready_reason(pod)})")
         return [Target(ref.name, namespace, ref.container)]
     selector = ref.selector or {}
     pods = sorted(

@@ -9,7 +9,7 @@ from pydantic import TypeAdapter
 from kubelab.cluster.client import ExecResult
 from kubelab.grading.checks import CheckSpec
 from kubelab.grading.context import CheckContext
-from kubelab.grading.engine import evaluate_once
+from kubelab.grading.engine import evaluate_once, run_check
 from kubelab.grading.probe import PROBE_NAME
 
 SPEC: TypeAdapter[Any] = TypeAdapter(CheckSpec)
@@ -280,3 +280,17 @@ def test_nslookup_cname_with_search_path_misses() -> None:
     )
     found = parse_nslookup(out)
     assert found.cnames == ("my-nginx.lab.svc.cluster.local",) and not found.nxdomain
+
+
+def test_a_named_pod_that_is_not_ready_says_why(fake: Any, ctx: CheckContext, build: Any) -> None:
+    stuck = build.pod("curl", {"run": "curl"}, "10.244.0.9", ready=False, waiting="ErrImagePull")
+    stuck["spec"]["containers"][0]["image"] = "radial/busyboxplus:curl"
+    fake.add(stuck)
+    spec = check(
+        kind="exec", pod={"name": "curl"}, command=["true"], expect={"exit_code": 0}, timeout=0.1
+    )
+    result = run_check(spec, ctx, poll=False, diagnose=False)
+    assert result.status == "failed"
+    assert result.message == (
+        "pod 'curl' is not Ready (phase Pending, ErrImagePull: image radial/busyboxplus:curl)"
+    )

@@ -117,3 +117,11 @@ def test_a_changed_scalar_is_reported_at_its_path(
     expected = {key: ["not", "the", "same"]}
     (problem,) = match(expected, actual)
     assert problem.path == key
+
+
+def test_diff_shows_a_selector_with_other_keys_as_it_is() -> None:
+    expected = {"spec": {"selector": {"run": "my-nginx"}}}
+    actual = {"spec": {"selector": {"app": "my-nginx"}, "type": "ClusterIP"}}
+    text = diff(expected, actual)
+    assert "+    app: my-nginx" in text and "-    run: my-nginx" in text
+    assert "selector: {}" not in text and "type" not in text
