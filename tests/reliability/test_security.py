@@ -3,7 +3,8 @@ docs/reliability.md instead of repeated here):
 
 - the simulator refuses requests without its token, and a refused write changes nothing;
 - every socket the simulator listens on is bound to loopback (API and NodePort listeners);
-- state files are private: the kubeconfig, the progress file, kubelab's remembered cluster;
+- state files are private: the kubeconfig, the simulator's state.db (and its WAL), the progress
+  file, kubelab's remembered cluster;
 - a lesson's manifest path cannot leave the course root through a symlink;
 - a lesson's commands are kubectl argument lists run without a shell, and cannot start a kubectl
   plugin (a host program) found on PATH.
@@ -199,6 +200,18 @@ def test_state_files_are_private(sim_factory: Callable[..., Any], tmp_path: Path
     remembered = tmp_path / "kubelab-state" / "cluster.json"
     write_private(remembered, "{}")
     assert mode(remembered) == "0o600"
+
+
+def test_the_simulator_state_file_is_private(
+    sim_factory: Callable[..., Any], tmp_path: Path
+) -> None:
+    """state.db and its -wal/-shm hold the cluster's Secrets."""
+    server = sim_factory("private", state=tmp_path / "state.db")
+    server.kubectl("create", "secret", "generic", "s", "--from-literal=a=b", check=True)
+    files = [tmp_path / "state.db", *tmp_path.glob("state.db-*")]
+    for path in files:
+        assert mode(path) == "0o600", path
+    assert len(files) >= 2, files  # the WAL is there too
 
 
 # -- lessons ---------------------------------------------------------------------------------
