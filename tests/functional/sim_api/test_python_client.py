@@ -136,7 +136,32 @@ LISTS: list[tuple[str, str]] = [
     ("AppsV1Api", "list_daemon_set_for_all_namespaces"),
     ("DiscoveryV1Api", "list_endpoint_slice_for_all_namespaces"),
     ("EventsV1Api", "list_event_for_all_namespaces"),
+    ("CoordinationV1Api", "list_lease_for_all_namespaces"),
 ]
+API_GROUPS = {
+    "CoreV1Api": "",
+    "AppsV1Api": "apps",
+    "DiscoveryV1Api": "discovery.k8s.io",
+    "EventsV1Api": "events.k8s.io",
+    "CoordinationV1Api": "coordination.k8s.io",
+}
+
+
+def test_lists_cover_every_stored_type() -> None:
+    import re
+
+    from kubelab.sim.registry import load_registry
+
+    covered = {
+        (API_GROUPS[api], method.removeprefix("list_").removesuffix("_for_all_namespaces"))
+        for api, method in LISTS
+    }
+    served = {
+        (rt.group, re.sub(r"(?<!^)(?=[A-Z])", "_", rt.kind).lower())
+        for rt in load_registry().types
+        if not rt.extra.get("ephemeral")
+    }
+    assert served <= covered
 
 
 @pytest.mark.parametrize(("api_name", "method"), LISTS)
