@@ -12,12 +12,9 @@ Pods get `Killing` events and are not ready while they terminate.
 
 from __future__ import annotations
 
-import hashlib
 import ipaddress
-import posixpath
 import time
 from collections.abc import Hashable, Iterable
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from kubelab.sim.controllers import envvars
@@ -35,7 +32,20 @@ from kubelab.sim.controllers.base import (
     set_condition,
 )
 from kubelab.sim.controllers.events import NORMAL, WARNING, record
-from kubelab.sim.controllers.probes import run_probe
+from kubelab.sim.controllers.kubelet_probes import ProbesMixin
+from kubelab.sim.controllers.kubelet_restarts import RestartsMixin
+from kubelab.sim.controllers.kubelet_rules import (
+    Progress,
+    digest,
+    exits_at_once,
+    field_value,
+    go_duration,
+    image_id,
+    image_size,
+    images_of,
+    order_conditions,
+    refresh_readiness,
+)
 from kubelab.sim.controllers.timing import TIMINGS
 from kubelab.sim.dataplane.images import Image, lookup
 
@@ -47,63 +57,7 @@ COMPONENT = "kubelet"
 SHELLS = frozenset({"sh", "ash", "bash", "dash"})
 
 
-@dataclass
-class Progress:
-    stage: str  # creating | pull-failed | back-off | running | exited | crash-back-off | done
-    attempt: int = 0
-
-
-def _digest(text: str) -> str:
-    return hashlib.sha256(text.encode()).hexdigest()
-
-
-def image_id(image: Image) -> str:
-    repo = image.full_reference.rsplit(":", 1)[0]
-    return f"{repo}@sha256:{_digest(image.full_reference)}"
-
-
-def go_duration(seconds: float) -> str:
-    """A duration truncated to milliseconds as Go prints it: `201ms`, `1.948s`, `1m2.5s`."""
-    ms = max(int(seconds * 1000), 0)
-    if ms < 1000:
-        return f"{ms}ms"
-    minutes, rest = divmod(ms, 60_000)
-    secs = f"{rest / 1000:.3f}".rstrip("0").rstrip(".") + "s"
-    return f"{minutes}m{secs}" if minutes else secs
-
-
-def image_size(image: Image) -> int:
-    """A stable, plausible compressed size for the Pulled event (bytes)."""
-    return 2_000_000 + int(_digest(image.full_reference)[:8], 16) % 70_000_000
-
-
-def exits_at_once(container: Obj, image: Image) -> bool:
-    """Does the main process end as soon as it starts? (a bare shell with no stdin)"""
-    if container.get("stdin") or container.get("tty") or not image.known:
-        return False
-    argv = image.main_argv(container.get("command"), container.get("args"))
-    return len(argv) == 1 and posixpath.basename(argv[0]) in SHELLS
-
-
-def field_value(pod: Obj, path: str) -> str:
-    m = meta(pod)
-    spec = pod.get("spec") or {}
-    status = pod.get("status") or {}
-    values = {
-        "metadata.name": m.get("name"),
-        "metadata.namespace": m.get("namespace"),
-        "metadata.uid": m.get("uid"),
-        "spec.nodeName": spec.get("nodeName"),
-        "spec.serviceAccountName": spec.get("serviceAccountName"),
-        "status.podIP": status.get("podIP"),
-        "status.hostIP": status.get("hostIP"),
-    }
-    if path.startswith("metadata.labels['") and path.endswith("']"):
-        return str((m.get("labels") or {}).get(path[17:-2], ""))
-    return str(values.get(path) or "")
-
-
-class Kubelet(Controller):
+class Kubelet(ProbesMixin, RestartsMixin, Controller):
     name = "kubelet"
     keys = frozenset({PODS, SERVICES})
 
@@ -145,7 +99,7 @@ class Kubelet(Controller):
             return ()
         old_node = ((event.old or {}).get("spec") or {}).get("nodeName")
         if event.type == "MODIFIED" and old_node and not is_terminating(pod):
-            if _images(pod) != _images(event.old or {}):
+            if images_of(pod) != images_of(event.old or {}):
                 namespace, name = ns_name(pod)
                 return [("image", namespace, name)]  # `kubectl set image pod/...`
             return ()  # our own status writes; timers drive the next stage
@@ -323,7 +277,7 @@ class Kubelet(Controller):
                 if cond.get("type") == "PodScheduled":
                     cond.pop("reason", None)
                     cond.pop("message", None)
-            _order_conditions(conditions)
+            order_conditions(conditions)
             if host_ip:
                 status["hostIP"] = host_ip
                 status["hostIPs"] = [{"ip": host_ip}]
@@ -432,188 +386,6 @@ class Kubelet(Controller):
         self._schedule_probes(pod, progress, first=True)
         self._arm_liveness(pod, first=True)
 
-    def _schedule_probes(self, pod: Obj, progress: Progress, *, first: bool) -> None:
-        """Arm the next readiness probe round (initialDelaySeconds, then periodSeconds)."""
-        probes = [c["readinessProbe"] for c in self._containers(pod) if c.get("readinessProbe")]
-        if not probes:
-            return
-        key = "initialDelaySeconds" if first else "periodSeconds"
-        default = 0 if first else 10
-        delay = min(float(p.get(key, default) or default) for p in probes)
-        progress.stage = "probing"
-        self.after(max(delay, 0.05), ns_name(pod))
-
-    def _probe(self, pod: Obj, uid: str, progress: Progress) -> None:
-        containers = self._containers(pod)
-        statuses = {
-            cs.get("name"): cs for cs in (pod.get("status") or {}).get("containerStatuses") or []
-        }
-        passed: list[str] = []
-        pending = False
-        for c in containers:
-            probe = c.get("readinessProbe")
-            cs = statuses.get(c["name"]) or {}
-            if not probe or cs.get("ready") or (cs.get("state") or {}).get("running") is None:
-                continue
-            failure = run_probe(self.store, pod, c, probe)
-            if failure is None:
-                passed.append(c["name"])
-            else:
-                pending = True
-                self._event(pod, WARNING, "Unhealthy", f"Readiness probe failed: {failure}",
-                            c["name"])  # fmt: skip
-        if passed:
-
-            def ready(p: Obj) -> None:
-                status = p.setdefault("status", {})
-                for cs in status.get("containerStatuses") or []:
-                    if cs.get("name") in passed:
-                        cs["ready"] = True
-                _refresh_readiness(status, containers)
-
-            pod = self._write_status(pod, ready)
-        if pending:
-            self._schedule_probes(pod, progress, first=False)
-        else:
-            progress.stage = "running"
-
-    def _image_changed(self, namespace: str, name: str) -> None:
-        """A container's image was changed on a bound Pod: the kubelet kills the container and
-        starts it again with the new image (pulling it, with no back-off from the old one)."""
-        pod = self.store.try_get(rt(self.store, PODS), namespace, name)
-        if pod is None or is_terminating(pod):
-            return
-        uid = str(meta(pod).get("uid"))
-        statuses = {
-            cs.get("name"): cs for cs in (pod.get("status") or {}).get("containerStatuses") or []
-        }
-        changed = []
-        for c in self._containers(pod):
-            cs = statuses.get(c["name"]) or {}
-            wanted = lookup(str(c.get("image", ""))).full_reference
-            have = str(cs.get("image") or "")
-            if have and have != wanted and have != str(c.get("image", "")):
-                changed.append(c)
-        if not changed:
-            return
-        names = {c["name"] for c in changed}
-        for c in changed:
-            if (((statuses.get(c["name"]) or {}).get("state") or {}).get("running")) is not None:
-                self._event(
-                    pod, NORMAL, "Killing",
-                    f"Container {c['name']} definition changed, will be restarted", c["name"],
-                )  # fmt: skip
-        stamp = now()
-
-        def restarting(p: Obj) -> None:
-            for cs in (p.get("status") or {}).get("containerStatuses") or []:
-                if cs.get("name") not in names:
-                    continue
-                running = (cs.get("state") or {}).get("running")
-                if running is not None:
-                    cs["lastState"] = {
-                        "terminated": {
-                            "exitCode": 0,
-                            "reason": "Completed",
-                            "startedAt": running.get("startedAt", stamp),
-                            "finishedAt": stamp,
-                            "containerID": cs.get("containerID", ""),
-                        }
-                    }
-                    cs["restartCount"] = int(cs.get("restartCount") or 0) + 1
-                cs["ready"] = False
-                cs["started"] = False
-                cs["state"] = {"waiting": {"reason": "ContainerCreating"}}
-            _refresh_readiness(p.setdefault("status", {}), self._containers(p))
-
-        updated = self._write_status(pod, restarting)
-        self._pull_events(updated, names)
-        self._progress[uid] = Progress("creating")
-        failing = any(lookup(str(c.get("image", ""))).pull_error for c in changed)
-        self.after(TIMINGS.pull_failure if failing else TIMINGS.create, (namespace, name))
-
-    def _arm_liveness(self, pod: Obj, *, first: bool) -> None:
-        """The next liveness round: initialDelaySeconds after a start, then periodSeconds."""
-        probes = [c["livenessProbe"] for c in self._containers(pod) if c.get("livenessProbe")]
-        if not probes:
-            return
-        key = "initialDelaySeconds" if first else "periodSeconds"
-        default = 0 if first else 10
-        delay = min(float(p.get(key, default) or default) for p in probes)
-        namespace, name = ns_name(pod)
-        self.after(max(delay, 0.05), ("live", namespace, name))
-
-    def _liveness(self, namespace: str, name: str) -> None:
-        pod = self.store.try_get(rt(self.store, PODS), namespace, name)
-        if pod is None or is_terminating(pod):
-            return
-        uid = str(meta(pod).get("uid"))
-        statuses = {
-            cs.get("name"): cs for cs in (pod.get("status") or {}).get("containerStatuses") or []
-        }
-        restart: list[Obj] = []
-        for c in self._containers(pod):
-            probe = c.get("livenessProbe")
-            running = ((statuses.get(c["name"]) or {}).get("state") or {}).get("running")
-            if not probe or running is None:
-                continue
-            key = (uid, str(c["name"]))
-            failure = run_probe(self.store, pod, c, probe)
-            if failure is None:
-                self._live_failures.pop(key, None)
-                continue
-            count = self._live_failures.get(key, 0) + 1
-            self._live_failures[key] = count
-            self._event(pod, WARNING, "Unhealthy", f"Liveness probe failed: {failure}", c["name"])
-            if count >= int(probe.get("failureThreshold") or 3):
-                self._live_failures.pop(key, None)
-                self._event(
-                    pod, NORMAL, "Killing",
-                    f"Container {c['name']} failed liveness probe, will be restarted", c["name"],
-                )  # fmt: skip
-                restart.append(c)
-        if restart:
-            pod = self._restart_after_kill(pod, restart)
-        self._arm_liveness(pod, first=bool(restart))
-
-    def _restart_after_kill(self, pod: Obj, killed: list[Obj]) -> Obj:
-        """Kill and start again the containers that failed their liveness probe."""
-        stamp = now()
-        node = str((pod.get("spec") or {}).get("nodeName"))
-        pulled = self._pulled.setdefault(node, set())
-        names = {c["name"] for c in killed}
-        containers = self._containers(pod)
-
-        def restarted(p: Obj) -> None:
-            status = p.setdefault("status", {})
-            for cs in status.get("containerStatuses") or []:
-                if cs.get("name") not in names:
-                    continue
-                c = next(c for c in containers if c["name"] == cs["name"])
-                nginx = lookup(str(c.get("image", ""))).kind == "nginx"
-                running = (cs.get("state") or {}).get("running") or {}
-                cs["lastState"] = {
-                    "terminated": {
-                        "exitCode": 0 if nginx else 137,
-                        "reason": "Completed" if nginx else "Error",
-                        "startedAt": running.get("startedAt", stamp),
-                        "finishedAt": stamp,
-                        "containerID": cs.get("containerID", ""),
-                    }
-                }
-                cs["restartCount"] = int(cs.get("restartCount") or 0) + 1
-                cs["containerID"] = "containerd://" + _digest(f"{cs['containerID']}/{stamp}")
-                cs["state"] = {"running": {"startedAt": stamp}}
-                cs["ready"] = not c.get("readinessProbe")
-            _refresh_readiness(status, containers)
-
-        updated = self._write_status(pod, restarted)
-        for c in killed:
-            self._image_events(updated, c, lookup(str(c.get("image", ""))), pulled)
-        progress = self._progress.setdefault(str(meta(pod).get("uid")), Progress("running"))
-        self._schedule_probes(updated, progress, first=True)
-        return updated
-
     def _image_events(self, pod: Obj, c: Obj, image: Image, pulled: set[str]) -> None:
         ref = str(c.get("image", ""))
         policy = c.get("imagePullPolicy", "IfNotPresent")
@@ -660,7 +432,7 @@ class Kubelet(Controller):
                 if c["name"] in started:
                     probed = bool(c.get("readinessProbe"))
                     cs["imageID"] = image_id(image)
-                    cs["containerID"] = "containerd://" + _digest(
+                    cs["containerID"] = "containerd://" + digest(
                         f"{meta(p).get('uid')}/{c['name']}/{stamp}"
                     )
                     cs["ready"] = not probed
@@ -679,7 +451,7 @@ class Kubelet(Controller):
             if ip:
                 status["podIP"] = ip
                 status["podIPs"] = [{"ip": ip}]
-            _refresh_readiness(status, containers)
+            refresh_readiness(status, containers)
 
         return self._write_status(pod, running)
 
@@ -710,134 +482,6 @@ class Kubelet(Controller):
         self._service_vars[(namespace, links)] = (self._services_seen, result)
         return result
 
-    def _back_off(self, pod: Obj, uid: str, progress: Progress) -> None:
-        """ErrImagePull -> ImagePullBackOff, then wait before pulling again."""
-        waiting = self._waiting_containers(pod, "ErrImagePull")
-
-        def back_off(p: Obj) -> None:
-            for cs in (p.get("status") or {}).get("containerStatuses") or []:
-                if cs.get("name") in waiting:
-                    image = waiting[cs["name"]]
-                    cs["state"] = {
-                        "waiting": {
-                            "reason": "ImagePullBackOff",
-                            "message": f'Back-off pulling image "{image}": ErrImagePull: '
-                            + str(lookup(image).pull_error),
-                        }
-                    }
-
-        updated = self._write_status(pod, back_off)
-        for container, image in waiting.items():
-            self._event(updated, NORMAL, "BackOff", f'Back-off pulling image "{image}"', container)
-            self._event(updated, WARNING, "Failed", "Error: ImagePullBackOff", container)
-        progress.stage = "back-off"
-        delay = min(TIMINGS.back_off * (2**progress.attempt), TIMINGS.back_off_cap)
-        progress.attempt += 1
-        self.after(delay, ns_name(pod))
-
-    def _pull_again(self, pod: Obj, uid: str, progress: Progress) -> None:
-        waiting = self._waiting_containers(pod, "ImagePullBackOff")
-        self._pull_events(pod, set(waiting))
-        progress.stage = "creating"
-        self.after(TIMINGS.pull_failure, ns_name(pod))
-
-    def _waiting_containers(self, pod: Obj, reason: str) -> dict[str, str]:
-        images = {c["name"]: str(c.get("image", "")) for c in self._containers(pod)}
-        out: dict[str, str] = {}
-        for cs in (pod.get("status") or {}).get("containerStatuses") or []:
-            if ((cs.get("state") or {}).get("waiting") or {}).get("reason") == reason:
-                out[str(cs.get("name"))] = images.get(str(cs.get("name")), "")
-        return out
-
-    def _container_exited(self, pod: Obj, uid: str, progress: Progress) -> None:
-        """The main process ended (exit 0): Completed, then restart per restartPolicy."""
-        stamp = now()
-        containers = self._containers(pod)
-        exiting = {
-            c["name"] for c in containers if exits_at_once(c, lookup(str(c.get("image", ""))))
-        }
-        policy = (pod.get("spec") or {}).get("restartPolicy", "Always")
-
-        def exited(p: Obj) -> None:
-            status = p.setdefault("status", {})
-            for cs in status.get("containerStatuses") or []:
-                if cs.get("name") in exiting:
-                    running = (cs.get("state") or {}).get("running") or {}
-                    cs["ready"] = False
-                    cs["started"] = False
-                    cs["state"] = {
-                        "terminated": {
-                            "exitCode": 0,
-                            "reason": "Completed",
-                            "startedAt": running.get("startedAt", stamp),
-                            "finishedAt": stamp,
-                            "containerID": cs.get("containerID", ""),
-                        }
-                    }
-            _refresh_readiness(status, containers)
-            if policy != "Always" and len(exiting) == len(containers):
-                status["phase"] = "Succeeded"
-                for cond in status.get("conditions") or []:
-                    if cond.get("type") in ("Ready", "ContainersReady"):
-                        cond["reason"] = "PodCompleted"
-                        cond.pop("message", None)
-
-        self._write_status(pod, exited)
-        if policy != "Always":
-            progress.stage = "done"
-            return
-        progress.stage = "crash-back-off"
-        self.after(
-            min(TIMINGS.crash_back_off * (2**progress.attempt), TIMINGS.back_off_cap), ns_name(pod)
-        )
-
-    def _restart(self, pod: Obj, uid: str, progress: Progress) -> None:
-        """Back-off over: start the exited containers again (they exit again at once)."""
-        containers = self._containers(pod)
-        namespace, name = ns_name(pod)
-        node = str((pod.get("spec") or {}).get("nodeName"))
-        pulled = self._pulled.setdefault(node, set())
-        restarting = [c for c in containers if exits_at_once(c, lookup(str(c.get("image", ""))))]
-        stamp = now()
-        delay = min(TIMINGS.crash_back_off * (2 ** (progress.attempt + 1)), TIMINGS.back_off_cap)
-        for c in restarting:
-            self._image_events(pod, c, lookup(str(c.get("image", ""))), pulled)
-        names = {c["name"] for c in restarting}
-
-        def crash_loop(p: Obj) -> None:
-            status = p.setdefault("status", {})
-            for cs in status.get("containerStatuses") or []:
-                if cs.get("name") in names:
-                    last = (cs.get("state") or {}).get("terminated")
-                    if last:
-                        last["finishedAt"] = stamp
-                        cs["lastState"] = {"terminated": last}
-                    cs["restartCount"] = int(cs.get("restartCount") or 0) + 1
-                    cs["ready"] = False
-                    cs["started"] = False
-                    cs["state"] = {
-                        "waiting": {
-                            "reason": "CrashLoopBackOff",
-                            "message": f"back-off {int(delay)}s restarting failed container="
-                            f"{cs['name']} pod={name}_{namespace}({uid})",
-                        }
-                    }
-            _refresh_readiness(status, containers)
-
-        updated = self._write_status(pod, crash_loop)
-        for c in restarting:
-            self._event(
-                updated,
-                WARNING,
-                "BackOff",
-                f"Back-off restarting failed container {c['name']} in pod "
-                f"{name}_{namespace}({uid})",
-                c["name"],
-            )
-        progress.attempt += 1
-        progress.stage = "exited"
-        self.after(delay, ns_name(pod))
-
     def _terminate(self, pod: Obj, uid: str) -> None:
         if uid in self._killed:
             return
@@ -858,61 +502,7 @@ class Kubelet(Controller):
             st = p.setdefault("status", {})
             for cs in st.get("containerStatuses") or []:
                 cs["ready"] = False
-            _refresh_readiness(st, containers)
+            refresh_readiness(st, containers)
 
         if status.get("phase") == "Running":
             self._write_status(pod, not_ready)
-
-
-def _images(pod: Obj) -> list[str]:
-    return [
-        str(c.get("image", ""))
-        for c in (pod.get("spec") or {}).get("containers") or []
-        if isinstance(c, dict)
-    ]
-
-
-_CONDITION_ORDER = {
-    name: i
-    for i, name in enumerate(
-        ("PodReadyToStartContainers", "Initialized", "Ready", "ContainersReady", "PodScheduled")
-    )
-}
-
-
-def _order_conditions(conditions: list[Obj]) -> None:
-    conditions.sort(key=lambda c: _CONDITION_ORDER.get(str(c.get("type")), 99))
-
-
-def _refresh_readiness(status: Obj, containers: list[Obj]) -> None:
-    """Phase and the Ready/ContainersReady conditions from the container statuses."""
-    statuses = status.get("containerStatuses") or []
-    unready = [cs.get("name") for cs in statuses if not cs.get("ready")]
-    conditions = status.setdefault("conditions", [])
-    sandbox = bool(status.get("podIP"))
-    set_condition(
-        conditions,
-        {"type": "PodReadyToStartContainers", "status": "True" if sandbox else "False"},
-        probe_time=True,
-    )
-    for kind in ("Ready", "ContainersReady"):
-        if unready:
-            cond = {
-                "type": kind,
-                "status": "False",
-                "reason": "ContainersNotReady",
-                "message": f"containers with unready status: [{' '.join(map(str, unready))}]",
-            }
-        else:
-            cond = {"type": kind, "status": "True"}
-        set_condition(conditions, cond, probe_time=True)
-        if not unready:
-            for existing in conditions:
-                if existing.get("type") == kind:
-                    existing.pop("reason", None)
-                    existing.pop("message", None)
-    _order_conditions(conditions)
-    if any((cs.get("state") or {}).get("running") is not None for cs in statuses) or any(
-        "terminated" in (cs.get("state") or {}) or cs.get("restartCount") for cs in statuses
-    ):
-        status["phase"] = "Running"

@@ -9,7 +9,7 @@ from kubelab.sim.controllers.deployment import resolve, safe_encode, template_ha
 from kubelab.sim.controllers.endpoints import desired_subsets
 from kubelab.sim.controllers.endpointslice import desired_slices
 from kubelab.sim.controllers.endpointslice_mirroring import mirrored
-from kubelab.sim.controllers.kubelet import exits_at_once
+from kubelab.sim.controllers.kubelet_rules import exits_at_once
 from kubelab.sim.controllers.scheduler import fit_problems, tolerates
 from kubelab.sim.dataplane.images import lookup
 
@@ -187,7 +187,7 @@ def test_probes_against_the_simulated_servers() -> None:
 
 
 def test_go_durations() -> None:
-    from kubelab.sim.controllers.kubelet import go_duration
+    from kubelab.sim.controllers.kubelet_rules import go_duration
 
     assert go_duration(0.2019) == "201ms"
     assert go_duration(1.948) == "1.948s"
