@@ -149,5 +149,7 @@ TYPES = (
         validate_create=validate_create,
         validate_update=validate_update,
         field_selectors=("spec.clusterIP", "spec.type"),
+        # GetWarningsForService, for the server to send as Warning headers on create/update
+        extra={"warnings": service_rules.service_warnings},
     ),
 )
