@@ -193,6 +193,21 @@ def test_time_negative_ints_and_int_or_string_text() -> None:
     }
 
 
+def test_lease_with_micro_times_and_explicit_zero() -> None:
+    renew = _f(1, 1_700_000_000) + _f(2, 123_456_000)
+    spec = _f(1, "node-a") + _f(2, 40) + _f(4, renew) + _f(5, 0)
+    obj = decode_protobuf(
+        _envelope("coordination.k8s.io/v1", "Lease", _f(1, _f(1, "l")) + _f(2, spec))
+    )
+    assert obj["kind"] == "Lease" and obj["metadata"]["name"] == "l"
+    assert obj["spec"] == {
+        "holderIdentity": "node-a",
+        "leaseDurationSeconds": 40,
+        "renewTime": "2023-11-14T22:13:20.123456Z",
+        "leaseTransitions": 0,
+    }
+
+
 def test_unknown_field_numbers_are_skipped() -> None:
     raw = _f(1, _f(1, "x")) + _f(99, "future") + _f(2, b"")
     assert decode_protobuf(_envelope("v1", "ConfigMap", raw))["metadata"] == {"name": "x"}
@@ -237,6 +252,8 @@ def test_table_covers_the_served_kinds_schemas() -> None:
         "io.k8s.api.apps.v1.DeploymentSpec",
         "io.k8s.api.discovery.v1.Endpoint",
         "io.k8s.api.events.v1.Event",
+        "io.k8s.api.coordination.v1.Lease",
+        "io.k8s.api.coordination.v1.LeaseSpec",
         "io.k8s.apimachinery.pkg.apis.meta.v1.ObjectMeta",
     ]
     for name in served:
