@@ -154,9 +154,12 @@ def _proxy_target(
     if raw_id.count(":") > 2:
         raise errors.bad_request(f'invalid {rt.singular} request "{raw_id}"')
     name = raw_id.split(":")[1] if raw_id.count(":") == 2 else raw_id.split(":")[0]
-    path = "/" + "/".join(rest[3:])
-    if request.path.endswith("/") and len(rest) > 3:
-        path += "/"
+    if len(rest) == 3 and not request.path.endswith("/"):
+        path = ""  # `.../proxy`: redirected to `.../proxy/`, as kube-apiserver does
+    else:
+        path = "/" + "/".join(rest[3:])
+        if request.path.endswith("/") and len(rest) > 3:
+            path += "/"
     return Target(rt, namespace, name, "proxy", proxy_id=raw_id, proxy_path=path)
 
 
@@ -831,6 +834,10 @@ async def _proxy(ctx: Ctx) -> web.StreamResponse:
     if handler is None:
         raise _not_found_path()
     obj = ctx.store.get(t.rt, t.namespace, t.name)
+    if not t.proxy_path:
+        query = ctx.request.query_string
+        location = ctx.request.path + "/" + (f"?{query}" if query else "")
+        return web.Response(status=301, headers={"Location": location})
     response: web.StreamResponse = await handler(
         ctx.request, ctx.store, obj, t.rt.plural, t.proxy_id, t.proxy_path
     )

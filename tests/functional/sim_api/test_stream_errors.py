@@ -94,3 +94,9 @@ async def test_proxy_ids_and_targets_that_cannot_work(client: TestClient[Any, An
     )
     resp = await client.get("/api/v1/namespaces/default/services/none/proxy/", headers=AUTH)
     assert (await _status(resp))[:2] == (404, "NotFound")
+
+
+async def test_proxy_without_a_trailing_slash_is_redirected(client: TestClient[Any, Any]) -> None:
+    resp = await client.get(f"{PODS}/web/proxy?x=1", headers=AUTH, allow_redirects=False)
+    assert resp.status == 301
+    assert resp.headers["Location"] == f"{PODS}/web/proxy/?x=1"
