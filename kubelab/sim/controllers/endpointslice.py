@@ -32,6 +32,7 @@ if TYPE_CHECKING:
 
 Obj = dict[str, Any]
 MANAGER = "endpointslice-controller.k8s.io"
+MAX_ENDPOINTS_PER_SLICE = 100  # kube-controller-manager's --max-endpoints-per-slice default
 
 
 def slice_endpoint(backend: Backend) -> Obj:
@@ -68,9 +69,9 @@ def desired_slices(service: Obj, pods: list[Obj]) -> list[tuple[list[Obj] | None
         return [(None, [])]
     out: list[tuple[list[Obj] | None, list[Obj]]] = []
     for ports, endpoints in groups.items():
-        out.append(
-            ([{"name": n, "port": p, "protocol": proto} for n, p, proto in ports], endpoints)
-        )
+        port_list = [{"name": n, "port": p, "protocol": proto} for n, p, proto in ports]
+        for start in range(0, len(endpoints), MAX_ENDPOINTS_PER_SLICE):
+            out.append((port_list, endpoints[start : start + MAX_ENDPOINTS_PER_SLICE]))
     return out
 
 

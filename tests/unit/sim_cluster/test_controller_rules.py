@@ -205,3 +205,9 @@ def test_hostname_only_for_the_pods_subdomain() -> None:
     assert hostnames == {"10.244.1.4": "db-0", "10.244.1.5": None}
     [subset] = desired_subsets(SERVICE, [named, other])
     assert [a.get("hostname") for a in subset["addresses"]] == ["db-0", None]
+
+
+def test_slices_hold_at_most_100_endpoints() -> None:
+    pods = [pod(f"p{i}", f"10.244.{i // 200}.{i % 200 + 2}", True) for i in range(250)]
+    slices = desired_slices(SERVICE, pods)
+    assert [len(endpoints) for _, endpoints in slices] == [100, 100, 50]
