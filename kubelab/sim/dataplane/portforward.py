@@ -7,6 +7,8 @@ Two protocols, chosen by the WebSocket subprotocol:
   `port`, `requestid`); the kubelet answers every SYN_STREAM, pairs the two by request id,
   copies bytes between the data stream and the port, writes a failure (such as nothing
   listening) on the error stream, and closes both when the exchange ends.
+- the same SPDY/3.1 straight on the HTTP connection (`Upgrade: SPDY/3.1`,
+  `X-Stream-Protocol-Version: portforward.k8s.io`): kubectl's fallback and kubectl <= 1.29.
 - `v4.channel.k8s.io` (the Python client's `kubernetes.stream.portforward`, `?ports=80,8080`):
   port i uses channel 2i for data and 2i+1 for errors; the server's first message on each
   channel is the port as two little-endian bytes.
@@ -18,6 +20,7 @@ inside the pod, as a real port-forward does. Nothing runs on the learner's machi
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import logging
 import struct
@@ -35,7 +38,8 @@ from kubelab.sim.dataplane.runtime import runtime_for
 from kubelab.sim.dataplane.sessions import StoreView
 
 log = logging.getLogger("kubelab.sim.dataplane")
-SPDY_TUNNEL = "SPDY/3.1+portforward.k8s.io"
+SPDY_PROTOCOL = "portforward.k8s.io"
+SPDY_TUNNEL = "SPDY/3.1+" + SPDY_PROTOCOL
 V4_CHANNELS = "v4.channel.k8s.io"
 PROTOCOLS = (SPDY_TUNNEL, V4_CHANNELS)
 MAX_HEAD = 64 * 1024  # bytes of request line + headers before a request is refused
@@ -330,15 +334,72 @@ def _ports(query: Any) -> list[int]:
     return out
 
 
+class _Bytes:
+    """What aiohttp feeds an upgraded connection's bytes to (`set_parser`), as a queue."""
+
+    def __init__(self) -> None:
+        self.queue: asyncio.Queue[bytes | None] = asyncio.Queue()
+
+    def feed_data(self, data: bytes) -> tuple[bool, bytes]:
+        self.queue.put_nowait(bytes(data))
+        return False, b""
+
+    def feed_eof(self) -> None:
+        self.queue.put_nowait(None)
+
+
+async def _spdy_upgrade(request: web.Request, store: Any, pod: Obj) -> web.StreamResponse:
+    """kubectl's fallback (and kubectl <= 1.29): `Upgrade: SPDY/3.1` on the HTTP connection
+    itself, with `X-Stream-Protocol-Version: portforward.k8s.io`."""
+    offered = [
+        p.strip()
+        for value in request.headers.getall("X-Stream-Protocol-Version", [])
+        for p in value.split(",")
+    ]
+    if SPDY_PROTOCOL not in offered:
+        raise errors.bad_request(
+            "unable to upgrade connection: unable to negotiate protocol: client supports "
+            f"{offered}, server supports [{SPDY_PROTOCOL}]"
+        )
+    response = web.StreamResponse(
+        status=101,
+        headers={
+            "Connection": "Upgrade",
+            "Upgrade": "SPDY/3.1",
+            "X-Stream-Protocol-Version": SPDY_PROTOCOL,
+        },
+    )
+    await response.prepare(request)
+    incoming = _Bytes()
+    protocol: Any = request.protocol
+    protocol.set_parser(incoming)
+    tunnel = SpdyTunnel(store, pod, response.write)
+    try:
+        while (data := await incoming.queue.get()) is not None:
+            await tunnel.receive(data)
+    except spdy.ProtocolError as e:
+        log.info("port-forward: %s", e)
+        await response.write(spdy.goaway(0, 1))
+    except (ConnectionError, RuntimeError):
+        pass  # the client went away
+    if request.transport is not None:
+        request.transport.close()
+    return response
+
+
 async def handle_portforward(request: web.Request, store: Any, pod: Obj) -> web.StreamResponse:
-    """Entry point CORE's server routes `GET pods/{name}/portforward` (WebSocket) to."""
-    if request.headers.get("Upgrade", "").lower() != "websocket":
+    """Entry point CORE's server routes `pods/{name}/portforward` to: a WebSocket (GET), or an
+    HTTP connection upgraded to SPDY/3.1 (POST)."""
+    upgrade = request.headers.get("Upgrade", "").lower()
+    if upgrade not in ("websocket", "spdy/3.1"):
         raise errors.bad_request("Upgrade request required")
     if not pods.is_running(pod):
         phase = (pod.get("status") or {}).get("phase", "Unknown")
         raise errors.bad_request(
             f"unable to upgrade connection: pod is not running. Current status={phase}"
         )
+    if upgrade == "spdy/3.1":
+        return await _spdy_upgrade(request, store, pod)
     offered = [p.strip() for p in request.headers.get("Sec-WebSocket-Protocol", "").split(",")]
     if not any(p in PROTOCOLS for p in offered):
         raise errors.bad_request(

@@ -821,7 +821,8 @@ async def _stream_subresource(ctx: Ctx) -> web.StreamResponse:
     }[t.subresource]
     if handler is None:
         raise _not_found_path()
-    if ctx.request.headers.get("Upgrade", "").lower() != "websocket":
+    upgrades = ("websocket", "spdy/3.1") if t.subresource == "portforward" else ("websocket",)
+    if ctx.request.headers.get("Upgrade", "").lower() not in upgrades:
         raise errors.bad_request("Upgrade request required")
     response: web.StreamResponse = await handler(ctx.request, ctx.store, pod)
     return response

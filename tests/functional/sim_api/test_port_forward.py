@@ -38,7 +38,9 @@ def web(sim: SimServer) -> str:
     return "web"
 
 
-def _port_forward(sim: SimServer, *args: str) -> subprocess.Popen[str]:
+def _port_forward(
+    sim: SimServer, *args: str, env: dict[str, str] | None = None
+) -> subprocess.Popen[str]:
     return subprocess.Popen(
         [
             str(KUBECTL),
@@ -54,7 +56,7 @@ def _port_forward(sim: SimServer, *args: str) -> subprocess.Popen[str]:
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
-        env=sim.env,
+        env={**sim.env, **(env or {})},
     )
 
 
@@ -88,6 +90,23 @@ def test_kubectl_port_forward_reaches_nginx(
         assert status == 200 and "<title>Welcome to nginx!</title>" in body
     assert _get(port, "HEAD") == (200, "")
     assert proc.poll() is None  # still forwarding
+
+
+def test_kubectl_port_forward_over_plain_spdy(sim: SimServer, web: str) -> None:
+    """kubectl's fallback when WebSockets are off (and what kubectl <= 1.29 does): the HTTP
+    connection itself upgraded to SPDY/3.1."""
+    proc = _port_forward(sim, f"pod/{web}", ":80", env={"KUBECTL_PORT_FORWARD_WEBSOCKETS": "false"})
+    try:
+        assert proc.stdout is not None
+        found = re.match(r"Forwarding from 127\.0\.0\.1:(\d+) -> 80", proc.stdout.readline())
+        assert found
+        for _ in range(2):
+            status, body = _get(int(found.group(1)))
+            assert status == 200 and "Welcome to nginx!" in body
+        assert proc.poll() is None
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)
 
 
 def test_kubectl_port_forward_to_a_closed_port_reports_the_runtime_error(
