@@ -15,7 +15,7 @@ from typing import Any, TypeVar
 
 import click
 
-from kubelab.cluster.base import ClusterError, ConfirmationRequired, Provider
+from kubelab.cluster.base import ClusterError, Provider
 from kubelab.cluster.state import CLUSTER_ENV, Remembered, config, config_path, remembered
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -157,18 +157,19 @@ def cluster_options(command: F) -> F:
 
 
 def report_cluster_errors(function: F) -> F:
-    """Turn a ClusterError into its message (and hint) on stderr and exit code 2."""
+    """Turn a ClusterError (a refused confirmation too) into its message and hint on stderr and
+    exit code 2; Ctrl-C into `kubelab: interrupted` and exit 130 (never click's exit 1)."""
 
     @functools.wraps(function)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         try:
             return function(*args, **kwargs)
-        except ConfirmationRequired as exc:
+        except ClusterError as exc:
             click.echo(f"kubelab: {exc}", err=True)
             sys.exit(2)
-        except ClusterError as exc:
-            click.echo(f"kubelab: error: {exc}", err=True)
-            sys.exit(2)
+        except KeyboardInterrupt:
+            click.echo("kubelab: interrupted", err=True)
+            sys.exit(130)
 
     return wrapper  # type: ignore[return-value]
 

@@ -122,13 +122,17 @@ def test_cluster_options_and_error_reporting() -> None:
         seen.update(cluster=cluster, namespace=namespace, yes=yes)
         if cluster == "boom":
             raise ClusterError("it broke", hint="fix it")
+        if cluster == "ctrl-c":
+            raise KeyboardInterrupt
 
     runner = CliRunner()
     ok = runner.invoke(probe, ["--cluster", "sim", "-n", "ns1", "--yes"])
     assert ok.exit_code == 0 and seen == {"cluster": "sim", "namespace": "ns1", "yes": True}
     failed = runner.invoke(probe, ["-c", "boom"])
     assert failed.exit_code == 2
-    assert "kubelab: error: it broke\nhint: fix it" in failed.output
+    assert "kubelab: it broke\nhint: fix it" in failed.output
+    interrupted = runner.invoke(probe, ["-c", "ctrl-c"])
+    assert interrupted.exit_code == 130 and "kubelab: interrupted" in interrupted.output
 
 
 def test_no_prompt_off_the_main_thread(monkeypatch: pytest.MonkeyPatch) -> None:
