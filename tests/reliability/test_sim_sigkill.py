@@ -109,3 +109,24 @@ def test_acknowledged_writes_survive_sigkill(
                 counters[name] = stored
             client.create(cm(f"after-{round_}", {"ok": "yes"}))  # and it takes writes again
     assert len(acknowledged) >= KILLS * WRITERS and deleted
+
+
+def test_a_corrupt_state_file_is_a_clear_error_and_left_alone(tmp_path: Path) -> None:
+    """A state file that is not a database (a torn copy, another program's file): exit 2 with the
+    path and the reason, no traceback, and the file is not overwritten."""
+    import subprocess
+    import sys
+
+    state = tmp_path / "state.db"
+    garbage = b"SQLite format 3\x00" + bytes(range(256)) * 8
+    state.write_bytes(garbage)
+    done = subprocess.run(
+        [sys.executable, "-m", "kubelab", "sim", "serve", "--port", "0", "--state", str(state),
+         "--kubeconfig", str(tmp_path / "kubeconfig")],
+        capture_output=True, text=True, timeout=60, stdin=subprocess.DEVNULL,
+    )  # fmt: skip
+    assert done.returncode == 2, done.stderr
+    assert f"cannot open the state file {state}" in done.stderr
+    assert "Traceback" not in done.stderr
+    assert state.read_bytes() == garbage
+    assert not (tmp_path / "kubeconfig").exists()
