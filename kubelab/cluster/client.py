@@ -19,7 +19,7 @@ from typing import Any, Final
 
 import urllib3
 from kubernetes import config as kube_config
-from kubernetes.client import CoreV1Api
+from kubernetes.client import Configuration, CoreV1Api
 from kubernetes.client.exceptions import ApiException
 from kubernetes.config.config_exception import ConfigException
 
@@ -30,6 +30,7 @@ ObjList = list[dict[str, Any]]
 Argv = list[str]
 
 FIELD_MANAGER: Final = "kubelab"
+CONNECTION_POOL_SIZE: Final = 32
 
 DEFAULT_API_VERSIONS: Final[Mapping[str, str]] = {
     "Pod": "v1",
@@ -123,9 +124,16 @@ class KubeClient:
         self.context = context
         self.namespace = namespace
         self.request_timeout = request_timeout
+        configuration: Any = type.__call__(Configuration)
+        # a step's concurrent checks, the engine's watches and the TUI's share one client: the
+        # default pool (5 connections per CPU) would discard connections on small machines
+        configuration.connection_pool_maxsize = CONNECTION_POOL_SIZE
         try:
             self._api: Any = kube_config.new_client_from_config(  # type: ignore[no-untyped-call]
-                config_file=str(self.kubeconfig), context=context, persist_config=False
+                config_file=str(self.kubeconfig),
+                context=context,
+                persist_config=False,
+                client_configuration=configuration,
             )
         except (ConfigException, OSError, ValueError) as exc:
             raise ClusterError(

@@ -99,3 +99,26 @@ def test_a_name_is_one_url_segment(sim, client: KubeClient) -> None:
         with pytest.raises(ClusterError, match="not a valid object or namespace name"):
             client.get("v1", "ConfigMap", "victim", namespace="..")
         owner.delete_namespace(other)
+
+
+def test_many_concurrent_requests_keep_their_connections(
+    client: KubeClient, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A step's checks, the engine's watches and execs share one client: its pool is big enough
+    that urllib3 never warns "Connection pool is full, discarding connection" (on a 1-2 core
+    machine the kubernetes client's default is only 5-10 connections)."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    client.apply(configmap("many"))
+    barrier = threading.Barrier(24)
+
+    def one(_: int) -> bool:
+        barrier.wait(timeout=20)
+        return client.get("v1", "ConfigMap", "many") is not None
+
+    with (
+        caplog.at_level("WARNING", logger="urllib3.connectionpool"),
+        ThreadPoolExecutor(max_workers=24) as pool,
+    ):
+        assert all(pool.map(one, range(24)))
+    assert not [r for r in caplog.records if "pool is full" in r.getMessage()]
