@@ -280,7 +280,7 @@ def test_run_tty_radial_busyboxplus_times_out_as_on_kind(sim: SimServer, seed_ns
             "--image=radial/busyboxplus:curl",
             "-i",
             "--tty",
-            "--pod-running-timeout=4s",
+            "--pod-running-timeout=2s",
         ],
         env={**os.environ, **sim.env},
         encoding="utf-8",
