@@ -79,6 +79,14 @@ spec:
         names=("spec.selector.matchLabels", "run", "my-nginx"),
     ),
     Mistake(
+        "why-services",
+        "a-lonely-pod",
+        "a Deployment named lonely instead of a pod: its pod is called lonely-<hash>",
+        commands=(("kubectl", "create", "deployment", "lonely", "--image=nginx:1.29"),),
+        failing=("the pod lonely is running",),
+        names=("Pod", "lonely", "not found"),
+    ),
+    Mistake(
         "clusterip-service",
         "create-the-service",
         "the Service selects app: my-nginx; the pods carry run: my-nginx",
@@ -138,7 +146,7 @@ spec:
             ("kubectl", "run", "curl", "--image=radial/busyboxplus:curl", "--", "sleep", "3600"),
         ),
         failing=("the pod curl is running",),
-        names=("phase", "Pending", "ErrImagePull"),
+        names=("phase", "Pending", "ErrImagePull", "radial/busyboxplus:curl"),
     ),
     Mistake(
         "nodeport",
@@ -150,6 +158,16 @@ spec:
         ),
         failing=("my-nginx is a NodePort Service on the chosen nodePort",),
         names=("nodePort", "${node_port}"),
+    ),
+    Mistake(
+        "nodeport",
+        "let-kubernetes-choose",
+        "my-nginx-auto created without `type: NodePort`: a ClusterIP Service has no nodePort",
+        manifests=service(
+            "my-nginx-auto", "  selector: {run: my-nginx}\n  ports: [{port: 80, targetPort: 80}]"
+        ),
+        failing=("my-nginx-auto is a NodePort Service with a nodePort in 30000-32767",),
+        names=("spec.type", "NodePort", "ClusterIP"),
     ),
     Mistake(
         "loadbalancer",
@@ -176,6 +194,43 @@ spec:
         names=("spec.ports", "https", "443"),
     ),
     Mistake(
+        "multiple-ports",
+        "two-named-ports",
+        "the names are swapped: http on 443, https on 80",
+        manifests=service(
+            "webserver",
+            "  selector: {app: web}\n"
+            "  ports: [{name: https, port: 80, targetPort: 80},"
+            " {name: http, port: 443, targetPort: 443}]",
+        ),
+        failing=("webserver has the ports http 80 and https 443",),
+        names=("spec.ports[0].name", "https", "http"),
+    ),
+    Mistake(
+        "multiple-ports",
+        "target-a-port-name",
+        "targetPort names a port the container does not have (web instead of http)",
+        manifests=service(
+            "webserver",
+            "  selector: {app: web}\n"
+            "  ports: [{name: http, port: 80, targetPort: web},"
+            " {name: https, port: 443, targetPort: 443}]",
+        ),
+        failing=("the http port targets the container port named http",),
+        names=("targetPort", "web", "http"),
+    ),
+    Mistake(
+        "services-without-pods",
+        "no-selector",
+        "the tutorial's repeated block: the selector app: web is still there",
+        manifests=service(
+            "external-backend",
+            "  selector: {app: web}\n  ports: [{protocol: TCP, port: 3000, targetPort: 3000}]",
+        ),
+        failing=("external-backend has port 3000 and no selector",),
+        names=("spec.selector", "app"),
+    ),
+    Mistake(
         "services-without-pods",
         "write-the-endpoints",
         "an EndpointSlice without the kubernetes.io/service-name label",
@@ -194,6 +249,17 @@ endpoints: [{addresses: ["192.0.2.10"]}]
         names=("external-backend", "kubernetes.io/service-name"),
     ),
     Mistake(
+        "services-without-pods",
+        "externalname",
+        "externalName is the short name my-nginx, which only resolves inside a pod's namespace",
+        manifests=(
+            "apiVersion: v1\nkind: Service\nmetadata: {name: backend-alias}\n"
+            "spec: {type: ExternalName, externalName: my-nginx}\n"
+        ),
+        failing=("backend-alias is a CNAME for my-nginx",),
+        names=("backend-alias", "my-nginx.${namespace}.svc.cluster.local"),
+    ),
+    Mistake(
         "fixed-cluster-ip",
         "choose-the-ip",
         "no clusterIP in the manifest: Kubernetes picks one",
@@ -208,6 +274,27 @@ endpoints: [{addresses: ["192.0.2.10"]}]
         names=("spec.clusterIP", "${fixed_ip}"),
     ),
     Mistake(
+        "fixed-cluster-ip",
+        "move-the-ip",
+        "the learner edits clusterIP in place: refused, the Service keeps its old address",
+        commands=(
+            (
+                "kubectl",
+                "patch",
+                "service",
+                "my-nginx",
+                "-p",
+                '{"spec":{"selector":{"run":"my-nginx"}}}',
+            ),
+        ),
+        failing=(
+            "my-nginx has the new clusterIP",
+            "my-nginx resolves to the new clusterIP",
+            "nginx answers on the new clusterIP",
+        ),
+        names=("spec.clusterIP", "${other_ip}", "${fixed_ip}"),
+    ),
+    Mistake(
         "headless",
         "create-headless",
         "a normal ClusterIP Service: clusterIP None left out",
@@ -220,6 +307,17 @@ endpoints: [{addresses: ["192.0.2.10"]}]
             "my-nginx-headless resolves to every ready pod IP",
         ),
         names=("spec.clusterIP", "None"),
+    ),
+    Mistake(
+        "dns",
+        "full-name",
+        "web selects app: web (copied from another lesson); the my-nginx pods carry run: my-nginx",
+        manifests=service("web", "  selector: {app: web}\n  ports: [{port: 80, targetPort: 80}]"),
+        failing=(
+            "web has the two my-nginx pods as endpoints",
+            "the nginx page through the full name of web",
+        ),
+        names=("web", "app=web", "run=my-nginx", "0 ready endpoint"),
     ),
     Mistake(
         "capstone",
