@@ -169,6 +169,7 @@ async def serve(
     wrote: Path | None = None
     try:
         bootstrap(store, options.nodes)
+        store.resume_deletions()  # graceful deletions the last run left in their grace period
         from kubelab.sim import namespace_content
 
         namespace_content.install(store, certificate.cert_pem.decode())

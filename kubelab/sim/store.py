@@ -33,7 +33,7 @@ from typing import Any, TypeVar, cast
 
 from kubelab.sim import errors
 from kubelab.sim.errors import ApiError
-from kubelab.sim.registry import Registry, ResourceType
+from kubelab.sim.registry import Registry, ResourceType, parse_time
 from kubelab.sim.selectors import FieldSelector, LabelSelector
 
 Obj = dict[str, Any]
@@ -779,6 +779,29 @@ class Store:
             self._collect_dependents(uid)
 
         loop.call_later(min(grace, self.grace_cap), finish)
+
+    def resume_deletions(self) -> int:
+        """Schedule again the end of every graceful deletion a previous run left pending (its
+        timer lived in that run's event loop): at once if its deletionTimestamp has passed,
+        else when it does (capped like any grace period). Needs a running loop; returns how
+        many were scheduled."""
+        now = datetime.now(UTC)
+        scheduled = 0
+        for rt in self.registry.types:
+            if rt.storage is not None or not rt.extra.get("graceful_deletion"):
+                continue
+            for obj in self._iter(rt.storage_key, None):
+                meta = obj["metadata"]
+                if not meta.get("deletionTimestamp") or meta.get("finalizers"):
+                    continue
+                deadline = parse_time(str(meta["deletionTimestamp"]))
+                left = (deadline - now).total_seconds() if deadline is not None else 0.0
+                ns = str(meta.get("namespace", "")) if rt.namespaced else ""
+                self._schedule_removal(
+                    rt, ns, str(meta["name"]), str(meta.get("uid", "")), max(left, 0.0)
+                )
+                scheduled += 1
+        return scheduled
 
     def _remove(self, rt: ResourceType, ns: str, name: str, last: Obj) -> Obj:
         bucket = self._bucket(rt.storage_key)

@@ -369,3 +369,25 @@ def test_state_files_are_private(tmp_path: Path) -> None:
         assert {oct(f.stat().st_mode & 0o777) for f in files if f.exists()} == {oct(0o600)}
     finally:
         os.umask(old_umask)
+
+
+async def test_graceful_deletions_pending_at_a_restart_finish(tmp_path: Path) -> None:
+    path = tmp_path / "restart.db"
+
+    def previous_run() -> None:  # no event loop in this thread: no timers, as after a crash
+        store = make_store(path)
+        store.create(GADGET, {"metadata": {"name": "late"}}, namespace="default")
+        store.create(GADGET, {"metadata": {"name": "soon"}}, namespace="default")
+        store.delete(GADGET, "default", "late", grace_seconds=1)
+        store.delete(GADGET, "default", "soon", grace_seconds=30)
+        store.close()
+
+    await asyncio.to_thread(previous_run)
+    again = make_store(path)
+    again.grace_cap = 0.3
+    assert again.try_get(GADGET, "default", "late") is not None
+    assert again.resume_deletions() == 2
+    await asyncio.sleep(0.5)
+    assert again.try_get(GADGET, "default", "late") is None
+    assert again.try_get(GADGET, "default", "soon") is None  # capped, like any grace period
+    again.close()
