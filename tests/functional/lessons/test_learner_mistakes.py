@@ -18,7 +18,7 @@ import yaml
 
 from kubelab.cluster.base import LabCluster
 from kubelab.cluster.client import KubeClient
-from kubelab.grading.actions import apply_actions, apply_objects, run_command
+from kubelab.grading.actions import ActionFailed, apply_actions, apply_objects, run_command
 from kubelab.grading.bindings import allocate_bindings, release_bindings
 from kubelab.grading.engine import grade_step
 from kubelab.grading.reporters import render
@@ -43,6 +43,7 @@ class Mistake:
     # what the learner wrote and where to look, found by the grader, not the static explain.
     names: tuple[str, ...] = ()
     skip_wait: tuple[str, ...] = field(default=())  # Deployments not expected to become ready
+    refused: tuple[str, ...] = ()  # a kubectl argv the learner tries first, which the API refuses
 
 
 SERVICE = """
@@ -277,15 +278,13 @@ endpoints: [{addresses: ["192.0.2.10"]}]
         "fixed-cluster-ip",
         "move-the-ip",
         "the learner edits clusterIP in place: refused, the Service keeps its old address",
-        commands=(
-            (
-                "kubectl",
-                "patch",
-                "service",
-                "my-nginx",
-                "-p",
-                '{"spec":{"selector":{"run":"my-nginx"}}}',
-            ),
+        refused=(
+            "kubectl",
+            "patch",
+            "service",
+            "my-nginx",
+            "-p",
+            '{"spec":{"clusterIP":"${other_ip}","clusterIPs":["${other_ip}"]}}',
         ),
         failing=(
             "my-nginx has the new clusterIP",
@@ -466,6 +465,10 @@ def test_a_learner_mistake_fails_and_names_what_to_look_at(
             apply_objects(client, docs, cluster.namespace, "the learner's manifest")
         for argv in mistake.commands:
             run_command(client, list(argv), cluster.namespace)
+        if mistake.refused:
+            with pytest.raises(ActionFailed, match="Invalid value"):
+                tried = [substitute(arg, extra) for arg in mistake.refused]
+                run_command(client, tried, cluster.namespace)
         wait_ready(client, cluster.namespace, mistake.skip_wait, 90)
         result = grade_step(cluster, loaded, mistake.step, bindings, client, poll=False)
     finally:
