@@ -95,6 +95,15 @@ class Ctx:
     def respond(self, data: Any, status: int = 200) -> web.Response:
         return json_response(data, status, warnings=self.warnings)
 
+    def written(self, obj: Obj, status: int = 200) -> web.Response:
+        """The answer to a create/update/patch/apply: the object as this request's type shows
+        it, with the type's warnings about it (`GetWarningsForService` ...) as headers."""
+        shown = self.show(obj)
+        warn = self.rt.extra.get("warnings")
+        if callable(warn) and self.target.subresource is None:
+            self.warnings.extend(str(w) for w in warn(shown))
+        return self.respond(shown, status)
+
 
 def _not_found_path() -> ApiError:
     return ApiError(404, "NotFound", "the server could not find the requested resource", {})
@@ -446,7 +455,7 @@ async def _create(ctx: Ctx) -> web.Response:
         ctx,
         lambda: ctx.store.create(srt, obj, namespace=t.namespace, dry_run=dry_run, managed=hook),
     )
-    return ctx.respond(ctx.show(created), 201)
+    return ctx.written(created, 201)
 
 
 async def _update(ctx: Ctx) -> web.Response:
@@ -476,7 +485,7 @@ async def _update(ctx: Ctx) -> web.Response:
             managed=hook,
         ),
     )
-    return ctx.respond(ctx.show(updated))
+    return ctx.written(updated)
 
 
 async def _patch(ctx: Ctx) -> web.Response:
@@ -526,7 +535,7 @@ async def _patch(ctx: Ctx) -> web.Response:
             managed=hook,
         ),
     )
-    return ctx.respond(ctx.show(updated))
+    return ctx.written(updated)
 
 
 async def _apply(ctx: Ctx, raw: bytes) -> web.Response:
@@ -582,7 +591,7 @@ async def _apply(ctx: Ctx, raw: bytes) -> web.Response:
         created = _guard(
             ctx, lambda: ctx.store.create(srt, obj, namespace=t.namespace, dry_run=dry_run)
         )
-        return ctx.respond(ctx.show(created), 201)
+        return ctx.written(created, 201)
     obj.setdefault("metadata", {})["resourceVersion"] = live_stored["metadata"]["resourceVersion"]
     updated = _guard(
         ctx,
@@ -595,7 +604,7 @@ async def _apply(ctx: Ctx, raw: bytes) -> web.Response:
             dry_run=dry_run,
         ),
     )
-    return ctx.respond(ctx.show(updated))
+    return ctx.written(updated)
 
 
 async def _delete_options(ctx: Ctx) -> tuple[str | None, int | None, Obj | None, bool]:

@@ -301,3 +301,19 @@ def test_list_files_are_validated_client_side_from_openapi_v2(
         'error validating data: ValidationError(ConfigMap): unknown field "datx" in '
         "io.k8s.api.core.v1.ConfigMap" in rejected.stderr
     )
+
+
+def test_service_warnings_are_printed(kubectl: Kubectl) -> None:
+    """`GetWarningsForService` on create and update, as kubectl prints them."""
+    kubectl("create", "namespace", "warned", check=True)
+    manifest = (
+        "apiVersion: v1\nkind: Service\nmetadata: {name: ext}\n"
+        "spec: {externalName: example.com, ports: [{port: 80}]}\n"
+    )
+    warning = 'Warning: spec.externalName is ignored when spec.type is not "ExternalName"'
+    created = kubectl("-n", "warned", "apply", "-f", "-", input=manifest, check=True)
+    assert warning in created.stderr.splitlines()
+    labelled = kubectl("-n", "warned", "label", "svc", "ext", "a=b", check=True)
+    assert warning in labelled.stderr.splitlines()
+    plain = kubectl("-n", "warned", "create", "service", "clusterip", "p", "--tcp=80:80")
+    assert plain.returncode == 0 and "Warning" not in plain.stderr
