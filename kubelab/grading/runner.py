@@ -9,6 +9,7 @@
 from __future__ import annotations
 
 import dataclasses
+import os
 import time
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
@@ -34,6 +35,8 @@ from kubelab.lessons.problems import LessonLoadError
 from kubelab.lessons.render import MissingBinding, substitute_data
 
 MANIFEST_SUFFIXES = (".yaml", ".yml", ".json")
+MAX_YAML_NODES = 1_000_000
+"""A submitted file may expand (aliases included) to at most this many YAML nodes."""
 
 
 def grade_lesson(
@@ -61,15 +64,66 @@ def grade_lesson(
 
 
 def manifest_files(directory: Path) -> list[Path]:
-    """YAML/JSON files under `directory`, sorted, skipping hidden folders such as .git, .github."""
+    """YAML/JSON files under `directory`, sorted, skipping hidden folders such as .git, .github.
+    Linked folders are not walked into; a linked file is listed (and checked before reading)."""
     found = []
-    for path in sorted(directory.rglob("*")):
-        relative = path.relative_to(directory)
-        if any(part.startswith(".") for part in relative.parts):
-            continue
-        if path.is_file() and path.suffix.lower() in MANIFEST_SUFFIXES:
-            found.append(path)
-    return found
+    for root, folders, files in os.walk(directory, followlinks=False):
+        folders[:] = [name for name in folders if not name.startswith(".")]
+        for name in files:
+            path = Path(root) / name
+            if not name.startswith(".") and path.suffix.lower() in MANIFEST_SUFFIXES:
+                found.append(path)
+    return sorted(found)
+
+
+def _outside(path: Path, directory: Path) -> bool:
+    """Whether `path` (a link, say) leads outside `directory`."""
+    try:
+        return not path.resolve().is_relative_to(directory.resolve())
+    except OSError:
+        return True
+
+
+class TooManyNodes(ValueError):
+    """YAML whose aliases expand to more nodes than a grader should ever build."""
+
+
+def _expanded_size(node: yaml.Node, sizes: dict[int, int], open_nodes: set[int]) -> int:
+    key = id(node)
+    if key in sizes:
+        return sizes[key]
+    if key in open_nodes:
+        raise TooManyNodes("document contains a recursive alias")
+    open_nodes.add(key)
+    size = 1
+    if isinstance(node, yaml.SequenceNode):
+        size += sum(_expanded_size(child, sizes, open_nodes) for child in node.value)
+    elif isinstance(node, yaml.MappingNode):
+        for item_key, item_value in node.value:
+            size += _expanded_size(item_key, sizes, open_nodes)
+            size += _expanded_size(item_value, sizes, open_nodes)
+    open_nodes.discard(key)
+    if size > MAX_YAML_NODES:
+        raise TooManyNodes(
+            f"document contains excessive aliasing (it expands to more than "
+            f"{MAX_YAML_NODES:,} nodes)"
+        )
+    sizes[key] = size
+    return size
+
+
+def load_submitted_yaml(text: str) -> list[Any]:
+    """The documents of a submitted file, refusing alias bombs before anything is expanded
+    (as the Kubernetes API server's decoder does) and nesting too deep to parse."""
+    try:
+        nodes = list(yaml.compose_all(text, Loader=yaml.SafeLoader))
+        sizes: dict[int, int] = {}
+        for node in nodes:
+            if node is not None:
+                _expanded_size(node, sizes, set())
+        return [doc for doc in yaml.safe_load_all(text) if doc]
+    except RecursionError:
+        raise TooManyNodes("document is nested too deeply") from None
 
 
 def _file_result(name: str, status: Status, message: str) -> CheckResult:
@@ -100,11 +154,25 @@ def apply_submission(
     for path in files:
         name = str(path.relative_to(directory))
         started = time.monotonic()
+        if _outside(path, directory):
+            step.checks.append(
+                _file_result(
+                    name,
+                    "failed",
+                    f"{name} is a link to a file outside the submission; it is not read",
+                )
+            )
+            continue
         try:
-            docs = [d for d in yaml.safe_load_all(path.read_text(encoding="utf-8")) if d]
+            docs = load_submitted_yaml(path.read_text(encoding="utf-8"))
             docs = substitute_data(docs, bindings)
-        except (yaml.YAMLError, UnicodeDecodeError, MissingBinding) as exc:
+        except (yaml.YAMLError, UnicodeDecodeError, MissingBinding, TooManyNodes) as exc:
             step.checks.append(_file_result(name, "failed", f"{name} is not valid YAML: {exc}"))
+            continue
+        except OSError as exc:
+            step.checks.append(
+                _file_result(name, "failed", f"{name} cannot be read: {exc.strerror or exc}")
+            )
             continue
         applied: list[str] = []
         problem = None
