@@ -36,5 +36,6 @@ TYPES = (
             AGE,
         ),
         row=lease_row,
+        has_spec=False,  # no metadata.generation, as on a real server
     ),
 )

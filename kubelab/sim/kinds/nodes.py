@@ -67,6 +67,7 @@ TYPES = (
         namespaced=False,
         short_names=("no",),
         subresources=("status",),
+        has_spec=False,  # no metadata.generation, as on a real server
         columns=(
             NAME,
             Column("Status", "string", "", 0, "The status of the node"),

@@ -149,6 +149,7 @@ TYPES = (
         validate_create=validate_create,
         validate_update=validate_update,
         field_selectors=("spec.clusterIP", "spec.type"),
+        has_spec=False,  # no metadata.generation, as on a real server
         # GetWarningsForService, for the server to send as Warning headers on create/update
         extra={"warnings": service_rules.service_warnings},
     ),

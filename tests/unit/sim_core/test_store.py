@@ -391,3 +391,42 @@ async def test_graceful_deletions_pending_at_a_restart_finish(tmp_path: Path) ->
     assert again.try_get(GADGET, "default", "late") is None
     assert again.try_get(GADGET, "default", "soon") is None  # capped, like any grace period
     again.close()
+
+
+def test_generation_only_where_a_real_server_sets_it() -> None:
+    """Deployments and Pods count spec changes in metadata.generation; Services, Nodes, Leases
+    and ConfigMaps have none (their strategies never set it)."""
+    from kubelab.sim.registry import load_registry
+
+    registry = load_registry()
+    store = Store(registry)
+    store.create(registry.by_key("/namespaces"), {"metadata": {"name": "default"}})
+    objects = {
+        "/services": {"metadata": {"name": "s"}, "spec": {"ports": [{"port": 80}]}},
+        "/nodes": {"metadata": {"name": "n"}, "spec": {}},
+        "coordination.k8s.io/leases": {"metadata": {"name": "l"}, "spec": {}},
+        "/configmaps": {"metadata": {"name": "c"}},
+        "apps/deployments": {
+            "metadata": {"name": "d"},
+            "spec": {
+                "selector": {"matchLabels": {"a": "b"}},
+                "template": {
+                    "metadata": {"labels": {"a": "b"}},
+                    "spec": {"containers": [{"name": "c", "image": "nginx"}]},
+                },
+            },
+        },
+    }
+    generations = {
+        key: store.create(registry.by_key(key), obj, namespace="default")["metadata"].get(
+            "generation"
+        )
+        for key, obj in objects.items()
+    }
+    assert generations == {
+        "/services": None,
+        "/nodes": None,
+        "coordination.k8s.io/leases": None,
+        "/configmaps": None,
+        "apps/deployments": 1,
+    }
