@@ -62,6 +62,12 @@ def service_of(spec: Any) -> tuple[str, str | None] | None:
             return spec.host.service, None
         host = urlsplit(spec.url if "//" in spec.url else f"http://{spec.url}").hostname
         return _from_dns_name(host) if host else None
+    if kind == "exec":
+        # a command that fetches a Service's URL (curl, wget): that Service
+        for arg in spec.command:
+            if isinstance(arg, str) and arg.startswith(("http://", "https://")):
+                host = urlsplit(arg).hostname
+                return _from_dns_name(host) if host else None
     return None
 
 

@@ -97,6 +97,10 @@ def test_which_service_a_check_is_about() -> None:
     assert of(kind="http", host={"service": "web", "port": 80}) == ("web", None)
     assert of(kind="assert", object={"kind": "Service", "name": "s"}, match={}) == ("s", None)
     assert of(kind="exec", pod={"name": "p"}, command=["true"]) is None
+    curl = ["curl", "-s", "http://web.lab.svc.cluster.local/"]
+    assert of(kind="exec", pod={"name": "p"}, command=curl) == ("web", "lab")
+    wget = ["wget", "-qO-", "http://backend:8080/x"]
+    assert of(kind="exec", pod={"name": "p"}, command=wget) == ("backend", None)
 
 
 def test_pods_in_another_namespace(build: Any) -> None:
