@@ -97,11 +97,72 @@ def _json_shaped(value: Any, depth: int = 0) -> bool:
     return value is None or isinstance(value, str | int | bool)
 
 
+ALIAS_RATIO_LOW, ALIAS_RATIO_HIGH = 400_000, 4_000_000  # go-yaml's alias_ratio_range
+
+
+def _allowed_alias_ratio(decoded: int) -> float:
+    """go-yaml's `allowedAliasRatio`: 99% of a small document may come from aliases, 10% of a
+    very large one."""
+    if decoded <= ALIAS_RATIO_LOW:
+        return 0.99
+    if decoded >= ALIAS_RATIO_HIGH:
+        return 0.10
+    return 0.99 - 0.89 * (decoded - ALIAS_RATIO_LOW) / (ALIAS_RATIO_HIGH - ALIAS_RATIO_LOW)
+
+
+def _excessive_aliasing(root: Any) -> bool:
+    """Whether the composed YAML graph expands (through its aliases, which share nodes) far
+    beyond its own size, as go-yaml refuses it. Sizes are computed once per shared node, so the
+    check costs the graph's size, never the expansion's. A node containing itself is refused."""
+    sizes: dict[int, int] = {}
+    state: dict[int, int] = {}  # 1: its subtree is being sized, 2: sized
+    unique = 0
+    stack: list[tuple[Any, bool]] = [(root, False)]
+    while stack:
+        node, children_done = stack.pop()
+        key = id(node)
+        if children_done:
+            sizes[key] = 1 + sum(sizes[id(c)] for c in _children(node))
+            state[key] = 2
+            if sizes[key] > ALIAS_RATIO_HIGH * 10:
+                return True
+            continue
+        seen = state.get(key)
+        if seen == 2:
+            continue
+        if seen == 1:
+            return True  # reached from its own subtree: a recursive alias
+        state[key] = 1
+        unique += 1
+        stack.append((node, True))
+        stack.extend((c, False) for c in _children(node) if state.get(id(c)) != 2)
+    decoded = sizes[id(root)]
+    aliased = decoded - unique
+    return aliased > 100 and decoded > 1000 and aliased / decoded > _allowed_alias_ratio(decoded)
+
+
+def _children(node: Any) -> list[Any]:
+    value = getattr(node, "value", None)
+    if isinstance(value, list):
+        out: list[Any] = []
+        for item in value:
+            out.extend(item if isinstance(item, tuple) else (item,))
+        return out
+    return []
+
+
 def parse_yaml(raw: bytes, what: str = "") -> Any:
     import yaml
 
     try:
-        value = yaml.load(raw.decode("utf-8"), Loader=_yaml_loader())
+        loader = _yaml_loader()(raw.decode("utf-8"))
+        try:
+            node = loader.get_single_node()
+            if node is not None and _excessive_aliasing(node):
+                raise errors.bad_request(f"{what}yaml: document contains excessive aliasing")
+            value = loader.construct_document(node) if node is not None else None
+        finally:
+            loader.dispose()
     except UnicodeDecodeError as e:
         raise errors.bad_request(f"{what}invalid UTF-8 in request body: {e}") from None
     except (yaml.YAMLError, RecursionError) as e:
