@@ -24,18 +24,18 @@ KUBECTL = Path(sys.executable).parent / "kubectl"
 @pytest.fixture(scope="module")
 def web(sim: SimServer) -> str:
     sim.kubectl("create", "namespace", NS, check=True)
-    sim.kubectl("-n", NS, "run", "web", "--image=nginx", "--port=80", check=True)
+    sim.kubectl("-n", NS, "run", "pf-nginx", "--image=nginx", "--port=80", check=True)
     sim.kubectl(
         "-n",
         NS,
         "wait",
         "--for=condition=Ready",
-        "pod/web",
+        "pod/pf-nginx",
         "--timeout=20s",
         timeout=30,
         check=True,
     )
-    return "web"
+    return "pf-nginx"
 
 
 def _port_forward(

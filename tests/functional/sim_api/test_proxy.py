@@ -24,13 +24,13 @@ KUBECTL = Path(sys.executable).parent / "kubectl"
 @pytest.fixture(scope="module")
 def ns(sim: SimServer) -> str:
     sim.kubectl("create", "namespace", NS, check=True)
-    sim.kubectl("-n", NS, "create", "deployment", "web", "--image=nginx", "--port=80", check=True)
+    sim.kubectl("-n", NS, "create", "deployment", "relay", "--image=nginx", "--port=80", check=True)
     sim.kubectl(
-        "-n", NS, "expose", "deployment", "web", "--port=8080", "--target-port=80", check=True
+        "-n", NS, "expose", "deployment", "relay", "--port=8080", "--target-port=80", check=True
     )
     sim.kubectl("-n", NS, "create", "service", "clusterip", "empty", "--tcp=80:80", check=True)
     sim.kubectl(
-        "-n", NS, "rollout", "status", "deployment/web", "--timeout=20s", timeout=30, check=True
+        "-n", NS, "rollout", "status", "deployment/relay", "--timeout=20s", timeout=30, check=True
     )
     return NS
 
@@ -40,13 +40,13 @@ def raw(sim: SimServer, path: str) -> subprocess.CompletedProcess[str]:
 
 
 def test_service_proxy_by_name_and_port(sim: SimServer, ns: str) -> None:
-    for target in ("web", "web:8080", "http:web:8080"):
+    for target in ("relay", "relay:8080", "http:relay:8080"):
         result = raw(sim, f"/api/v1/namespaces/{ns}/services/{target}/proxy/")
         assert result.returncode == 0, result.stderr
         assert "<title>Welcome to nginx!</title>" in result.stdout
-    missing = raw(sim, f"/api/v1/namespaces/{ns}/services/web:9999/proxy/")
+    missing = raw(sim, f"/api/v1/namespaces/{ns}/services/relay:9999/proxy/")
     assert missing.stderr.strip() == (
-        'Error from server (ServiceUnavailable): no service port 9999 found for service "web"'
+        'Error from server (ServiceUnavailable): no service port 9999 found for service "relay"'
     )
     empty = raw(sim, f"/api/v1/namespaces/{ns}/services/empty/proxy/")
     assert empty.stderr.strip() == (
@@ -55,7 +55,7 @@ def test_service_proxy_by_name_and_port(sim: SimServer, ns: str) -> None:
 
 
 def test_pod_proxy_uses_the_first_container_port(sim: SimServer, ns: str) -> None:
-    pod = sim.kubectl("-n", ns, "get", "pods", "-l", "app=web", "-o", "name", check=True)
+    pod = sim.kubectl("-n", ns, "get", "pods", "-l", "app=relay", "-o", "name", check=True)
     name = pod.stdout.split()[0].split("/")[1]
     ok = raw(sim, f"/api/v1/namespaces/{ns}/pods/{name}/proxy/")
     assert "<title>Welcome to nginx!</title>" in ok.stdout
@@ -88,10 +88,10 @@ def test_kubectl_proxy_relays_to_a_service(sim: SimServer, ns: str) -> None:
         found = re.match(r"Starting to serve on 127\.0\.0\.1:(\d+)", proc.stdout.readline())
         assert found
         base = f"http://127.0.0.1:{found.group(1)}/api/v1/namespaces/{ns}/services"
-        with urllib.request.urlopen(f"{base}/web:8080/proxy/", timeout=10) as resp:
+        with urllib.request.urlopen(f"{base}/relay:8080/proxy/", timeout=10) as resp:
             assert resp.status == 200
             assert "Welcome to nginx!" in resp.read().decode()
-        post = urllib.request.Request(f"{base}/web/proxy/", data=b"x=1", method="POST")
+        post = urllib.request.Request(f"{base}/relay/proxy/", data=b"x=1", method="POST")
         with pytest.raises(urllib.error.HTTPError) as refused:
             urllib.request.urlopen(post, timeout=10)
         assert refused.value.code == 405  # nginx serves static files only
