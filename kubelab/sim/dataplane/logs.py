@@ -88,18 +88,17 @@ async def stream_log(
     stamps = str(query.get("timestamps", "")).lower() == "true"
     response = web.StreamResponse(headers={"Content-Type": "text/plain"})
     await response.prepare(request)
-    seen = len(runtime.log_lines(uid, name))
+    seen = runtime.log_total(uid, name)
     try:
         await response.write(text.encode())
         while request.transport is not None and not request.transport.is_closing():
-            lines = runtime.log_lines(uid, name)
-            if len(lines) < seen:  # the pod's state was dropped: it is gone
+            total = runtime.log_total(uid, name)
+            if total < seen:  # the pod's state was dropped: it is gone
                 break
-            if len(lines) > seen:
-                await response.write(
-                    "".join(_line(ts, ln, stamps) for ts, ln in lines[seen:]).encode()
-                )
-                seen = len(lines)
+            if total > seen:
+                lines = runtime.lines_after(uid, name, seen)
+                await response.write("".join(_line(ts, ln, stamps) for ts, ln in lines).encode())
+                seen = total
             live = view.pod(pods.namespace(pod), pods.name(pod))
             if live is None or pods.uid(live) != uid or _ended(live, name):
                 break

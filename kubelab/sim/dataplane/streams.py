@@ -324,15 +324,16 @@ async def handle_attach(request: web.Request, store: Any, pod: Obj) -> web.Strea
 async def _follow_logs(ch: Channels, store: Any, pod: Obj, container: str) -> None:
     runtime = runtime_for(store)
     uid = pods.uid(pod)
-    seen = len(runtime.log_lines(uid, container))
+    seen = runtime.log_total(uid, container)
 
     async def follow() -> int:
         nonlocal seen
         while True:
-            lines = runtime.log_lines(uid, container)
-            if len(lines) > seen:
-                await ch.send(STDOUT, "".join(text + "\n" for _, text in lines[seen:]))
-                seen = len(lines)
+            total = runtime.log_total(uid, container)
+            if total > seen:
+                lines = runtime.lines_after(uid, container, seen)
+                await ch.send(STDOUT, "".join(text + "\n" for _, text in lines))
+                seen = total
             await asyncio.sleep(0.2)
 
     try:

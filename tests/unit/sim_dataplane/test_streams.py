@@ -378,3 +378,42 @@ async def test_follow_logs(server: Any, world: Any) -> None:
         line = await asyncio.wait_for(resp.content.readline(), TIMEOUT)
         assert line.startswith(b"10.244.1.52 - - [") and b'"GET / HTTP/1.1" 200 615' in line
         resp.close()
+
+
+async def test_follow_keeps_going_once_the_log_is_full(server: Any, world: Any) -> None:
+    """Only the last LOG_LINES lines are kept; a follower still gets each new one."""
+    from kubelab.sim.dataplane.runtime import LOG_LINES
+
+    srv, store = server
+    pod = world.pod("my-nginx-abc-1")
+    runtime = runtime_for(store)
+    uid, name = pod["metadata"]["uid"], pod["spec"]["containers"][0]["name"]
+    for i in range(LOG_LINES):
+        runtime.log(uid, name, f"old {i}")
+    async with aiohttp.ClientSession() as session:
+        resp = await session.get(srv.make_url("/my-nginx-abc-1/log"), params={"follow": "true"})
+        await asyncio.wait_for(resp.content.readuntil(f"old {LOG_LINES - 1}\n".encode()), TIMEOUT)
+        runtime.log(uid, name, "new 1")
+        runtime.log(uid, name, "new 2")
+        line = await asyncio.wait_for(resp.content.readline(), TIMEOUT)
+        assert line == b"new 1\n"
+        assert await asyncio.wait_for(resp.content.readline(), TIMEOUT) == b"new 2\n"
+        resp.close()
+
+
+def test_lines_after_a_position() -> None:
+    from kubelab.sim.dataplane.runtime import LOG_LINES, DataplaneRuntime
+
+    runtime = DataplaneRuntime()
+    for i in range(LOG_LINES + 10):
+        runtime.log("u", "c", str(i))
+    assert runtime.log_total("u", "c") == LOG_LINES + 10
+    assert [t for _, t in runtime.lines_after("u", "c", LOG_LINES + 7)] == [
+        str(LOG_LINES + 7),
+        str(LOG_LINES + 8),
+        str(LOG_LINES + 9),
+    ]
+    assert runtime.lines_after("u", "c", LOG_LINES + 10) == []
+    assert len(runtime.lines_after("u", "c", 0)) == LOG_LINES  # older ones are gone
+    runtime.forget_pod("u")
+    assert runtime.log_total("u", "c") == 0
