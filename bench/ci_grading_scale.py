@@ -237,7 +237,7 @@ def grader(directory: Path, course: Path, kubeconfig: Path) -> Callable[[int], O
             done = subprocess.run(
                 [sys.executable, "-m", "kubelab", "grade", f"{LESSON}/{STEP}",
                  "--submission", str(folder), "--lessons", str(course),
-                 "--cluster", "context:kubelab-sim", "--namespace", LAB_NAMESPACE,
+                 "--cluster", "context:kubelab-sim", "--namespace", LAB_NAMESPACE, "--yes",
                  "--report", "junit", "--output", str(junit)],
                 capture_output=True, text=True, env=env, cwd=work, timeout=GRADE_TIMEOUT,
                 stdin=subprocess.DEVNULL,
