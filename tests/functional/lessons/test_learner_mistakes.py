@@ -16,7 +16,7 @@ from typing import Any
 import pytest
 import yaml
 
-from kubelab.cluster.base import LabCluster
+from kubelab.cluster.base import HOST_ADDRESS_ANNOTATION, LabCluster
 from kubelab.cluster.client import KubeClient
 from kubelab.grading.actions import ActionFailed, apply_actions, apply_objects, run_command
 from kubelab.grading.bindings import allocate_bindings, release_bindings
@@ -385,7 +385,10 @@ def lab(sim: Any) -> Iterator[tuple[KubeClient, LabCluster]]:
             kubeconfig=Path(sim.kubeconfig),
             context="kubelab-sim",
             namespace=namespace,
-            capabilities=frozenset({"loadbalancer", "multi-node"}),
+            # As the sim provider describes it: host traffic goes to its 127.0.0.1 ports only.
+            capabilities=frozenset({"loadbalancer", "nodeport-from-host", "multi-node"}),
+            nodeport_host="127.0.0.1",
+            host_address_annotation=HOST_ADDRESS_ANNOTATION,
         )
         try:
             yield client, cluster
