@@ -38,6 +38,7 @@ PACKAGES = {
     "discovery.k8s.io": "io.k8s.api.discovery.v1",
     "events.k8s.io": "io.k8s.api.events.v1",
     "coordination.k8s.io": "io.k8s.api.coordination.v1",
+    "networking.k8s.io": "io.k8s.api.networking.v1",
     "autoscaling": "io.k8s.api.autoscaling.v1",
     "meta": "io.k8s.apimachinery.pkg.apis.meta.v1",
 }
@@ -311,6 +312,15 @@ RESOURCES: list[Resource] = [
     Resource("discovery.k8s.io", "v1", "endpointslices", "EndpointSlice", "V1EndpointSlice", True),
     Resource("events.k8s.io", "v1", "events", "Event", "EventsV1Event", True),
     Resource("coordination.k8s.io", "v1", "leases", "Lease", "V1Lease", True),
+    Resource(
+        "networking.k8s.io",
+        "v1",
+        "servicecidrs",
+        "ServiceCIDR",
+        "V1ServiceCIDR",
+        False,
+        ("status",),
+    ),
 ]
 SCALE_GVK = {"group": "autoscaling", "version": "v1", "kind": "Scale"}
 
@@ -529,6 +539,7 @@ def _op_prefix(group: str, version: str) -> str:
         "discovery.k8s.io": "Discovery",
         "events.k8s.io": "Events",
         "coordination.k8s.io": "Coordination",
+        "networking.k8s.io": "Networking",
     }
     return f"{base[group]}{version.capitalize()}"
 
@@ -540,6 +551,7 @@ def _tag(group: str, version: str) -> str:
         "discovery.k8s.io": "discovery",
         "events.k8s.io": "events",
         "coordination.k8s.io": "coordination",
+        "networking.k8s.io": "networking",
     }
     return f"{base[group]}_{version}"
 

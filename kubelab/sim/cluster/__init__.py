@@ -47,6 +47,26 @@ def _ensure_node(store: Store, obj: Obj) -> Obj:
     return result
 
 
+def _ensure_service_cidr(store: Store) -> None:
+    """The `kubernetes` ServiceCIDR, Ready as the API server's controller marks it."""
+    rt = store.registry.by_key("networking.k8s.io/servicecidrs")
+    if store.try_get(rt, None, "kubernetes") is not None:
+        return
+    store.create(rt, system.kubernetes_service_cidr())
+    ready = {
+        "type": "Ready",
+        "status": "True",
+        "lastTransitionTime": now(),
+        "reason": "",
+        "message": "Kubernetes Service CIDR is ready",
+    }
+
+    def with_status(o: Obj) -> None:
+        o["status"] = {"conditions": [ready]}
+
+    store.mutate(rt, None, "kubernetes", with_status, subresource="status", hooks=False)
+
+
 def bootstrap(store: Store, nodes: int = 3) -> None:
     """Create the namespaces, nodes, system workloads and Services of a kind cluster."""
     with store.transaction():
@@ -77,6 +97,7 @@ def bootstrap(store: Store, nodes: int = 3) -> None:
         ]
         for key, make, namespace in steps:
             _ensure(store, key, make(), namespace)
+        _ensure_service_cidr(store)
         control_plane = created_nodes[0]
         for component, (image, command) in system.control_plane_commands(
             control_plane["metadata"]["name"]

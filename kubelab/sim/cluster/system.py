@@ -346,6 +346,11 @@ def kube_dns_service() -> Obj:
     }
 
 
+def kubernetes_service_cidr() -> Obj:
+    """The default ServiceCIDR the API server creates from `--service-cluster-ip-range`."""
+    return {"metadata": {"name": "kubernetes"}, "spec": {"cidrs": [str(SERVICE_CIDR)]}}
+
+
 def kubernetes_service() -> Obj:
     return {
         "metadata": {

@@ -317,3 +317,28 @@ def test_service_warnings_are_printed(kubectl: Kubectl) -> None:
     assert warning in labelled.stderr.splitlines()
     plain = kubectl("-n", "warned", "create", "service", "clusterip", "p", "--tcp=80:80")
     assert plain.returncode == 0 and "Warning" not in plain.stderr
+
+
+def test_service_cidrs_show_the_service_range(kubectl: Kubectl) -> None:
+    """`kubectl get servicecidrs` (networking.k8s.io/v1, as on kind 1.33+)."""
+    table = kubectl("get", "servicecidrs", check=True).stdout.splitlines()
+    assert table[0].split() == ["NAME", "CIDRS", "AGE"]
+    assert table[1].split()[:2] == ["kubernetes", "10.96.0.0/16"]
+    ready = kubectl(
+        "get", "servicecidr", "kubernetes", "-o",
+        'jsonpath={.status.conditions[?(@.type=="Ready")].status}',
+        check=True,
+    )  # fmt: skip
+    assert ready.stdout == "True"
+    bad = (
+        "apiVersion: networking.k8s.io/v1\nkind: ServiceCIDR\nmetadata: {name: extra}\n"
+        "spec: {cidrs: [10.97.0.1/16]}\n"
+    )
+    refused = kubectl("create", "-f", "-", input=bad)
+    assert refused.returncode == 1
+    assert (
+        'The ServiceCIDR "extra" is invalid: spec.cidrs[0]: Invalid value: "10.97.0.1/16": '
+        "must be a valid CIDR value, (e.g. 10.9.8.0/24 or 2001:db8::/64)" in refused.stderr
+    )
+    explained = kubectl("explain", "servicecidr.spec", check=True).stdout
+    assert "cidrs\t<[]string>" in explained

@@ -137,6 +137,7 @@ LISTS: list[tuple[str, str]] = [
     ("DiscoveryV1Api", "list_endpoint_slice_for_all_namespaces"),
     ("EventsV1Api", "list_event_for_all_namespaces"),
     ("CoordinationV1Api", "list_lease_for_all_namespaces"),
+    ("NetworkingV1Api", "list_service_cidr"),
 ]
 API_GROUPS = {
     "CoreV1Api": "",
@@ -144,6 +145,7 @@ API_GROUPS = {
     "DiscoveryV1Api": "discovery.k8s.io",
     "EventsV1Api": "events.k8s.io",
     "CoordinationV1Api": "coordination.k8s.io",
+    "NetworkingV1Api": "networking.k8s.io",
 }
 
 
@@ -157,7 +159,7 @@ def test_lists_cover_every_stored_type() -> None:
         for api, method in LISTS
     }
     served = {
-        (rt.group, re.sub(r"(?<!^)(?=[A-Z])", "_", rt.kind).lower())
+        (rt.group, re.sub(r"(?<=[a-z0-9])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z])", "_", rt.kind).lower())
         for rt in load_registry().types
         if not rt.extra.get("ephemeral")
     }

@@ -55,6 +55,7 @@ def test_index_points_at_every_group_version_with_its_hash() -> None:
         "apis/coordination.k8s.io/v1",
         "apis/discovery.k8s.io/v1",
         "apis/events.k8s.io/v1",
+        "apis/networking.k8s.io/v1",
     }
     for key, entry in index["paths"].items():
         url = entry["serverRelativeURL"]
