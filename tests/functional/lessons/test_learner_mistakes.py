@@ -6,25 +6,22 @@ what the learner actually wrote."""
 
 from __future__ import annotations
 
-import secrets
-import time
-from collections.abc import Iterator
 from dataclasses import dataclass, field
-from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
 import pytest
-import yaml
 
-from kubelab.cluster.base import HOST_ADDRESS_ANNOTATION, LabCluster
-from kubelab.cluster.client import KubeClient
-from kubelab.grading.actions import ActionFailed, apply_actions, apply_objects, run_command
+from kubelab.grading.actions import ActionFailed, apply_actions
 from kubelab.grading.bindings import allocate_bindings, release_bindings
 from kubelab.grading.engine import grade_step
 from kubelab.grading.reporters import render
 from kubelab.grading.results import LessonResult, Report
 from kubelab.lessons.loader import LoadedLesson, load_course
+from kubelab.lessons.model import Step
 from kubelab.lessons.render import substitute
+
+if TYPE_CHECKING:
+    from conftest import Lab
 
 LESSONS = {item.lesson.id: item for item in load_course().lessons}
 
@@ -44,6 +41,7 @@ class Mistake:
     names: tuple[str, ...] = ()
     skip_wait: tuple[str, ...] = field(default=())  # Deployments not expected to become ready
     refused: tuple[str, ...] = ()  # a kubectl argv the learner tries first, which the API refuses
+    recovers: bool = True  # False: "apply for me" cannot fix it yet (xfail, see the reason)
 
 
 SERVICE = """
@@ -78,6 +76,7 @@ spec:
 """,
         failing=("the Deployment my-nginx asks for 2 pods labelled run=my-nginx",),
         names=("spec.selector.matchLabels", "run", "my-nginx"),
+        recovers=False,  # spec.selector is immutable: apply for me must recreate (for_polish.md 4)
     ),
     Mistake(
         "why-services",
@@ -103,10 +102,18 @@ spec:
     Mistake(
         "clusterip-service",
         "port-and-targetport",
-        "port and targetPort both 8080: nginx does not listen on 8080",
-        manifests=service(
-            "my-nginx",
-            "  selector: {run: my-nginx}\n  ports: [{port: 8080, targetPort: 8080, protocol: TCP}]",
+        "port and targetPort both 8080 (changed with kubectl edit): nginx does not listen on 8080",
+        commands=(
+            (
+                "kubectl",
+                "patch",
+                "service",
+                "my-nginx",
+                "--type=json",
+                "-p",
+                '[{"op": "replace", "path": "/spec/ports",'
+                ' "value": [{"port": 8080, "targetPort": 8080, "protocol": "TCP"}]}]',
+            ),
         ),
         failing=(
             "the Service's port 8080 forwards to targetPort 80",
@@ -374,123 +381,73 @@ spec:
 ]
 
 
-@pytest.fixture
-def lab(sim: Any) -> Iterator[tuple[KubeClient, LabCluster]]:
-    namespace = f"mistakes-{secrets.token_hex(3)}"
-    with KubeClient(Path(sim.kubeconfig), "kubelab-sim", namespace) as client:
-        client.ensure_namespace(namespace, {"app.kubernetes.io/managed-by": "kubelab"})
-        cluster = LabCluster(
-            provider="context",
-            name="kubelab-sim",
-            kubeconfig=Path(sim.kubeconfig),
-            context="kubelab-sim",
-            namespace=namespace,
-            # As the sim provider describes it: host traffic goes to its 127.0.0.1 ports only.
-            capabilities=frozenset({"loadbalancer", "nodeport-from-host", "multi-node"}),
-            nodeport_host="127.0.0.1",
-            host_address_annotation=HOST_ADDRESS_ANNOTATION,
-        )
-        try:
-            yield client, cluster
-        finally:
-            client.delete_namespace(namespace)
-
-
-STUCK = {"ErrImagePull", "ImagePullBackOff", "CrashLoopBackOff"}
-
-
-def settled(pod: dict[str, Any]) -> bool:
-    """Running and ready, or stuck for a reason the learner must see (an image pull error)."""
-    status = pod.get("status") or {}
-    containers = status.get("containerStatuses") or []
-    if status.get("phase") == "Running" and containers and all(c.get("ready") for c in containers):
-        return True
-    waiting = [((c.get("state") or {}).get("waiting") or {}).get("reason") for c in containers]
-    return any(reason in STUCK for reason in waiting)
-
-
-def rolled_out(deployment: dict[str, Any]) -> bool:
-    status = deployment.get("status") or {}
-    want = deployment["spec"]["replicas"]
-    return all(
-        status.get(key, 0) == want for key in ("replicas", "updatedReplicas", "readyReplicas")
-    )
-
-
-def wait_ready(client: KubeClient, namespace: str, skip: tuple[str, ...], timeout: float) -> None:
-    """Wait until every Deployment is rolled out and no pod is terminating, so the mistake is
-    graded on a settled cluster, not a half-started one."""
-    deadline = time.monotonic() + timeout
-    while True:
-        pending = [
-            d["metadata"]["name"]
-            for d in client.list("apps/v1", "Deployment", namespace)
-            if d["metadata"]["name"] not in skip and not rolled_out(d)
-        ]
-        pending += [
-            p["metadata"]["name"]
-            for p in client.list("v1", "Pod", namespace)
-            if p["metadata"].get("deletionTimestamp") or not settled(p)
-        ]
-        if not pending:
-            return
-        assert time.monotonic() < deadline, f"not settled after {timeout}s: {pending}"
-        time.sleep(0.2)
-
-
 def test_every_lesson_has_a_realistic_mistake() -> None:
     assert {m.lesson for m in MISTAKES} == set(LESSONS)
 
 
-@pytest.mark.timeout(180)
+@pytest.mark.timeout(240)
 @pytest.mark.parametrize("mistake", MISTAKES, ids=[f"{m.lesson}/{m.step}" for m in MISTAKES])
-def test_a_learner_mistake_fails_and_names_what_to_look_at(
-    mistake: Mistake, lab: tuple[KubeClient, LabCluster]
-) -> None:
-    client, cluster = lab
+def test_a_learner_mistake_fails_and_names_what_to_look_at(mistake: Mistake, lab: Lab) -> None:
+    client, cluster = lab.client, lab.cluster
     loaded: LoadedLesson = LESSONS[mistake.lesson]
     lesson = loaded.lesson
     bindings = allocate_bindings(client, lesson, cluster.namespace)
     try:
         apply_actions(client, loaded, lesson.setup, bindings)
-        wait_ready(client, cluster.namespace, (), 90)
+        lab.settle()
         for step in lesson.steps:
             if step.id == mistake.step:
                 break
             apply_actions(client, loaded, step.solution, bindings)
-            wait_ready(client, cluster.namespace, (), 90)
-        extra = dict(bindings)
+            lab.settle()
+        extra = {"namespace": cluster.namespace, **bindings}
         backend = client.get("v1", "Service", "backend", cluster.namespace)
         if backend is not None:
             extra["backend_ip"] = backend["spec"]["clusterIP"]
+        # The learner's own work, typed with kubectl as they would.
         if mistake.manifests:
-            docs = [d for d in yaml.safe_load_all(substitute(mistake.manifests, extra)) if d]
-            apply_objects(client, docs, cluster.namespace, "the learner's manifest")
+            done = lab.kubectl("apply", "-f", "-", stdin=substitute(mistake.manifests, extra))
+            assert done.returncode == 0, done.stderr
         for argv in mistake.commands:
-            run_command(client, list(argv), cluster.namespace)
+            done = lab.kubectl(*argv[1:])
+            assert done.returncode == 0, done.stderr
         if mistake.refused:
-            with pytest.raises(ActionFailed, match="Invalid value"):
-                tried = [substitute(arg, extra) for arg in mistake.refused]
-                run_command(client, tried, cluster.namespace)
-        wait_ready(client, cluster.namespace, mistake.skip_wait, 90)
+            done = lab.kubectl(*(substitute(arg, extra) for arg in mistake.refused[1:]))
+            assert done.returncode != 0 and "Invalid value" in done.stderr, done.stderr
+        lab.settle(mistake.skip_wait)
         result = grade_step(cluster, loaded, mistake.step, bindings, client, poll=False)
+
+        assert not result.passed, mistake.why
+        by_name = {check.name: check for check in result.checks}
+        for name in mistake.failing:
+            assert by_name[name].status == "failed", f"{name}: {by_name[name].status}"
+        failed = [check for check in result.checks if check.status == "failed"]
+        found = " ".join(
+            " ".join([check.message, check.diff or "", *check.diagnosis]) for check in failed
+        )
+        for word in mistake.names:
+            wanted = substitute(word, extra)
+            assert wanted in found, f"{mistake.why}: the report does not name {wanted!r}:\n{found}"
+        report = Report(mode="grade", lessons=[LessonResult(lesson.id, lesson.title, [result])])
+        text = " ".join(render(report, "text").split())
+        for check in failed:
+            assert check.explain and " ".join(check.explain.split())[:50] in text
+
+        # "Apply for me" from where the learner got stuck puts the step right.
+        try:
+            apply_actions(client, loaded, mistake_step(loaded, mistake).solution, bindings)
+            lab.settle()
+            fixed = grade_step(cluster, loaded, mistake.step, bindings, client)
+            assert fixed.passed, [(c.name, c.status, c.message) for c in fixed.checks]
+        except (ActionFailed, AssertionError) as exc:
+            if mistake.recovers:
+                raise
+            pytest.xfail(f"apply for me cannot recover yet: {exc}")
     finally:
         release_bindings(bindings)
 
-    assert not result.passed, mistake.why
-    by_name = {check.name: check for check in result.checks}
-    for name in mistake.failing:
-        assert by_name[name].status == "failed", f"{name}: {by_name[name].status}"
-    failed = [check for check in result.checks if check.status == "failed"]
-    found = " ".join(
-        " ".join([check.message, check.diff or "", *check.diagnosis]) for check in failed
-    )
-    for word in mistake.names:
-        wanted = substitute(word, extra)
-        assert wanted in found, f"{mistake.why}: the report does not name {wanted!r}:\n{found}"
-    text = render(
-        Report(mode="grade", lessons=[LessonResult(lesson.id, lesson.title, steps=[result])]),
-        "text",
-    )
-    for check in failed:
-        assert check.explain and " ".join(check.explain.split())[:50] in " ".join(text.split())
+
+def mistake_step(loaded: LoadedLesson, mistake: Mistake) -> Step:
+    step = loaded.lesson.step(mistake.step)
+    assert step is not None
+    return step
