@@ -582,6 +582,16 @@ class Store:
                 new.pop("status", None)
             if "managedFields" in meta_in:
                 new["metadata"]["managedFields"] = clone(meta_in["managedFields"])
+        elif subresource == "ephemeralcontainers":
+            # Only spec.ephemeralContainers changes (and who manages it).
+            new = clone(current)
+            spec_in = obj.get("spec") if isinstance(obj.get("spec"), dict) else {}
+            assert isinstance(spec_in, dict)
+            new.setdefault("spec", {})["ephemeralContainers"] = clone(
+                spec_in.get("ephemeralContainers") or []
+            )
+            if "managedFields" in meta_in:
+                new["metadata"]["managedFields"] = clone(meta_in["managedFields"])
         else:
             new = clone(obj)
             new["apiVersion"] = rt.api_version
@@ -591,6 +601,13 @@ class Store:
                     new["status"] = clone(current["status"])
                 else:
                     new.pop("status", None)
+            if "ephemeralcontainers" in rt.subresources and isinstance(new.get("spec"), dict):
+                # only the ephemeralcontainers subresource changes them
+                kept = (current.get("spec") or {}).get("ephemeralContainers")
+                if kept:
+                    new["spec"]["ephemeralContainers"] = clone(kept)
+                else:
+                    new["spec"].pop("ephemeralContainers", None)
         meta = new.setdefault("metadata", {})
         if not isinstance(meta, dict):
             raise errors.bad_request("metadata must be an object")

@@ -99,9 +99,11 @@ class Kubelet(ProbesMixin, RestartsMixin, Controller):
             return ()
         old_node = ((event.old or {}).get("spec") or {}).get("nodeName")
         if event.type == "MODIFIED" and old_node and not is_terminating(pod):
+            namespace, name = ns_name(pod)
             if images_of(pod) != images_of(event.old or {}):
-                namespace, name = ns_name(pod)
                 return [("image", namespace, name)]  # `kubectl set image pod/...`
+            if _ephemeral(pod) != _ephemeral(event.old or {}):
+                return [("ephemeral", namespace, name)]  # `kubectl debug`
             return ()  # our own status writes; timers drive the next stage
         return [ns_name(pod)]
 
@@ -168,6 +170,8 @@ class Kubelet(ProbesMixin, RestartsMixin, Controller):
         if len(item) == 3:
             if item[0] == "image":
                 self._image_changed(item[1], item[2])
+            elif item[0] == "ephemeral":
+                self._start_ephemeral(item[1], item[2])
             else:
                 self._liveness(item[1], item[2])
             return
@@ -455,6 +459,46 @@ class Kubelet(ProbesMixin, RestartsMixin, Controller):
 
         return self._write_status(pod, running)
 
+    def _start_ephemeral(self, namespace: str, name: str) -> None:
+        """Start the ephemeral containers `kubectl debug` added to a running pod (their image
+        pulled at once, as when it is already on the node)."""
+        pod = self.store.try_get(rt(self.store, PODS), namespace, name)
+        if pod is None or (pod.get("status") or {}).get("phase") != "Running":
+            return
+        have = {
+            cs.get("name")
+            for cs in (pod.get("status") or {}).get("ephemeralContainerStatuses") or []
+        }
+        new = [c for c in _ephemeral(pod) if c.get("name") not in have]
+        if not new:
+            return
+        stamp = now()
+        for c in new:
+            message = f'Container image "{c["image"]}" already present on machine'
+            self._event(pod, NORMAL, "Pulled", message)
+            self._event(pod, NORMAL, "Created", f"Created container: {c['name']}")
+            self._event(pod, NORMAL, "Started", f"Started container {c['name']}")
+
+        def started(p: Obj) -> None:
+            statuses = p.setdefault("status", {}).setdefault("ephemeralContainerStatuses", [])
+            for c in new:
+                image = lookup(str(c.get("image", "")))
+                statuses.append(
+                    {
+                        "name": c["name"],
+                        "image": image.full_reference,
+                        "imageID": image_id(image),
+                        "containerID": "containerd://"
+                        + digest(f"{meta(p).get('uid')}/{c['name']}/{stamp}"),
+                        "ready": False,
+                        "restartCount": 0,
+                        "lastState": {},
+                        "state": {"running": {"startedAt": stamp}},
+                    }
+                )
+
+        self._write_status(pod, started)
+
     def _store_env(self, pod: Obj, container: Obj) -> None:
         namespace, name = ns_name(pod)
         spec = pod.get("spec") or {}
@@ -506,3 +550,8 @@ class Kubelet(ProbesMixin, RestartsMixin, Controller):
 
         if status.get("phase") == "Running":
             self._write_status(pod, not_ready)
+
+
+def _ephemeral(pod: Obj) -> list[Obj]:
+    spec = pod.get("spec") or {}
+    return [c for c in spec.get("ephemeralContainers") or [] if isinstance(c, dict)]

@@ -58,6 +58,9 @@ def container(pod: Obj, container_name: str | None) -> Mapping[str, Any] | None:
     for c in cs:
         if c.get("name") == container_name:
             return c
+    for c in (pod.get("spec") or {}).get("ephemeralContainers") or []:
+        if isinstance(c, Mapping) and c.get("name") == container_name:
+            return c  # `kubectl debug`'s container
     return None
 
 
@@ -66,9 +69,11 @@ def image_of(c: Mapping[str, Any]) -> Image:
 
 
 def container_status(pod: Obj, container_name: str) -> Mapping[str, Any] | None:
-    for st in (pod.get("status") or {}).get("containerStatuses") or []:
-        if isinstance(st, Mapping) and st.get("name") == container_name:
-            return st
+    status = pod.get("status") or {}
+    for key in ("containerStatuses", "ephemeralContainerStatuses"):
+        for st in status.get(key) or []:
+            if isinstance(st, Mapping) and st.get("name") == container_name:
+                return st
     return None
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
-from kubelab.sim.kinds.field_errors import FieldError, forbidden, raise_invalid
+from kubelab.sim.kinds.field_errors import FieldError, duplicate, forbidden, raise_invalid, required
 from kubelab.sim.kinds.pod_defaults import admit_pod, validate_pod_spec
 from kubelab.sim.kinds.printer_helpers import AGE, NAME
 from kubelab.sim.registry import Cell, Column, ResourceType, age, parse_time
@@ -206,7 +206,12 @@ def validate_create(pod: Obj, store: Store) -> None:
 
 def _mutable_view(spec: Obj) -> Obj:
     view = dict(spec)
-    for key in ("activeDeadlineSeconds", "tolerations", "terminationGracePeriodSeconds"):
+    for key in (
+        "activeDeadlineSeconds",
+        "tolerations",
+        "terminationGracePeriodSeconds",
+        "ephemeralContainers",  # the ephemeralcontainers subresource's, checked on their own
+    ):
         view.pop(key, None)
     for key in ("containers", "initContainers"):
         view[key] = [
@@ -225,7 +230,29 @@ def validate_update(new: Obj, old: Obj, store: Store) -> None:
         errors.extend(validate_pod_spec(new_spec, "spec"))
         if _mutable_view(new_spec) != _mutable_view(old_spec):
             errors.append(forbidden("spec", UPDATE_FORBIDDEN))
+        errors.extend(_ephemeral_errors(new_spec, old_spec))
     raise_invalid("Pod", name, errors)
+
+
+def _ephemeral_errors(new_spec: Obj, old_spec: Obj) -> list[FieldError]:
+    """Ephemeral containers are only ever added: named, with an image, unique names."""
+    new = [c for c in new_spec.get("ephemeralContainers") or [] if isinstance(c, dict)]
+    old = [c for c in old_spec.get("ephemeralContainers") or [] if isinstance(c, dict)]
+    path = "spec.ephemeralContainers"
+    errors: list[FieldError] = []
+    if new[: len(old)] != old:
+        errors.append(forbidden(path, "existing ephemeral containers may not be changed"))
+    taken = {str(c.get("name")) for c in new_spec.get("containers") or [] if isinstance(c, dict)}
+    for i, c in enumerate(new[len(old) :], start=len(old)):
+        name = str(c.get("name") or "")
+        if not name:
+            errors.append(required(f"{path}[{i}].name", ""))
+        elif name in taken:
+            errors.append(duplicate(f"{path}[{i}].name", name))
+        taken.add(name)
+        if not c.get("image"):
+            errors.append(required(f"{path}[{i}].image", ""))
+    return errors
 
 
 TYPES = (
@@ -238,7 +265,15 @@ TYPES = (
         namespaced=True,
         short_names=("po",),
         categories=("all",),
-        subresources=("status", "log", "exec", "attach", "portforward", "proxy"),
+        subresources=(
+            "status",
+            "log",
+            "exec",
+            "attach",
+            "portforward",
+            "proxy",
+            "ephemeralcontainers",
+        ),
         columns=COLUMNS,
         row=pod_row,
         defaults=defaults,

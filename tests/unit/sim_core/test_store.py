@@ -430,3 +430,36 @@ def test_generation_only_where_a_real_server_sets_it() -> None:
         "/configmaps": None,
         "apps/deployments": 1,
     }
+
+
+def test_ephemeral_containers_are_only_added_through_their_subresource() -> None:
+    from kubelab.sim.registry import load_registry
+
+    registry = load_registry()
+    store = Store(registry)
+    store.create(registry.by_key("/namespaces"), {"metadata": {"name": "default"}})
+    pods = registry.by_key("/pods")
+    pod = {"metadata": {"name": "p"}, "spec": {"containers": [{"name": "c", "image": "nginx"}]}}
+    created = store.create(pods, pod, namespace="default")
+    added = dict(created, spec=dict(created["spec"], ephemeralContainers=[{"name": "d"}]))
+    with pytest.raises(ApiError) as missing_image:
+        store.update(pods, added, namespace="default", subresource="ephemeralcontainers")
+    assert missing_image.value.code == 422
+    assert "spec.ephemeralContainers[0].image: Required value" in missing_image.value.message
+    clash = [{"name": "c", "image": "busybox"}]
+    with pytest.raises(ApiError) as duplicate:
+        store.update(
+            pods,
+            dict(created, spec=dict(created["spec"], ephemeralContainers=clash)),
+            namespace="default",
+            subresource="ephemeralcontainers",
+        )
+    assert 'spec.ephemeralContainers[0].name: Duplicate value: "c"' in duplicate.value.message
+    ok = [{"name": "d", "image": "busybox:1.37"}]
+    body = dict(created, spec=dict(created["spec"], ephemeralContainers=ok, nodeName="x"))
+    updated = store.update(pods, body, namespace="default", subresource="ephemeralcontainers")
+    assert updated["spec"]["ephemeralContainers"] == ok
+    assert "nodeName" not in updated["spec"]  # nothing else changes through the subresource
+    changed = dict(updated, spec=dict(updated["spec"], ephemeralContainers=[]))
+    kept = store.update(pods, changed, namespace="default")  # the main resource keeps them
+    assert kept["spec"]["ephemeralContainers"] == ok
