@@ -10,19 +10,12 @@ node's address, `${...}` with the lab's values); `-it` becomes `-i` (no terminal
 from __future__ import annotations
 
 import re
-import secrets
 import shlex
-import subprocess
-import sys
-import time
 from collections.abc import Iterator
-from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
 import pytest
-import yaml
 
-from kubelab.cluster.base import HOST_ADDRESS_ANNOTATION, LabCluster
 from kubelab.cluster.client import KubeClient
 from kubelab.grading.actions import apply_actions
 from kubelab.grading.bindings import allocate_bindings, release_bindings
@@ -30,7 +23,9 @@ from kubelab.grading.engine import grade_step
 from kubelab.lessons.loader import LoadedLesson, load_course
 from kubelab.lessons.render import substitute
 
-KUBECTL = Path(sys.executable).parent / "kubectl"
+if TYPE_CHECKING:
+    from conftest import Lab
+
 LESSONS = load_course().lessons
 BLOCK = re.compile(r"^```(\w*)\n(.*?)^```", re.MULTILINE | re.DOTALL)
 
@@ -64,76 +59,6 @@ def blocks(body: str) -> Iterator[tuple[str, str]]:
         yield match.group(1), match.group(2)
 
 
-class Learner:
-    """Real kubectl on a kubeconfig whose context namespace is the lesson's lab namespace."""
-
-    def __init__(self, kubeconfig: Path, cache: Path) -> None:
-        self.kubeconfig = kubeconfig
-        self.cache = cache
-
-    def run(self, args: list[str], stdin: str | None = None) -> subprocess.CompletedProcess[str]:
-        return subprocess.run(
-            [str(KUBECTL), "--kubeconfig", str(self.kubeconfig), "--cache-dir", str(self.cache),
-             *args],
-            input=stdin, capture_output=True, text=True, timeout=90,
-        )  # fmt: skip
-
-
-@pytest.fixture
-def lab(sim: Any, tmp_path: Path) -> Iterator[tuple[KubeClient, LabCluster, Learner]]:
-    namespace = f"typed-{secrets.token_hex(3)}"
-    config = yaml.safe_load(Path(sim.kubeconfig).read_text(encoding="utf-8"))
-    for context in config["contexts"]:
-        context["context"]["namespace"] = namespace
-    kubeconfig = tmp_path / "kubeconfig"
-    kubeconfig.write_text(yaml.safe_dump(config), encoding="utf-8")
-    kubeconfig.chmod(0o600)
-    with KubeClient(Path(sim.kubeconfig), "kubelab-sim", namespace) as client:
-        client.ensure_namespace(namespace, {"app.kubernetes.io/managed-by": "kubelab"})
-        cluster = LabCluster(
-            provider="context",
-            name="kubelab-sim",
-            kubeconfig=Path(sim.kubeconfig),
-            context="kubelab-sim",
-            namespace=namespace,
-            # As the sim provider describes it: host traffic goes to its 127.0.0.1 ports only.
-            capabilities=frozenset({"loadbalancer", "nodeport-from-host", "multi-node"}),
-            nodeport_host="127.0.0.1",
-            host_address_annotation=HOST_ADDRESS_ANNOTATION,
-        )
-        try:
-            yield client, cluster, Learner(kubeconfig, tmp_path / "cache")
-        finally:
-            client.delete_namespace(namespace)
-
-
-def settled(client: KubeClient, namespace: str, timeout: float = 90) -> None:
-    """Every Deployment rolled out, every pod ready (or finished), none terminating."""
-    deadline = time.monotonic() + timeout
-    while True:
-        waiting = [
-            d["metadata"]["name"]
-            for d in client.list("apps/v1", "Deployment", namespace)
-            if any(
-                (d.get("status") or {}).get(key, 0) != d["spec"]["replicas"]
-                for key in ("replicas", "updatedReplicas", "readyReplicas")
-            )
-        ]
-        for pod in client.list("v1", "Pod", namespace):
-            status = pod.get("status") or {}
-            ready = any(
-                c.get("type") == "Ready" and c.get("status") == "True"
-                for c in status.get("conditions") or []
-            )
-            done = status.get("phase") in ("Succeeded", "Failed")
-            if pod["metadata"].get("deletionTimestamp") or not (ready or done):
-                waiting.append(pod["metadata"]["name"])
-        if not waiting:
-            return
-        assert time.monotonic() < deadline, f"not settled after {timeout}s: {waiting}"
-        time.sleep(0.2)
-
-
 def command_lines(text: str) -> Iterator[str]:
     for line in text.splitlines():
         line = line.strip()
@@ -146,9 +71,7 @@ def runnable(line: str) -> bool:
     return "-w" not in words and "-f" not in words and "--watch" not in words
 
 
-def type_step(
-    where: tuple[str, str], body: str, learner: Learner, client: KubeClient, namespace: str
-) -> list[str]:
+def type_step(where: tuple[str, str], body: str, lab: Lab) -> list[str]:
     """Type what a step's body shows; returns what was typed."""
     typed: list[str] = []
     for number, (language, text) in enumerate(blocks(body)):
@@ -156,14 +79,14 @@ def type_step(
         if language == "yaml":
             if "apiVersion:" not in text:
                 continue  # a fragment to fit into the learner's own manifest
-            done = learner.run(["apply", "-f", "-"], stdin=text)
+            done = lab.kubectl("apply", "-f", "-", stdin=text)
             typed.append(f"kubectl apply -f <block {number}>")
             if block in REFUSED_MANIFESTS:
                 assert done.returncode != 0, block
                 assert REFUSED_MANIFESTS[block] in done.stderr, done.stderr
             else:
                 assert done.returncode == 0, f"{block}: {done.stderr}"
-                settled(client, namespace)
+                lab.settle()
             continue
         for line in command_lines(text):
             if not runnable(line):
@@ -171,7 +94,7 @@ def type_step(
             args = shlex.split(line)[1:]
             args = ["-i" if arg == "-it" else arg for arg in args]
             typed.append(line)
-            done = learner.run(args)
+            done = lab.kubectl(*args)
             refusal = next(
                 (said for (les, st, start), said in REFUSED_COMMANDS.items()
                  if (les, st) == where and line.startswith(start)),
@@ -187,7 +110,7 @@ def type_step(
             else:
                 assert done.returncode == 0, f"{line}: {done.stdout}{done.stderr}"
             if args[0] in ("apply", "run", "scale", "expose", "patch", "delete", "rollout"):
-                settled(client, namespace)
+                lab.settle()
     return typed
 
 
@@ -199,25 +122,23 @@ def node_address(client: KubeClient) -> str:
 
 @pytest.mark.timeout(400)
 @pytest.mark.parametrize("loaded", LESSONS, ids=[item.lesson.id for item in LESSONS])
-def test_what_the_body_shows_works_as_written(
-    loaded: LoadedLesson, lab: tuple[KubeClient, LabCluster, Learner]
-) -> None:
-    client, cluster, learner = lab
+def test_what_the_body_shows_works_as_written(loaded: LoadedLesson, lab: Lab) -> None:
+    client, cluster = lab.client, lab.cluster
     bindings = allocate_bindings(client, loaded.lesson, cluster.namespace)
     try:
         values: dict[str, str | int] = {"namespace": cluster.namespace, **bindings}
         apply_actions(client, loaded, loaded.lesson.setup, values)
-        settled(client, cluster.namespace)
+        lab.settle()
         by_body: list[str] = []
         for step in loaded.lesson.steps:
             body = substitute(step.body, values).replace("<INTERNAL-IP>", node_address(client))
-            type_step((loaded.lesson.id, step.id), body, learner, client, cluster.namespace)
+            type_step((loaded.lesson.id, step.id), body, lab)
             result = grade_step(cluster, loaded, step.id, values, client, poll=False)
             if result.passed:
                 by_body.append(step.id)
             else:  # the body leaves part of the work to the learner: do it as the solution does
                 apply_actions(client, loaded, step.solution, values)
-                settled(client, cluster.namespace)
+                lab.settle()
     finally:
         release_bindings(bindings)
     assert by_body == BODY_DOES_THE_WORK[loaded.lesson.id]
