@@ -28,6 +28,19 @@ def apply_exit(pod: dict[str, Any], container: str, code: int) -> dict[str, Any]
     policy = (pod.get("spec") or {}).get("restartPolicy") or "Always"
     restart = policy == "Always" or (policy == "OnFailure" and code != 0)
     status = pod.setdefault("status", {})
+    for es in status.get("ephemeralContainerStatuses") or []:
+        if es.get("name") == container:  # `kubectl debug`'s: never restarted
+            running = (es.get("state") or {}).get("running") or {}
+            es["state"] = {
+                "terminated": {
+                    "exitCode": code,
+                    "reason": "Completed" if code == 0 else "Error",
+                    "startedAt": running.get("startedAt", stamp),
+                    "finishedAt": stamp,
+                    "containerID": es.get("containerID") or "",
+                }
+            }
+            return pod
     statuses = status.get("containerStatuses") or []
     for cs in statuses:
         if cs.get("name") != container:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import os
 import sys
+import time
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -45,10 +46,18 @@ def test_kubectl_debug_reaches_a_shell_beside_the_pod(sim: SimServer) -> None:
         child.expect(pexpect.EOF)
     finally:
         child.close(force=True)
-    pod = json.loads(sim.kubectl("-n", NS, "get", "pod", "target", "-o", "json", check=True).stdout)
+    deadline = time.monotonic() + 10
+    while True:  # the end of its shell is recorded as kubectl leaves
+        got = sim.kubectl("-n", NS, "get", "pod", "target", "-o", "json", check=True)
+        pod = json.loads(got.stdout)
+        [status] = pod["status"]["ephemeralContainerStatuses"]
+        if "terminated" in status["state"] or time.monotonic() > deadline:
+            break
+        time.sleep(0.1)
     assert [c["name"] for c in pod["spec"]["ephemeralContainers"]] == ["dbg"]
-    [status] = pod["status"]["ephemeralContainerStatuses"]
     assert status["name"] == "dbg" and status["image"] == "docker.io/library/busybox:1.37"
+    assert status["state"]["terminated"]["exitCode"] == 0  # its shell exited: it is done
+    assert pod["status"]["phase"] == "Running"  # the pod itself goes on
     # Only the ephemeralcontainers subresource adds them; a main update cannot remove them.
     removed = sim.kubectl(
         "-n", NS, "patch", "pod", "target", "--type=json",
