@@ -6,8 +6,9 @@ sub-folder beside files that are not manifests, a wrong selector, a wrong target
 YAML, an object the API refuses, an empty folder, a Service that names another namespace, and a
 Namespace document beside the right Service). For each run, the bench checks:
 - the exit code (0 passed, 1 a check failed; 2 would be "could not grade": never expected here);
-- the JUnit file: it parses, has a testcase per check, and the failures are exactly the checks
-  the kind must fail (by testcase name), nothing else fails and nothing is an error.
+- the JUnit file: it is valid against the JUnit schema CI systems read
+  (tests/fixtures/junit/junit.xsd), has a testcase per check, and the failures are exactly the
+  checks the kind must fail (by testcase name), nothing else fails and nothing is an error.
 Reported: verdicts right/wrong, exit codes, the total wall time and the time per submission
 (p50/p95/max). Exit status 1 when any verdict is wrong.
 
@@ -23,6 +24,7 @@ Bounded: each `kubelab grade` is stopped after 180 s; loopback only.
 from __future__ import annotations
 
 import argparse
+import functools
 import os
 import re
 import shutil
@@ -36,8 +38,10 @@ from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
+JUNIT_SCHEMA = ROOT / "tests" / "fixtures" / "junit" / "junit.xsd"
 LESSON, STEP = "clusterip-service", "create-the-service"
 ASSERT = "my-nginx is a ClusterIP Service for run=my-nginx on port 80"
 ENDPOINTS = "the Service has both pods as endpoints"
@@ -149,6 +153,16 @@ def course_copy(target: Path, check_timeout: int) -> Path:
     return target
 
 
+@functools.cache
+def junit_schema() -> Any:
+    """The JUnit schema (xmlschema is in the dev extra); None when it cannot be used."""
+    try:
+        import xmlschema
+    except ImportError:
+        return None
+    return xmlschema.XMLSchema(str(JUNIT_SCHEMA))
+
+
 def write_submission(folder: Path, kind: Kind) -> None:
     folder.mkdir(parents=True)
     for name, text in kind.files.items():
@@ -165,6 +179,11 @@ def judge(kind: Kind, folder: Path, exit_code: int, junit: Path) -> list[str]:
         root = ET.parse(junit).getroot()
     except (OSError, ET.ParseError) as exc:
         return [*problems, f"no readable JUnit report: {exc}"]
+    schema = junit_schema()
+    if schema is not None:
+        errors = list(schema.iter_errors(str(junit)))
+        if errors:
+            problems.append(f"the JUnit report breaks the schema: {errors[0].reason}")
     failing = {name.replace("{dir}", str(folder)) for name in kind.failing}
     cases = root.findall(".//testcase")
     if not cases:
