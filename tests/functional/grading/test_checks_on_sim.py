@@ -56,7 +56,16 @@ def test_assert_and_absent_on_a_real_service(client: KubeClient, ctx: CheckConte
 
 
 def test_diagnosis_of_a_selector_matching_nothing(client: KubeClient, ctx: CheckContext) -> None:
-    client.create(SERVICE)
+    # a selector value of this test's own: pods other tests left in other namespaces of the
+    # shared simulator must not match it (the diagnosis would then point at them instead)
+    unique = f"nothing-{ctx.namespace}"
+    client.create(
+        {
+            **SERVICE,
+            "metadata": {"name": "lonely"},
+            "spec": {"selector": {"run": unique}, "ports": [{"port": 80}]},
+        }
+    )
     client.create(
         {
             "apiVersion": "v1",
@@ -65,7 +74,7 @@ def test_diagnosis_of_a_selector_matching_nothing(client: KubeClient, ctx: Check
             "spec": {"containers": [{"name": "nginx", "image": "nginx:1.27"}]},
         }
     )
-    result = run_check(check(kind="endpoints", service="my-nginx", min_ready=1, timeout=0.3), ctx)
+    result = run_check(check(kind="endpoints", service="lonely", min_ready=1, timeout=0.3), ctx)
     assert result.status == "failed"
     assert any("app=web" in line for line in result.diagnosis), result.diagnosis
 

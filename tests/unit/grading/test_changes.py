@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import threading
-import time
 from typing import Any
 
 from pydantic import TypeAdapter
@@ -40,8 +39,6 @@ def test_signal_wakes_a_waiter_and_remembers_changes_made_meanwhile() -> None:
     seen = signal.generation
     assert signal.wait(seen, 0.01) is False
     threading.Timer(0.05, signal.bump).start()
-    started = time.monotonic()
-    assert signal.wait(seen, 5.0) is True
-    assert time.monotonic() - started < 4.0
+    assert signal.wait(seen, 60.0) is True
     # a change that happened before the wait began still ends it at once
     assert signal.wait(seen, 5.0) is True
