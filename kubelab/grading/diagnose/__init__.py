@@ -12,7 +12,7 @@ from collections.abc import Callable
 from typing import Any
 from urllib.parse import urlsplit
 
-from kubelab.cluster.base import ClusterError
+from kubelab.cluster.base import MANAGED_BY_LABEL, MANAGED_BY_VALUE, ClusterError
 from kubelab.grading.context import CheckContext
 from kubelab.grading.diagnose import (
     no_selector,
@@ -71,12 +71,32 @@ def service_of(spec: Any) -> tuple[str, str | None] | None:
     return None
 
 
-def _everywhere(ctx: CheckContext, kind: str, selector: dict[str, str] | None = None) -> list[Any]:
-    """Objects of `kind` in every namespace; empty when this user may not list them all."""
+def _other_labs(ctx: CheckContext, own: str) -> set[str] | None:
+    """Namespaces of other kubelab labs (other learners, other gradings and self-tests), which a
+    learner's diagnosis must never name; None when they cannot be listed."""
     try:
-        return ctx.client.list("v1", kind, None, selector, all_namespaces=True)
+        labs = ctx.client.list(
+            "v1", "Namespace", None, {MANAGED_BY_LABEL: MANAGED_BY_VALUE}, all_namespaces=True
+        )
+    except ClusterError:
+        return None
+    names = {str((ns.get("metadata") or {}).get("name")) for ns in labs}
+    return names - {own, ctx.namespace}
+
+
+def _everywhere(
+    ctx: CheckContext, kind: str, own: str, selector: dict[str, str] | None = None
+) -> list[Any]:
+    """Objects of `kind` in every namespace but other learners' labs; empty when this user may
+    not list them all (or kubelab cannot tell which namespaces are other labs)."""
+    hidden = _other_labs(ctx, own)
+    if hidden is None:
+        return []
+    try:
+        found = ctx.client.list("v1", kind, None, selector, all_namespaces=True)
     except ClusterError:
         return []
+    return [obj for obj in found if (obj.get("metadata") or {}).get("namespace") not in hidden]
 
 
 def gather(ctx: CheckContext, name: str, namespace: str) -> ServiceFacts:
@@ -87,13 +107,15 @@ def gather(ctx: CheckContext, name: str, namespace: str) -> ServiceFacts:
     if service is None:
         services = client.list("v1", "Service", namespace)
         elsewhere = [
-            s for s in _everywhere(ctx, "Service") if (s.get("metadata") or {}).get("name") == name
+            s
+            for s in _everywhere(ctx, "Service", namespace)
+            if (s.get("metadata") or {}).get("name") == name
         ]
         return dataclasses.replace(facts, services=services, elsewhere=elsewhere)
     if facts.selector and not facts.selected_pods:
         pods_elsewhere = [
             p
-            for p in _everywhere(ctx, "Pod", facts.selector)
+            for p in _everywhere(ctx, "Pod", namespace, facts.selector)
             if (p.get("metadata") or {}).get("namespace") != namespace
         ]
         return dataclasses.replace(facts, pods_elsewhere=pods_elsewhere)

@@ -131,3 +131,22 @@ def test_gather_collects_what_the_rules_need(fake: Any, ctx: Any, build: Any) ->
     fake.add(with_ns(build.service("web", {"app": "web"}), "default"))
     causes = diagnose_facts(gather(ctx, "web", "lab"))
     assert any("exists in default" in c for c in causes), causes
+
+
+def test_other_learners_labs_never_appear_in_a_diagnosis(fake: Any, ctx: Any, build: Any) -> None:
+    """On a shared cluster a learner's diagnosis names the learner's own slips (a Service in
+    `default`), never another kubelab lab's objects."""
+    from kubelab.grading.diagnose import gather
+
+    managed = {"app.kubernetes.io/managed-by": "kubelab"}
+    for name, labels in (("lab", managed), ("learner-b", managed), ("default", {})):
+        fake.add(
+            {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": name, "labels": labels}}
+        )
+    fake.add(with_ns(build.service("web", {"app": "web"}), "learner-b"))
+    fake.add(with_ns(build.service("web", {"app": "web"}), "default"))
+    fake.add(with_ns(build.pod("b", {"run": "x"}, "10.244.0.7"), "learner-b"))
+    facts = gather(ctx, "web", "lab")
+    assert [s["metadata"]["namespace"] for s in facts.elsewhere] == ["default"]
+    fake.add(build.service("api", {"run": "x"}))
+    assert gather(ctx, "api", "lab").pods_elsewhere == []
