@@ -409,11 +409,23 @@ class KubeClient:
         )
         return result
 
-    def delete(self, api_version: str, kind: str, name: str, namespace: str | None = None) -> bool:
-        """Delete one object (background propagation). False when it did not exist."""
+    def delete(
+        self,
+        api_version: str,
+        kind: str,
+        name: str,
+        namespace: str | None = None,
+        *,
+        grace_period_seconds: int | None = None,
+    ) -> bool:
+        """Delete one object (background propagation; `grace_period_seconds=0` removes a pod at
+        once). False when it did not exist."""
         path, _ = self._path(api_version, kind, namespace, name)
+        options: Obj = {"propagationPolicy": "Background"}
+        if grace_period_seconds is not None:
+            options["gracePeriodSeconds"] = grace_period_seconds
         try:
-            self._json("DELETE", path, body={"propagationPolicy": "Background"})
+            self._json("DELETE", path, body=options)
         except ApiRejected as exc:
             if exc.status_code == 404:
                 return False

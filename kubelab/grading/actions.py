@@ -11,6 +11,8 @@ on namespaces or nodes, are refused (ActionFailed) before anything is sent.
 
 from __future__ import annotations
 
+import copy
+import json
 import time
 from collections.abc import Mapping
 from pathlib import Path
@@ -71,12 +73,70 @@ def apply_objects(
             raise ActionFailed(f"{source}: {problem}")
     done: list[str] = []
     for obj in objects:
+        body = with_last_applied(obj, namespace)
         try:
-            client.apply(obj, namespace)
+            done.append(f"{_apply_or_recreate(client, body, namespace)} from {source}")
         except ApiRejected as exc:
             raise ActionFailed(f"{source}: {_describe(obj)} was refused: {exc.message}") from exc
-        done.append(f"applied {_describe(obj)} from {source}")
     return done
+
+
+LAST_APPLIED = "kubectl.kubernetes.io/last-applied-configuration"
+_IMMUTABLE = (
+    "field is immutable",
+    "may not change",
+    "may not be changed",
+    "cannot be changed",
+    "pod updates may not change",
+)
+RECREATE_TIMEOUT = 60.0
+
+
+def with_last_applied(obj: Mapping[str, Any], namespace: str) -> dict[str, Any]:
+    """`obj` in the lab namespace carrying kubectl's last-applied-configuration annotation (the
+    object as written, as `kubectl apply` records it), so the learner's next `kubectl apply -f`
+    of an edited file removes what they removed instead of merging."""
+    body: dict[str, Any] = copy.deepcopy(dict(obj))
+    metadata = body.setdefault("metadata", {})
+    metadata["namespace"] = namespace
+    annotations = {
+        k: v for k, v in (metadata.get("annotations") or {}).items() if k != LAST_APPLIED
+    }
+    record = copy.deepcopy(body)
+    if annotations:
+        record["metadata"]["annotations"] = annotations
+    else:
+        record["metadata"].pop("annotations", None)
+    annotations[LAST_APPLIED] = json.dumps(record, sort_keys=True, separators=(",", ":")) + "\n"
+    metadata["annotations"] = annotations
+    return body
+
+
+def _apply_or_recreate(client: ClusterApi, obj: dict[str, Any], namespace: str) -> str:
+    """Apply `obj`; when the API refuses because a field cannot change (a Deployment's selector,
+    a Pod's spec, a clusterIP), delete the object and create it from `obj`, as
+    `kubectl replace --force` does. What was done, for the learner."""
+    try:
+        client.apply(obj, namespace)
+    except ApiRejected as exc:
+        if exc.status_code != 422 or not any(text in exc.message for text in _IMMUTABLE):
+            raise
+        why = exc.message
+    else:
+        return f"applied {_describe(obj)}"
+    api_version, kind = str(obj["apiVersion"]), str(obj["kind"])
+    name = str(obj["metadata"]["name"])
+    client.delete(api_version, kind, name, namespace, grace_period_seconds=0)
+    deadline = time.monotonic() + RECREATE_TIMEOUT
+    while client.get(api_version, kind, name, namespace) is not None:
+        if time.monotonic() > deadline:
+            raise ClusterError(
+                f"{_describe(obj)} was not deleted within {RECREATE_TIMEOUT:g}s, so it cannot "
+                "be created again with fields that may not change"
+            )
+        time.sleep(0.1)
+    client.apply(obj, namespace)
+    return f"recreated {_describe(obj)} (a field that cannot change differed: {why[:200]})"
 
 
 # kubectl's global flags that point a command at another cluster or identity

@@ -54,7 +54,13 @@ class ClusterApi(Protocol):
     def create(self, obj: dict[str, Any], namespace: str | None = None) -> dict[str, Any]: ...
 
     def delete(
-        self, api_version: str, kind: str, name: str, namespace: str | None = None
+        self,
+        api_version: str,
+        kind: str,
+        name: str,
+        namespace: str | None = None,
+        *,
+        grace_period_seconds: int | None = None,
     ) -> bool: ...
 
     def ensure_namespace(

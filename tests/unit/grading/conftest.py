@@ -89,7 +89,15 @@ class FakeClient:
             raise ApiRejected(409, "AlreadyExists", f"{meta['name']} already exists")
         return self.apply(obj, namespace or self.namespace)
 
-    def delete(self, api_version: str, kind: str, name: str, namespace: str | None = None) -> bool:
+    def delete(
+        self,
+        api_version: str,
+        kind: str,
+        name: str,
+        namespace: str | None = None,
+        *,
+        grace_period_seconds: int | None = None,
+    ) -> bool:
         self._tick()
         ns = "" if kind in ("Namespace", "Node") else (namespace or self.namespace)
         return self.objects.pop((kind, ns, name), None) is not None
