@@ -15,13 +15,17 @@ def rule(facts: ServiceFacts) -> str | None:
     elsewhere = sorted(
         {str((p.get("metadata") or {}).get("namespace")) for p in facts.pods_elsewhere}
     )
-    if elsewhere:
-        return (
-            f"Service {facts.name} selects {wanted}; pods with those labels exist in namespace "
-            f"{', '.join(elsewhere)}, not in {facts.namespace}: a Service only selects pods in "
-            "its own namespace"
-        )
+    # Pods in the Service's own namespace come first: their labels are what the learner most
+    # likely mistyped; pods elsewhere (another namespace) are only a second clue.
+    also = (
+        f"pods with those labels exist in namespace {', '.join(elsewhere)}, not in "
+        f"{facts.namespace}: a Service only selects pods in its own namespace"
+        if elsewhere
+        else ""
+    )
     if not pods:
+        if also:
+            return f"Service {facts.name} selects {wanted}; {also}"
         return (
             f"Service {facts.name} selects {wanted}, but there are no pods in namespace "
             f"{facts.namespace} at all"
@@ -30,7 +34,8 @@ def rule(facts: ServiceFacts) -> str | None:
     have = "; ".join(
         f"{labels} ({count} pod{'s' if count > 1 else ''})" for labels, count in seen.most_common(4)
     )
-    return (
+    message = (
         f"Service {facts.name} selects {wanted}, but no pod in namespace {facts.namespace} has "
         f"those labels; the pods have: {have}"
     )
+    return f"{message}. Also, {also}" if also else message

@@ -110,6 +110,18 @@ def test_pods_in_another_namespace(build: Any) -> None:
     assert text is not None and "exist in namespace default, not in lab" in text
 
 
+def test_own_pods_labels_come_before_pods_in_another_namespace(build: Any) -> None:
+    # The learner's own pods carry the labels they most likely mistyped; matching pods that happen
+    # to exist in another namespace are a second clue, never a replacement for the first.
+    svc = build.service("web", {"app": "web"})
+    own = [build.pod("a", {"run": "my-nginx"}, "10.244.0.5")]
+    there = [with_ns(build.pod("b", {"app": "web"}, "10.244.0.6"), "other")]
+    text = selector_no_pods.rule(ServiceFacts("web", "lab", svc, own, pods_elsewhere=there))
+    assert text is not None
+    assert "the pods have: run=my-nginx (1 pod)" in text
+    assert text.index("run=my-nginx") < text.index("exist in namespace other, not in lab")
+
+
 def test_service_without_selector_and_endpoints(build: Any) -> None:
     svc = build.service("external", None)
     text = no_selector.rule(ServiceFacts("external", "lab", svc))
