@@ -23,11 +23,12 @@ MANAGED = "app.kubernetes.io/managed-by=kubelab"
 
 
 def slow_course(tmp_path: Path) -> Path:
-    """The `good` test course with check timeouts long enough to kill the cluster mid-poll."""
+    """The `good` test course with check timeouts (600 s) far beyond the test's own timeout: a
+    grader that kept polling a dead cluster instead of reporting it would time the test out."""
     course = tmp_path / "course"
     shutil.copytree(GOOD, course)
     lesson = course / "lessons" / "01-nodeport.yaml"
-    lesson.write_text(lesson.read_text().replace("timeout: 3", "timeout: 60"))
+    lesson.write_text(lesson.read_text().replace("timeout: 3", "timeout: 600"))
     return course
 
 
@@ -84,7 +85,6 @@ def test_grade_reports_a_vanished_cluster_and_recovers(
             time.sleep(0.05)
         time.sleep(1.5)
         assert grading.poll() is None, "the grader ended before the cluster vanished"
-        started = time.monotonic()
         server.stop(signal.SIGKILL)
         out = grading.stdout.read() if grading.stdout else ""
         grading.wait(timeout=60)
@@ -95,7 +95,6 @@ def test_grade_reports_a_vanished_cluster_and_recovers(
             grading.kill()
             grading.wait(timeout=10)
     assert grading.returncode == 2, out + err
-    assert time.monotonic() - started < 45, "the grader kept polling a dead cluster"
     assert "Traceback" not in out + err
     assert any(word in out + err for word in UNREACHABLE_WORDS), out + err
     assert "ERROR" in out  # the check is an error, never a failure of the learner's work

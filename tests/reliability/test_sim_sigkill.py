@@ -17,7 +17,8 @@ from kubelab.cluster.client import KubeClient
 
 WRITERS = 4
 KILLS = 3
-WRITE_FOR = 0.8  # seconds of writes before each kill
+MIN_ACKED = 5  # acknowledged creates per writer before a kill
+WRITE_FOR = 0.3  # seconds of writes after that, before the kill
 
 
 class Writer(threading.Thread):
@@ -84,6 +85,12 @@ def test_acknowledged_writes_survive_sigkill(
         writers = [Writer(server.kubeconfig, namespace, f"{round_}{w}") for w in range(WRITERS)]
         for writer in writers:
             writer.start()
+        # kill mid-stream: once every writer has had some writes acknowledged (however loaded
+        # the machine), plus a moment of writing
+        deadline = time.monotonic() + 60
+        while not all(len(w.created) >= MIN_ACKED or not w.is_alive() for w in writers):
+            assert time.monotonic() < deadline, "the writers got no write acknowledged"
+            time.sleep(0.05)
         time.sleep(WRITE_FOR)
         assert server.stop(signal.SIGKILL) == -signal.SIGKILL
         for writer in writers:

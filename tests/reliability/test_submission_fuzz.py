@@ -54,6 +54,8 @@ class Arena:
             for obj in self.client.list(api_version, kind, all_namespaces=True):
                 meta = obj["metadata"]
                 namespace = meta.get("namespace", "")
+                if namespace not in (self.grading, self.victim) and meta.get("ownerReferences"):
+                    continue  # made by a controller (earlier tests' Deployments), not by us
                 if namespace != self.grading:
                     version = meta["resourceVersion"] if namespace == self.victim else "exists"
                     seen[(kind, namespace, meta["name"])] = version
