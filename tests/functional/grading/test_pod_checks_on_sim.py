@@ -4,7 +4,6 @@ through the real Python client's exec stream and the probe pod."""
 from __future__ import annotations
 
 import dataclasses
-import time
 from typing import Any
 
 import pytest
@@ -125,10 +124,8 @@ def test_http_from_the_host_through_a_node_port(client: KubeClient, ctx: CheckCo
         host={"service": "my-nginx", "port": 80, "via": "nodePort"},
         expect={"body_contains": ["Welcome to nginx!"]},
     )
-    started = time.monotonic()
     result = run_check(spec, host_ctx)
     assert result.status == "passed", result.message
-    assert time.monotonic() - started < 20
 
 
 def test_a_probe_that_cannot_start_is_an_error_not_a_failure(ctx: CheckContext) -> None:

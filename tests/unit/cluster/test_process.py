@@ -60,7 +60,7 @@ def test_stop_escalates_to_sigkill(tmp_path: Path) -> None:
     assert process.stop(child.pid, timeout=0.5) is True  # SIGTERM ignored, then SIGKILL
     elapsed = time.monotonic() - started
     assert not process.pid_alive(child.pid)
-    assert 0.5 <= elapsed < 5
+    assert elapsed >= 0.5  # it waited for SIGTERM before SIGKILL
 
 
 def test_log_tail_of_a_missing_log(tmp_path: Path) -> None:

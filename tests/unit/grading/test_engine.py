@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 import time
 from pathlib import Path
 from typing import Any
@@ -47,7 +48,7 @@ def test_times_out_as_failed_with_explanation(ctx: CheckContext) -> None:
     ctx.bindings = {"namespace": "lab", "svc": "my-nginx"}
     started = time.monotonic()
     result = run_check(svc_check(timeout=0.3), ctx, interval=0.02)
-    assert 0.3 <= time.monotonic() - started < 2.0
+    assert time.monotonic() - started >= 0.3  # it polled until its timeout
     assert result.status == "failed"
     assert result.attempts > 2
     assert "still so after 0.3s" in result.message
@@ -58,7 +59,6 @@ def test_no_polling_evaluates_once(fake: Any, ctx: CheckContext) -> None:
     ctx.bindings = {"namespace": "lab", "svc": "my-nginx"}
     result = run_check(svc_check(timeout=5), ctx, poll=False)
     assert result.status == "failed" and result.attempts == 1
-    assert result.duration < 1
 
 
 def test_error_ends_polling_at_once(fake: Any, ctx: CheckContext) -> None:
@@ -84,10 +84,23 @@ def test_missing_capability_skips(ctx: CheckContext) -> None:
 
 def test_checks_of_a_step_run_concurrently(fake: Any, ctx: CheckContext) -> None:
     ctx.bindings = {"namespace": "lab", "svc": "my-nginx"}
-    started = time.monotonic()
+    # every check's first request waits until all four are in flight: one after the other,
+    # the barrier would break (and the checks would end as errors)
+    barrier = threading.Barrier(4, timeout=30)
+    seen: set[int] = set()
+    lock = threading.Lock()
+
+    def together(client: Any) -> None:
+        with lock:
+            first = threading.get_ident() not in seen
+            seen.add(threading.get_ident())
+        if first:
+            barrier.wait()
+
+    fake.on_call = together
     results = run_checks([svc_check(timeout=0.4) for _ in range(4)], ctx, interval=0.05)
     assert [r.status for r in results] == ["failed"] * 4
-    assert time.monotonic() - started < 1.2  # not 4 x 0.4 s
+    assert len(seen) == 4
 
 
 def test_failed_service_check_carries_a_diagnosis(fake: Any, ctx: CheckContext, build: Any) -> None:
