@@ -61,6 +61,7 @@ ROOT = Path(__file__).resolve().parent.parent
 RESPONSE = re.compile(r'"Response" verb="(\w+)" url="([^"]+)" status="([^"]*)" milliseconds=(\d+)')
 NAMESPACED_PATH = re.compile(r"/namespaces/([^/?]+)/")
 LEARNER_NS = re.compile(r"learner-\d\d")
+MANAGED = "app.kubernetes.io/managed-by=kubelab"
 
 
 @dataclass
@@ -212,7 +213,9 @@ class Run:
             capabilities=frozenset({"nodeport-from-host", "loadbalancer", "multi-node"}),
             nodeport_host="127.0.0.1",
         )  # fmt: skip
+        # the lab namespace as `kubelab up --namespace` makes it: labelled as kubelab's
         self.kubectl(learner, ["create", "namespace", learner.namespace])
+        self.kubectl(learner, ["label", "namespace", learner.namespace, MANAGED])
         # a marker Service first: the Service watcher's first line (its initial list) shows that
         # it is up before the learner starts
         self.kubectl(learner, ["create", "service", "clusterip", "marker", "--tcp=1:1",
