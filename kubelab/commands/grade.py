@@ -67,6 +67,16 @@ def _record(store: ProgressStore, result: LessonResult, follow_on: list[str] | N
 )
 @click.option("--no-wait", is_flag=True, help="Evaluate each check once instead of polling.")
 @click.option(
+    "--wait",
+    "max_wait",
+    type=click.FloatRange(min=0.1, max=600),
+    default=5.0,
+    show_default=True,
+    metavar="SECONDS",
+    help="Grading the live state: poll a failing check at most SECONDS (a check's own shorter "
+    "timeout still applies). --submission waits the lessons' own timeouts.",
+)
+@click.option(
     "--keep-namespace", is_flag=True, help="With --submission: keep the grading namespace."
 )
 @lessons_option
@@ -78,6 +88,7 @@ def grade(
     fmt: str,
     output: Path | None,
     no_wait: bool,
+    max_wait: float,
     keep_namespace: bool,
     lessons_dir: Path | None,
     cluster: str | None,
@@ -142,7 +153,13 @@ def grade(
                     click.echo(f"kubelab: values for lesson {lesson_id}: {shown}", err=True)
                 bindings["namespace"] = lab.namespace
                 result = grade_lesson(
-                    lab, loaded, bindings, client, step_ids=steps, poll=not no_wait
+                    lab,
+                    loaded,
+                    bindings,
+                    client,
+                    step_ids=steps,
+                    poll=not no_wait,
+                    max_wait=max_wait,
                 )
             follow_on = [s.id for s in loaded.lesson.steps] if follow_current else None
             save_progress(lambda: _record(store, result, follow_on), store.path)

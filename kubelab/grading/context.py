@@ -130,6 +130,9 @@ class CheckContext:
     probe_image: str = "busybox:1.37"
     probe_timeout: float = 60.0
     probes_ready: set[str] = field(default_factory=set, repr=False)
+    max_wait: float | None = None
+    """Caps every check's timeout: grading a learner's live state wants a verdict in seconds,
+    while the self-test and submissions wait the lessons' own timeouts for pods to start."""
     waker: StepWatcher | None = field(default=None, repr=False)
     stopped: threading.Event = field(default_factory=threading.Event, repr=False)
     """Set when grading is interrupted: waiting checks end at once (as errors)."""

@@ -102,7 +102,8 @@ def run_check(
     except GradingError as exc:
         result.message = str(exc)
         return result
-    deadline = started + spec.timeout
+    timeout = spec.timeout if ctx.max_wait is None else min(spec.timeout, ctx.max_wait)
+    deadline = started + timeout
     attempts = 0
     delay = interval
     waker = ctx.waker
@@ -132,7 +133,7 @@ def run_check(
     result.diff = outcome.diff
     result.attempts = attempts
     if outcome.status == "failed" and poll and attempts > 1:
-        result.message += f" (still so after {spec.timeout:g}s)"
+        result.message += f" (still so after {timeout:g}s)"
     if outcome.status == "failed" and diagnose:
         result.diagnosis = diagnose_check(rendered, ctx)
     result.duration = time.monotonic() - started

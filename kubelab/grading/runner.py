@@ -47,13 +47,16 @@ def grade_lesson(
     *,
     step_ids: Sequence[str] | None = None,
     poll: bool = True,
+    max_wait: float | None = None,
 ) -> LessonResult:
-    """Grade `step_ids` (default: every step) against the cluster as it is."""
+    """Grade `step_ids` (default: every step) against the cluster as it is; `max_wait` caps
+    how long each failing check is polled."""
     lesson = loaded.lesson
     namespace = str(bindings.get("namespace") or cluster.namespace)
     full = {**dict(bindings), "namespace": namespace}
     lab = dataclasses.replace(cluster, namespace=namespace)
     ctx = make_context(client, namespace, full, lab)
+    ctx.max_wait = max_wait
     result = LessonResult(lesson.id, lesson.title, namespace=namespace)
     for step in lesson.steps:
         if step_ids is None or step.id in step_ids:

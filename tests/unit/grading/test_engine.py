@@ -55,6 +55,17 @@ def test_times_out_as_failed_with_explanation(ctx: CheckContext) -> None:
     assert result.explain == "apply the Service"
 
 
+def test_max_wait_caps_a_long_timeout(ctx: CheckContext) -> None:
+    # Grading a learner's live state: a 60 s check gives its verdict after max_wait, not 60 s.
+    ctx.bindings = {"namespace": "lab", "svc": "my-nginx"}
+    ctx.max_wait = 0.3
+    started = time.monotonic()
+    result = run_check(svc_check(timeout=60), ctx, interval=0.02)
+    assert time.monotonic() - started < 30
+    assert result.status == "failed"
+    assert "still so after 0.3s" in result.message
+
+
 def test_no_polling_evaluates_once(fake: Any, ctx: CheckContext) -> None:
     ctx.bindings = {"namespace": "lab", "svc": "my-nginx"}
     result = run_check(svc_check(timeout=5), ctx, poll=False)
