@@ -31,7 +31,6 @@ def test_deletions_in_flight_finish_after_a_restart(
 ) -> None:
     state = tmp_path / "state.db"
     server = sim_factory("lab", state=state)
-    port = server.server.rsplit(":", 1)[1]
     namespace = f"doomed-{secrets.token_hex(3)}"
     server.kubectl("create", "namespace", namespace, check=True)
     server.kubectl("run", "web", "--image=nginx", "-n", namespace, check=True)
@@ -39,6 +38,6 @@ def test_deletions_in_flight_finish_after_a_restart(
     server.kubectl("delete", "pod", "gp", "--wait=false", check=True)
     server.kubectl("delete", "namespace", namespace, "--wait=false", check=True)
     server.stop(stop)
-    server = sim_factory("lab", state=state, extra=("--port", port))
+    server = sim_factory("lab", state=state)  # a fresh port: the old one may be taken meanwhile
     assert gone(server, "pod", "gp"), server.kubectl("get", "pod", "gp").stdout
     assert gone(server, "namespace", namespace)

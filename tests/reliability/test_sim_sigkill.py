@@ -74,7 +74,6 @@ def test_acknowledged_writes_survive_sigkill(
 ) -> None:
     state = tmp_path / "state.db"
     server = sim_factory("run0", state=state)
-    port = port_of(server.server)
     namespace = f"kill-{secrets.token_hex(3)}"
     with KubeClient(server.kubeconfig, None, namespace) as client:
         client.ensure_namespace(namespace)
@@ -101,8 +100,9 @@ def test_acknowledged_writes_survive_sigkill(
             deleted.update(writer.deleted)
             counters[f"counter-{writer.tag}"] = writer.counter
         assert sum(len(w.created) for w in writers) > 0, "no write was acknowledged"
-        # the same state file and port: the store must open and hold everything acknowledged
-        server = sim_factory(f"run{round_ + 1}", state=state, extra=("--port", port))
+        # the same state file (a fresh port: the old one may be taken meanwhile): the store must
+        # open and hold everything acknowledged
+        server = sim_factory(f"run{round_ + 1}", state=state)
         with KubeClient(server.kubeconfig, None, namespace) as client:
             present = {o["metadata"]["name"]: o for o in client.list("v1", "ConfigMap")}
             missing = acknowledged - deleted - set(present)

@@ -23,7 +23,6 @@ async def test_tui_recovers_when_the_cluster_is_back(
 ) -> None:
     state = tmp_path / "sim-state.db"
     server = sim_factory("lab", state=state)
-    port = server.server.rsplit(":", 1)[1]
     cluster = lab_cluster(server.kubeconfig)
     services = services_for(
         StaticProvider(cluster), tmp_path / "progress.json", course=lambda: load_course(COURSE)
@@ -33,7 +32,7 @@ async def test_tui_recovers_when_the_cluster_is_back(
         screen = await check_after_the_cluster_vanished(app, pilot, server)
         # the cluster comes back (same state and port; like `kubelab up`, a fresh kubeconfig with
         # a new token at the same path)
-        server = sim_factory("lab", state=state, extra=("--port", port))
+        server = sim_factory("lab", state=state)  # a fresh port: the old one may be taken meanwhile
         server.kubectl(
             "create",
             "service",
@@ -64,7 +63,6 @@ async def test_watch_mode_survives_the_cluster_vanishing_and_grades_again(
 
     state = tmp_path / "sim-state.db"
     server = sim_factory("lab", state=state)
-    port = server.server.rsplit(":", 1)[1]
     cluster = lab_cluster(server.kubeconfig)
     services = services_for(
         StaticProvider(cluster), tmp_path / "progress.json", course=lambda: load_course(COURSE)
@@ -88,7 +86,7 @@ async def test_watch_mode_survives_the_cluster_vanishing_and_grades_again(
         assert app.is_running and len(watcher.errors) <= 5  # the latest few, never a flood
         assert "create-web" not in screen.passed
 
-        server = sim_factory("lab", state=state, extra=("--port", port))
+        server = sim_factory("lab", state=state)  # a fresh port: the old one may be taken meanwhile
         server.kubectl(
             "create", "service", "clusterip", "web", "--tcp=80:80", "-n", cluster.namespace,
             check=True,
