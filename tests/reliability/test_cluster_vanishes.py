@@ -98,7 +98,7 @@ def test_grade_reports_a_vanished_cluster_and_recovers(
     assert any(word in out + err for word in UNREACHABLE_WORDS), out + err
     assert "ERROR" in out  # the check is an error, never a failure of the learner's work
 
-    # the cluster comes back (same state, same port, a fresh kubeconfig): grading works again
+    # the cluster comes back (same state, a fresh kubeconfig): grading works again
     server = sim_factory("lab", state=state)  # a fresh port: the old one may be taken meanwhile
     env = kubelab_env(tmp_path, server.kubeconfig)
     server.kubectl("create", "service", "clusterip", "web", "--tcp=80:80", "-n", namespace)

@@ -1,5 +1,5 @@
 """The TUI recovers once the cluster is back: the simulator SIGKILLed under the lesson screen and
-started again on the same state and port (with a fresh kubeconfig and token, as `kubelab up`
+started again on the same state (with a fresh kubeconfig and token, as `kubelab up`
 does); the next check grades normally, without restarting the app."""
 
 from __future__ import annotations
@@ -30,7 +30,7 @@ async def test_tui_recovers_when_the_cluster_is_back(
     app = create_app(services, keymap={}, watch_mode=False)
     async with app.run_test(size=(100, 30)) as pilot:
         screen = await check_after_the_cluster_vanished(app, pilot, server)
-        # the cluster comes back (same state and port; like `kubelab up`, a fresh kubeconfig with
+        # the cluster comes back (same state; like `kubelab up`, a fresh kubeconfig with
         # a new token at the same path)
         server = sim_factory("lab", state=state)  # a fresh port: the old one may be taken meanwhile
         server.kubectl(
