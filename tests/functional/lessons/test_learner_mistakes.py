@@ -76,7 +76,6 @@ spec:
 """,
         failing=("the Deployment my-nginx asks for 2 pods labelled run=my-nginx",),
         names=("spec.selector.matchLabels", "run", "my-nginx"),
-        recovers=False,  # spec.selector is immutable: apply for me must recreate (for_polish.md 4)
     ),
     Mistake(
         "why-services",
@@ -454,11 +453,6 @@ def mistake_step(loaded: LoadedLesson, mistake: Mistake) -> Step:
 
 
 @pytest.mark.timeout(120)
-@pytest.mark.xfail(
-    reason="kubelab's applies carry no last-applied annotation: kubectl apply then merges the "
-    "ports list instead of replacing it (for_polish.md 5)",
-    strict=False,
-)
 def test_the_learner_applies_their_file_after_apply_for_me(lab: Lab) -> None:
     """Step 1 done with "apply for me", step 2 by editing nginx-svc.yaml and `kubectl apply`."""
     loaded = LESSONS["clusterip-service"]
