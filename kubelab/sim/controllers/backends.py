@@ -3,10 +3,23 @@ controllers (`pkg/controller/endpoint`, `pkg/controller/endpointslice`, `podutil
 
 from __future__ import annotations
 
+from collections.abc import Hashable, Iterable
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from kubelab.sim.controllers.base import is_pod_ready, is_terminating, meta
+from kubelab.sim.controllers.base import (
+    PODS,
+    SERVICES,
+    Controller,
+    is_pod_ready,
+    is_terminating,
+    meta,
+    ns_name,
+    rt,
+)
+
+if TYPE_CHECKING:
+    from kubelab.sim.store import WatchEvent
 
 Obj = dict[str, Any]
 HEADLESS_LABEL = "service.kubernetes.io/headless"
@@ -145,3 +158,35 @@ def _label_pairs(pod: Obj) -> list[tuple[str, str, str]]:
     m = meta(pod)
     namespace = str(m.get("namespace"))
     return [(namespace, k, str(v)) for k, v in (m.get("labels") or {}).items()]
+
+
+class ServiceBackendsController(Controller):
+    """What the Endpoints and EndpointSlice controllers share: a Service is reconciled when it
+    changes or when a pod its selector may pick appears, changes labels or goes."""
+
+    keys = frozenset({SERVICES, PODS})
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._pods = PodIndex(self.store)
+        self._selectors = SelectorIndex(self.store)
+
+    def stop(self) -> None:
+        self._pods.close()
+        self._selectors.close()
+
+    def items_for(self, event: WatchEvent) -> Iterable[Hashable]:
+        if event.key == SERVICES:
+            return [ns_name(event.obj)]
+        namespace = ns_name(event.obj)[0]
+        labels = [meta(event.obj).get("labels") or {}]
+        if event.old is not None:
+            labels.append(meta(event.old).get("labels") or {})
+        return [(namespace, name) for name in self._selectors.services_for(namespace, labels)]
+
+    def all_items(self) -> Iterable[Hashable]:
+        services = self.store.list(rt(self.store, SERVICES), copy_items=False).items
+        return [ns_name(s) for s in services]
+
+    def pods_in(self, namespace: str, service: Obj) -> list[Obj]:
+        return self._pods.candidates(namespace, (service.get("spec") or {}).get("selector") or {})

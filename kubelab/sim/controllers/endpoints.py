@@ -4,14 +4,11 @@ Endpoints are the user's); Endpoints removed with their Service."""
 
 from __future__ import annotations
 
-from collections.abc import Hashable, Iterable
-from typing import TYPE_CHECKING, Any
+from collections.abc import Hashable
+from typing import Any
 
-from kubelab.sim.controllers.backends import PodIndex, SelectorIndex, backends, service_labels
-from kubelab.sim.controllers.base import ENDPOINTS, PODS, SERVICES, Controller, meta, ns_name, rt
-
-if TYPE_CHECKING:
-    from kubelab.sim.store import WatchEvent
+from kubelab.sim.controllers.backends import ServiceBackendsController, backends, service_labels
+from kubelab.sim.controllers.base import ENDPOINTS, SERVICES, meta, rt
 
 Obj = dict[str, Any]
 
@@ -46,34 +43,8 @@ def desired_subsets(service: Obj, pods: list[Obj]) -> list[Obj]:
     return subsets
 
 
-class EndpointsController(Controller):
+class EndpointsController(ServiceBackendsController):
     name = "endpoint-controller"
-    keys = frozenset({SERVICES, PODS})
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self._pods = PodIndex(self.store)
-        self._selectors = SelectorIndex(self.store)
-
-    def stop(self) -> None:
-        self._pods.close()
-        self._selectors.close()
-
-    def items_for(self, event: WatchEvent) -> Iterable[Hashable]:
-        if event.key == SERVICES:
-            return [ns_name(event.obj)]
-        namespace = ns_name(event.obj)[0]
-        labels = [meta(event.obj).get("labels") or {}]
-        if event.old is not None:
-            labels.append(meta(event.old).get("labels") or {})
-        return [(namespace, name) for name in self._selectors.services_for(namespace, labels)]
-
-    def all_items(self) -> Iterable[Hashable]:
-        services = self.store.list(rt(self.store, SERVICES), copy_items=False).items
-        return [ns_name(s) for s in services]
-
-    def pods_in(self, namespace: str, service: Obj) -> list[Obj]:
-        return self._pods.candidates(namespace, (service.get("spec") or {}).get("selector") or {})
 
     def reconcile(self, item: Hashable) -> None:
         assert isinstance(item, tuple)

@@ -5,30 +5,23 @@ their user (and to the mirroring controller)."""
 
 from __future__ import annotations
 
-from collections.abc import Hashable, Iterable
-from typing import TYPE_CHECKING, Any
+from collections.abc import Hashable
+from typing import Any
 
 from kubelab.sim.controllers.backends import (
     Backend,
-    PodIndex,
-    SelectorIndex,
+    ServiceBackendsController,
     backends,
     service_labels,
 )
 from kubelab.sim.controllers.base import (
-    PODS,
     SERVICES,
     SLICES,
-    Controller,
     meta,
-    ns_name,
     owner_ref,
     rt,
 )
 from kubelab.sim.kinds.endpointslices import MANAGED_BY_LABEL, SERVICE_NAME_LABEL
-
-if TYPE_CHECKING:
-    from kubelab.sim.store import WatchEvent
 
 Obj = dict[str, Any]
 MANAGER = "endpointslice-controller.k8s.io"
@@ -145,34 +138,8 @@ def _fill(obj: Obj, ports: list[Obj] | None, endpoints: list[Obj]) -> None:
         obj.pop("endpoints", None)
 
 
-class EndpointSliceController(Controller):
+class EndpointSliceController(ServiceBackendsController):
     name = "endpointslice-controller"
-    keys = frozenset({SERVICES, PODS})
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self._pods = PodIndex(self.store)
-        self._selectors = SelectorIndex(self.store)
-
-    def stop(self) -> None:
-        self._pods.close()
-        self._selectors.close()
-
-    def items_for(self, event: WatchEvent) -> Iterable[Hashable]:
-        if event.key == SERVICES:
-            return [ns_name(event.obj)]
-        namespace = ns_name(event.obj)[0]
-        labels = [meta(event.obj).get("labels") or {}]
-        if event.old is not None:
-            labels.append(meta(event.old).get("labels") or {})
-        return [(namespace, name) for name in self._selectors.services_for(namespace, labels)]
-
-    def all_items(self) -> Iterable[Hashable]:
-        services = self.store.list(rt(self.store, SERVICES), copy_items=False).items
-        return [ns_name(s) for s in services]
-
-    def pods_in(self, namespace: str, service: Obj) -> list[Obj]:
-        return self._pods.candidates(namespace, (service.get("spec") or {}).get("selector") or {})
 
     def reconcile(self, item: Hashable) -> None:
         assert isinstance(item, tuple)
