@@ -32,29 +32,6 @@ Argv = list[str]
 FIELD_MANAGER: Final = "kubelab"
 CONNECTION_POOL_SIZE: Final = 32
 
-DEFAULT_API_VERSIONS: Final[Mapping[str, str]] = {
-    "Pod": "v1",
-    "Service": "v1",
-    "Endpoints": "v1",
-    "Namespace": "v1",
-    "Node": "v1",
-    "ConfigMap": "v1",
-    "Secret": "v1",
-    "ServiceAccount": "v1",
-    "Event": "v1",
-    "ReplicationController": "v1",
-    "Deployment": "apps/v1",
-    "ReplicaSet": "apps/v1",
-    "DaemonSet": "apps/v1",
-    "StatefulSet": "apps/v1",
-    "EndpointSlice": "discovery.k8s.io/v1",
-}
-
-
-def default_api_version(kind: str) -> str:
-    """The usual apiVersion of a built-in kind (v1 for unknown kinds)."""
-    return DEFAULT_API_VERSIONS.get(kind, "v1")
-
 
 class ApiRejected(ClusterError):
     """The API server answered with an error Status (404, 409, 422, ...)."""

@@ -83,41 +83,6 @@ class GradingError(Exception):
     """The grader cannot decide (bad lesson, cluster trouble): an "error", never "failed"."""
 
 
-# apiVersion for kinds a lesson may name without one.
-DEFAULT_API_VERSIONS: Mapping[str, str] = {
-    "Pod": "v1",
-    "Service": "v1",
-    "Endpoints": "v1",
-    "ConfigMap": "v1",
-    "Secret": "v1",
-    "Namespace": "v1",
-    "Node": "v1",
-    "ServiceAccount": "v1",
-    "ReplicationController": "v1",
-    "Event": "v1",
-    "Deployment": "apps/v1",
-    "ReplicaSet": "apps/v1",
-    "DaemonSet": "apps/v1",
-    "StatefulSet": "apps/v1",
-    "EndpointSlice": "discovery.k8s.io/v1",
-    "Ingress": "networking.k8s.io/v1",
-    "NetworkPolicy": "networking.k8s.io/v1",
-    "Job": "batch/v1",
-    "CronJob": "batch/v1",
-}
-
-CLUSTER_SCOPED = frozenset({"Namespace", "Node", "PersistentVolume", "StorageClass"})
-
-
-def api_version_for(kind: str, given: str | None) -> str:
-    if given:
-        return given
-    try:
-        return DEFAULT_API_VERSIONS[kind]
-    except KeyError:
-        raise GradingError(f"give 'apiVersion' for kind {kind!r} (no default is known)") from None
-
-
 @dataclass
 class CheckContext:
     """Everything an evaluator needs. One per graded step; shared by its checks (thread-safe:

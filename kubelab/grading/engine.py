@@ -14,20 +14,20 @@ import dataclasses
 import time
 from collections.abc import Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from typing import TYPE_CHECKING, Any, cast
+from typing import TYPE_CHECKING, cast
 
 from kubelab.cluster.base import ClusterError, ClusterUnreachable
 from kubelab.cluster.client import ApiRejected
 from kubelab.grading.bindings import render_spec, render_text
 from kubelab.grading.changes import ChangeSignal, StepWatcher, WatchingApi, watched_kinds
 from kubelab.grading.checks import REGISTRY
-from kubelab.grading.checks.base import CheckBase
 from kubelab.grading.context import CheckContext, ClusterApi, GradingError, make_context
 from kubelab.grading.diagnose import diagnose_check
 from kubelab.grading.live import LiveValueMissing
 from kubelab.grading.matcher import ExpressionError
 from kubelab.grading.pods import NoTargetPod
 from kubelab.grading.results import CheckOutcome, CheckResult, StepResult
+from kubelab.lessons.checks.base import CheckBase
 
 if TYPE_CHECKING:
     from kubelab.cluster.base import LabCluster
@@ -42,17 +42,10 @@ MAX_INTERVAL = 0.5
 SETTLE = 0.01
 
 
-def kind_of(spec: CheckBase) -> str:
-    """The check's kind (each kind's Spec declares its own `kind` literal)."""
-    return str(getattr(spec, "kind", "?"))
-
-
 def evaluate_once(spec: CheckBase, ctx: CheckContext) -> CheckOutcome:
     """One evaluation, with every exception turned into the outcome it means."""
-    module: Any = REGISTRY[kind_of(spec)]
     try:
-        outcome: CheckOutcome = module.evaluate(spec, ctx)
-        return outcome
+        return REGISTRY[spec.kind].evaluate(spec, ctx)
     except (NoTargetPod, LiveValueMissing) as exc:
         return CheckOutcome.failed(str(exc))
     except (GradingError, ExpressionError) as exc:
@@ -86,10 +79,9 @@ def run_check(
 ) -> CheckResult:
     """Evaluate `spec` (placeholders filled from the context's bindings) until it passes, errs or
     times out; `poll=False` evaluates exactly once (the self-test's "must fail first" phase)."""
-    kind = kind_of(spec)
     started = time.monotonic()
     name, explain = shown_text(spec, ctx.bindings)
-    result = CheckResult(name=name, kind=kind, status="error", message="", explain=explain)
+    result = CheckResult(name=name, kind=spec.kind, status="error", message="", explain=explain)
     result.weight = spec.weight
     if ctx.cluster is not None:
         missing = ctx.cluster.missing(tuple(spec.requires))
@@ -227,7 +219,7 @@ def grade_step(
             result.checks.append(
                 CheckResult(
                     name=name,
-                    kind=getattr(spec, "kind", "?"),
+                    kind=spec.kind,
                     status="skipped",
                     message="skipped: " + "; ".join(missing),
                     explain=explain,

@@ -6,9 +6,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from kubelab.cluster.base import ClusterError, ClusterUnreachable
-from kubelab.grading.checks.base import PodRef
 from kubelab.grading.context import CheckContext, iter_ready_pods, pod_is_ready
 from kubelab.grading.probe import ensure_probe
+from kubelab.lessons.checks.base import PodRef
 
 
 class NoTargetPod(Exception):

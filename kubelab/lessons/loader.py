@@ -16,8 +16,8 @@ from typing import Any
 from pydantic import BaseModel, ValidationError
 from pydantic_core import ErrorDetails
 
-from kubelab.grading.checks.base import ObjectRef
-from kubelab.grading.context import DEFAULT_API_VERSIONS
+from kubelab.lessons.api_versions import DEFAULT_API_VERSIONS
+from kubelab.lessons.checks.base import ObjectRef
 from kubelab.lessons.manifests import read_manifest_docs
 from kubelab.lessons.marked_yaml import DataPath, Marked, MarkedParseError, parse_marked
 from kubelab.lessons.model import PLACEHOLDER, Lesson

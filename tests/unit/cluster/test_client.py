@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from kubelab.cluster.base import ClusterError, ClusterUnreachable
-from kubelab.cluster.client import ApiRejected, KubeClient, _exit_code, default_api_version
+from kubelab.cluster.client import ApiRejected, KubeClient, _exit_code
 
 
 @pytest.fixture
@@ -179,12 +179,6 @@ def test_exit_codes_from_the_status_channel() -> None:
         )
     with pytest.raises(ClusterError):
         _exit_code("", "p")
-
-
-def test_default_api_versions() -> None:
-    assert default_api_version("Deployment") == "apps/v1"
-    assert default_api_version("EndpointSlice") == "discovery.k8s.io/v1"
-    assert default_api_version("Service") == "v1"
 
 
 def test_apply_falls_back_when_the_server_lacks_server_side_apply(fake_api, client) -> None:
