@@ -33,6 +33,7 @@ from kubelab.cluster.base import (
     LabCluster,
     Progress,
     Provider,
+    ProviderOptions,
     no_progress,
     not_up,
 )
@@ -233,6 +234,14 @@ def port_in_use(port: int, host: str = "127.0.0.1") -> bool:
 
 class KindProvider(Provider):
     kind = "kind"
+
+    @classmethod
+    def from_spec(cls, name: str, options: ProviderOptions) -> KindProvider:
+        return cls(name or DEFAULT_NAME)
+
+    @classmethod
+    def canonical_spec(cls, name: str, sep: str) -> str:
+        return f"{cls.kind}:{name or DEFAULT_NAME}"
 
     def __init__(self, name: str = DEFAULT_NAME, *, images: Sequence[str] | None = None) -> None:
         if not name or not all(c.isalnum() or c in "-." for c in name) or name != name.lower():

@@ -11,19 +11,15 @@ from pathlib import Path
 import click
 
 from kubelab.cluster.base import ClusterError
-from kubelab.cluster.select import cluster_options
-from kubelab.grading.cli_support import (
+from kubelab.commands.exits import exit_codes, fail, fail_cluster
+from kubelab.commands.grading_support import emit_report, find_lesson, lab_cluster, save_progress
+from kubelab.commands.options import (
     REPORT_CHOICE,
-    emit_report,
-    exit_on_interrupt,
-    fail,
-    fail_cluster,
-    find_lesson,
-    lab_cluster,
-    save_progress,
+    cluster_options,
+    lessons_option,
+    load_course_or_exit,
 )
 from kubelab.grading.results import LessonResult, Report
-from kubelab.lessons.options import lessons_option, load_course_or_exit
 from kubelab.progress import ProgressStore
 
 
@@ -81,7 +77,7 @@ def _record(store: ProgressStore, result: LessonResult, follow_on: list[str] | N
 )
 @lessons_option
 @cluster_options
-@exit_on_interrupt
+@exit_codes
 def grade(
     target: str | None,
     submission: Path | None,
