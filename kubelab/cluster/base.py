@@ -15,6 +15,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Final, Literal
 
+from kubelab.objects import Obj
+
 CAPABILITIES: Final = frozenset({"loadbalancer", "nodeport-from-host", "multi-node"})
 """Every capability a provider may declare (the lesson format's `requires` uses the same names)."""
 
@@ -199,7 +201,7 @@ def parse_host_addresses(value: str) -> list[tuple[str, int]]:
     return found
 
 
-def annotated_entries(service: Mapping[str, Any], annotation: str) -> list[dict[str, Any]]:
+def annotated_entries(service: Mapping[str, Any], annotation: str) -> list[Obj]:
     """The simulator's host-address annotation: a JSON list of `{"kind": "NodePort" |
     "LoadBalancer", "port", "protocol", "nodePort"?, "address" | "error"}` ([] when absent)."""
     value = ((service.get("metadata") or {}).get("annotations") or {}).get(annotation)

@@ -24,9 +24,9 @@ from kubernetes.client.exceptions import ApiException
 from kubernetes.config.config_exception import ConfigException
 
 from kubelab.cluster.base import ClusterError, ClusterUnreachable
+from kubelab.objects import Obj
 
-Obj = dict[str, Any]
-ObjList = list[dict[str, Any]]
+ObjList = list[Obj]
 Argv = list[str]
 
 FIELD_MANAGER: Final = "kubelab"

@@ -12,7 +12,7 @@ import getpass
 import hashlib
 import re
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from kubelab.cluster import kubeconfig as kc
 from kubelab.cluster.base import (
@@ -30,6 +30,7 @@ from kubelab.cluster.base import (
     not_up,
 )
 from kubelab.cluster.state import state_dir
+from kubelab.objects import Obj
 
 if TYPE_CHECKING:
     from kubelab.cluster.client import KubeClient
@@ -53,7 +54,7 @@ def default_namespace() -> str:
     return f"kubelab-{folded}"[:63].rstrip("-")
 
 
-def is_managed(namespace: dict[str, Any] | None) -> bool:
+def is_managed(namespace: Obj | None) -> bool:
     labels = ((namespace or {}).get("metadata") or {}).get("labels") or {}
     return bool(labels.get(MANAGED_BY_LABEL) == MANAGED_BY_VALUE)
 

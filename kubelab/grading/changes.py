@@ -18,6 +18,7 @@ from kubelab.cluster.client import ApiRejected
 from kubelab.grading.checks import REGISTRY
 from kubelab.lessons.api_versions import DEFAULT_API_VERSIONS
 from kubelab.lessons.checks.base import CheckBase
+from kubelab.objects import Obj
 
 Kind = tuple[str, str]
 """(apiVersion, kind)"""
@@ -40,7 +41,7 @@ class WatchingApi(Protocol):
         namespace: str | None = None,
         resource_version: str | None = None,
         timeout_seconds: int = 60,
-    ) -> Iterator[dict[str, Any]]: ...
+    ) -> Iterator[Obj]: ...
 
 
 class ChangeSignal:

@@ -12,6 +12,8 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Protocol
 
+from kubelab.objects import Obj
+
 if TYPE_CHECKING:
     from kubelab.cluster.base import LabCluster
     from kubelab.grading.changes import StepWatcher
@@ -35,7 +37,7 @@ class ClusterApi(Protocol):
 
     def get(
         self, api_version: str, kind: str, name: str, namespace: str | None = None
-    ) -> dict[str, Any] | None: ...
+    ) -> Obj | None: ...
 
     def list(
         self,
@@ -45,13 +47,13 @@ class ClusterApi(Protocol):
         label_selector: Mapping[str, str] | str | None = None,
         *,
         all_namespaces: bool = False,
-    ) -> list[dict[str, Any]]: ...
+    ) -> list[Obj]: ...
 
-    def apply(self, obj: dict[str, Any], namespace: str | None = None) -> dict[str, Any]: ...
+    def apply(self, obj: Obj, namespace: str | None = None) -> Obj: ...
 
     def is_namespaced(self, api_version: str, kind: str) -> bool: ...
 
-    def create(self, obj: dict[str, Any], namespace: str | None = None) -> dict[str, Any]: ...
+    def create(self, obj: Obj, namespace: str | None = None) -> Obj: ...
 
     def delete(
         self,
@@ -63,9 +65,7 @@ class ClusterApi(Protocol):
         grace_period_seconds: int | None = None,
     ) -> bool: ...
 
-    def ensure_namespace(
-        self, name: str, labels: Mapping[str, str] | None = None
-    ) -> dict[str, Any]: ...
+    def ensure_namespace(self, name: str, labels: Mapping[str, str] | None = None) -> Obj: ...
 
     def delete_namespace(self, name: str) -> bool: ...
 
@@ -122,7 +122,7 @@ def make_context(
     return CheckContext(client=client, namespace=namespace, bindings=bindings, cluster=cluster)
 
 
-def iter_ready_pods(pods: list[dict[str, Any]]) -> Iterator[dict[str, Any]]:
+def iter_ready_pods(pods: list[Obj]) -> Iterator[Obj]:
     for pod in pods:
         if pod_is_ready(pod):
             yield pod

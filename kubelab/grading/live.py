@@ -8,9 +8,10 @@ from kubelab.grading.context import CheckContext, GradingError
 from kubelab.grading.matcher import ExpressionError, evaluate_expression
 from kubelab.lessons.api_versions import UnknownKind, api_version_for
 from kubelab.lessons.checks.base import LiveValue, ObjectRef
+from kubelab.objects import Obj
 
 
-def read_objects(ref: ObjectRef, ctx: CheckContext) -> list[dict[str, Any]]:
+def read_objects(ref: ObjectRef, ctx: CheckContext) -> list[Obj]:
     """The object `ref` names (empty list when it is missing) or every object its selector picks."""
     try:
         api_version = api_version_for(ref.kind, ref.api_version)

@@ -13,6 +13,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
+from kubelab.objects import Obj
+
 if TYPE_CHECKING:
     from kubelab.cluster.base import LabCluster, Provider
     from kubelab.cluster.client import KubeClient
@@ -67,7 +69,7 @@ class Grader(Protocol):
         kind: str,
         timeout: int,
         resource_version: str | None = None,
-    ) -> Iterator[dict[str, Any]]:
+    ) -> Iterator[Obj]:
         """Watch events of one kind in `namespace` until the server ends the watch."""
 
     def close(self) -> None:
@@ -250,7 +252,7 @@ class ClusterGrader:
         kind: str,
         timeout: int,
         resource_version: str | None = None,
-    ) -> Iterator[dict[str, Any]]:
+    ) -> Iterator[Obj]:
         client = self._client(cluster, namespace, "watch")
         yield from client.watch(
             api_version,

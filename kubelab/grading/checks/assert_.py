@@ -2,21 +2,20 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from kubelab.grading.checks.kind import CheckKind, ServiceTarget
 from kubelab.grading.context import CheckContext
 from kubelab.grading.live import describe_ref, read_objects
 from kubelab.grading.matcher import Mismatch, diff, match
 from kubelab.grading.results import CheckOutcome
 from kubelab.lessons.checks.assert_ import Spec
+from kubelab.objects import Obj
 
 
 def evaluate(spec: Spec, ctx: CheckContext) -> CheckOutcome:
     objects = read_objects(spec.object, ctx)
     if not objects:
         return CheckOutcome.failed(f"{describe_ref(spec.object, ctx)} not found")
-    best: tuple[list[Mismatch], dict[str, Any]] | None = None
+    best: tuple[list[Mismatch], Obj] | None = None
     for obj in objects:
         problems = match(spec.match, obj)
         name = obj.get("metadata", {}).get("name", "?")

@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from kubelab.grading.checks.kind import CheckKind
 from kubelab.grading.context import CheckContext, iter_ready_pods
 from kubelab.grading.results import CheckOutcome
 from kubelab.lessons.checks.endpoints import Spec
+from kubelab.objects import Obj
 
 
-def ready_endpoint_addresses(slices: list[dict[str, Any]]) -> set[str]:
+def ready_endpoint_addresses(slices: list[Obj]) -> set[str]:
     """Addresses of ready endpoints across a Service's EndpointSlices (unset `ready` = ready)."""
     found: set[str] = set()
     for endpoint_slice in slices:

@@ -8,7 +8,7 @@ the lesson model builds its tagged union from that table. How a kind is graded l
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
@@ -98,8 +98,3 @@ class CheckBase(StrictModel):
         default_factory=list,
         description="cluster capabilities this check needs; skipped (not failed) where missing",
     )
-
-
-def dump(model: BaseModel) -> dict[str, Any]:
-    """The check as an instructor wrote it (aliases, no defaults): for reports and messages."""
-    return model.model_dump(by_alias=True, exclude_defaults=True)
