@@ -18,8 +18,8 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, Protocol
 
+from kubelab.cluster.api_errors import ApiRejected
 from kubelab.cluster.base import MANAGED_BY_LABEL, MANAGED_BY_VALUE, ClusterError
-from kubelab.cluster.client import ApiRejected
 from kubelab.cluster.kubectl import run_kubectl
 from kubelab.grading.context import ClusterApi
 from kubelab.lessons.loader import LoadedLesson

@@ -13,8 +13,8 @@ import threading
 from collections.abc import Iterable, Iterator
 from typing import Any, Protocol, runtime_checkable
 
+from kubelab.cluster.api_errors import ApiRejected
 from kubelab.cluster.base import ClusterError
-from kubelab.cluster.client import ApiRejected
 from kubelab.grading.checks import REGISTRY
 from kubelab.lessons.api_versions import DEFAULT_API_VERSIONS
 from kubelab.lessons.checks.base import CheckBase

@@ -16,8 +16,8 @@ from collections.abc import Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from typing import TYPE_CHECKING, cast
 
+from kubelab.cluster.api_errors import ApiRejected
 from kubelab.cluster.base import ClusterError, ClusterUnreachable
-from kubelab.cluster.client import ApiRejected
 from kubelab.grading.bindings import render_spec, render_text
 from kubelab.grading.changes import ChangeSignal, StepWatcher, WatchingApi, watched_kinds
 from kubelab.grading.checks import REGISTRY

@@ -43,7 +43,7 @@ def _waiting_reason(pod: Obj) -> str | None:
 
 def ensure_probe(ctx: CheckContext, namespace: str | None = None) -> str:
     """The probe pod's name, once it is Ready in `namespace` (default: the lab namespace)."""
-    from kubelab.cluster.client import ApiRejected  # slow to import: only when a probe is needed
+    from kubelab.cluster.api_errors import ApiRejected
 
     namespace = ctx.namespace_of(namespace)
     with ctx.probe_lock:

@@ -17,8 +17,8 @@ from typing import Any
 
 import yaml
 
+from kubelab.cluster.api_errors import ApiRejected
 from kubelab.cluster.base import MANAGED_BY_LABEL, MANAGED_BY_VALUE, ClusterError, LabCluster
-from kubelab.cluster.client import ApiRejected
 from kubelab.grading.actions import (
     ActionFailed,
     KubeconfigClient,

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import time
 
-from kubelab.cluster.client import ApiRejected
+from kubelab.cluster.api_errors import ApiRejected
 from kubelab.grading.context import ClusterApi, pod_is_ready
 from kubelab.objects import Obj
 
