@@ -95,31 +95,7 @@ def run_check(
         result.message = str(exc)
         return result
     timeout = spec.timeout if ctx.max_wait is None else min(spec.timeout, ctx.max_wait)
-    deadline = started + timeout
-    attempts = 0
-    delay = interval
-    waker = ctx.waker
-    while True:
-        attempts += 1
-        seen = waker.signal.generation if waker is not None else 0
-        outcome = evaluate_once(rendered, ctx)
-        if outcome.status != "failed" or not poll:
-            break
-        remaining = deadline - time.monotonic()
-        if remaining <= 0:
-            break
-        if waker is None:
-            ctx.stopped.wait(min(delay, remaining))
-        else:
-            waker.ensure_started()
-            if waker.signal.wait(seen, min(delay, remaining)):
-                # something the check reads changed: let what comes with it land (a Service
-                # and its EndpointSlice), then look again
-                ctx.stopped.wait(min(SETTLE, max(0.0, deadline - time.monotonic())))
-        if ctx.stopped.is_set():
-            outcome = CheckOutcome.error("grading was interrupted")
-            break
-        delay = min(delay * BACKOFF, MAX_INTERVAL)
+    outcome, attempts = _poll(rendered, ctx, started + timeout, interval, poll=poll)
     result.status = outcome.status
     result.message = outcome.message
     result.diff = outcome.diff
@@ -130,6 +106,36 @@ def run_check(
         result.diagnosis = diagnose_check(rendered, ctx)
     result.duration = time.monotonic() - started
     return result
+
+
+def _poll(
+    spec: CheckBase, ctx: CheckContext, deadline: float, interval: float, *, poll: bool
+) -> tuple[CheckOutcome, int]:
+    """Evaluate until the check passes, errs or `deadline` passes (once when not `poll`),
+    waking early when the step's watches see a change; the last outcome and the attempts."""
+    attempts = 0
+    delay = interval
+    waker = ctx.waker
+    while True:
+        attempts += 1
+        seen = waker.signal.generation if waker is not None else 0
+        outcome = evaluate_once(spec, ctx)
+        if outcome.status != "failed" or not poll:
+            return outcome, attempts
+        remaining = deadline - time.monotonic()
+        if remaining <= 0:
+            return outcome, attempts
+        if waker is None:
+            ctx.stopped.wait(min(delay, remaining))
+        else:
+            waker.ensure_started()
+            if waker.signal.wait(seen, min(delay, remaining)):
+                # something the check reads changed: let what comes with it land (a Service
+                # and its EndpointSlice), then look again
+                ctx.stopped.wait(min(SETTLE, max(0.0, deadline - time.monotonic())))
+        if ctx.stopped.is_set():
+            return CheckOutcome.error("grading was interrupted"), attempts
+        delay = min(delay * BACKOFF, MAX_INTERVAL)
 
 
 def run_checks(
