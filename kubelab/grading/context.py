@@ -1,7 +1,8 @@
 """What an evaluator gets: the API to read the cluster, the lab namespace, the bindings.
 
-Evaluators depend on the `ClusterApi` protocol (which PROVIDERS' `KubeClient` satisfies), so they
-can be unit-tested against an in-memory fake and run unchanged against any real cluster.
+Evaluators depend on the `ClusterApi` protocol (which `kubelab.cluster.client.KubeClient`
+satisfies), so they can be unit-tested against an in-memory fake and run unchanged against any
+real cluster.
 """
 
 from __future__ import annotations

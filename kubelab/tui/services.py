@@ -77,7 +77,7 @@ class Grader(Protocol):
 
 
 class ProgressTracker(Protocol):
-    """Where the learner is and what they passed (GRADING's progress store behind an adapter)."""
+    """Where the learner is and what they passed (`kubelab.progress`'s store behind an adapter)."""
 
     def passed_steps(self, lesson_id: str) -> dict[str, bool]:
         """Passed step ids of a lesson -> whether the pass was assisted ("apply for me")."""
