@@ -33,10 +33,10 @@ from typing import Any, TypeVar, cast
 
 from kubelab.sim import errors
 from kubelab.sim.errors import ApiError
+from kubelab.sim.objects import Obj
 from kubelab.sim.registry import Registry, ResourceType, parse_time
 from kubelab.sim.selectors import FieldSelector, LabelSelector
 
-Obj = dict[str, Any]
 Key = tuple[str, str]
 T = TypeVar("T")  # (namespace, name)
 ManagedHook = Callable[[Obj, Obj | None], Obj]  # (new, old) -> new with managedFields recorded
@@ -643,7 +643,7 @@ class Store:
         if dry_run:
             return new
         if meta.get("deletionTimestamp") and not meta.get("finalizers"):
-            if rt.extra.get("graceful_deletion") and meta.get("deletionGracePeriodSeconds"):
+            if rt.graceful_deletion and meta.get("deletionGracePeriodSeconds"):
                 pass  # still in its grace period: the timer (or a delete with grace 0) ends it
             else:
                 with self.transaction():
@@ -700,7 +700,7 @@ class Store:
     ) -> Obj:
         """Delete (or start deleting) an object; returns it as it stands after the call.
         Finalizers defer the removal (deletionTimestamp set); graceful types (declared with
-        `extra={"graceful_deletion": True}`) keep the object until the grace period ends or a
+        `graceful_deletion=True`) keep the object until the grace period ends or a
         second delete with grace 0. Dependents are garbage-collected by ownerReferences."""
         rt = self.registry.storage_type(rt) if rt.storage else rt
         ns = (namespace or "default") if rt.namespaced else ""
@@ -734,7 +734,7 @@ class Store:
         with self.transaction():
             if rt.storage_key == NAMESPACES:
                 return self._delete_namespace(rt, name)
-            graceful = bool(rt.extra.get("graceful_deletion"))
+            graceful = bool(rt.graceful_deletion)
             grace = grace_seconds
             if graceful and grace is None:
                 spec = current.get("spec") or {}
@@ -805,7 +805,7 @@ class Store:
         now = datetime.now(UTC)
         scheduled = 0
         for rt in self.registry.types:
-            if rt.storage is not None or not rt.extra.get("graceful_deletion"):
+            if rt.storage is not None or not rt.graceful_deletion:
                 continue
             for obj in self._iter(rt.storage_key, None):
                 meta = obj["metadata"]
@@ -978,57 +978,12 @@ def _same_ignoring_managed(a: Obj, b: Obj) -> bool:
     return strip(a) == strip(b)
 
 
-_DNS1123_LABEL = __import__("re").compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
-_DNS1123_SUBDOMAIN = __import__("re").compile(
-    r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$"
-)
-_LABEL_NAME_TYPES = {"/namespaces", "/services"}
-
-
 def _validate_meta(rt: ResourceType, obj: Obj) -> None:
-    """Name rules and label/annotation shapes every type shares (`ValidateObjectMeta`)."""
+    """The type's name rule and the label/annotation shapes every type shares
+    (`ValidateObjectMeta`)."""
     meta = obj["metadata"]
     name = str(meta.get("name", ""))
-    errs: builtins.list[errors.FieldError] = []
-    if rt.storage_key in _LABEL_NAME_TYPES or rt.extra.get("name_is_label"):
-        if len(name) > 63 or not _DNS1123_LABEL.match(name):
-            errs.append(
-                errors.invalid_value(
-                    "metadata.name",
-                    name,
-                    "a lowercase RFC 1123 label must consist of lower case alphanumeric "
-                    "characters or '-', and must start and end with an alphanumeric character "
-                    "(e.g. 'my-name',  or '123-abc', regex used for validation is "
-                    "'[a-z0-9]([-a-z0-9]*[a-z0-9])?')"
-                    if rt.storage_key != "/services"
-                    else "a DNS-1035 label must consist of lower case alphanumeric characters or "
-                    "'-', start with an alphabetic character, and end with an alphanumeric "
-                    "character (e.g. 'my-name',  or 'abc-123', regex used for validation is "
-                    "'[a-z]([-a-z0-9]*[a-z0-9])?')",
-                )
-            )
-        elif rt.storage_key == "/services" and not name[0].isalpha():
-            errs.append(
-                errors.invalid_value(
-                    "metadata.name",
-                    name,
-                    "a DNS-1035 label must consist of lower case alphanumeric characters or "
-                    "'-', start with an alphabetic character, and end with an alphanumeric "
-                    "character (e.g. 'my-name',  or 'abc-123', regex used for validation is "
-                    "'[a-z]([-a-z0-9]*[a-z0-9])?')",
-                )
-            )
-    elif rt.storage_key != "/events" and (len(name) > 253 or not _DNS1123_SUBDOMAIN.match(name)):
-        errs.append(
-            errors.invalid_value(
-                "metadata.name",
-                name,
-                "a lowercase RFC 1123 subdomain must consist of lower case alphanumeric "
-                "characters, '-' or '.', and must start and end with an alphanumeric character "
-                "(e.g. 'example.com', regex used for validation is "
-                "'[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*')",
-            )
-        )
+    errs = rt.name_rule.errors(name)
     for what in ("labels", "annotations"):
         value = meta.get(what)
         if value is None:

@@ -48,11 +48,11 @@ from kubelab.sim.controllers.kubelet_rules import (
 )
 from kubelab.sim.controllers.timing import TIMINGS
 from kubelab.sim.dataplane.images import Image, lookup
+from kubelab.sim.objects import Obj
 
 if TYPE_CHECKING:
     from kubelab.sim.store import WatchEvent
 
-Obj = dict[str, Any]
 COMPONENT = "kubelet"
 SHELLS = frozenset({"sh", "ash", "bash", "dash"})
 

@@ -12,11 +12,10 @@ from kubelab.sim.controllers.events import NORMAL, WARNING
 from kubelab.sim.controllers.kubelet_rules import Progress, digest, refresh_readiness
 from kubelab.sim.controllers.probes import run_probe
 from kubelab.sim.dataplane.images import Image, lookup
+from kubelab.sim.objects import Obj
 
 if TYPE_CHECKING:
     from kubelab.sim.store import Store
-
-Obj = dict[str, Any]
 
 
 class ProbesMixin:

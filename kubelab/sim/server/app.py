@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import hmac
 import json
-import sys
-import traceback
+import logging
 import unicodedata
 from collections.abc import Awaitable, Callable
 from typing import Any
@@ -14,16 +13,21 @@ from aiohttp import web
 
 from kubelab.sim import errors
 from kubelab.sim.errors import ApiError
-from kubelab.sim.registry import Registry
+from kubelab.sim.objects import Obj
 from kubelab.sim.server import discovery
 from kubelab.sim.server.bodies import MAX_BODY, wire
 from kubelab.sim.store import Store
+from kubelab.sim.supervisor import ControllerHealth, readyz_text
 
-Obj = dict[str, Any]
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+
+HealthChecks = Callable[[], list[ControllerHealth]]
 
 STORE: web.AppKey[Store] = web.AppKey("store", Store)
 TOKEN: web.AppKey[str] = web.AppKey("token", str)
+CHECKS: web.AppKey[HealthChecks] = web.AppKey("checks")
+
+log = logging.getLogger("kubelab.sim.server")
 
 SERVER_VERSION: Obj = {
     "major": "1",
@@ -95,7 +99,7 @@ async def error_middleware(request: web.Request, handler: Handler) -> web.Stream
     except web.HTTPException:
         raise
     except Exception as e:  # a bug of ours: log it and answer a Status, never a stack trace
-        traceback.print_exc(file=sys.stderr)
+        log.exception("%s %s failed", request.method, request.path)
         return status_response(errors.internal(type(e).__name__))
 
 
@@ -115,6 +119,12 @@ async def auth_middleware(request: web.Request, handler: Handler) -> web.StreamR
 
 async def health(request: web.Request) -> web.StreamResponse:
     return web.Response(text="ok", content_type="text/plain")
+
+
+async def readyz(request: web.Request) -> web.StreamResponse:
+    """`/readyz`: `ok`, or one line per check with `?verbose`; 500 while a controller is down."""
+    status, text = readyz_text(request.app[CHECKS](), verbose="verbose" in request.query)
+    return web.Response(text=text, status=status, content_type="text/plain")
 
 
 async def version(request: web.Request) -> web.StreamResponse:
@@ -211,17 +221,24 @@ async def root_paths(request: web.Request) -> web.StreamResponse:
     return json_response({"paths": sorted(paths)})
 
 
-def make_app(store: Store, token: str) -> web.Application:
+def _no_checks() -> list[ControllerHealth]:
+    return []
+
+
+def make_app(store: Store, token: str, checks: HealthChecks = _no_checks) -> web.Application:
     app = web.Application(
         middlewares=[error_middleware, commit_middleware, auth_middleware],
         client_max_size=MAX_BODY + 1,
     )
     app[STORE] = store
     app[TOKEN] = token
+    app[CHECKS] = checks
     r = app.router
-    for path in ("/livez", "/readyz", "/healthz"):
+    for path in ("/livez", "/healthz"):
         r.add_get(path, health)
         r.add_get(path + "/", health)
+    r.add_get("/readyz", readyz)
+    r.add_get("/readyz/", readyz)
     r.add_get("/version", version)
     r.add_get("/version/", version)
     r.add_get("/api", api_root)
@@ -237,7 +254,3 @@ def make_app(store: Store, token: str) -> web.Application:
     r.add_get("/", root_paths)
     r.add_route("*", "/{tail:.*}", not_found)
     return app
-
-
-def registry_of(request: web.Request) -> Registry:
-    return request.app[STORE].registry

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import copy
 import importlib
-import sys
-import traceback
+import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -14,6 +13,7 @@ from aiohttp import web
 
 from kubelab.sim import errors
 from kubelab.sim.errors import ApiError
+from kubelab.sim.objects import Obj
 from kubelab.sim.registry import ResourceType
 from kubelab.sim.selectors import (
     FieldSelector,
@@ -39,7 +39,7 @@ from kubelab.sim.server.bodies import (
 from kubelab.sim.server.watch import serve_watch
 from kubelab.sim.store import ManagedHook, Store
 
-Obj = dict[str, Any]
+log = logging.getLogger("kubelab.sim.server")
 
 
 @dataclass
@@ -99,9 +99,9 @@ class Ctx:
         """The answer to a create/update/patch/apply: the object as this request's type shows
         it, with the type's warnings about it (`GetWarningsForService` ...) as headers."""
         shown = self.show(obj)
-        warn = self.rt.extra.get("warnings")
-        if callable(warn) and self.target.subresource is None:
-            self.warnings.extend(str(w) for w in warn(shown))
+        warn = self.rt.warnings
+        if warn is not None and self.target.subresource is None:
+            self.warnings.extend(warn(shown))
         return self.respond(shown, status)
 
 
@@ -326,7 +326,7 @@ def _guard(ctx: Ctx, fn: Callable[[], Obj]) -> Obj:
     except ApiError:
         raise
     except (TypeError, AttributeError, KeyError, ValueError, IndexError) as e:
-        traceback.print_exc(file=sys.stderr)
+        log.exception("a %s write tripped over a malformed object", ctx.rt.kind)
         rt = ctx.rt
         raise errors.bad_request(
             f'{rt.kind} in version "{rt.version}" cannot be handled as a {rt.kind}: '
@@ -434,7 +434,7 @@ async def _create(ctx: Ctx) -> web.Response:
     t = ctx.target
     raw = await _read(ctx)
     content_type = ctx.request.headers.get("Content-Type")
-    if t.rt.extra.get("ephemeral"):
+    if t.rt.ephemeral:
         # A review: answered without storing anything. Its answer does not depend on the
         # request (one all-powerful user), so a protobuf body need not be decoded.
         obj = {} if media_type(content_type) == PROTOBUF else decode_object(t.rt, raw, content_type)
@@ -507,7 +507,7 @@ async def _patch(ctx: Ctx) -> web.Response:
         raise
     except Exception as e:  # the patch functions reject malformed patches with ApiErrors;
         # anything else is still a patch the client got wrong
-        traceback.print_exc(file=sys.stderr)
+        log.exception("a %s patch failed", t.rt.kind)
         raise errors.ApiError(422, "Invalid", f"the patch could not be applied: {e}") from None
     check_kind(t.rt, patched)
     validate_fields(t.rt, patched, ctx.query.get("fieldValidation", ""), ctx.warnings)
@@ -662,7 +662,7 @@ async def _delete(ctx: Ctx) -> web.Response:
         dry_run=dry_run,
     )
     pending = bool(deleted.get("metadata", {}).get("deletionTimestamp"))
-    if pending or t.rt.extra.get("return_deleted_object") or t.rt.storage_key == "/namespaces":
+    if pending or t.rt.return_deleted_object:
         return ctx.respond(ctx.show(deleted))
     # Like most kube-apiserver registries: an immediate deletion answers with a Status.
     details: Obj = {"name": t.name}
