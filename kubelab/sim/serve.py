@@ -146,6 +146,7 @@ async def serve(
     certificate = tls.load_or_generate(cache, host)
 
     supervisor = Supervisor()
+    stop_event = _stop_on_signals(stop)
     app = make_app(store, token, supervisor.checks)
     runner = web.AppRunner(app, access_log=None, handle_signals=False, shutdown_timeout=1.0)
     await runner.setup()
@@ -189,7 +190,7 @@ async def serve(
             time.monotonic() - started,
             f", kubeconfig {wrote}" if wrote else "",
         )
-        await _wait_for_stop(stop)
+        await stop_event.wait()
     finally:
         await supervisor.stop()
         store.stop_watches()
@@ -201,14 +202,15 @@ async def serve(
             log.info("stopped")
 
 
-async def _wait_for_stop(stop: asyncio.Event | None) -> None:
-    """Until SIGINT/SIGTERM, or `stop` is set."""
+def _stop_on_signals(stop: asyncio.Event | None) -> asyncio.Event:
+    """The event that ends serving: `stop`, also set by SIGINT/SIGTERM. Installed before the
+    kubeconfig exists, so a signal sent as soon as the cluster is ready stops it cleanly."""
     stop_event = stop or asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
         with contextlib.suppress(NotImplementedError, RuntimeError):
             loop.add_signal_handler(sig, stop_event.set)
-    await stop_event.wait()
+    return stop_event
 
 
 def _bound_port(site: web.TCPSite) -> int:

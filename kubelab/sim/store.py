@@ -29,12 +29,19 @@ from kubelab.sim.continue_tokens import Key, decode_continue, encode_continue
 from kubelab.sim.errors import ApiError
 from kubelab.sim.lifecycle import NAMESPACES, Lifecycle
 from kubelab.sim.metadata import SYSTEM_FIELDS, same_ignoring_managed, validate_meta
-from kubelab.sim.objects import Obj, clone, now_rfc3339, random_suffix
+from kubelab.sim.objects import Obj, clone, now_rfc3339
 from kubelab.sim.persistence import Persistence
 from kubelab.sim.registry import Registry, ResourceType
 from kubelab.sim.runtime_table import RuntimeTable
 from kubelab.sim.selectors import FieldSelector, LabelSelector
 from kubelab.sim.watches import Watcher, Watches, WatchEvent
+from kubelab.sim.write_rules import (
+    check_preconditions,
+    deletion_due,
+    keep_server_metadata,
+    new_object_key,
+    replacement,
+)
 
 __all__ = ["NAMESPACES", "ListResult", "ManagedHook", "Store", "WatchEvent", "Watcher"]
 
@@ -307,7 +314,7 @@ class Store:
         new = clone(obj)
         new["apiVersion"] = rt.api_version
         new["kind"] = rt.kind
-        ns, name = _new_object_key(rt, new, namespace)
+        ns, name = new_object_key(rt, new, namespace)
         validate_meta(rt, new)
         if (ns, name) in self._read(rt.storage_key):
             raise errors.already_exists(rt.plural, name, rt.group)
@@ -369,8 +376,8 @@ class Store:
                 f"the name of the object ({meta_in['name']}) does not match the name on the "
                 f"URL ({name})"
             )
-        new = _replacement(rt, current, obj, subresource)
-        meta = _keep_server_metadata(rt, new, current, ns, name)
+        new = replacement(rt, current, obj, subresource)
+        meta = keep_server_metadata(rt, new, current, ns, name)
         validate_meta(rt, new)
         if hooks and rt.defaults:
             rt.defaults(new, self)
@@ -386,7 +393,7 @@ class Store:
             return old
         if dry_run:
             return new
-        if _deletion_due(rt, meta):
+        if deletion_due(rt, meta):
             with self.transaction():
                 removed = self.remove(rt, ns, name, new)
                 self.lifecycle.collect_dependents(str(meta.get("uid", "")))
@@ -445,7 +452,7 @@ class Store:
             raise errors.not_found(rt.plural, name, rt.group)
         meta = current["metadata"]
         if preconditions:
-            _check_preconditions(rt, name, meta, preconditions)
+            check_preconditions(rt, name, meta, preconditions)
         if dry_run:
             return clone(current)
         policy = propagation or "Background"
@@ -549,122 +556,3 @@ class Store:
                     if e.code != 404:
                         raise
         return out
-
-
-def _new_object_key(rt: ResourceType, new: Obj, namespace: str | None) -> Key:
-    """The (namespace, name) of an object being created: the request's namespace (which the
-    object's must match), and its name or one generated from `generateName`."""
-    meta = new.setdefault("metadata", {})
-    if not isinstance(meta, dict):
-        raise errors.bad_request("metadata must be an object")
-    if rt.namespaced:
-        ns = namespace or meta.get("namespace") or "default"
-        if meta.get("namespace") and namespace and meta["namespace"] != namespace:
-            raise errors.bad_request(
-                "the namespace of the provided object does not match the namespace sent on "
-                "the request"
-            )
-        meta["namespace"] = ns
-    else:
-        meta.pop("namespace", None)
-        ns = ""
-    if not meta.get("name") and meta.get("generateName"):
-        meta["name"] = f"{meta['generateName']}{random_suffix()}"
-    name = meta.get("name")
-    if not name:
-        raise errors.invalid(
-            rt.kind,
-            "",
-            [errors.required("metadata.name", "name or generateName is required")],
-            rt.group,
-        )
-    if not isinstance(name, str):
-        raise errors.bad_request("metadata.name must be a string")
-    return ns, name
-
-
-def _replacement(rt: ResourceType, current: Obj, obj: Obj, subresource: str | None) -> Obj:
-    """What an update stores: for `status` only the status (and who manages it) changes (like
-    ResetObjectMetaForStatus), for `ephemeralcontainers` only spec.ephemeralContainers; a
-    main-resource write keeps the stored status and ephemeral containers."""
-    meta_in = obj.get("metadata") if isinstance(obj.get("metadata"), dict) else {}
-    assert isinstance(meta_in, dict)
-    if subresource in ("status", "ephemeralcontainers"):
-        new = clone(current)
-        if subresource == "status":
-            if "status" in obj:
-                new["status"] = clone(obj["status"])
-            else:
-                new.pop("status", None)
-        else:
-            spec_in = obj.get("spec") if isinstance(obj.get("spec"), dict) else {}
-            assert isinstance(spec_in, dict)
-            new.setdefault("spec", {})["ephemeralContainers"] = clone(
-                spec_in.get("ephemeralContainers") or []
-            )
-        if "managedFields" in meta_in:
-            new["metadata"]["managedFields"] = clone(meta_in["managedFields"])
-        return new
-    new = clone(obj)
-    new["apiVersion"] = rt.api_version
-    new["kind"] = rt.kind
-    if rt.has_status:
-        if "status" in current:
-            new["status"] = clone(current["status"])
-        else:
-            new.pop("status", None)
-    if "ephemeralcontainers" in rt.subresources and isinstance(new.get("spec"), dict):
-        kept = (current.get("spec") or {}).get("ephemeralContainers")
-        if kept:
-            new["spec"]["ephemeralContainers"] = clone(kept)
-        else:
-            new["spec"].pop("ephemeralContainers", None)
-    return new
-
-
-def _keep_server_metadata(rt: ResourceType, new: Obj, current: Obj, ns: str, name: str) -> Obj:
-    """The fields only the server sets keep their stored values; name and namespace are the
-    request's. Returns the new object's metadata."""
-    meta = new.setdefault("metadata", {})
-    if not isinstance(meta, dict):
-        raise errors.bad_request("metadata must be an object")
-    for k in SYSTEM_FIELDS:
-        if k in current["metadata"]:
-            meta[k] = current["metadata"][k]
-        else:
-            meta.pop(k, None)
-    meta["name"] = name
-    if rt.namespaced:
-        meta["namespace"] = ns
-    else:
-        meta.pop("namespace", None)
-    return meta
-
-
-def _deletion_due(rt: ResourceType, meta: Obj) -> bool:
-    """An update removed the last finalizer of an object being deleted: it goes now, unless a
-    graceful type is still in its grace period (its timer, or a delete with grace 0, ends it)."""
-    if not meta.get("deletionTimestamp") or meta.get("finalizers"):
-        return False
-    return not (rt.graceful_deletion and meta.get("deletionGracePeriodSeconds"))
-
-
-def _check_preconditions(rt: ResourceType, name: str, meta: Obj, preconditions: Obj) -> None:
-    uid = preconditions.get("uid")
-    if uid and uid != meta.get("uid"):
-        raise errors.conflict(
-            rt.plural,
-            name,
-            f"Precondition failed: UID in precondition: {uid}, UID in object meta: "
-            f"{meta.get('uid')}",
-            rt.group,
-        )
-    want_rv = preconditions.get("resourceVersion")
-    if want_rv and str(want_rv) != meta.get("resourceVersion"):
-        raise errors.conflict(
-            rt.plural,
-            name,
-            f"Precondition failed: ResourceVersion in precondition: {want_rv}, "
-            f"ResourceVersion in object meta: {meta.get('resourceVersion')}",
-            rt.group,
-        )

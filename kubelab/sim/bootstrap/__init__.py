@@ -11,8 +11,8 @@ from typing import TYPE_CHECKING
 
 from kubelab.sim.bootstrap import system
 from kubelab.sim.bootstrap.nodes import node_lease, node_names, node_object
-from kubelab.sim.controllers.base import now
 from kubelab.sim.objects import Obj
+from kubelab.sim.objects import now_rfc3339 as now
 
 if TYPE_CHECKING:
     from kubelab.sim.store import Store

@@ -6,11 +6,10 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Callable, Hashable, Iterable
-from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
 from kubelab.sim.errors import ApiError
-from kubelab.sim.objects import Obj
+from kubelab.sim.objects import Obj, now_rfc3339
 from kubelab.sim.supervisor import ControllerSpec, check_name
 
 if TYPE_CHECKING:
@@ -32,7 +31,7 @@ NAMESPACES = "/namespaces"
 
 
 def now() -> str:
-    return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return now_rfc3339()
 
 
 def rt(store: Store, key: str) -> ResourceType:

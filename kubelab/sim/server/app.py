@@ -3,11 +3,8 @@
 from __future__ import annotations
 
 import hmac
-import json
 import logging
-import unicodedata
 from collections.abc import Awaitable, Callable
-from typing import Any
 
 from aiohttp import web
 
@@ -16,6 +13,7 @@ from kubelab.sim.errors import ApiError
 from kubelab.sim.objects import Obj
 from kubelab.sim.server import discovery
 from kubelab.sim.server.bodies import MAX_BODY, wire
+from kubelab.sim.server.responses import json_response, page_not_found, status_response
 from kubelab.sim.store import Store
 from kubelab.sim.supervisor import ControllerHealth, readyz_text
 
@@ -49,34 +47,6 @@ SERVER_VERSION: Obj = {
 # answer's Content-Type) rejects the '@' of `application/com.github.proto-openapi.spec.v2@v1.0+...`.
 OPENAPI_V2_PROTOBUF = "application/octet-stream"
 PUBLIC_PATHS = frozenset({"/livez", "/readyz", "/healthz", "/version"})
-
-
-def quote_warning(text: str) -> str:
-    """A `Warning: 299 - "text"` header value (`net.NewWarningHeader`): backslash and quote
-    escaped, control characters (never allowed in a header) replaced by a space."""
-    clean = "".join(" " if unicodedata.category(c) == "Cc" else c for c in text)
-    return '299 - "' + clean.replace("\\", "\\\\").replace('"', '\\"') + '"'
-
-
-def json_response(
-    data: Any,
-    status: int = 200,
-    *,
-    content_type: str = "application/json",
-    warnings: list[str] | None = None,
-) -> web.Response:
-    body = json.dumps(data, separators=(",", ":")).encode()
-    resp = web.Response(body=body, status=status, headers={"Content-Type": content_type})
-    for w in warnings or []:
-        resp.headers.add("Warning", quote_warning(w))
-    return resp
-
-
-def status_response(err: ApiError, warnings: list[str] | None = None) -> web.Response:
-    resp = json_response(err.status(), err.code, warnings=warnings)
-    for k, v in err.headers.items():
-        resp.headers[k] = v
-    return resp
 
 
 @web.middleware
@@ -136,12 +106,12 @@ async def openapi_v3(request: web.Request) -> web.StreamResponse:
     if not tail:
         index = wire("openapi_v3_index")
         if index is None:
-            raise _page_not_found()
+            raise page_not_found()
         return web.Response(body=index(), headers={"Content-Type": "application/json"})
     document = wire("openapi_v3_document")
     data = document(tail) if document is not None else None
     if data is None:
-        raise _page_not_found()
+        raise page_not_found()
     headers = {"Content-Type": "application/json"}
     hasher = wire("openapi_v3_hash")
     digest = hasher(tail) if hasher is not None else None
@@ -159,13 +129,9 @@ async def openapi_v2(request: web.Request) -> web.StreamResponse:
     else:
         document, media = wire("openapi_v2_json"), "application/json"
     if document is None:
-        raise _page_not_found()
+        raise page_not_found()
     data: bytes = document()
     return web.Response(body=data, headers={"Content-Type": media})
-
-
-def _page_not_found() -> ApiError:
-    return ApiError(404, "NotFound", "the server could not find the requested resource", {})
 
 
 async def api_root(request: web.Request) -> web.StreamResponse:
@@ -198,7 +164,7 @@ async def dispatch(request: web.Request) -> web.StreamResponse:
 
 
 async def not_found(request: web.Request) -> web.StreamResponse:
-    raise _page_not_found()
+    raise page_not_found()
 
 
 async def root_paths(request: web.Request) -> web.StreamResponse:
