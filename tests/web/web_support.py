@@ -242,3 +242,17 @@ def launch_chromium(playwright: Any, executable: str) -> Any:
     # Chromium refuses to run its sandbox as root (CI containers run as root)
     args = ["--no-sandbox"] if os.geteuid() == 0 else []
     return playwright.chromium.launch(executable_path=executable, headless=True, args=args)
+
+
+def walk_to_the_console(tab: BrowserTab) -> None:
+    """The learner's path the test and the README's screenshot share: the lesson list, lesson 2
+    opened with the keys, `kubectl get pods` typed into its console and answered."""
+    tab.wait_for("02 A ClusterIP Service")
+    tab.wait_for("✔ ready")
+    tab.press("ArrowDown", "Enter")
+    tab.wait_for("Step 1/2: Create the Service")
+    tab.wait_for("ns/default $")  # the lesson started: its setup is applied
+    tab.press("i")
+    tab.type("kubectl get pods")
+    tab.press("Enter")
+    tab.wait_for("Running")

@@ -31,6 +31,14 @@ def help_table(
     table = Table(box=None, expand=True, show_header=False, padding=(0, 1))
     table.add_column("key", style="bold", no_wrap=True, width=12)
     table.add_column("what", ratio=1)
+    if in_browser:
+        # first: in a browser these are the keys that behave differently
+        from kubelab.tui.browser_keys import browser_rows
+
+        table.add_row("[u]Browser[/u]", "Keys a browser keeps, and what to press instead")
+        for key, instead in browser_rows([*sections, ("", list(also))], keymap, key_name):
+            table.add_row(key, instead)
+        table.add_row("", "")
     for title, bindings in sections:
         table.add_row(f"[u]{title}[/u]", "")
         for binding in bindings:
@@ -43,13 +51,6 @@ def help_table(
     table.add_row("", "")
     table.add_row("ctrl+p", "Command palette: every action by name")
     table.add_row("", "Keys are remappable: KUBELAB_KEYS='check=f5,hint=ctrl+h' (by id)")
-    if in_browser:
-        from kubelab.tui.browser_keys import browser_rows
-
-        table.add_row("", "")
-        table.add_row("[u]Browser[/u]", "Keys a browser keeps, and what to press instead")
-        for key, instead in browser_rows([*sections, ("", list(also))], keymap, key_name):
-            table.add_row(key, instead)
     return table
 
 
