@@ -125,9 +125,13 @@ class ServedLab:
 
     def stop_simulator(self) -> None:
         """The simulator the sessions provisioned outlives them (it is the lab cluster)."""
+        self.stop_simulator_in(self.home)
+
+    @staticmethod
+    def stop_simulator_in(home: Path) -> None:
         subprocess.run(
             [*kubelab_argv(), "down", "--cluster", "sim"],
-            env=self.env,
+            env=lab_environment(home),
             capture_output=True,
             timeout=60,
             check=False,
