@@ -40,7 +40,7 @@ def browser() -> Iterator[Any]:
 
 
 def test_the_lab_in_a_browser(browser: Any, served: ServedLab, tmp_path: Path) -> None:
-    tab = BrowserTab(browser, served)
+    tab = BrowserTab(browser, served, height=1400)  # tall: the hint shows below the step text
     tab.open()
     screen = tab.wait_for("01 Why Services?")  # the lesson list
     assert "Lab cluster" in screen
@@ -55,6 +55,12 @@ def test_the_lab_in_a_browser(browser: Any, served: ServedLab, tmp_path: Path) -
     tab.press("Escape", "?")  # leave the console; the help
     tab.wait_for("Keys a browser keeps")
     assert "alt+backspace" in tab.text()
+    tab.press("Escape", "h")  # a hint
+    tab.wait_for("Hint 1/3")
+    tab.press("c")  # the check: no Service yet
+    tab.wait_for("✘")
+    tab.press("m")  # the live map of the namespace
+    tab.wait_for("namespace default")
 
     # nothing the page loaded came from anywhere but this server
     assert tab.requests
