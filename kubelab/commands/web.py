@@ -16,6 +16,7 @@ from pathlib import Path
 import click
 
 from kubelab.cluster.select import cluster_options
+from kubelab.lessons.options import lessons_option
 
 EXIT_ERROR = 2
 
@@ -26,14 +27,7 @@ class WebError(Exception):
 
 @click.command(name="web")
 @cluster_options
-@click.option(
-    "--lessons",
-    "lessons_dir",
-    default=None,
-    metavar="DIR",
-    type=click.Path(file_okay=False, path_type=Path),
-    help="A course folder instead of the bundled lessons.",
-)
+@lessons_option
 @click.option(
     "--host",
     default="127.0.0.1",

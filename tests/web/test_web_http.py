@@ -6,9 +6,8 @@ Every test runs the real `kubelab web --cluster sim --port 0` on 127.0.0.1 in a 
 from __future__ import annotations
 
 import asyncio
-import datetime
-import ipaddress
 import re
+import socket
 import ssl
 import subprocess
 from pathlib import Path
@@ -16,11 +15,9 @@ from urllib.parse import urljoin
 
 import aiohttp
 import pytest
-from cryptography import x509
-from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import ec
-from cryptography.x509.oid import NameOID
 from web_support import ServedLab, kubelab_argv, lab_environment, pid_alive
+
+from kubelab.sim.server.tls import generate
 
 pytestmark = pytest.mark.timeout(120)
 
@@ -179,32 +176,11 @@ def test_half_the_tls_material_is_a_usage_error(tmp_path: Path) -> None:
 
 
 def self_signed(directory: Path) -> tuple[Path, Path]:
-    key = ec.generate_private_key(ec.SECP256R1())
-    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "127.0.0.1")])
-    now = datetime.datetime.now(datetime.UTC)
-    certificate = (
-        x509.CertificateBuilder()
-        .subject_name(name)
-        .issuer_name(name)
-        .public_key(key.public_key())
-        .serial_number(x509.random_serial_number())
-        .not_valid_before(now - datetime.timedelta(minutes=5))
-        .not_valid_after(now + datetime.timedelta(days=1))
-        .add_extension(
-            x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]),
-            critical=False,
-        )
-        .sign(key, hashes.SHA256())
-    )
+    """A certificate for 127.0.0.1 (the simulator's own generator) as PEM files."""
+    certificate = generate()
     cert_path, key_path = directory / "cert.pem", directory / "key.pem"
-    cert_path.write_bytes(certificate.public_bytes(serialization.Encoding.PEM))
-    key_path.write_bytes(
-        key.private_bytes(
-            serialization.Encoding.PEM,
-            serialization.PrivateFormat.PKCS8,
-            serialization.NoEncryption(),
-        )
-    )
+    cert_path.write_bytes(certificate.cert_pem)
+    key_path.write_bytes(certificate.key_pem)
     return cert_path, key_path
 
 
@@ -224,3 +200,38 @@ async def test_with_tls_the_lab_is_https_and_the_cookie_secure(tmp_path: Path) -
         assert await status(lab.base + "/", ssl=trust, headers=cookie(lab)) == 200
     finally:
         lab.stop()
+
+
+def test_a_port_in_use_is_a_clear_error(tmp_path: Path) -> None:
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen(1)
+        port = taken.getsockname()[1]
+        done = subprocess.run(
+            [*kubelab_argv(), "web", "--port", str(port), "--no-browser"],
+            env=lab_environment(tmp_path),
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+    assert done.returncode == 2, done.stderr
+    assert f"cannot listen on 127.0.0.1 port {port}" in done.stderr
+    assert "--port 0 picks a free port" in done.stderr
+
+
+def test_the_session_marker_alone_does_not_let_the_app_run_without_a_terminal(
+    tmp_path: Path,
+) -> None:
+    env = lab_environment(tmp_path)
+    env["KUBELAB_WEB_SESSION"] = "1"
+    env.pop("TEXTUAL_DRIVER", None)
+    done = subprocess.run(
+        [*kubelab_argv(), "--cluster", "sim"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        stdin=subprocess.DEVNULL,
+    )
+    assert done.returncode == 2
+    assert "needs a terminal" in done.stderr
