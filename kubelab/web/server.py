@@ -94,7 +94,9 @@ class WebServer:
         response.headers["Content-Security-Policy"] = CSP
         response.headers["X-Content-Type-Options"] = "nosniff"
         response.headers["Referrer-Policy"] = "no-referrer"
-        response.headers["Cache-Control"] = "no-store"
+        asset = request.path.startswith(("/static/", "/page/")) and response.status == 200
+        # the assets (half a megabyte of client) are kept by the tab's browser; nothing else is
+        response.headers["Cache-Control"] = "private, max-age=3600" if asset else "no-store"
 
     async def index(self, request: web.Request) -> web.Response:
         try:
