@@ -33,11 +33,16 @@ log = logging.getLogger("kubelab.web")
 PAGE_DIR = Path(__file__).parent / "page"
 MAX_MESSAGE = 1 << 20
 MAX_CELLS = 1000
+SPARE_WAIT = 30.0
 CSP = (
     "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; "
     "img-src 'self' data:; font-src 'self'; connect-src 'self' ws: wss:; object-src 'none'; "
     "base-uri 'none'; form-action 'none'; frame-ancestors 'none'"
 )
+
+
+class ServerClosing(Exception):
+    """A tab came while the server shuts down."""
 
 
 class ProtocolError(ValueError):
@@ -64,13 +69,20 @@ class WebConfig:
 
 
 class WebServer:
-    """One aiohttp application; `sessions` are the tabs' app processes now running."""
+    """One aiohttp application; `sessions` are the tabs' app processes now running.
+
+    One app is started ahead of any tab (the spare), so a tab's first frame does not wait for
+    Python to start the app: a tab takes the spare, sized to the tab at once, and the next
+    spare starts behind it."""
 
     def __init__(self, config: WebConfig) -> None:
         self.config = config
         self.sessions: set[AppSession] = set()
         self._websockets: set[web.WebSocketResponse] = set()
         self._count = 0
+        self._spare: AppSession | None = None
+        self._spare_task: asyncio.Task[None] | None = None
+        self._closing = False
         self._page = Template((PAGE_DIR / "index.html").read_text(encoding="utf-8"))
 
     def application(self) -> web.Application:
@@ -87,8 +99,63 @@ class WebServer:
                 web.static("/page", PAGE_DIR, follow_symlinks=False),
             ]
         )
+        app.on_startup.append(self._first_spare)
         app.on_shutdown.append(self.end_every_session)
         return app
+
+    async def _first_spare(self, app: web.Application) -> None:
+        self._replenish()
+
+    def _new_session(self, width: int, height: int) -> AppSession:
+        self._count += 1
+        environment = session_environment(self.config.base_environment, width, height)
+        return AppSession(self.config.app_argv, environment, name=f"session {self._count}")
+
+    def _replenish(self) -> None:
+        """Start the next spare in the background (unless shutting down)."""
+        starting = self._spare_task is not None and not self._spare_task.done()
+        if self._closing or starting or self._spare is not None:
+            return
+
+        async def start() -> None:
+            session = self._new_session(80, 24)
+            try:
+                await session.start()
+            except OSError as exc:
+                # the tab that comes next starts its own app and meets the error there
+                log.error("%s: cannot start a spare app: %s", session.name, exc)
+                return
+            self._spare = session
+
+        self._spare_task = asyncio.create_task(start(), name="spare app")
+
+    async def _session_for_tab(self, width: int, height: int) -> AppSession:
+        """The spare, once it has drawn (it has a head start on any app started now), resized
+        to the tab; a new app at the tab's size when there is no usable spare. Either is in
+        `sessions` from the moment it is taken, so a shutdown meanwhile ends it too."""
+        if self._spare_task is not None:
+            await self._spare_task  # it only spawns the process: quick
+        spare, self._spare = self._spare, None
+        if spare is not None:
+            self.sessions.add(spare)
+            if await spare.wait_drawn(SPARE_WAIT) and not spare.overflowed:
+                await spare.resize(width, height)
+                self._replenish()
+                return spare
+            log.info("%s: not usable as a spare any more; stopping it", spare.name)
+            await spare.stop()
+            self.sessions.discard(spare)
+        if self._closing:
+            raise ServerClosing("the server is shutting down")
+        session = self._new_session(width, height)
+        self.sessions.add(session)
+        try:
+            await session.start()
+        except OSError:
+            self.sessions.discard(session)
+            raise
+        self._replenish()
+        return session
 
     async def _headers(self, request: web.Request, response: web.StreamResponse) -> None:
         response.headers["Content-Security-Policy"] = CSP
@@ -113,26 +180,26 @@ class WebServer:
         height = _cells(request.query.get("height"), 24)
         ws = web.WebSocketResponse(heartbeat=15, max_msg_size=MAX_MESSAGE)
         await ws.prepare(request)
-        self._count += 1
-        session = AppSession(
-            self.config.app_argv,
-            session_environment(self.config.base_environment, width, height),
-            send_bytes=ws.send_bytes,
-            send_text=ws.send_str,
-            name=f"session {self._count}",
-        )
         self._websockets.add(ws)
-        self.sessions.add(session)
+        session: AppSession | None = None
         try:
-            await session.start()
+            try:
+                session = await self._session_for_tab(width, height)
+            except (OSError, ServerClosing) as exc:
+                log.error("cannot start the lab for a tab: %s", exc)
+                await ws.send_bytes(f"kubelab web: cannot start the lab: {exc}\r\n".encode())
+                return ws
+            log.info("%s: opened by a tab (pid %s)", session.name, session.pid)
+            await session.attach(ws.send_bytes, ws.send_str)
             closer = asyncio.create_task(self._close_when_left(session, ws))
             try:
                 await self._from_browser(ws, session)
             finally:
                 closer.cancel()
         finally:
-            await session.stop()
-            self.sessions.discard(session)
+            if session is not None:
+                await session.stop()
+                self.sessions.discard(session)
             self._websockets.discard(ws)
             await ws.close()
         return ws
@@ -177,10 +244,18 @@ class WebServer:
     # -- the end --------------------------------------------------------------------------------
 
     async def end_every_session(self, app: web.Application) -> None:
-        """On shutdown (Ctrl-C): every app process quits (or is terminated), every tab closes."""
+        """On shutdown (Ctrl-C): every app process quits (or is terminated), the spare too,
+        every tab closes."""
+        self._closing = True
+        if self._spare_task is not None:
+            await self._spare_task
+        spare, self._spare = self._spare, None
         if self.sessions:
             log.info("ending %d session(s)", len(self.sessions))
-        await asyncio.gather(*(session.stop() for session in list(self.sessions)))
+        ending = [session.stop() for session in list(self.sessions)]
+        if spare is not None:
+            ending.append(spare.stop())
+        await asyncio.gather(*ending)
         for ws in list(self._websockets):
             with contextlib.suppress(ConnectionResetError):
                 await ws.close(code=1001, message=b"the server is shutting down")

@@ -23,6 +23,10 @@ PRELUDE = b"__GANGLION__\n"
 MAX_PRELUDE_LINES = 50
 QUIT_GRACE = 5.0
 TERM_GRACE = 2.0
+MAX_KEPT = 4 << 20
+# The driver's own set-up sequences (alternate screen, mouse, paste modes) are under 100 bytes;
+# any screen the app draws is more than this.
+FIRST_SCREEN = 1024
 
 SendBytes = Callable[[bytes], Awaitable[None]]
 SendText = Callable[[str], Awaitable[None]]
@@ -33,22 +37,24 @@ def packet(kind: bytes, payload: bytes) -> bytes:
 
 
 class AppSession:
-    """Start, feed, and end one app process; its output goes to `send_bytes`/`send_text`."""
+    """Start, feed, and end one app process. Its output is kept until a tab is attached (a spare
+    started before any tab asks), then goes to the tab's websocket."""
 
-    def __init__(
-        self,
-        argv: Sequence[str],
-        environment: Mapping[str, str],
-        *,
-        send_bytes: SendBytes,
-        send_text: SendText,
-        name: str,
-    ) -> None:
+    def __init__(self, argv: Sequence[str], environment: Mapping[str, str], *, name: str) -> None:
         self.argv = list(argv)
         self.environment = dict(environment)
-        self.send_bytes = send_bytes
-        self.send_text = send_text
         self.name = name
+        self._sinks: tuple[SendBytes, SendText] | None = None
+        self._kept: list[bytes | str] = []
+        self._kept_size = 0
+        self._attach_lock = asyncio.Lock()
+        self.drawn = asyncio.Event()
+        """Set once the app has drawn a screen: it has taken its first size then, so a resize
+        sent now is not overtaken by the driver's initial one (which the driver posts from its
+        own thread, in no fixed order with the input it reads)."""
+        self._output_size = 0
+        self.overflowed = False
+        """Kept more output than MAX_KEPT before a tab came: no use as a spare."""
         self.process: asyncio.subprocess.Process | None = None
         self.left = asyncio.Event()
         """Set when the app says it is leaving (or its output ends): time to close the tab."""
@@ -72,6 +78,25 @@ class AppSession:
         )
         log.info("%s: started (pid %d)", self.name, self.process.pid)
         self._reader = asyncio.create_task(self._read(), name=f"{self.name} output")
+
+    async def wait_drawn(self, timeout: float) -> bool:
+        """True once the app has drawn; False when it left first or took longer than timeout."""
+        drawn = asyncio.create_task(self.drawn.wait())
+        left = asyncio.create_task(self.left.wait())
+        _, pending = await asyncio.wait(
+            {drawn, left}, timeout=timeout, return_when=asyncio.FIRST_COMPLETED
+        )
+        for task in pending:
+            task.cancel()
+        return self.drawn.is_set() and not self.left.is_set()
+
+    async def attach(self, send_bytes: SendBytes, send_text: SendText) -> None:
+        """From now on the output goes to this tab, starting with what was kept for it."""
+        async with self._attach_lock:
+            self._sinks = (send_bytes, send_text)
+            kept, self._kept = self._kept, []
+            for data in kept:
+                await self._send(data)
 
     # -- to the app -----------------------------------------------------------------------------
 
@@ -146,6 +171,9 @@ class AppSession:
                 size = int.from_bytes(await stdout.readexactly(4), "big")
                 payload = await stdout.readexactly(size)
                 if kind == b"D":
+                    self._output_size += len(payload)
+                    if self._output_size >= FIRST_SCREEN:
+                        self.drawn.set()
                     await self._forward(payload)
                 elif kind == b"M":
                     await self._on_meta(payload)
@@ -165,14 +193,30 @@ class AppSession:
             log.warning("%s: ignored meta %r", self.name, kind)
 
     async def _forward(self, data: bytes | str) -> None:
+        """To the tab; kept while there is none yet."""
+        async with self._attach_lock:
+            if self._sinks is not None:
+                await self._send(data)
+                return
+            self._kept_size += len(data)
+            if self._kept_size > MAX_KEPT:
+                if not self.overflowed:
+                    log.info("%s: no tab came; its output is no longer kept", self.name)
+                self.overflowed = True
+                self._kept.clear()
+            else:
+                self._kept.append(data)
+
+    async def _send(self, data: bytes | str) -> None:
         """To the browser, while it is there (a closed tab's late output is dropped, said once)."""
-        if self._browser_gone:
+        if self._browser_gone or self._sinks is None:
             return
+        send_bytes, send_text = self._sinks
         try:
             if isinstance(data, bytes):
-                await self.send_bytes(data)
+                await send_bytes(data)
             else:
-                await self.send_text(data)
+                await send_text(data)
         except ConnectionResetError as exc:
             self._browser_gone = True
             log.info("%s: the browser has gone (%s); its output is dropped", self.name, exc)

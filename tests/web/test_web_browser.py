@@ -67,7 +67,7 @@ def test_the_lab_in_a_browser(browser: Any, served: ServedLab, tmp_path: Path) -
     assert all(url.startswith(served.base + "/") for url in tab.requests), tab.requests
     assert not tab.console_errors, tab.console_errors
 
-    (pid,) = served.session_pids().values()
+    (pid,) = served.tab_pids()
     tab.close()  # closing the tab ends its app
     assert _wait_gone(pid), f"the app of the closed tab still runs:\n{served.log()}"
 
@@ -91,7 +91,7 @@ def test_the_browser_is_refused_without_the_token(browser: Any, served: ServedLa
             assert response is not None and response.status == 403
             assert "403" in page.content()
         assert not sockets
-        assert not served.session_pids()
+        assert not served.tab_pids()
     finally:
         page.close()
 
@@ -102,9 +102,24 @@ def test_two_tabs_are_two_labs_on_one_cluster(browser: Any, served: ServedLab) -
     first.wait_for("✔ ready")
     second.open()  # the cookie set for the first tab lets the second in
     second.wait_for("✔ ready")
-    pids = served.session_pids()
-    assert len(pids) == 2 and all(pid_alive(pid) for pid in pids.values())
-    # one lab cluster: the second tab reused the simulator the first one started
-    second.wait_for("reusing the simulator")
-    assert served.stop() == 0  # Ctrl-C ends the server and both labs
-    assert not any(pid_alive(pid) for pid in pids.values())
+    pids = served.tab_pids()
+    assert len(set(pids)) == 2 and all(pid_alive(pid) for pid in pids)
+    # one lab cluster: a single simulator serves this state dir, whichever app started it
+    state = str(served.home / "state")
+    simulators = [argv for argv in _cmdlines() if "serve" in argv and any(state in a for a in argv)]
+    assert len(simulators) == 1, simulators
+    started = served.started_pids()
+    assert served.stop() == 0  # Ctrl-C ends the server and both labs (and the spare)
+    assert not any(pid_alive(pid) for pid in started)
+
+
+def _cmdlines() -> list[list[str]]:
+    found = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                raw = (entry / "cmdline").read_bytes()
+            except OSError:
+                continue  # the process ended meanwhile
+            found.append([part.decode(errors="replace") for part in raw.split(b"\0") if part])
+    return found

@@ -98,7 +98,7 @@ async def test_the_page_loads_nothing_from_another_machine(served: ServedLab) ->
 async def test_a_websocket_from_another_site_is_refused(served: ServedLab) -> None:
     headers = {**cookie(served), "Origin": "http://attacker.example"}
     assert await status(served.base + "/ws", headers=headers) == 403
-    assert not served.session_pids()
+    assert not served.tab_pids()
 
 
 async def drawn(ws: aiohttp.ClientWebSocketResponse, wanted: bytes, timeout: float = 60) -> None:
@@ -127,7 +127,7 @@ async def test_each_tab_is_an_app_that_ends_with_it_and_ctrl_c_ends_them_all(
     async with aiohttp.ClientSession(headers=cookie(served)) as client:
         first = await client.ws_connect(ws_url)
         await drawn(first, b"Lab cluster")
-        (pid_one,) = served.session_pids().values()
+        (pid_one,) = served.tab_pids()
         assert pid_alive(pid_one)
         await first.close()  # the tab is closed
         assert await ended(pid_one)
@@ -136,11 +136,11 @@ async def test_each_tab_is_an_app_that_ends_with_it_and_ctrl_c_ends_them_all(
         third = await client.ws_connect(ws_url)
         await drawn(second, b"Lab cluster")
         await drawn(third, b"Lab cluster")
-        pids = served.session_pids()
-        assert sorted(pids) == [1, 2, 3]
-        assert all(pid_alive(pids[n]) for n in (2, 3))
+        _, two, three = served.tab_pids()
+        assert len({pid_one, two, three}) == 3 and pid_alive(two) and pid_alive(three)
+        started = served.started_pids()
         assert served.stop() == 0  # Ctrl-C
-        assert not pid_alive(pids[2]) and not pid_alive(pids[3])
+        assert not any(pid_alive(pid) for pid in started)  # the tabs' apps and the spare
         assert "ending 2 session(s)" in served.log()
 
 

@@ -30,6 +30,7 @@ import pyte
 REPO = Path(__file__).resolve().parents[2]
 CHROMIUM_NAMES = ("chromium", "chromium-browser")
 SESSION_STARTED = re.compile(r"session (\d+): started \(pid (\d+)\)")
+SESSION_OPENED = re.compile(r"session (\d+): opened by a tab \(pid (\d+)\)")
 
 
 def chromium_path() -> str | None:
@@ -103,9 +104,13 @@ class ServedLab:
     def log(self) -> str:
         return self.stderr_path.read_text(errors="replace")
 
-    def session_pids(self) -> dict[int, int]:
-        """Session number -> pid, from the server's log."""
-        return {int(n): int(pid) for n, pid in SESSION_STARTED.findall(self.log())}
+    def started_pids(self) -> list[int]:
+        """Every app process the server started (the spare ahead of the tabs too)."""
+        return [int(pid) for _, pid in SESSION_STARTED.findall(self.log())]
+
+    def tab_pids(self) -> list[int]:
+        """The app process of each tab opened so far, in order."""
+        return [int(pid) for _, pid in SESSION_OPENED.findall(self.log())]
 
     def stop(self, sig: int = signal.SIGINT, timeout: float = 30.0) -> int:
         """Signal the server (Ctrl-C by default) and wait for it; its exit code."""
