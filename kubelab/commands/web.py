@@ -15,10 +15,8 @@ from pathlib import Path
 
 import click
 
-from kubelab.cluster.select import cluster_options
-from kubelab.lessons.options import lessons_option
-
-EXIT_ERROR = 2
+from kubelab.commands.exits import exit_codes, fail
+from kubelab.commands.options import cluster_options, lessons_option
 
 
 class WebError(Exception):
@@ -28,6 +26,7 @@ class WebError(Exception):
 @click.command(name="web")
 @cluster_options
 @lessons_option
+@exit_codes
 @click.option(
     "--host",
     default="127.0.0.1",
@@ -86,18 +85,12 @@ def web(
     try:
         tls = _tls_context(certfile, keyfile)
         check_bind(host, tls=tls is not None, insecure=insecure_no_tls)
-    except (WebError, BindRefused) as exc:
-        click.echo(f"kubelab web: {exc}", err=True)
-        sys.exit(EXIT_ERROR)
-    problem = preflight(cluster=cluster, namespace=namespace, lessons=lessons_dir)
-    if problem is not None:
-        click.echo(f"kubelab web: {problem}", err=True)
-        sys.exit(EXIT_ERROR)
-    try:
+        problem = preflight(cluster=cluster, namespace=namespace, lessons=lessons_dir)
+        if problem is not None:
+            fail(problem)
         listener = _listen(host, port)
-    except WebError as exc:
-        click.echo(f"kubelab web: {exc}", err=True)
-        sys.exit(EXIT_ERROR)
+    except (WebError, BindRefused) as exc:
+        fail(f"web: {exc}")
     argv = _app_argv(cluster, namespace, yes, lessons_dir)
     asyncio.run(_serve(listener, tls, argv, open_browser=not no_browser))
 

@@ -39,8 +39,8 @@ def launch(
     lessons: Path | None = None,
 ) -> int:
     """Run the TUI; the exit code (2 for a usage problem found before it starts)."""
+    from kubelab.browser_session import SESSION_ONLY, served_by_kubelab_web
     from kubelab.tui.keys import keymap_from_env
-    from kubelab.web.driver_env import SESSION_ONLY, served_by_kubelab_web
 
     problem = preflight(cluster=cluster, namespace=namespace, lessons=lessons)
     if problem is not None:

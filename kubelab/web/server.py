@@ -24,8 +24,8 @@ from string import Template
 
 from aiohttp import WSMsgType, web
 
+from kubelab.browser_session import session_environment
 from kubelab.web.access import token_guard
-from kubelab.web.driver_env import session_environment
 from kubelab.web.session import AppSession
 
 log = logging.getLogger("kubelab.web")

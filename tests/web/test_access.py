@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
+from kubelab.browser_session import WEB_DRIVER, served_by_kubelab_web, session_environment
 from kubelab.web.access import BindRefused, check_bind, is_loopback, token_matches
-from kubelab.web.driver_env import WEB_DRIVER, served_by_kubelab_web, session_environment
 
 
 @pytest.mark.parametrize("host", ["127.0.0.1", "127.8.9.10", "::1", "[::1]", "localhost"])

@@ -1,4 +1,5 @@
-"""How a `kubelab web` session tells the app it is served to a browser (read by `kubelab.tui`)."""
+"""How `kubelab web` (`kubelab.web`) tells the app (`kubelab.tui`) that it runs for a browser tab:
+the one thing the two share, so neither imports the other."""
 
 from __future__ import annotations
 
