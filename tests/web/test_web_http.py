@@ -26,6 +26,20 @@ ABSOLUTE_URL = re.compile(r"""(?:https?|wss?)://[^\s"'()<>]+""")
 REFERENCE = re.compile(r"""(?:src|href)="([^"]*)"|url\(["']?([^"')]+)""")
 
 
+def kubelab(home: Path, *args: str, **environment: str) -> subprocess.CompletedProcess[str]:
+    """`kubelab ARGS` run to its end, without a terminal, in a fresh state dir."""
+    env = {**lab_environment(home), **environment}
+    env.pop("TEXTUAL_DRIVER", None)
+    return subprocess.run(
+        [*kubelab_argv(), *args],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        stdin=subprocess.DEVNULL,
+    )
+
+
 def cookie(lab: ServedLab, token: str | None = None) -> dict[str, str]:
     return {"Cookie": f"kubelab_token_{lab.port}={token or lab.token}"}
 
@@ -146,13 +160,7 @@ async def test_each_tab_is_an_app_that_ends_with_it_and_ctrl_c_ends_them_all(
 
 def test_a_non_loopback_host_without_tls_refuses_to_start(tmp_path: Path) -> None:
     for host in ("0.0.0.0", "192.0.2.10"):
-        done = subprocess.run(
-            [*kubelab_argv(), "web", "--host", host, "--port", "0", "--no-browser"],
-            env=lab_environment(tmp_path),
-            capture_output=True,
-            text=True,
-            timeout=60,
-        )
+        done = kubelab(tmp_path, "web", "--host", host, "--port", "0", "--no-browser")
         assert done.returncode == 2, done.stderr
         assert f"--host {host} is not a loopback address" in done.stderr
         assert "--insecure-no-tls" in done.stderr
@@ -164,13 +172,7 @@ def test_half_the_tls_material_is_a_usage_error(tmp_path: Path) -> None:
     cert = tmp_path / "cert.pem"
     cert.write_text("not a certificate")
     for args in (["--certfile", str(cert)], ["--certfile", str(cert), "--keyfile", str(cert)]):
-        done = subprocess.run(
-            [*kubelab_argv(), "web", "--port", "0", "--no-browser", *args],
-            env=lab_environment(tmp_path),
-            capture_output=True,
-            text=True,
-            timeout=60,
-        )
+        done = kubelab(tmp_path, "web", "--port", "0", "--no-browser", *args)
         assert done.returncode == 2, done.stderr
         assert "--certfile" in done.stderr and "Traceback" not in done.stderr
 
@@ -207,13 +209,7 @@ def test_a_port_in_use_is_a_clear_error(tmp_path: Path) -> None:
         taken.bind(("127.0.0.1", 0))
         taken.listen(1)
         port = taken.getsockname()[1]
-        done = subprocess.run(
-            [*kubelab_argv(), "web", "--port", str(port), "--no-browser"],
-            env=lab_environment(tmp_path),
-            capture_output=True,
-            text=True,
-            timeout=60,
-        )
+        done = kubelab(tmp_path, "web", "--port", str(port), "--no-browser")
     assert done.returncode == 2, done.stderr
     assert f"cannot listen on 127.0.0.1 port {port}" in done.stderr
     assert "--port 0 picks a free port" in done.stderr
@@ -222,16 +218,6 @@ def test_a_port_in_use_is_a_clear_error(tmp_path: Path) -> None:
 def test_the_session_marker_alone_does_not_let_the_app_run_without_a_terminal(
     tmp_path: Path,
 ) -> None:
-    env = lab_environment(tmp_path)
-    env["KUBELAB_WEB_SESSION"] = "1"
-    env.pop("TEXTUAL_DRIVER", None)
-    done = subprocess.run(
-        [*kubelab_argv(), "--cluster", "sim"],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=60,
-        stdin=subprocess.DEVNULL,
-    )
+    done = kubelab(tmp_path, "--cluster", "sim", KUBELAB_WEB_SESSION="1")
     assert done.returncode == 2
     assert "needs a terminal" in done.stderr
