@@ -264,4 +264,4 @@ def walk_to_the_console(tab: BrowserTab) -> None:
     tab.press("i")
     tab.type("kubectl get pods")
     tab.press("Enter")
-    tab.wait_for("Running")
+    tab.wait_for("RESTARTS")  # kubectl's table, not the console's placeholder text
