@@ -202,6 +202,7 @@ async def test_with_tls_the_lab_is_https_and_the_cookie_secure(tmp_path: Path) -
         assert await status(lab.base + "/", ssl=trust, headers=cookie(lab)) == 200
     finally:
         lab.stop()
+        lab.stop_simulator()
 
 
 def test_a_port_in_use_is_a_clear_error(tmp_path: Path) -> None:
