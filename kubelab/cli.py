@@ -29,6 +29,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "status": ("kubelab.commands.status:status", "Show the lab cluster, nodes, exposed Services."),
     "env": ("kubelab.commands.env:env", "Print `export KUBECONFIG=...` for the lab cluster."),
     "shell": ("kubelab.commands.shell:shell", "Open your shell pointed at the lab cluster."),
+    "web": ("kubelab.commands.web:web", "Serve the lab in a browser (a URL with a token)."),
 }
 
 
