@@ -20,6 +20,7 @@ from textual.worker import Worker, WorkerState
 from kubelab.tui.messages import (
     ClusterFailed,
     ClusterReady,
+    ClusterStatusRead,
     ConfirmationNeeded,
     CourseLoaded,
     ProvisionStage,
@@ -32,7 +33,7 @@ from kubelab.tui.screens.lesson import LessonScreen
 from kubelab.tui.widgets.cluster_panel import ClusterPanel
 
 if TYPE_CHECKING:
-    from kubelab.cluster.base import LabCluster
+    from kubelab.cluster.base import LabCluster, Provider
     from kubelab.lessons.loader import Course
     from kubelab.tui.services import Services
 
@@ -41,6 +42,8 @@ class KubelabApp(App[int]):
     CSS_PATH = "app.tcss"
     TITLE = "kubelab"
     SUB_TITLE = "Kubernetes Services, by doing"
+    # the console is maximized while vim (or `kubectl edit`) runs: Esc is vim's, never the app's
+    ESCAPE_TO_MINIMIZE = False
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("ctrl+q", "quit", "Quit", id="app.quit", tooltip="Leave kubelab", show=False),
     ]
@@ -58,6 +61,7 @@ class KubelabApp(App[int]):
         self.watch_mode = watch_mode
         self.course: Course | None = None
         self.cluster: LabCluster | None = None
+        self.provider: Provider | None = None
         self.resume_step: str | None = None
         self.errors: list[tuple[str, str | None]] = []
         """Every error shown in the modal, for tests and the log."""
@@ -96,6 +100,7 @@ class KubelabApp(App[int]):
 
     def start_provisioning(self, *, yes: bool = False) -> None:
         self.cluster = None
+        self.provider = None
         for panel in self._cluster_panels():
             panel.restart()
         self._provision(yes)
@@ -120,13 +125,30 @@ class KubelabApp(App[int]):
         except ClusterError as exc:
             self.post_message(ClusterFailed(exc.message, exc.hint))
             return
-        self.post_message(ProvisionStage("reading the cluster's status"))
+        self.provider = provider
+        self.post_message(ClusterReady(cluster, None))
+
+    def refresh_status(self) -> None:
+        """Read the cluster's status again (the home screen shows it as it is now)."""
+        if self.cluster is not None and self.provider is not None:
+            self._read_status(self.cluster, self.provider)
+
+    @work(thread=True, exclusive=True, group="status", exit_on_error=False)
+    def _read_status(self, cluster: LabCluster, provider: Provider) -> None:
+        from kubelab.cluster.base import ClusterError
+
         try:
             status = provider.status()
         except ClusterError as exc:
-            self.post_message(ProvisionStage(f"status unavailable: {exc.message}"))
-            status = None
-        self.post_message(ClusterReady(cluster, status))
+            self.post_message(ClusterStatusRead(cluster, None, exc.message))
+            return
+        self.post_message(ClusterStatusRead(cluster, status, None))
+
+    def on_cluster_status_read(self, message: ClusterStatusRead) -> None:
+        if message.cluster is not self.cluster:
+            return  # read before a re-provisioning
+        for panel in self._cluster_panels():
+            panel.show_status(message.status, message.error)
 
     def _cluster_panels(self) -> list[ClusterPanel]:
         panels: list[ClusterPanel] = []
@@ -142,6 +164,7 @@ class KubelabApp(App[int]):
         self.cluster = message.cluster
         for panel in self._cluster_panels():
             panel.ready(message.cluster, message.status)
+        self.refresh_status()
 
     def on_confirmation_needed(self, message: ConfirmationNeeded) -> None:
         """Ask in a dialog; yes provisions again with the change confirmed."""
@@ -212,14 +235,60 @@ class KubelabApp(App[int]):
         self.push_screen(ErrorScreen(f"{_what(event.worker.name)} failed", message, hint))
 
     def action_help(self) -> None:
+        from kubelab.tui.screens.lesson import SCROLL_BINDINGS
+        from kubelab.tui.widgets.terminal import Terminal
+
+        own = [b for b in LessonScreen.BINDINGS if b not in SCROLL_BINDINGS]
         sections = [
-            ("Lesson", list(LessonScreen.BINDINGS)),
+            ("Lesson", own),
+            ("Scrolling the lesson (from anywhere but the console)", list(SCROLL_BINDINGS)),
+            ("Console: every key goes to your shell, except", list(Terminal.BINDINGS)),
             ("Lessons list", list(HomeScreen.BINDINGS)),
         ]
+        self.push_screen(HelpScreen(sections, self.keymap))
+
+    # -- quitting -------------------------------------------------------------------------------
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """The console's keys are the shell's: while it has the focus no key acts on the app
+        (ctrl+q, ctrl+p, f1 go to the shell; only the console's own way out is left)."""
+        from kubelab.tui.widgets.terminal import Terminal
+
+        return not isinstance(self.focused, Terminal)
+
+    def busy_with(self) -> list[str]:
+        """What quitting now would interrupt: a console command, a change to the cluster."""
         from kubelab.tui.widgets.console import Console
 
-        sections.append(("Console", list(Console.BINDINGS)))
-        self.push_screen(HelpScreen(sections, self.keymap))
+        busy = []
+        for screen in self.screen_stack:
+            for console in screen.query(Console):
+                if console.command_running():
+                    busy.append("a command in the console")
+        names = {worker.name for worker in self.workers if worker.is_running}
+        for name in sorted(names & set(CHANGES)):
+            busy.append(CHANGES[name])
+        return busy
+
+    async def action_quit(self) -> None:
+        busy = self.busy_with()
+        if not busy:
+            self.exit()
+            return
+        if isinstance(self.screen, ConfirmScreen):
+            return
+
+        def answered(yes: bool | None) -> None:
+            if yes:
+                self.exit()
+
+        self.push_screen(
+            ConfirmScreen(
+                f"Still running: {' and '.join(busy)}. Quit anyway? It will be stopped.",
+                yes="Quit",
+            ),
+            answered,
+        )
 
     def get_system_commands(self, screen: Screen[object]) -> Iterable[SystemCommand]:
         yield from super().get_system_commands(screen)
@@ -236,6 +305,15 @@ class KubelabApp(App[int]):
             )
 
 
+#: workers whose interruption leaves something half done, and what they are doing
+CHANGES = {
+    "_provision": "provisioning the lab cluster",
+    "start_lesson": "starting the lesson (its setup)",
+    "_apply": "applying the solution",
+    "_reset": "a reset",
+}
+
+
 def _what(worker_name: str) -> str:
     names = {
         "load_course": "Loading the course",
@@ -243,7 +321,7 @@ def _what(worker_name: str) -> str:
         "_grade": "Checking the step",
         "_apply": "Applying the solution",
         "_reset": "Resetting",
-        "_pump": "The console",
+        "_read": "The console",
         "_provision": "Provisioning",
     }
     return names.get(worker_name, "A background task")

@@ -35,6 +35,15 @@ class ClusterReady(Message):
 
 
 @dataclass
+class ClusterStatusRead(Message):
+    """The cluster's status as read just now (or why it could not be read)."""
+
+    cluster: LabCluster
+    status: ClusterStatus | None
+    error: str | None
+
+
+@dataclass
 class ClusterFailed(Message):
     """Provisioning failed: the provider's message and what to do."""
 
@@ -58,18 +67,3 @@ class ClusterEvent(Message):
 
     def can_replace(self, message: Message) -> bool:
         return False
-
-
-@dataclass
-class ConsoleOutput(Message):
-    """Output of the command running in the console."""
-
-    text: str
-
-
-@dataclass
-class ConsoleExited(Message):
-    """The console's command ended (exit code, None if unknown)."""
-
-    command: str
-    code: int | None

@@ -12,24 +12,44 @@ from textual.containers import VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Static
 
-KEY_NAMES = {"question_mark": "?", "colon": ":"}
+KEY_NAMES = {"question_mark": "?", "colon": ":", "right_square_bracket": "]"}
 
 
-def help_table(sections: list[tuple[str, list[BindingType]]], keymap: Mapping[str, str]) -> Table:
-    table = Table(box=None, expand=True, show_header=False, padding=(0, 1))
-    table.add_column("key", style="bold", no_wrap=True, width=12)
-    table.add_column("what", ratio=1)
+def key_text(keys: str) -> str:
+    """Textual's key names as the learner reads them: `ctrl+right_square_bracket` -> `ctrl+]`."""
+    shown = []
+    for key in keys.split(","):
+        *mods, base = key.split("+")
+        shown.append("+".join([*mods, KEY_NAMES.get(base, base)]))
+    return ", ".join(shown)
+
+
+def help_rows(
+    sections: list[tuple[str, list[BindingType]]], keymap: Mapping[str, str]
+) -> list[tuple[str, str]]:
+    """(keys, what they do) for every binding, a section title as ("", title)."""
+    rows: list[tuple[str, str]] = []
     for title, bindings in sections:
-        table.add_row(f"[u]{title}[/u]", "")
+        rows.append(("", title))
         for binding in bindings:
             if not isinstance(binding, Binding):
                 continue
             keys = keymap.get(binding.id or "", binding.key)
-            shown = ", ".join(KEY_NAMES.get(k, k) for k in keys.split(","))
-            what = binding.tooltip or binding.description
-            table.add_row(shown, what)
+            rows.append((key_text(keys), binding.tooltip or binding.description))
+    return rows
+
+
+def help_table(rows: list[tuple[str, str]]) -> Table:
+    table = Table(box=None, expand=True, show_header=False, padding=(0, 1))
+    table.add_column("key", style="bold", no_wrap=True, width=12)
+    table.add_column("what", ratio=1)
+    for keys, what in rows:
+        if keys:
+            table.add_row(keys, what)
+        else:
+            table.add_row("", f"[u]{what}[/u]")
     table.add_row("", "")
-    table.add_row("ctrl+p", "Command palette: every action by name")
+    table.add_row("ctrl+p", "Command palette: every action by name (not in the console)")
     table.add_row("", "Keys are remappable: KUBELAB_KEYS='check=f5,hint=ctrl+h' (by id)")
     return table
 
@@ -43,13 +63,12 @@ class HelpScreen(ModalScreen[None]):
         self, sections: list[tuple[str, list[BindingType]]], keymap: Mapping[str, str]
     ) -> None:
         super().__init__()
-        self.sections = sections
-        self.keymap = keymap
+        self.rows = help_rows(sections, keymap)
 
     def compose(self) -> ComposeResult:
         with VerticalScroll(id="dialog"):
             yield Static("kubelab keys", id="help-title")
-            yield Static(help_table(self.sections, self.keymap), id="help-table")
+            yield Static(help_table(self.rows), id="help-table")
 
     def action_close(self) -> None:
         self.dismiss(None)

@@ -19,6 +19,10 @@ if TYPE_CHECKING:
     from kubelab.tui.app import KubelabApp
 
 
+STATUS_SECONDS = 10.0
+"""How often the home screen reads the cluster's status again."""
+
+
 class HomeScreen(Screen[None]):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("enter", "open_lesson", "Open", id="open", tooltip="Open the highlighted lesson"),
@@ -47,9 +51,15 @@ class HomeScreen(Screen[None]):
     def on_mount(self) -> None:
         self.query_one(LessonList).focus()
         self.refresh_lessons()
+        self.set_interval(STATUS_SECONDS, self._refresh_status)
 
     def on_screen_resume(self) -> None:
         self.refresh_lessons()
+        self.kubelab.refresh_status()
+
+    def _refresh_status(self) -> None:
+        if self.is_current:
+            self.kubelab.refresh_status()
 
     def refresh_lessons(self) -> None:
         course = self.kubelab.course

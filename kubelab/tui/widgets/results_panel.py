@@ -14,6 +14,14 @@ MARKS = {"passed": "✔", "failed": "✘", "error": "!", "skipped": "–"}
 STYLES = {"passed": "green", "failed": "red", "error": "yellow", "skipped": "dim"}
 
 
+def inline_code(text: str, style: str = "") -> Text:
+    """Text with Markdown's `code` spans shown as code (bold cyan), not as backticks."""
+    shown = Text(style=style)
+    for number, part in enumerate(text.split("`")):
+        shown.append(part, style="bold cyan" if number % 2 else "")
+    return shown
+
+
 def render_result(result: StepResult | None, checking: bool = False) -> Text:
     """The panel's text: a header, then one entry per check (explain/diff/diagnosis on failure)."""
     text = Text()
@@ -38,7 +46,8 @@ def render_result(result: StepResult | None, checking: bool = False) -> Text:
         text.append(f": {check.message}")
         if check.status in ("failed", "error"):
             if check.explain:
-                text.append(f"\n    → {check.explain}", style="italic")
+                text.append("\n    → ", style="italic")
+                text.append_text(inline_code(check.explain, "italic"))
             for line in check.diagnosis:
                 text.append(f"\n    ? {line}", style="yellow")
             if check.diff:

@@ -44,6 +44,7 @@ async def test_a_borrowed_context_is_confirmed_in_a_dialog(
     try:
         async with app.run_test(size=(100, 30)) as pilot:
             await wait_for(lambda: isinstance(app.screen, ConfirmScreen), what="the question")
+            await pilot.pause()  # composed
             question = str(app.screen.query_one("#question").render())
             assert f"kubelab will create and use namespace {namespace}" in question
             assert "context kubelab-sim" in question
