@@ -128,8 +128,8 @@ class LessonScreen(Screen[None]):
             "copy_command",
             "Copy",
             id="copy_command",
-            tooltip="Type the next kubectl command of the instructions in the console "
-            "(not run: Enter runs it)",
+            tooltip="Type the next command of the instructions in the console, not run (a "
+            "YAML block the step applies comes as a here-document saving it)",
             show=False,
         ),
         Binding(

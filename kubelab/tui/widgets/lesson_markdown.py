@@ -2,7 +2,7 @@
 
 Textual's code blocks scroll sideways with no scrollbar, so at 80 columns the end of a long
 command is simply not there. Here a line wider than the pane continues on the next row after a
-dim `↪ ` (broken after a space where one is near the edge), so every character can be read.
+dim `↪` (broken before a space where one is near the edge), so every character can be read.
 """
 
 from __future__ import annotations
@@ -17,12 +17,14 @@ from textual.widget import Widget
 from textual.widgets import Markdown
 from textual.widgets._markdown import MarkdownBlock, MarkdownFence
 
-CONTINUATION = "↪ "
+CONTINUATION = "↪"
 
 
 def fold_line(line: Content, width: int) -> list[Content]:
-    """`line` as rows of at most `width` cells; rows after the first start with the marker.
-    The rows joined (markers dropped) give `line` back, character for character."""
+    """`line` as rows of at most `width` cells; rows after the first start with the dim marker.
+    A row breaks before a space near the edge, so a continued row shows its space after the
+    marker (`↪ --image`), while `↪--image` continues a word; the rows joined (markers dropped)
+    give `line` back, character for character."""
     marker = len(CONTINUATION)
     if width <= marker + 1 or line.cell_length <= width:
         return [line]
@@ -30,8 +32,7 @@ def fold_line(line: Content, width: int) -> list[Content]:
     rest = line
     room = width
     while rest.cell_length > room:
-        text = rest.plain[:room]
-        cut = text.rstrip(" ").rfind(" ") + 1
+        cut = rest.plain.rfind(" ", 1, room + 1)
         if cut < room // 2:  # no space near the edge: break inside the word
             cut = room
         head, rest = rest.divide([cut])

@@ -29,6 +29,21 @@ def test_kubectl_commands_come_from_fenced_blocks_only() -> None:
     ]
 
 
+def test_a_yaml_block_the_step_applies_is_typed_as_a_here_document() -> None:
+    body = (
+        "Create it:\n\n```yaml\nkind: Service\nmetadata: {name: web}\n```\n\n"
+        "Save it, then:\n\n```\nkubectl apply -f web-svc.yaml\n```\n"
+        "```yaml\nkind: Pod\n```\n"  # applied nowhere: not typed
+    )
+    assert code_commands(body) == [
+        "cat > web-svc.yaml <<'EOF'\nkind: Service\nmetadata: {name: web}\nEOF",
+        "kubectl apply -f web-svc.yaml",
+    ]
+    # a path, or YAML holding the end marker, is never typed
+    assert code_commands("```yaml\na: 1\n```\nkubectl apply -f ../x.yaml\n") == []
+    assert code_commands("```yaml\nEOF\n```\nkubectl apply -f x.yaml\n") == []
+
+
 def test_keymaps_map_ids_to_keys() -> None:
     assert parse_keymap("check=f5, hint=ctrl+h|f2") == {"check": "f5", "hint": "ctrl+h,f2"}
     assert parse_keymap("") == {}
