@@ -109,7 +109,7 @@ async def test_every_code_line_of_every_lesson_is_readable_at_80x24(
             await wait_for(lambda: isinstance(app.screen, LessonScreen))
             screen = app.screen
             assert isinstance(screen, LessonScreen)
-            await wait_for(lambda: screen.bindings is not None, what="the lesson start")
+            await wait_for(lambda s=screen: s.bindings is not None, what="the lesson start")
             for index, step in enumerate(loaded.lesson.steps):
                 assert not app.errors, app.errors
                 screen._go(index)
