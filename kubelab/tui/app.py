@@ -7,7 +7,7 @@ the message and what to do: never a traceback.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, ClassVar
 
@@ -23,18 +23,19 @@ from kubelab.tui.messages import (
     ClusterStatusRead,
     ConfirmationNeeded,
     CourseLoaded,
+    OutlineRead,
     ProvisionStage,
 )
 from kubelab.tui.screens.confirm import ConfirmScreen
 from kubelab.tui.screens.error import ErrorScreen, describe_error
 from kubelab.tui.screens.help import HelpScreen
 from kubelab.tui.screens.home import HomeScreen
-from kubelab.tui.screens.lesson import LessonScreen
 from kubelab.tui.widgets.cluster_panel import ClusterPanel
 
 if TYPE_CHECKING:
     from kubelab.cluster.base import LabCluster, Provider
     from kubelab.lessons.loader import Course
+    from kubelab.lessons.outline import CourseOutline
     from kubelab.tui.services import Services
 
 
@@ -60,6 +61,8 @@ class KubelabApp(App[int]):
         self.keymap = dict(keymap or {})
         self.watch_mode = watch_mode
         self.course: Course | None = None
+        self.outline: CourseOutline | None = None
+        """What the lesson list shows: read fast at start, then the loaded course's."""
         self.cluster: LabCluster | None = None
         self.provider: Provider | None = None
         self.resume_step: str | None = None
@@ -82,8 +85,24 @@ class KubelabApp(App[int]):
             self.notify(notice, title="Progress", severity="warning", timeout=10)
 
     def _start_workers(self) -> None:
-        self.load_course()
         self.start_provisioning()
+        if self.services.outline is not None:
+            self._read_outline(self.services.outline)
+        self.load_course()
+
+    @work(thread=True, exclusive=True, group="outline", exit_on_error=False)
+    def _read_outline(self, read: Callable[[], CourseOutline]) -> None:
+        self.post_message(OutlineRead(read()))
+
+    def on_outline_read(self, message: OutlineRead) -> None:
+        if self.course is None:  # the loaded course's own outline is the truth
+            self.outline = message.outline
+            self._refresh_homes()
+
+    def _refresh_homes(self) -> None:
+        for screen in self.screen_stack:
+            if isinstance(screen, HomeScreen):
+                screen.refresh_lessons()
 
     # -- the course and the cluster -------------------------------------------------------------
 
@@ -93,10 +112,11 @@ class KubelabApp(App[int]):
         self.post_message(CourseLoaded(course))
 
     def on_course_loaded(self, message: CourseLoaded) -> None:
+        from kubelab.lessons.outline import outline_of
+
         self.course = message.course
-        for screen in self.screen_stack:
-            if isinstance(screen, HomeScreen):
-                screen.refresh_lessons()
+        self.outline = outline_of(message.course)
+        self._refresh_homes()
 
     def start_provisioning(self, *, yes: bool = False) -> None:
         self.cluster = None
@@ -220,6 +240,10 @@ class KubelabApp(App[int]):
         resume = self.services.progress.current()
         step = resume[1] if resume and resume[0] == lesson_id else None
         self.resume_step = step
+        # imported here: the lesson screen (Markdown, the terminal emulator) is not part of the
+        # first frame
+        from kubelab.tui.screens.lesson import LessonScreen
+
         self.push_screen(LessonScreen(loaded, self.cluster, step))
 
     # -- errors, help, palette ------------------------------------------------------------------
@@ -235,7 +259,7 @@ class KubelabApp(App[int]):
         self.push_screen(ErrorScreen(f"{_what(event.worker.name)} failed", message, hint))
 
     def action_help(self) -> None:
-        from kubelab.tui.screens.lesson import SCROLL_BINDINGS
+        from kubelab.tui.screens.lesson import SCROLL_BINDINGS, LessonScreen
         from kubelab.tui.widgets.terminal import Terminal
 
         own = [b for b in LessonScreen.BINDINGS if b not in SCROLL_BINDINGS]

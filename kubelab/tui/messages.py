@@ -10,6 +10,7 @@ from textual.message import Message
 if TYPE_CHECKING:
     from kubelab.cluster.base import ClusterStatus, LabCluster
     from kubelab.lessons.loader import Course
+    from kubelab.lessons.outline import CourseOutline
 
 
 @dataclass
@@ -17,6 +18,13 @@ class CourseLoaded(Message):
     """The course finished loading."""
 
     course: Course
+
+
+@dataclass
+class OutlineRead(Message):
+    """The course's outline was read (the lesson list, before the course has loaded)."""
+
+    outline: CourseOutline
 
 
 @dataclass

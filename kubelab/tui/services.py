@@ -18,6 +18,7 @@ if TYPE_CHECKING:
     from kubelab.cluster.client import KubeClient
     from kubelab.grading.results import StepResult
     from kubelab.lessons.loader import Course, LoadedLesson
+    from kubelab.lessons.outline import CourseOutline
     from kubelab.tui.shell_session import ShellSession
 
 Bindings = dict[str, str | int]
@@ -129,6 +130,9 @@ class Services:
     console: ShellRunner
     kubectl: Callable[[], Path]
     """The kubectl binary the console runs (the one beside kubelab's Python)."""
+    outline: Callable[[], CourseOutline] | None = None
+    """The course's outline, read fast for the lesson list (None: the list waits for the
+    course)."""
 
 
 # ---------------------------------------------------------------------------------------------
@@ -313,6 +317,11 @@ def default_services(
 
         return kubectl_path()
 
+    def outline() -> CourseOutline:
+        from kubelab.lessons.outline import read_outline
+
+        return read_outline(lessons)
+
     return Services(
         load_course=load_course,
         resolve_provider=resolve,
@@ -320,4 +329,5 @@ def default_services(
         progress=StoreProgress(),
         console=PtyShellRunner(),
         kubectl=kubectl,
+        outline=outline,
     )
