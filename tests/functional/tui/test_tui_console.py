@@ -169,6 +169,9 @@ async def test_kubectl_edit_with_a_scripted_editor_on_the_alternate_screen(
         await wait_for(lambda: "EDITING" in terminal.text(), what="the editor")
         console = screen.query_one(Console)
         assert screen.maximized is console  # the editor gets the whole screen
+        await pilot.pause()
+        assert terminal.size.height >= 24 - 3  # every row but the title and the footer
+        await wait_for(lambda: terminal.vt.lines == terminal.size.height, what="the pty resized")
         await pilot.press("escape", "colon", "w", "q", "enter")
         await wait_for(lambda: "edited" in output(terminal), what="kubectl's answer")
         assert (tmp_path / "keys.txt").read_text() == "\x1b:wq"  # Esc reached the editor
