@@ -13,7 +13,14 @@ from typing import Any
 
 import pytest
 
-from kubelab.cluster.base import ClusterStatus, LabCluster, NodeStatus, Progress, Provider
+from kubelab.cluster.base import (
+    ClusterStatus,
+    LabCluster,
+    NodeStatus,
+    Progress,
+    Provider,
+    ProviderOptions,
+)
 from kubelab.grading.results import CheckResult, StepResult
 from kubelab.lessons.loader import LoadedLesson, load_course
 from kubelab.tui.app import KubelabApp, create_app
@@ -53,6 +60,10 @@ class FixedProvider(Provider):
 
     def __init__(self, cluster: LabCluster) -> None:
         self.cluster = cluster
+
+    @classmethod
+    def from_spec(cls, name: str, options: ProviderOptions) -> FixedProvider:
+        raise AssertionError("chosen directly, never by --cluster")
 
     @property
     def name(self) -> str:

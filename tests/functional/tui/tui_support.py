@@ -9,7 +9,14 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from kubelab.cluster.base import ClusterError, ClusterStatus, LabCluster, Progress, Provider
+from kubelab.cluster.base import (
+    ClusterError,
+    ClusterStatus,
+    LabCluster,
+    Progress,
+    Provider,
+    ProviderOptions,
+)
 from kubelab.cluster.kubectl import kubectl_path
 from kubelab.lessons.loader import Course, load_course
 from kubelab.tui.progress_adapter import StoreProgress
@@ -34,6 +41,10 @@ class StaticProvider(Provider):
 
     def __init__(self, cluster: LabCluster) -> None:
         self.cluster = cluster
+
+    @classmethod
+    def from_spec(cls, name: str, options: ProviderOptions) -> StaticProvider:
+        raise AssertionError("chosen directly, never by --cluster")
 
     @property
     def name(self) -> str:
