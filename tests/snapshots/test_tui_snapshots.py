@@ -114,7 +114,7 @@ class FixedGrader:
                     "web selects app=web on port 80",
                     "assert",
                     "failed",
-                    "Service web: spec.selector.app: expected web, found wbe",
+                    "Service web: spec.selector.app should be web; it is wbe",
                     explain="Look at `kubectl get svc web -o yaml`.",
                     diff="  spec:\n    selector:\n-     app: web\n+     app: wbe",
                 ),

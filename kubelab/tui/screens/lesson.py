@@ -16,6 +16,7 @@ from textual.timer import Timer
 from textual.widgets import ContentSwitcher, Footer, Markdown, OptionList, Static
 from textual.worker import Worker, WorkerState
 
+from kubelab.grading.wording import count_text
 from kubelab.lessons.problems import LessonLoadError
 from kubelab.tui.codeblocks import code_commands
 from kubelab.tui.messages import ClusterEvent
@@ -337,7 +338,8 @@ class LessonScreen(Screen[None]):
             title.append("  ✔ passed" + (" (assisted)" if self.passed[step.id] else ""), "green")
         elif result is not None and result.status in ("failed", "error"):
             bad = sum(1 for c in result.checks if c.status in ("failed", "error"))
-            title.append(f"  ✘ {bad}/{len(result.checks)} checks failing (results below)", "red")
+            failing = count_text(bad, "check")
+            title.append(f"  ✘ {failing} failing (results below)", "red")
         self.query_one("#step-title", Static).update(title)
         body = fill(step.body, self.bindings)
         if body != self._shown_body:

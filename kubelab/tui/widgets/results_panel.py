@@ -14,6 +14,13 @@ MARKS = {"passed": "✔", "failed": "✘", "error": "!", "skipped": "–"}
 STYLES = {"passed": "green", "failed": "red", "error": "yellow", "skipped": "dim"}
 
 
+def failed_text(failed: int, total: int) -> str:
+    """`2 of 3 checks failed`, `the check failed` (one check), in correct English."""
+    if total == 1:
+        return "the check failed" if failed else "the check did not fail"
+    return f"{failed} of {total} checks failed"
+
+
 def inline_code(text: str, style: str = "") -> Text:
     """Text with Markdown's `code` spans shown as code (bold cyan), not as backticks."""
     shown = Text(style=style)
@@ -36,7 +43,7 @@ def render_result(result: StepResult | None, checking: bool = False) -> Text:
     elif result.status == "skipped":
         text.append("– Skipped on this cluster", style="bold")
     else:
-        text.append(f"✘ {counts['failed']} of {len(result.checks)} checks failed", style="bold red")
+        text.append(f"✘ {failed_text(counts['failed'], len(result.checks))}", style="bold red")
     if checking:
         text.append("  (re-checking…)", style="dim")
     for check in result.checks:

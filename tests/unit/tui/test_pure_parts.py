@@ -133,7 +133,7 @@ def test_results_show_every_check_with_message_explain_and_diff() -> None:
                 "selector",
                 "assert",
                 "failed",
-                "spec.selector.app: expected web, found wbe",
+                "spec.selector.app should be web; it is wbe",
                 explain="look at the selector",
                 diff="-  app: web\n+  app: wbe",
                 diagnosis=["no pod has app=wbe"],
