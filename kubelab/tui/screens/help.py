@@ -56,7 +56,13 @@ def help_table(rows: list[tuple[str, str]]) -> Table:
 
 class HelpScreen(ModalScreen[None]):
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("escape,q,f1,question_mark", "close", "Close", id="help.close")
+        Binding("escape,q,f1,question_mark", "close", "Close", id="help.close"),
+        Binding("pageup", "scroll('page_up')", "Page up", show=False),
+        Binding("pagedown,space", "scroll('page_down')", "Page down", show=False),
+        Binding("up", "scroll('up')", "Up", show=False),
+        Binding("down", "scroll('down')", "Down", show=False),
+        Binding("home", "scroll('home')", "Top", show=False),
+        Binding("end", "scroll('end')", "Bottom", show=False),
     ]
 
     def __init__(
@@ -72,3 +78,15 @@ class HelpScreen(ModalScreen[None]):
 
     def action_close(self) -> None:
         self.dismiss(None)
+
+    def action_scroll(self, how: str) -> None:
+        """The keys scroll the help wherever the focus is."""
+        pane = self.query_one("#dialog", VerticalScroll)
+        {
+            "page_up": pane.scroll_page_up,
+            "page_down": pane.scroll_page_down,
+            "up": pane.scroll_up,
+            "down": pane.scroll_down,
+            "home": pane.scroll_home,
+            "end": pane.scroll_end,
+        }[how](animate=False)

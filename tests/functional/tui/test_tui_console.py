@@ -143,6 +143,10 @@ async def test_q_escape_and_app_keys_go_to_the_shell_not_the_app(
         assert help_text  # the table renders
         rows = dict(app.screen.rows)
         assert "ctrl+]" in rows and "pagedown" in rows and "end" in rows
+        dialog = app.screen.query_one("#dialog")
+        assert dialog.max_scroll_y > 0
+        await pilot.press("pagedown")  # the help scrolls with the keys too
+        await wait_for(lambda: dialog.scroll_y > 0, what="the help to scroll")
 
 
 async def test_kubectl_edit_with_a_scripted_editor_on_the_alternate_screen(
