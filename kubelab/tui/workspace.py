@@ -88,10 +88,18 @@ def console_kubeconfig(path: Path, cluster: LabCluster, namespace: str) -> None:
 
 
 def console_kubeconfig_path() -> Path:
-    """This process's console kubeconfig (two kubelabs at once each point at their lesson)."""
+    """This process's console kubeconfig (two kubelabs at once each point at their lesson).
+    Those of kubelabs that are gone (killed before they could remove theirs) are removed."""
+    from kubelab.cluster.process import pid_alive
     from kubelab.cluster.state import state_dir
 
-    return state_dir() / "console" / f"kubeconfig-{os.getpid()}.yaml"
+    folder = state_dir() / "console"
+    if folder.is_dir():
+        for path in folder.glob("kubeconfig-*.yaml"):
+            pid = path.stem.removeprefix("kubeconfig-")
+            if pid.isdigit() and int(pid) != os.getpid() and not pid_alive(int(pid)):
+                path.unlink(missing_ok=True)
+    return folder / f"kubeconfig-{os.getpid()}.yaml"
 
 
 def shell_env(

@@ -61,12 +61,13 @@ class Console(Vertical):
         focused = self.terminal.has_focus
         text = Text(no_wrap=True, overflow="ellipsis")
         text.append(" console ", style="bold reverse" if focused else "bold")
+        # the way out first: at 80 columns a long workspace path is what gets cut
+        hint = f" {self.leave_key}: back to the lesson" if focused else " i: type here"
+        text.append(hint, style="bold" if focused else "dim")
         if self.namespace:
-            text.append(f" ns/{self.namespace}", style="cyan")
+            text.append(f"  ns/{self.namespace}", style="cyan")
         if self.workspace:
             text.append(f"  {self.workspace}")
-        hint = f"  {self.leave_key}: back to the lesson" if focused else "  i: type here"
-        text.append(hint, style="dim")
         self.query_one("#console-title", Static).update(text)
 
     def on_descendant_focus(self) -> None:

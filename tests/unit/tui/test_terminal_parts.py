@@ -19,6 +19,7 @@ from kubelab.tui.terminal_screen import TerminalScreen, plain_line
 from kubelab.tui.workspace import (
     CONSOLE_CONTEXT,
     console_kubeconfig,
+    console_kubeconfig_path,
     shell_env,
     shown_path,
     workspace_dir,
@@ -205,6 +206,13 @@ def test_the_workspace_and_the_consoles_kubeconfig(
     assert env["KUBECONFIG"] == f"{overlay}{os.pathsep}{lab}"
     assert env["PATH"].split(os.pathsep)[1:] == ["/usr/bin"]  # kubelab's kubectl dir first
     assert "COLUMNS" not in env and env["TERM"] == "xterm-256color"
+    # a kubeconfig left by a kubelab that was killed is removed; a live one's is kept
+    folder = tmp_path / "state" / "console"
+    (folder / "kubeconfig-999999999.yaml").write_text("left over")
+    (folder / "kubeconfig-1.yaml").write_text("pid 1 is alive")
+    assert console_kubeconfig_path() == folder / f"kubeconfig-{os.getpid()}.yaml"
+    assert not (folder / "kubeconfig-999999999.yaml").exists()
+    assert (folder / "kubeconfig-1.yaml").exists()
     lab.write_text("contexts: []\n")
     with pytest.raises(ClusterError, match="has no context 'kubelab-sim'"):
         console_kubeconfig(overlay, cluster, "lesson-ns")
