@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import threading
 from pathlib import Path
 from typing import Any
 
@@ -27,6 +28,7 @@ from kubelab.tui.app import KubelabApp, create_app
 from kubelab.tui.screens.confirm import ConfirmScreen
 from kubelab.tui.screens.help import HelpScreen
 from kubelab.tui.screens.lesson import LessonScreen
+from kubelab.tui.services import ClusterGrader
 from kubelab.tui.widgets.console import Console
 from kubelab.tui.widgets.terminal import Terminal
 
@@ -240,3 +242,36 @@ async def test_scroll_keys_move_the_lesson_from_the_step_list(
         await wait_for(lambda: view.scroll_y == 0, what="home")
         await pilot.press("end")
         await wait_for(lambda: view.scroll_y == view.max_scroll_y, what="end")
+
+
+async def test_quitting_while_the_cluster_is_being_changed_asks_first(
+    lab: LabCluster, shell_env: Path, tmp_path: Path
+) -> None:
+    release = threading.Event()
+
+    class SlowGrader(ClusterGrader):
+        def apply_solution(self, *args: Any) -> list[str]:  # type: ignore[override]
+            release.wait(30)
+            return ["nothing (held by the test)"]
+
+    services = services_for(
+        StaticProvider(lab), tmp_path / "progress.json", course=lambda: load_course(COURSE)
+    )
+    services.grader = SlowGrader()
+    app = create_app(services, keymap={})
+    try:
+        async with app.run_test(size=(80, 24)) as pilot:
+            screen, _terminal = await open_console(app, pilot)
+            await pilot.press("ctrl+right_square_bracket", "a", "y")  # apply for me: confirmed
+            await wait_for(lambda: screen.busy == "apply", what="the apply to start")
+            await pilot.press("q")
+            assert isinstance(app.screen, ConfirmScreen)
+            assert "applying the solution" in str(app.screen.query_one("#question").render())
+            await pilot.press("n")
+            assert app.is_running and app.screen is screen
+            release.set()
+            await wait_for(lambda: screen.busy is None, what="the apply to end")
+            await pilot.press("q")
+            await wait_for(lambda: not app.is_running, what="the app to quit")
+    finally:
+        release.set()
