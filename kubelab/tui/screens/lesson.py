@@ -398,10 +398,10 @@ class LessonScreen(Screen[None]):
         previous = services.progress.bindings(self.lesson_id)
         bindings = services.grader.start_lesson(self.cluster, self.loaded, previous)
         services.progress.set_bindings(self.lesson_id, bindings)
-        kubectl = services.kubectl()  # ClusterError (shown in the modal) when it is missing
-        self.app.call_from_thread(self._lesson_started, bindings, kubectl)
+        services.kubectl()  # ClusterError (shown in the modal) when it is missing
+        self.app.call_from_thread(self._lesson_started, bindings)
 
-    def _lesson_started(self, bindings: Bindings, kubectl: Path) -> None:
+    def _lesson_started(self, bindings: Bindings) -> None:
         self.bindings = bindings
         namespace = str(bindings.get("namespace") or self.cluster.namespace)
         self._point_console(namespace)
@@ -667,7 +667,7 @@ class LessonScreen(Screen[None]):
     def action_copy_command(self) -> None:
         commands = code_commands(fill(self.step.body, self.bindings))
         if not commands:
-            self.notify("This step's instructions have no kubectl command to copy.")
+            self.notify("This step's instructions have no command to type in the console.")
             return
         position = self.copy_index.get(self.step.id, 0) % len(commands)
         console = self.query_one(Console)
