@@ -6,9 +6,10 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
+from markdown_it import MarkdownIt
 from tui_support import REPO, StaticProvider, wait_for
 
 from kubelab.cluster.base import ClusterError, ClusterStatus, LabCluster
@@ -20,6 +21,10 @@ from kubelab.tui.screens.lesson import LessonScreen
 from kubelab.tui.services import Bindings, Services
 from kubelab.tui.shell_session import PtyShellRunner
 from kubelab.tui.widgets.lesson_markdown import CONTINUATION, FoldedCode, FoldedFence
+
+if TYPE_CHECKING:
+    from kubelab.lessons.model import Step
+
 
 pytestmark = pytest.mark.timeout(300)
 KUBECONFIG = """\
@@ -74,6 +79,30 @@ def painted_lines(code: FoldedCode) -> list[str]:
     return lines
 
 
+def fenced_blocks(screen: LessonScreen, step: Step) -> list[list[str]]:
+    """The code blocks the step shows (instructions, then the revealed solution), line by line,
+    as the lesson's Markdown has them."""
+    from textual.widgets import Markdown
+
+    blocks = []
+    for selector in ("#lesson-body", "#solution"):
+        source = screen.query_one(selector, Markdown).source
+        for token in MarkdownIt("gfm-like").parse(source):
+            if token.type in ("fence", "code_block"):
+                lines = token.content.rstrip("\n").split("\n")
+                blocks.append([line.rstrip() for line in lines])
+    return blocks
+
+
+def shown_blocks(screen: LessonScreen) -> list[list[str]] | None:
+    """The code blocks as painted on the lesson screen right now (None while one is still being
+    built)."""
+    codes = [list(fence.query(FoldedCode)) for fence in screen.query(FoldedFence)]
+    if not all(codes):
+        return None
+    return [painted_lines(code[0]) for code in codes]
+
+
 async def test_every_code_line_of_every_lesson_is_readable_at_80x24(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -115,20 +144,26 @@ async def test_every_code_line_of_every_lesson_is_readable_at_80x24(
                 screen._go(index)
                 screen.solution_shown.add(step.id)
                 screen.show_step()
-                await pilot.pause()
-                await pilot.pause()
+                where = f"{loaded.lesson.id}/{step.id}"
+                wanted_blocks = fenced_blocks(screen, step)
+                # the step's Markdown is rebuilt in the background: wait until what is painted
+                # is this step's (a busy machine takes longer), then hold it to every line
+                await wait_for(
+                    lambda s=screen, w=wanted_blocks: shown_blocks(s) == w,
+                    timeout=30,
+                    what=f"every code line of {where} painted in full",
+                    shown=lambda s=screen, w=wanted_blocks: f"\n{shown_blocks(s)}\n!=\n{w}",
+                )
                 view = screen.query_one("#step-view")
-                assert view.max_scroll_x == 0, f"{step.id}: the pane scrolls sideways"
-                fences = list(screen.query(FoldedFence))
-                assert fences or "```" not in step.body
-                for fence in fences:
-                    code = fence.query_one(FoldedCode)
-                    where = f"{loaded.lesson.id}/{step.id}"
-                    # inside the pane, not cut by its right edge (its scrollbar aside)
-                    assert code.region.right <= view.region.right, where
-                    wanted = [line.rstrip() for line in fence.code.rstrip("\n").split("\n")]
-                    assert painted_lines(code) == wanted, where
-                    checked += len(wanted)
+                # nothing in the pane reaches past its right edge (its scrollbar aside): the pane
+                # cannot scroll sideways, so anything wider would be cut
+                wide = [
+                    f"{w!r} {w.region}"
+                    for w in view.query("*")
+                    if w.region.right > view.content_region.right
+                ]
+                assert not wide, f"{where}: cut at the right edge: {wide}"
+                checked += sum(len(block) for block in wanted_blocks)
             app.pop_screen()
             await pilot.pause()
     assert checked > 300  # every lesson has code; the solutions' YAML is checked too
