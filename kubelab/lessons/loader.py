@@ -18,6 +18,11 @@ from pydantic_core import ErrorDetails
 
 from kubelab.lessons.api_versions import DEFAULT_API_VERSIONS
 from kubelab.lessons.checks.base import ObjectRef
+from kubelab.lessons.course_files import (
+    bundled_course_root,
+    course_root_for,
+    lesson_files,
+)
 from kubelab.lessons.manifests import read_manifest_docs
 from kubelab.lessons.marked_yaml import DataPath, Marked, MarkedParseError, parse_marked
 from kubelab.lessons.model import PLACEHOLDER, Lesson
@@ -35,8 +40,6 @@ __all__ = [
     "load_course",
     "load_lesson",
 ]
-
-LESSON_SUFFIXES = (".yaml", ".yml")
 
 
 @dataclass
@@ -79,27 +82,6 @@ class Course:
 
 # ---------------------------------------------------------------------------------------------
 # locating courses
-
-
-def bundled_course_root() -> Path:
-    """The bundled course: `kubelab/_course` in a wheel, the repository in a checkout."""
-    package = Path(__file__).resolve().parent.parent
-    shipped = package / "_course"
-    if (shipped / "lessons").is_dir():
-        return shipped
-    return package.parent
-
-
-def course_root_for(folder: Path) -> Path:
-    """The course root for `--lessons DIR`: DIR itself when it holds `lessons/`, or the parent of a
-    folder named `lessons`. `CourseNotFound` otherwise."""
-    if (folder / "lessons").is_dir():
-        return folder
-    if folder.name == "lessons" and folder.is_dir():
-        return folder.parent
-    raise CourseNotFound(
-        f"{folder}: not a course folder (expected a 'lessons/' folder in it, beside 'manifests/')"
-    )
 
 
 def _root_for_file(path: Path) -> Path:
@@ -402,20 +384,6 @@ def load_lesson(
     """Load one lesson file; `root` defaults to the folder above its `lessons/` folder."""
     course_root = root if root is not None else _root_for_file(path)
     return parse_lesson(_read(path), path, course_root, manifest_cache)
-
-
-def lesson_files(root: Path) -> list[Path]:
-    """The lesson files of a course in course order (sorted file names). `CourseNotFound` when
-    the `lessons/` folder cannot be read."""
-    folder = root / "lessons"
-    try:
-        entries = list(folder.iterdir())
-    except OSError as exc:
-        raise CourseNotFound(f"{folder}: cannot read ({exc.strerror or exc})") from None
-    return sorted(
-        (p for p in entries if p.suffix in LESSON_SUFFIXES and p.is_file()),
-        key=lambda p: p.name,
-    )
 
 
 def load_course(root: Path | None = None) -> Course:

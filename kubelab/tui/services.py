@@ -20,7 +20,8 @@ if TYPE_CHECKING:
     from kubelab.cluster.client import KubeClient
     from kubelab.grading.results import StepResult
     from kubelab.lessons.loader import Course, LoadedLesson
-    from kubelab.tui.console_process import ConsoleProcess
+    from kubelab.lessons.outline import CourseOutline
+    from kubelab.tui.shell_session import ShellSession
 
 Bindings = dict[str, str | int]
 
@@ -105,13 +106,13 @@ class ProgressTracker(Protocol):
         """Messages for the learner (a progress file set aside), once each."""
 
 
-class ConsoleRunner(Protocol):
-    """Starts kubectl in a pseudo-terminal for the console."""
+class ShellRunner(Protocol):
+    """Starts the learner's shell in a pseudo-terminal for the console."""
 
     def spawn(
-        self, argv: list[str], env: Mapping[str, str], size: tuple[int, int]
-    ) -> ConsoleProcess:
-        """Start `argv` (kubectl argv, never a shell) with `env`; `size` is (rows, cols)."""
+        self, argv: list[str], env: Mapping[str, str], cwd: Path, size: tuple[int, int]
+    ) -> ShellSession:
+        """Start `argv` (the shell) with `env` in `cwd`; `size` is (rows, cols)."""
 
 
 class ProviderResolver(Protocol):
@@ -128,9 +129,12 @@ class Services:
     resolve_provider: ProviderResolver
     grader: Grader
     progress: ProgressTracker
-    console: ConsoleRunner
+    console: ShellRunner
     kubectl: Callable[[], Path]
     """The kubectl binary the console runs (the one beside kubelab's Python)."""
+    outline: Callable[[], CourseOutline] | None = None
+    """The course's outline, read fast for the lesson list (None: the list waits for the
+    course)."""
 
 
 # ---------------------------------------------------------------------------------------------
@@ -297,8 +301,8 @@ def default_services(
     lessons: Path | None = None,
 ) -> Services:
     """The real services, for `kubelab` run by a learner."""
-    from kubelab.tui.console_process import PexpectRunner
     from kubelab.tui.progress_adapter import StoreProgress
+    from kubelab.tui.shell_session import PtyShellRunner
 
     def load_course() -> Course:
         from kubelab.lessons.loader import load_course as load
@@ -315,11 +319,17 @@ def default_services(
 
         return kubectl_path()
 
+    def outline() -> CourseOutline:
+        from kubelab.lessons.outline import read_outline
+
+        return read_outline(lessons)
+
     return Services(
         load_course=load_course,
         resolve_provider=resolve,
         grader=ClusterGrader(),
         progress=StoreProgress(),
-        console=PexpectRunner(),
+        console=PtyShellRunner(),
         kubectl=kubectl,
+        outline=outline,
     )

@@ -21,23 +21,24 @@ def judge(expect: ExecExpect, ran: Ran) -> list[str]:
     """What is wrong with the command's result (empty: it is as expected)."""
     problems: list[str] = []
     if expect.exit_code is not None and ran.exit_code != expect.exit_code:
-        problems.append(f"exit code {ran.exit_code}, expected {expect.exit_code}")
+        problems.append(f"the exit code should be {expect.exit_code}; it is {ran.exit_code}")
     for text in expect.stdout_contains:
         if text not in ran.stdout:
-            problems.append(f"output lacks {text!r}")
+            problems.append(f"the output should contain {text!r}; it does not")
     for text in expect.stdout_not_contains:
         if text in ran.stdout:
-            problems.append(f"output contains {text!r}")
+            problems.append(f"the output should not contain {text!r}; it does")
     if expect.stdout_regex is not None:
         try:
             found = re.search(expect.stdout_regex, ran.stdout, re.MULTILINE)
         except re.error as exc:
             raise GradingError(f"invalid stdout_regex {expect.stdout_regex!r}: {exc}") from exc
         if not found:
-            problems.append(f"output does not match /{expect.stdout_regex}/")
+            # the pattern is the lesson's business: the learner is shown the output itself
+            problems.append("the output is not in the form this step expects")
     for text in expect.stderr_contains:
         if text not in ran.stderr:
-            problems.append(f"error output lacks {text!r}")
+            problems.append(f"the error output should contain {text!r}; it does not")
     return problems
 
 

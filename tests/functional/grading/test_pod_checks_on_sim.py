@@ -98,7 +98,9 @@ def test_failures_name_what_was_found(client: KubeClient, nginx: CheckContext) -
     exit_code = evaluate_once(
         check(kind="exec", pod={"selector": {"run": "my-nginx"}}, command=["false"]), nginx
     )
-    assert exit_code.status == "failed" and "exit code 1" in exit_code.message
+    assert (
+        exit_code.status == "failed" and "the exit code should be 0; it is 1" in exit_code.message
+    )
 
 
 def test_selector_change_is_diagnosed(client: KubeClient, nginx: CheckContext) -> None:

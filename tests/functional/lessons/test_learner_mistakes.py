@@ -95,7 +95,7 @@ spec:
             "my-nginx is a ClusterIP Service for run=my-nginx on port 80",
             "the Service has both pods as endpoints",
         ),
-        names=("spec.selector", "app=my-nginx", "run=my-nginx", "0 ready endpoint"),
+        names=("spec.selector", "app=my-nginx", "run=my-nginx", "it has 0 (none)"),
     ),
     Mistake(
         "clusterip-service",
@@ -321,7 +321,7 @@ endpoints: [{addresses: ["192.0.2.10"]}]
             "web has the two my-nginx pods as endpoints",
             "the nginx page through the full name of web",
         ),
-        names=("web", "app=web", "run=my-nginx", "0 ready endpoint"),
+        names=("web", "app=web", "run=my-nginx", "it has 0 (none)"),
     ),
     Mistake(
         "capstone",
