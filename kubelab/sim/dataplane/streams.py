@@ -76,23 +76,43 @@ def not_found_in_path(argv0: str) -> str:
     )
 
 
+FRAME = 1 << 15  # characters per output frame: a big write goes out (and waits) in pieces
+STDIN_PROBE = 1.0  # seconds between two checks that a client whose stdin waits is still there
+
+
 class Channels:
     """The channel-multiplexed WebSocket of one exec/attach session."""
 
-    def __init__(self, ws: web.WebSocketResponse) -> None:
+    def __init__(self, ws: web.WebSocketResponse, request: web.Request | None = None) -> None:
         self.ws = ws
+        self.request = request
         self.v5 = ws.ws_protocol == "v5.channel.k8s.io"
 
     async def send(self, channel: int, text: str) -> None:
-        """Write to the client; once it is gone, writers get `BrokenPipe` (SIGPIPE/SIGHUP)."""
-        if not text:
-            return
-        if self.ws.closed:
-            raise BrokenPipe
+        """Write to the client; once it is gone, writers get `BrokenPipe` (SIGPIPE/SIGHUP).
+        Each frame waits for the client to take the previous ones (aiohttp drains its writer),
+        so a program writing without end goes at the client's pace, in bounded memory."""
+        for start in range(0, len(text), FRAME):
+            if self.ws.closed or self.gone():
+                raise BrokenPipe
+            try:
+                await self.ws.send_bytes(bytes([channel]) + text[start : start + FRAME].encode())
+            except ConnectionResetError as exc:
+                raise BrokenPipe from exc
+
+    def gone(self) -> bool:
+        """The client's connection is closed (seen without reading from it)."""
+        if self.request is None:
+            return False
+        transport = self.request.transport
+        return transport is None or transport.is_closing()
+
+    async def probe(self) -> None:
+        """A ping: writing to a connection whose client has died makes the kernel report it."""
         try:
-            await self.ws.send_bytes(bytes([channel]) + text.encode())
-        except ConnectionResetError as exc:
-            raise BrokenPipe from exc
+            await self.ws.ping()
+        except (ConnectionResetError, RuntimeError):
+            pass  # the connection is closing: `gone()` says so from now on
 
     def writer(self, channel: int) -> Writer:
         async def send(text: str) -> None:
@@ -113,7 +133,20 @@ class Channels:
 async def _open(request: web.Request) -> Channels:
     ws = web.WebSocketResponse(protocols=PROTOCOLS, autoping=True, max_msg_size=0)
     await ws.prepare(request)
-    return Channels(ws)
+    return Channels(ws, request)
+
+
+async def _wait_for_reader(ch: Channels, stdin: Pipe) -> bool:
+    """Back-pressure: while the program has not read its stdin, stop reading the client (its
+    writes then wait in TCP); False once the client is gone meanwhile."""
+    while stdin.full:
+        try:
+            await asyncio.wait_for(stdin.drained(), STDIN_PROBE)
+        except TimeoutError:
+            await ch.probe()
+            if ch.gone():
+                return False
+    return True
 
 
 async def _pump_input(ch: Channels, stdin: Pipe | None, tty: LineDiscipline | None) -> None:
@@ -132,6 +165,8 @@ async def _pump_input(ch: Channels, stdin: Pipe | None, tty: LineDiscipline | No
                 await tty.feed(text)
             elif stdin is not None:
                 stdin.feed(text)
+                if not await _wait_for_reader(ch, stdin):
+                    return
         elif channel == CLOSE and len(data) > 1 and data[1] == STDIN:
             if tty is not None:
                 tty.close()
