@@ -78,8 +78,19 @@ def start_sim(directory: Path) -> Sim:
     kubeconfig = directory / "kubeconfig"
     log = (directory / "sim.log").open("wb")
     process = subprocess.Popen(
-        [sys.executable, "-m", "kubelab", "sim", "serve", "--port", "0"]
-        + ["--kubeconfig", str(kubeconfig), "--state", str(directory / "state.db")],
+        [
+            sys.executable,
+            "-m",
+            "kubelab",
+            "sim",
+            "serve",
+            "--port",
+            "0",
+            "--kubeconfig",
+            str(kubeconfig),
+            "--state",
+            str(directory / "state.db"),
+        ],
         stdout=log,
         stderr=subprocess.STDOUT,
         stdin=subprocess.DEVNULL,
@@ -151,7 +162,7 @@ def percentile(values: list[float], q: float) -> float:
     if not values:
         return float("nan")
     ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(round(q * (len(ordered) - 1))))]
+    return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
 
 
 def exec_attack(
@@ -160,7 +171,7 @@ def exec_attack(
     def run(sim: Sim, timeout: float) -> str:
         command = argv if argv is not None else ["sh", "-c", script]
         flags = ["-i"] if stdin_bytes else []
-        cmd = sim.kubectl() + ["exec", *flags, "bb", "--", *command]
+        cmd = [*sim.kubectl(), "exec", *flags, "bb", "--", *command]
         process = subprocess.Popen(
             cmd,
             stdin=subprocess.PIPE if stdin_bytes else subprocess.DEVNULL,
@@ -212,11 +223,11 @@ def exec_attack(
 
 
 def patch_attack(sim: Sim, timeout: float) -> str:
-    create = sim.kubectl() + ["create", "configmap", "patchme", "--from-literal=x=y"]
+    create = [*sim.kubectl(), "create", "configmap", "patchme", "--from-literal=x=y"]
     subprocess.run(create, env=sim.env, capture_output=True, timeout=60)
-    ops = [{"op": "add", "path": "/data/x", "value": "a"}]
-    ops += [{"op": "copy", "from": "/data", "path": "/data/x"} for _ in range(22)]
-    cmd = sim.kubectl() + ["patch", "configmap", "patchme", "--type=json", "-p", json.dumps(ops)]
+    ops: list[dict[str, object]] = [{"op": "add", "path": "/x", "value": ["a" * 16]}]
+    ops += [{"op": "copy", "from": "/x", "path": "/x/-"} for _ in range(22)]
+    cmd = [*sim.kubectl(), "patch", "configmap", "patchme", "--type=json", "-p", json.dumps(ops)]
     try:
         done = subprocess.run(cmd, env=sim.env, capture_output=True, text=True, timeout=timeout)
     except subprocess.TimeoutExpired:
@@ -274,9 +285,9 @@ def main() -> None:
     with tempfile.TemporaryDirectory(prefix="kubelab-attack-") as tmp:
         sim = start_sim(Path(tmp))
         try:
-            run = sim.kubectl() + ["run", "bb", "--image=busybox", "--restart=Never"]
-            subprocess.run(run + ["--", "sleep", "3600"], env=sim.env, check=True, timeout=60)
-            wait = sim.kubectl() + ["wait", "--for=condition=Ready", "pod/bb", "--timeout=60s"]
+            run = [*sim.kubectl(), "run", "bb", "--image=busybox", "--restart=Never"]
+            subprocess.run([*run, "--", "sleep", "3600"], env=sim.env, check=True, timeout=60)
+            wait = [*sim.kubectl(), "wait", "--for=condition=Ready", "pod/bb", "--timeout=60s"]
             subprocess.run(wait, env=sim.env, check=True, timeout=90, capture_output=True)
             poller = Poller(sim)
             poller.start()

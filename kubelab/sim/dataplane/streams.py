@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import codecs
+import contextlib
 import json
 import logging
 import secrets
@@ -109,10 +110,9 @@ class Channels:
 
     async def probe(self) -> None:
         """A ping: writing to a connection whose client has died makes the kernel report it."""
-        try:
+        # a connection already closing raises here: `gone()` says so from now on
+        with contextlib.suppress(ConnectionResetError, RuntimeError):
             await self.ws.ping()
-        except (ConnectionResetError, RuntimeError):
-            pass  # the connection is closing: `gone()` says so from now on
 
     def writer(self, channel: int) -> Writer:
         async def send(text: str) -> None:
