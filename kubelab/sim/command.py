@@ -48,8 +48,21 @@ def sim() -> None:
     show_default=True,
     help="Namespace of the kubeconfig's context.",
 )
+@click.option(
+    "--header-timeout",
+    default=32.0,
+    show_default=True,
+    type=click.FloatRange(0.1, 3600),
+    help="Seconds a client has, from connecting, to send a whole request head.",
+)
 def serve_command(
-    host: str, port: int, kubeconfig: Path | None, state: Path | None, nodes: int, namespace: str
+    host: str,
+    port: int,
+    kubeconfig: Path | None,
+    state: Path | None,
+    nodes: int,
+    namespace: str,
+    header_timeout: float,
 ) -> None:
     """Serve the simulated cluster's API on HOST:PORT until interrupted."""
     from kubelab.sim.serve import ServeError, ServeOptions, check_loopback, serve
@@ -59,7 +72,13 @@ def serve_command(
     except ServeError as e:
         raise click.BadParameter(str(e), param_hint="--host") from None
     options = ServeOptions(
-        host=host, port=port, kubeconfig=kubeconfig, state=state, nodes=nodes, namespace=namespace
+        host=host,
+        port=port,
+        kubeconfig=kubeconfig,
+        state=state,
+        nodes=nodes,
+        namespace=namespace,
+        header_timeout=header_timeout,
     )
     try:
         asyncio.run(serve(options))

@@ -45,6 +45,7 @@ class ServeOptions:
     state: Path | None = None
     nodes: int = 3
     namespace: str = "default"
+    header_timeout: float = 32.0  # see server/limits.py
 
 
 def check_loopback(host: str) -> str:
@@ -163,7 +164,15 @@ async def serve(
     certificate = tls.load_or_generate(cache, host)
 
     app = make_app(store, token)
-    runner = web.AppRunner(app, access_log=None, handle_signals=False, shutdown_timeout=1.0)
+    from kubelab.sim.server import limits
+
+    runner = web.AppRunner(
+        app,
+        access_log=None,
+        handle_signals=False,
+        shutdown_timeout=1.0,
+        keepalive_timeout=limits.IDLE_TIMEOUT,
+    )
     await runner.setup()
     tasks: list[asyncio.Task[Any]] = []
     wrote: Path | None = None
@@ -173,8 +182,13 @@ async def serve(
         from kubelab.sim import namespace_content
 
         namespace_content.install(store, certificate.cert_pem.decode())
-        site = web.TCPSite(
-            runner, host, options.port, reuse_address=True, ssl_context=certificate.ssl_context()
+        site = limits.LimitedSite(
+            runner,
+            host,
+            options.port,
+            ssl_context=certificate.ssl_context(),
+            cap=limits.connection_cap(limits.raise_fd_limit(), limits.open_fds()),
+            header_timeout=options.header_timeout,
         )
         try:
             await site.start()

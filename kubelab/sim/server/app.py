@@ -106,9 +106,9 @@ async def auth_middleware(request: web.Request, handler: Handler) -> web.StreamR
         header = request.headers.get("Authorization", "")
         scheme, _, token = header.partition(" ")
         want = request.app[TOKEN]
-        if scheme.lower() != "bearer" or not hmac.compare_digest(
-            token.strip().encode(), want.encode()
-        ):
+        # a header that is not text (`Bearer \xe9` arrives as a lone surrogate) is just wrong
+        given = token.strip().encode("utf-8", errors="replace")
+        if scheme.lower() != "bearer" or not hmac.compare_digest(given, want.encode()):
             raise errors.unauthorized()
     return await handler(request)
 

@@ -4,17 +4,27 @@ CORE calls `json_merge_patch(live, patch)` for `application/merge-patch+json` an
 `json_patch(live, operations)` for `application/json-patch+json`; both return a new object and
 raise `ApiError` (400 for a malformed patch, 422 for an operation that does not apply, as
 `k8s.io/apiserver/pkg/endpoints/handlers/patch.go` answers).
+
+Bounded as kube-apiserver bounds them: a JSON patch of more than `MAX_OPERATIONS` operations is
+413 RequestEntityTooLarge (patch.go's `maxJSONPatchOperations`), and the values its `copy`
+operations copy may add up to `MAX_COPY_BYTES` of JSON (the server's `JSONPatchMaxCopyBytes`,
+3 MiB, set as json-patch's `AccumulatedCopySizeLimit`): past it the patch is 422 with
+json-patch's message. So 22 copies of `/x` into itself stop at 3 MiB instead of doubling into
+millions of nodes.
 """
 
 from __future__ import annotations
 
 import copy
+import json
 from typing import Any
 
 from kubelab.sim.errors import ApiError
 from kubelab.sim.wire._limits import nesting_guard
 
 Obj = dict[str, Any]
+MAX_OPERATIONS = 10000
+MAX_COPY_BYTES = 3 * 1024 * 1024
 
 
 @nesting_guard
@@ -29,6 +39,20 @@ def json_merge_patch(original: Any, patch: Any) -> Any:
         else:
             target[key] = json_merge_patch(target.get(key), value)
     return target
+
+
+def _too_many_operations(count: int) -> ApiError:
+    return ApiError(
+        413,
+        "RequestEntityTooLarge",
+        f"Request entity too large: The allowed maximum operations in a JSON patch is "
+        f"{MAX_OPERATIONS}, got {count}",
+    )
+
+
+def _encoded_size(value: Any) -> int:
+    """The size of `value` as Go's encoding/json writes it (what json-patch counts)."""
+    return len(json.dumps(value, separators=(",", ":"), ensure_ascii=False).encode())
 
 
 def _bad_request(message: str) -> ApiError:
@@ -130,7 +154,10 @@ def json_patch(original: Any, operations: Any) -> Any:
     """RFC 6902 `add`, `remove`, `replace`, `move`, `copy` and `test`, applied in order."""
     if not isinstance(operations, list):
         raise _bad_request("json: cannot unmarshal object into Go value of type jsonpatch.Patch")
+    if len(operations) > MAX_OPERATIONS:
+        raise _too_many_operations(len(operations))
     doc = copy.deepcopy(original)
+    copied = 0
     for operation in operations:
         if not isinstance(operation, dict):
             raise _bad_request("json: cannot unmarshal into Go value of type jsonpatch.Operation")
@@ -166,7 +193,14 @@ def json_patch(original: Any, operations: Any) -> Any:
                     raise _unprocessable(f"move operation does not apply: {source} into itself")
                 doc, value = _remove(doc, source, "move")
             else:
-                value = copy.deepcopy(_get(doc, source, "copy"))
+                found = _get(doc, source, "copy")
+                copied += _encoded_size(found)
+                if copied > MAX_COPY_BYTES:
+                    raise _unprocessable(
+                        "Unable to complete the copy, the accumulated size increase of copy is "
+                        f"{copied}, exceeding the limit {MAX_COPY_BYTES}"
+                    )
+                value = copy.deepcopy(found)
             doc = _add(doc, path, value, op)
         elif op == "test":
             if _get(doc, path, "test") != operation["value"]:
