@@ -18,6 +18,7 @@ from pydantic_core import ErrorDetails
 
 from kubelab.grading.checks.base import ObjectRef
 from kubelab.grading.context import DEFAULT_API_VERSIONS
+from kubelab.lessons.kubectl_policy import command_problem
 from kubelab.lessons.manifests import read_manifest_docs
 from kubelab.lessons.marked_yaml import DataPath, Marked, MarkedParseError, parse_marked
 from kubelab.lessons.model import PLACEHOLDER, Lesson
@@ -218,6 +219,39 @@ def _manifest_refs(data: Any) -> Iterator[tuple[DataPath, Any]]:
             yield ("steps", step_index, "solution", "manifests", index), ref
 
 
+def _command_refs(data: Any) -> Iterator[tuple[DataPath, Any]]:
+    setup = data.get("setup") if isinstance(data, dict) else None
+    for index, argv in enumerate(_items(setup, "commands")):
+        yield ("setup", "commands", index), argv
+    for step_index, step in enumerate(_items(data, "steps")):
+        solution = step.get("solution") if isinstance(step, dict) else None
+        for index, argv in enumerate(_items(solution, "commands")):
+            yield ("steps", step_index, "solution", "commands", index), argv
+
+
+def _command_problems(
+    marked: Marked, source: Path, sample: Mapping[str, str | int]
+) -> list[LessonProblem]:
+    """Every action command checked against the allowed kubectl commands
+    (`kubectl_policy`), located at the argument at fault."""
+    problems: list[LessonProblem] = []
+    for path, argv in _command_refs(marked.data):
+        if not isinstance(argv, list) or not all(isinstance(a, str) for a in argv):
+            continue  # reported by validation
+        filled = [
+            PLACEHOLDER.sub(lambda m: str(sample.get(m.group(1), m.group(0))), a) for a in argv
+        ]
+        problem = command_problem(filled, str(sample["namespace"]))
+        if problem is None:
+            continue
+        at = (*path, problem.index) if 0 < problem.index < len(argv) else path
+        place = marked.place_of(at)
+        problems.append(
+            LessonProblem(source, place.line, place.col, f"{_human(path)}: {problem.message}")
+        )
+    return problems
+
+
 def _semantic_problems(
     marked: Marked, source: Path, root: Path, manifest_cache: dict[Path, list[LessonProblem]]
 ) -> list[LessonProblem]:
@@ -265,6 +299,7 @@ def _semantic_problems(
 
     resolved_root = root.resolve()
     sample = lint_bindings(bindings)
+    problems.extend(_command_problems(marked, source, sample))
     for path, ref in _manifest_refs(data):
         if not isinstance(ref, str):
             continue  # reported by validation
