@@ -17,6 +17,7 @@ from kubelab.sim.errors import ApiError
 from kubelab.sim.registry import Registry
 from kubelab.sim.server import discovery
 from kubelab.sim.server.bodies import MAX_BODY, wire
+from kubelab.sim.server.handler_times import TIMES, HandlerTimes, metrics, timing_middleware
 from kubelab.sim.store import Store
 
 Obj = dict[str, Any]
@@ -202,6 +203,7 @@ async def root_paths(request: web.Request) -> web.StreamResponse:
     paths += [
         "/healthz",
         "/livez",
+        "/metrics",
         "/openapi/v2",
         "/openapi/v3",
         "/openapi/v3/",
@@ -213,17 +215,19 @@ async def root_paths(request: web.Request) -> web.StreamResponse:
 
 def make_app(store: Store, token: str) -> web.Application:
     app = web.Application(
-        middlewares=[error_middleware, commit_middleware, auth_middleware],
+        middlewares=[timing_middleware, error_middleware, commit_middleware, auth_middleware],
         client_max_size=MAX_BODY + 1,
     )
     app[STORE] = store
     app[TOKEN] = token
+    app[TIMES] = HandlerTimes()
     r = app.router
     for path in ("/livez", "/readyz", "/healthz"):
         r.add_get(path, health)
         r.add_get(path + "/", health)
     r.add_get("/version", version)
     r.add_get("/version/", version)
+    r.add_get("/metrics", metrics)
     r.add_get("/api", api_root)
     r.add_get("/api/", api_root)
     r.add_get("/apis", apis_root)
