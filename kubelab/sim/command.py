@@ -55,6 +55,13 @@ def sim() -> None:
     type=click.FloatRange(0.1, 3600),
     help="Seconds a client has, from connecting, to send a whole request head.",
 )
+@click.option(
+    "--session-cpu-seconds",
+    default=120.0,
+    show_default=True,
+    type=click.FloatRange(0.5, 86400),
+    help="CPU time one exec/attach session's commands may use before the kernel ends them.",
+)
 def serve_command(
     host: str,
     port: int,
@@ -63,6 +70,7 @@ def serve_command(
     nodes: int,
     namespace: str,
     header_timeout: float,
+    session_cpu_seconds: float,
 ) -> None:
     """Serve the simulated cluster's API on HOST:PORT until interrupted."""
     from kubelab.sim.serve import ServeError, ServeOptions, check_loopback, serve
@@ -79,6 +87,7 @@ def serve_command(
         nodes=nodes,
         namespace=namespace,
         header_timeout=header_timeout,
+        session_cpu_seconds=session_cpu_seconds,
     )
     try:
         asyncio.run(serve(options))

@@ -46,6 +46,7 @@ class ServeOptions:
     nodes: int = 3
     namespace: str = "default"
     header_timeout: float = 32.0  # see server/limits.py
+    session_cpu_seconds: float = 120.0  # see dataplane/exec_workers.py
 
 
 def check_loopback(host: str) -> str:
@@ -156,6 +157,9 @@ async def serve(
     except Exception as e:  # sqlite3.Error, OSError, a corrupt file: say which file
         raise ServeError(f"cannot open the state file {options.state}: {e}") from e
     store.defer_commits = True  # the server flushes before each answer
+    from kubelab.sim.dataplane import exec_workers
+
+    exec_workers.CPU_SECONDS = options.session_cpu_seconds
     token = secrets.token_urlsafe(32)
     from kubelab.sim.server import tls
     from kubelab.sim.server.app import make_app

@@ -46,6 +46,20 @@ class FileSystem:
     def is_dir(self, path: str) -> bool:
         return path in self.dirs
 
+    def is_file(self, path: str) -> bool:
+        return path in self.files
+
+    def size(self, path: str) -> int:
+        """A file's size in bytes (0 for anything else)."""
+        return len(self.files.get(path, "").encode())
+
+    def remove_tree(self, path: str) -> None:
+        """`rm -r`: the directory `path` and everything below it."""
+        prefix = path.rstrip("/") + "/"
+        for name in [f for f in self.files if f.startswith(prefix)]:
+            del self.files[name]
+        self.dirs = {d for d in self.dirs if not (d == path or d.startswith(prefix))}
+
     def exists(self, path: str) -> bool:
         return path in self.files or path in self.dirs
 
