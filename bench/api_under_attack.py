@@ -8,6 +8,7 @@ Attacks (issue 15's reproductions, each through real kubectl against one simulat
 - stdin: 100 MB of zeros into `kubectl exec -i bb -- sleep 30` (stdin nobody reads);
 - patch: a 1.3 KB JSON patch of 22 `copy` operations, each copying `/x` into itself;
 - shift: `$((1<<-1))` (a negative shift: busybox's answer, never an internal error);
+- loop: `while true; do :; done` (a busy loop; its client is killed after 10 s);
 - slowloris: 300 connections that send half a request line and stop.
 
 For each: the attack's wall time and exit, the simulator's resident memory before and after, and
@@ -271,6 +272,7 @@ ATTACKS: dict[str, Callable[[Sim, float], str]] = {
     "stdin": exec_attack("", stdin_bytes=100 << 20, argv=["sleep", "30"]),
     "patch": patch_attack,
     "shift": exec_attack("echo $((1<<-1))"),
+    "loop": exec_attack("while true; do :; done"),
     "slowloris": slowloris_attack,
 }
 
@@ -300,7 +302,8 @@ def main() -> None:
             for name in names:
                 rss_before = sim.rss_mb()
                 start = time.monotonic()
-                outcome = ATTACKS[name](sim, args.attack_timeout)
+                limit = min(args.attack_timeout, 10.0) if name == "loop" else args.attack_timeout
+                outcome = ATTACKS[name](sim, limit)
                 end = time.monotonic()
                 time.sleep(0.5)
                 samples = poller.window(start, end)

@@ -32,7 +32,7 @@ log = logging.getLogger("kubelab.sim.dataplane")
 
 CPU_SECONDS = 120.0  # CPU time one session may use (a shell idling for hours uses almost none)
 MEMORY_BYTES = 1 << 30  # address space a session may add to its worker's
-SPARES = 1  # workers started ahead of the sessions that will take them
+SPARES = 2  # workers started ahead of the sessions that will take them (about 20 MB each)
 PROBE = 1.0  # seconds between checks that a client whose input waits is still there
 FILE_CALLS = frozenset(
     {"is_dir", "is_file", "exists", "size", "read", "write", "mkdir", "remove", "remove_tree"}
