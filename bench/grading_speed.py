@@ -28,10 +28,10 @@ from typing import Any, cast
 
 from kubelab.cluster.base import LabCluster
 from kubelab.cluster.client import KubeClient
-from kubelab.grading.checks.base import CheckBase
 from kubelab.grading.context import CheckContext, make_context
 from kubelab.grading.engine import run_checks
 from kubelab.grading.probe import ensure_probe
+from kubelab.lessons.checks.base import CheckBase
 from kubelab.lessons.model import Step
 
 KUBECTL = Path(sys.executable).parent / "kubectl"

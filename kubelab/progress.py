@@ -15,13 +15,14 @@ import contextlib
 import json
 import os
 import sys
-import tempfile
 import time
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from kubelab.files import write_atomic
 
 FORMAT_VERSION = 1
 STATE_DIR_ENV = "KUBELAB_STATE_DIR"
@@ -132,20 +133,7 @@ class ProgressStore:
         payload = json.dumps(progress.model_dump(), indent=2, sort_keys=True) + "\n"
         # The temporary file is named after this process, so a later save can tell the leftovers
         # of a writer that was killed mid-save (its process is gone) from a save in progress.
-        fd, temp = tempfile.mkstemp(
-            prefix=f"{self._temp_prefix()}{os.getpid()}.", dir=self.path.parent
-        )
-        try:
-            with os.fdopen(fd, "w", encoding="utf-8") as handle:
-                handle.write(payload)
-                handle.flush()
-                os.fsync(handle.fileno())
-            os.replace(temp, self.path)
-        except BaseException:
-            with contextlib.suppress(FileNotFoundError):
-                os.unlink(temp)
-            raise
-        _fsync_dir(self.path.parent)
+        write_atomic(self.path, payload, prefix=f"{self._temp_prefix()}{os.getpid()}.")
 
     def _temp_prefix(self) -> str:
         return f".{self.path.name}."
@@ -258,17 +246,3 @@ def _process_alive(pid: int) -> bool:
     except PermissionError:
         return True  # someone else's process
     return True
-
-
-def _fsync_dir(folder: Path) -> None:
-    """Make the rename itself durable (POSIX); a no-op where directories cannot be opened."""
-    try:
-        fd = os.open(folder, os.O_RDONLY)
-    except OSError:
-        return
-    try:
-        # Some filesystems refuse fsync on a directory; the file itself is already durable.
-        with contextlib.suppress(OSError):
-            os.fsync(fd)
-    finally:
-        os.close(fd)

@@ -15,6 +15,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Final, Literal
 
+from kubelab.objects import Obj
+
 CAPABILITIES: Final = frozenset({"loadbalancer", "nodeport-from-host", "multi-node"})
 """Every capability a provider may declare (the lesson format's `requires` uses the same names)."""
 
@@ -30,6 +32,11 @@ HOST_ADDRESS_ANNOTATION: Final = "sim.kubelab.dev/host-address"
 
 Progress = Callable[[str], None]
 Via = Literal["nodePort", "loadBalancer"]
+Confirm = Callable[[str], bool]
+"""Asks the user a yes/no question about changing a cluster kubelab did not create."""
+
+SPEC_HELP: Final = "auto, sim, kind, kind:NAME or context:NAME"
+"""The `--cluster` values, as help texts and error hints show them."""
 
 
 def no_progress(message: str) -> None:
@@ -194,7 +201,7 @@ def parse_host_addresses(value: str) -> list[tuple[str, int]]:
     return found
 
 
-def annotated_entries(service: Mapping[str, Any], annotation: str) -> list[dict[str, Any]]:
+def annotated_entries(service: Mapping[str, Any], annotation: str) -> list[Obj]:
     """The simulator's host-address annotation: a JSON list of `{"kind": "NodePort" |
     "LoadBalancer", "port", "protocol", "nodePort"?, "address" | "error"}` ([] when absent)."""
     value = ((service.get("metadata") or {}).get("annotations") or {}).get(annotation)
@@ -283,14 +290,41 @@ class ClusterStatus:
         return sum(1 for node in self.nodes if node.ready)
 
 
+def unknown_cluster(spec: str) -> ClusterError:
+    return ClusterError(f"unknown cluster {spec!r}", hint=f"use {SPEC_HELP}")
+
+
+@dataclass(frozen=True)
+class ProviderOptions:
+    """What `--namespace`, `--yes` and the way to ask the user give every provider."""
+
+    namespace: str | None = None
+    yes: bool = False
+    confirm: Confirm | None = None
+    """None: the provider's own default (refuse to change what kubelab did not create)."""
+
+
 class Provider(ABC):
-    """One kind of lab cluster. A new provider is one subclass of this."""
+    """One kind of lab cluster. A new provider is one subclass of this, plus one line in
+    `PROVIDERS` (`select.py`), which maps the `--cluster` prefix to the class."""
 
     #: short provider name: "sim", "kind", "context"
     kind: str = ""
     #: why this provider was chosen (set by `resolve_provider`), e.g. "auto picked the simulator:
     #: no `kind` binary on PATH"
     reason: str = ""
+
+    @classmethod
+    @abstractmethod
+    def from_spec(cls, name: str, options: ProviderOptions) -> Provider:
+        """The provider for `--cluster KIND:NAME` (`name` may be empty: `--cluster KIND`).
+        Raises ClusterError for a name or option this provider cannot use."""
+
+    @classmethod
+    def canonical_spec(cls, name: str, sep: str) -> str:
+        """The form of `--cluster KIND{sep}{name}` remembered in the state dir (`kind` ->
+        `kind:kubelab`); `name` is stripped, `sep` is ":" or "" (no name given)."""
+        return f"{cls.kind}{sep}{name}"
 
     @property
     @abstractmethod

@@ -9,8 +9,6 @@ from __future__ import annotations
 
 import copy
 import json
-import re
-import time
 import urllib.parse
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
@@ -19,94 +17,27 @@ from typing import Any, Final
 
 import urllib3
 from kubernetes import config as kube_config
-from kubernetes.client import Configuration, CoreV1Api
+from kubernetes.client import Configuration
 from kubernetes.client.exceptions import ApiException
 from kubernetes.config.config_exception import ConfigException
 
+from kubelab.cluster.api_errors import ApiRejected, rejected, short
 from kubelab.cluster.base import ClusterError, ClusterUnreachable
+from kubelab.cluster.pod_exec import Argv, ExecResult, ExecTimedOut, run_exec
+from kubelab.objects import Obj
 
-Obj = dict[str, Any]
-ObjList = list[dict[str, Any]]
-Argv = list[str]
+ObjList = list[Obj]
+
+__all__ = ["ApiRejected", "ExecResult", "ExecTimedOut", "KubeClient"]
 
 FIELD_MANAGER: Final = "kubelab"
 CONNECTION_POOL_SIZE: Final = 32
-
-DEFAULT_API_VERSIONS: Final[Mapping[str, str]] = {
-    "Pod": "v1",
-    "Service": "v1",
-    "Endpoints": "v1",
-    "Namespace": "v1",
-    "Node": "v1",
-    "ConfigMap": "v1",
-    "Secret": "v1",
-    "ServiceAccount": "v1",
-    "Event": "v1",
-    "ReplicationController": "v1",
-    "Deployment": "apps/v1",
-    "ReplicaSet": "apps/v1",
-    "DaemonSet": "apps/v1",
-    "StatefulSet": "apps/v1",
-    "EndpointSlice": "discovery.k8s.io/v1",
-}
-
-
-def default_api_version(kind: str) -> str:
-    """The usual apiVersion of a built-in kind (v1 for unknown kinds)."""
-    return DEFAULT_API_VERSIONS.get(kind, "v1")
-
-
-class ApiRejected(ClusterError):
-    """The API server answered with an error Status (404, 409, 422, ...)."""
-
-    def __init__(
-        self, status_code: int, reason: str, message: str, status: Obj | None = None
-    ) -> None:
-        super().__init__(message)
-        self.status_code = status_code
-        self.reason = reason
-        self.status = status or {}
-
-    def __str__(self) -> str:
-        return f"{self.message} ({self.status_code} {self.reason})"
-
-
-class ExecTimedOut(ClusterError):
-    """A command run in a pod did not finish in time; carries the output seen so far."""
-
-    def __init__(self, message: str, stdout: str, stderr: str) -> None:
-        super().__init__(message)
-        self.stdout = stdout
-        self.stderr = stderr
-
-
-@dataclass(frozen=True)
-class ExecResult:
-    exit_code: int
-    stdout: str
-    stderr: str
 
 
 @dataclass(frozen=True)
 class _Resource:
     plural: str
     namespaced: bool
-
-
-def _rejected(status_code: int, http_reason: str, body: bytes | str | None) -> ApiRejected:
-    text = body.decode("utf-8", "replace") if isinstance(body, bytes) else (body or "")
-    try:
-        status = json.loads(text) if text else {}
-    except ValueError:
-        status = {}
-    if isinstance(status, dict) and status.get("kind") == "Status":
-        return ApiRejected(
-            int(status.get("code") or status_code),
-            str(status.get("reason") or http_reason or "Unknown"),
-            str(status.get("message") or text.strip() or http_reason),
-            status,
-        )
-    return ApiRejected(status_code, http_reason or "Unknown", text.strip() or http_reason)
 
 
 class KubeClient:
@@ -190,7 +121,7 @@ class KubeClient:
             )
         except urllib3.exceptions.HTTPError as exc:
             raise ClusterUnreachable(
-                f"the cluster at {self.server} does not answer: {_short(exc)}",
+                f"the cluster at {self.server} does not answer: {short(exc)}",
                 hint="check it with `kubelab status`; `kubelab up` starts the lab cluster",
             ) from exc
         except ApiException as exc:  # status 0: TLS and other transport failures
@@ -211,7 +142,7 @@ class KubeClient:
         response = self._send(method, path, query=query, body=body, content_type=content_type)
         data = response.read()
         if not 200 <= response.status <= 299:
-            raise _rejected(response.status, response.reason, data)
+            raise rejected(response.status, response.reason, data)
         if not data:
             return {}
         try:
@@ -476,63 +407,17 @@ class KubeClient:
 
         dedicated: Any = ApiClient(self._api.configuration)
         try:
-            return self._exec(dedicated, pod, command, namespace, container, timeout)
+            return run_exec(
+                dedicated,
+                self.server,
+                pod,
+                command,
+                namespace or self.namespace,
+                container,
+                timeout,
+            )
         finally:
             dedicated.close()
-
-    def _exec(
-        self,
-        api: Any,
-        pod: str,
-        command: Argv,
-        namespace: str | None,
-        container: str | None,
-        timeout: float,
-    ) -> ExecResult:
-        from kubernetes.stream import stream
-
-        core = CoreV1Api(api)
-        kwargs: dict[str, Any] = {
-            "command": command,
-            "stderr": True,
-            "stdin": False,
-            "stdout": True,
-            "tty": False,
-            "_preload_content": False,
-        }
-        if container:
-            kwargs["container"] = container
-        try:
-            ws = stream(
-                core.connect_get_namespaced_pod_exec, pod, namespace or self.namespace, **kwargs
-            )
-        except ApiException as exc:
-            raise _exec_failure(exc, self.server, pod) from exc
-        stdout: list[str] = []
-        stderr: list[str] = []
-        deadline = time.monotonic() + timeout
-        try:
-            while ws.is_open():
-                remaining = deadline - time.monotonic()
-                if remaining <= 0:
-                    raise ExecTimedOut(
-                        f"`{' '.join(command)}` in pod {pod} did not finish within {timeout:g}s",
-                        "".join(stdout),
-                        "".join(stderr),
-                    )
-                ws.update(timeout=min(remaining, 1.0))
-                if ws.peek_stdout():
-                    stdout.append(ws.read_stdout())
-                if ws.peek_stderr():
-                    stderr.append(ws.read_stderr())
-            if ws.peek_stdout():
-                stdout.append(ws.read_stdout())
-            if ws.peek_stderr():
-                stderr.append(ws.read_stderr())
-            status_text = ws.read_channel(3)
-        finally:
-            ws.close()
-        return ExecResult(_exit_code(status_text, pod), "".join(stdout), "".join(stderr))
 
     def watch(
         self,
@@ -560,7 +445,7 @@ class KubeClient:
         raw = response.response
         try:
             if not 200 <= response.status <= 299:
-                raise _rejected(response.status, response.reason, response.read())
+                raise rejected(response.status, response.reason, response.read())
             buffer = b""
             try:
                 for chunk in raw.stream(4096, decode_content=True):
@@ -571,7 +456,7 @@ class KubeClient:
                             yield _watch_event(line, response.status)
             except urllib3.exceptions.HTTPError as exc:
                 raise ClusterUnreachable(
-                    f"the watch on {kind} at {self.server} broke off: {_short(exc)}"
+                    f"the watch on {kind} at {self.server} broke off: {short(exc)}"
                 ) from exc
             if buffer.strip():
                 yield _watch_event(buffer, response.status)
@@ -609,53 +494,3 @@ def _selector(label_selector: Mapping[str, str] | str | None) -> str:
     if isinstance(label_selector, str):
         return label_selector
     return ",".join(f"{key}={value}" for key, value in label_selector.items())
-
-
-def _short(exc: BaseException) -> str:
-    reason = getattr(exc, "reason", None)
-    return str(reason or exc).splitlines()[0][:300]
-
-
-_HANDSHAKE = re.compile(r"Handshake status (\d{3})")
-
-
-def _exec_failure(exc: ApiException, server: str, pod: str) -> ClusterError:
-    reason = str(exc.reason or "")
-    match = _HANDSHAKE.search(reason)
-    if exc.status:
-        return _rejected(int(exc.status), reason, exc.body)
-    if match:
-        code = int(match.group(1))
-        body_start = reason.find("{")
-        if body_start >= 0:
-            rejected = _rejected(code, "", reason[body_start : reason.rfind("}") + 1])
-            if rejected.status:
-                return rejected
-        return ApiRejected(code, "Error", f"exec in pod {pod} was refused: {reason[:300]}")
-    return ClusterUnreachable(
-        f"cannot exec in pod {pod} at {server}: {reason[:300]}",
-        hint="check the cluster with `kubelab status`",
-    )
-
-
-def _exit_code(status_text: str, pod: str) -> int:
-    """The exit code from the exec status channel (3): Success -> 0, NonZeroExitCode -> N."""
-    if not status_text.strip():
-        raise ClusterError(f"exec in pod {pod} ended without an exit status")
-    try:
-        status = json.loads(status_text)
-    except ValueError as exc:
-        raise ClusterError(
-            f"exec in pod {pod} sent an unreadable status: {status_text[:200]!r}"
-        ) from exc
-    if status.get("status") == "Success":
-        return 0
-    for cause in (status.get("details") or {}).get("causes") or []:
-        if cause.get("reason") == "ExitCode":
-            return int(cause.get("message", "1"))
-    raise ApiRejected(
-        int(status.get("code") or 500),
-        str(status.get("reason") or "InternalError"),
-        str(status.get("message") or f"exec in pod {pod} failed"),
-        status,
-    )

@@ -11,11 +11,8 @@ from __future__ import annotations
 import getpass
 import hashlib
 import re
-import sys
-import threading
-from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from kubelab.cluster import kubeconfig as kc
 from kubelab.cluster.base import (
@@ -23,19 +20,21 @@ from kubelab.cluster.base import (
     MANAGED_BY_VALUE,
     ClusterError,
     ClusterStatus,
+    Confirm,
     ConfirmationRequired,
     LabCluster,
     Progress,
     Provider,
+    ProviderOptions,
     no_progress,
     not_up,
 )
 from kubelab.cluster.state import state_dir
+from kubelab.objects import Obj
 
 if TYPE_CHECKING:
     from kubelab.cluster.client import KubeClient
 
-Confirm = Callable[[str], bool]
 MISSING_REASONS = {
     "loadbalancer": "kubelab cannot tell whether a borrowed cluster provides LoadBalancers",
     "nodeport-from-host": "kubelab cannot tell whether this machine reaches a borrowed "
@@ -55,24 +54,20 @@ def default_namespace() -> str:
     return f"kubelab-{folded}"[:63].rstrip("-")
 
 
-def is_managed(namespace: dict[str, Any] | None) -> bool:
+def is_managed(namespace: Obj | None) -> bool:
     labels = ((namespace or {}).get("metadata") or {}).get("labels") or {}
     return bool(labels.get(MANAGED_BY_LABEL) == MANAGED_BY_VALUE)
 
 
-def terminal_confirm(question: str) -> bool:
-    """Ask on the terminal; refuse (ConfirmationRequired) when there is none, or when called off
-    the main thread (a full-screen app's worker: the app asks in its own dialog, then passes
-    yes=True)."""
-    if not sys.stdin.isatty() or threading.current_thread() is not threading.main_thread():
-        raise ConfirmationRequired(
-            "kubelab would change a cluster it did not create, and there is no terminal to ask",
-            hint="pass --yes to confirm",
-            question=question,
-        )
-    import click
-
-    return click.confirm(question, default=False, err=True)
+def refuse_unasked(question: str) -> bool:
+    """The default answer where nobody can be asked: refuse (ConfirmationRequired, exit 2). The
+    commands ask on the terminal instead; the full-screen app asks in its own dialog, then passes
+    yes=True."""
+    raise ConfirmationRequired(
+        "kubelab would change a cluster it did not create, and there is no terminal to ask",
+        hint="pass --yes to confirm",
+        question=question,
+    )
 
 
 class ContextProvider(Provider):
@@ -84,7 +79,7 @@ class ContextProvider(Provider):
         *,
         namespace: str | None = None,
         yes: bool = False,
-        confirm: Confirm = terminal_confirm,
+        confirm: Confirm = refuse_unasked,
     ) -> None:
         self.context = context
         self.namespace = namespace or default_namespace()
@@ -100,6 +95,20 @@ class ContextProvider(Provider):
         self.dir = state_dir() / "contexts" / f"{safe}-{digest}"
         self.kubeconfig = self.dir / f"{self.namespace}.kubeconfig"
         self._capabilities: frozenset[str] = frozenset()
+
+    @classmethod
+    def from_spec(cls, name: str, options: ProviderOptions) -> ContextProvider:
+        if not name:
+            raise ClusterError(
+                "--cluster context:NAME needs a context name",
+                hint="list them with `kubectl config get-contexts`",
+            )
+        return cls(
+            name,
+            namespace=options.namespace,
+            yes=options.yes,
+            confirm=options.confirm or refuse_unasked,
+        )
 
     @property
     def name(self) -> str:

@@ -10,7 +10,6 @@ and LoadBalancer Services through cloud-provider-kind when it is on PATH. kubela
 from __future__ import annotations
 
 import contextlib
-import json
 import os
 import shutil
 import socket
@@ -19,9 +18,7 @@ import sys
 import tempfile
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 import yaml
 
@@ -33,17 +30,26 @@ from kubelab.cluster.base import (
     LabCluster,
     Progress,
     Provider,
+    ProviderOptions,
     no_progress,
     not_up,
 )
+from kubelab.cluster.container_engine import (
+    Engine,
+    check_engine,
+    detect,
+    engine_problem,
+    find_engine,
+    run_tool,
+)
 from kubelab.cluster.images import course_images
+from kubelab.cluster.kind_config import NODEPORTS_ENV, kind_config, nodeports_from_env
 from kubelab.cluster.state import state_dir
 
-KIND_API_VERSION = "kind.x-k8s.io/v1alpha4"
+__all__ = ["DEFAULT_NAME", "KindProvider", "detect", "kind_config"]
+
 DEFAULT_NAME = "kubelab"
-NODEPORTS_ENV = "KUBELAB_KIND_NODEPORTS"
 NODE_IMAGE_ENV = "KUBELAB_KIND_NODE_IMAGE"
-DEFAULT_NODEPORTS = range(30000, 30020)
 LAB_NAMESPACE = "default"
 WAIT = "180s"
 INSTALL_HINT = (
@@ -51,166 +57,6 @@ INSTALL_HINT = (
     "or use the built-in simulator: --cluster sim"
 )
 CPK_INSTALL = "go install sigs.k8s.io/cloud-provider-kind@latest"
-ROOTLESS_DOC = "https://kind.sigs.k8s.io/docs/user/rootless/"
-
-
-def nodeports_from_env() -> list[int]:
-    """The nodePorts published on 127.0.0.1: `KUBELAB_KIND_NODEPORTS` ("30000-30019" or a
-    comma-separated list) or the default range."""
-    text = os.environ.get(NODEPORTS_ENV, "").strip()
-    if not text:
-        return list(DEFAULT_NODEPORTS)
-    ports: list[int] = []
-    try:
-        for part in text.split(","):
-            low, _, high = part.strip().partition("-")
-            first, last = int(low), int(high or low)
-            ports.extend(range(first, last + 1))
-    except ValueError as exc:
-        raise ClusterError(
-            f"{NODEPORTS_ENV}={text!r} is not a port range",
-            hint=f'use e.g. {NODEPORTS_ENV}="30000-30019" or "30080,30081"',
-        ) from exc
-    bad = [p for p in ports if not 30000 <= p <= 32767]
-    if bad:
-        raise ClusterError(
-            f"{NODEPORTS_ENV}: {bad[0]} is outside the nodePort range 30000-32767",
-            hint=f'use e.g. {NODEPORTS_ENV}="30000-30019"',
-        )
-    return sorted(set(ports))
-
-
-def kind_config(name: str, nodeports: Sequence[int]) -> dict[str, Any]:
-    """kind's v1alpha4 Cluster config: 1 control-plane (publishing `nodeports` on 127.0.0.1)
-    and 2 workers."""
-    mappings = [
-        {
-            "containerPort": port,
-            "hostPort": port,
-            "listenAddress": "127.0.0.1",
-            "protocol": "TCP",
-        }
-        for port in nodeports
-    ]
-    control_plane: dict[str, Any] = {"role": "control-plane"}
-    if mappings:
-        control_plane["extraPortMappings"] = mappings
-    return {
-        "kind": "Cluster",
-        "apiVersion": KIND_API_VERSION,
-        "name": name,
-        "nodes": [control_plane, {"role": "worker"}, {"role": "worker"}],
-    }
-
-
-@dataclass(frozen=True)
-class Engine:
-    """The container engine kind uses (docker, or podman via KIND_EXPERIMENTAL_PROVIDER)."""
-
-    name: str
-    path: str
-
-
-def find_engine() -> Engine | None:
-    wanted = os.environ.get("KIND_EXPERIMENTAL_PROVIDER", "").strip()
-    order = [wanted] if wanted in ("docker", "podman") else ["docker", "podman"]
-    for name in order:
-        path = shutil.which(name)
-        if path:
-            return Engine(name, path)
-    return None
-
-
-def _run(argv: Sequence[str], timeout: float = 60.0) -> subprocess.CompletedProcess[str]:
-    try:
-        return subprocess.run(
-            list(argv), capture_output=True, text=True, timeout=timeout, check=False
-        )
-    except subprocess.TimeoutExpired as exc:
-        raise ClusterError(f"`{' '.join(argv)}` did not finish within {timeout:g}s") from exc
-    except OSError as exc:
-        raise ClusterError(f"cannot run {argv[0]}: {exc.strerror or exc}") from exc
-
-
-def engine_problem(engine: Engine, output: str) -> ClusterError | None:
-    """An actionable error for what `<engine> info` (or kind) printed, if it is a known failure."""
-    text = output.lower()
-    if "permission denied" in text and ("docker.sock" in text or "daemon socket" in text):
-        return ClusterError(
-            f"{engine.name} is installed but you have no permission to use it",
-            hint="add yourself to the docker group (`sudo usermod -aG docker $USER`), then log "
-            "out and back in; or use --cluster sim",
-        )
-    if (
-        "cannot connect to the docker daemon" in text
-        or "is the docker daemon running" in text
-        or "error during connect" in text
-        or "cannot connect to podman" in text
-        or "unable to connect to podman" in text
-    ):
-        start = (
-            "start Docker (Docker Desktop, or `sudo systemctl start docker`)"
-            if engine.name == "docker"
-            else "start Podman (`podman machine start`, or `systemctl --user start podman.socket`)"
-        )
-        return ClusterError(f"{engine.name} is not running", hint=f"{start}; or use --cluster sim")
-    if "delegate=yes" in text or ("rootless" in text and "cgroup" in text):
-        return ClusterError(
-            f"rootless {engine.name} cannot run kind here: the cgroup controllers kind needs "
-            "(cpu, memory, pids) are not delegated to your user",
-            hint="create /etc/systemd/system/user@.service.d/delegate.conf with "
-            "`[Service]` / `Delegate=yes`, run `sudo systemctl daemon-reload` and log in again "
-            f"(see {ROOTLESS_DOC}); or use --cluster sim",
-        )
-    return None
-
-
-def check_engine(engine: Engine, timeout: float = 30.0) -> None:
-    """Raise an actionable ClusterError when the engine cannot run kind."""
-    if engine.name == "podman":
-        result = _run([engine.path, "info", "--format", "json"], timeout=timeout)
-    else:
-        result = _run([engine.path, "info", "--format", "{{json .}}"], timeout=timeout)
-    output = result.stdout + result.stderr
-    if result.returncode != 0:
-        problem = engine_problem(engine, output)
-        if problem is not None:
-            raise problem
-        raise ClusterError(
-            f"`{engine.name} info` failed: {output.strip()[:400]}",
-            hint=f"make sure `{engine.name} info` works; or use --cluster sim",
-        )
-    if engine.name == "podman":
-        try:
-            info = json.loads(result.stdout)
-        except ValueError:
-            return
-        host = info.get("host") or {}
-        rootless = bool((host.get("security") or {}).get("rootless"))
-        controllers = set(host.get("cgroupControllers") or [])
-        if rootless and not {"cpu", "memory", "pids"} <= controllers:
-            raise ClusterError(
-                "rootless podman cannot run kind here: the cgroup controllers kind needs "
-                f"(cpu, memory, pids) are not delegated to your user (have: "
-                f"{', '.join(sorted(controllers)) or 'none'})",
-                hint="create /etc/systemd/system/user@.service.d/delegate.conf with "
-                "`[Service]` / `Delegate=yes`, run `sudo systemctl daemon-reload` and log in "
-                f"again (see {ROOTLESS_DOC}); or use --cluster sim",
-            )
-
-
-def detect() -> tuple[bool, str]:
-    """Whether kind can be used here, and why (for `--cluster auto`)."""
-    if shutil.which("kind") is None:
-        return False, "no `kind` binary on PATH"
-    engine = find_engine()
-    if engine is None:
-        return False, "`kind` is installed but neither docker nor podman is"
-    try:
-        check_engine(engine, timeout=10.0)
-    except ClusterError as exc:
-        return False, f"`kind` is installed but {exc.message}"
-    return True, f"`kind` and a working {engine.name} were found"
 
 
 def reachable(host: str, port: int, timeout: float = 1.0) -> bool:
@@ -233,6 +79,14 @@ def port_in_use(port: int, host: str = "127.0.0.1") -> bool:
 
 class KindProvider(Provider):
     kind = "kind"
+
+    @classmethod
+    def from_spec(cls, name: str, options: ProviderOptions) -> KindProvider:
+        return cls(name or DEFAULT_NAME)
+
+    @classmethod
+    def canonical_spec(cls, name: str, sep: str) -> str:
+        return f"{cls.kind}:{name or DEFAULT_NAME}"
 
     def __init__(self, name: str = DEFAULT_NAME, *, images: Sequence[str] | None = None) -> None:
         if not name or not all(c.isalnum() or c in "-." for c in name) or name != name.lower():
@@ -286,7 +140,7 @@ class KindProvider(Provider):
         return ours if ours is not None else process.find_running("cloud-provider-kind")
 
     def clusters(self) -> list[str]:
-        result = _run([self._kind(), "get", "clusters"], timeout=60)
+        result = run_tool([self._kind(), "get", "clusters"], timeout=60)
         if result.returncode != 0:
             output = result.stdout + result.stderr
             problem = engine_problem(self._engine(), output)
@@ -297,7 +151,7 @@ class KindProvider(Provider):
 
     def _export_kubeconfig(self) -> None:
         self.dir.mkdir(parents=True, exist_ok=True, mode=0o700)
-        result = _run([self._kind(), "get", "kubeconfig", "--name", self._name], timeout=60)
+        result = run_tool([self._kind(), "get", "kubeconfig", "--name", self._name], timeout=60)
         if result.returncode != 0:
             raise ClusterError(
                 f"a kind cluster named {self._name!r} exists but kind cannot give its "
@@ -345,7 +199,7 @@ class KindProvider(Provider):
         engine = find_engine()
         if engine is None:
             return None
-        result = _run(
+        result = run_tool(
             [
                 engine.path,
                 "inspect",
@@ -497,7 +351,7 @@ class KindProvider(Provider):
         kind = self._kind()
         for image in images:
             progress(f"pulling {image}")
-            pulled = _run([engine.path, "pull", image], timeout=600)
+            pulled = run_tool([engine.path, "pull", image], timeout=600)
             if pulled.returncode != 0:
                 progress(
                     f"warning: cannot pull {image} ({_last_line(pulled)}); the nodes will try "
@@ -508,20 +362,20 @@ class KindProvider(Provider):
             if engine.name == "podman":
                 with tempfile.TemporaryDirectory() as tmp:
                     archive = str(Path(tmp) / "image.tar")
-                    saved = _run(
+                    saved = run_tool(
                         [engine.path, "save", "--format", "docker-archive", "-o", archive, image],
                         timeout=600,
                     )
                     loaded = (
                         saved
                         if saved.returncode != 0
-                        else _run(
+                        else run_tool(
                             [kind, "load", "image-archive", archive, "--name", self._name],
                             timeout=600,
                         )
                     )
             else:
-                loaded = _run(
+                loaded = run_tool(
                     [kind, "load", "docker-image", image, "--name", self._name], timeout=600
                 )
             if loaded.returncode != 0:

@@ -7,61 +7,54 @@ otherwise the simulator). The provider's `reason` says which was picked and why.
 
 from __future__ import annotations
 
-import functools
 import os
-import sys
-from collections.abc import Callable
-from typing import Any, TypeVar
+from collections.abc import Mapping
+from typing import Final
 
-import click
-
-from kubelab.cluster.base import ClusterError, Provider
+from kubelab.cluster.base import (
+    SPEC_HELP,
+    Confirm,
+    Provider,
+    ProviderOptions,
+    unknown_cluster,
+)
+from kubelab.cluster.context import ContextProvider
+from kubelab.cluster.kind import KindProvider
+from kubelab.cluster.sim import SimProvider
 from kubelab.cluster.state import CLUSTER_ENV, Remembered, config, config_path, remembered
 
-F = TypeVar("F", bound=Callable[..., Any])
+__all__ = ["PROVIDERS", "SPEC_HELP", "canonical_spec", "check_cluster_options", "resolve_provider"]
 
-SPEC_HELP = "auto, sim, kind, kind:NAME or context:NAME"
+# The `--cluster` prefix -> its provider. A new provider: one Provider subclass, one line here.
+PROVIDERS: Final[Mapping[str, type[Provider]]] = {
+    SimProvider.kind: SimProvider,
+    KindProvider.kind: KindProvider,
+    ContextProvider.kind: ContextProvider,
+}
 
 
-def _provider_for(
-    spec: str, *, namespace: str | None, yes: bool, confirm: Callable[[str], bool] | None
-) -> Provider:
-    kind, _, name = spec.partition(":")
-    kind = kind.strip().lower()
-    name = name.strip()
-    if kind == "sim" and not name:
-        from kubelab.cluster.sim import SimProvider
+def _split(spec: str) -> tuple[str, str, str]:
+    kind, sep, name = spec.strip().partition(":")
+    return kind.strip().lower(), sep, name.strip()
 
-        return SimProvider()
-    if kind == "kind":
-        from kubelab.cluster.kind import DEFAULT_NAME, KindProvider
 
-        return KindProvider(name or DEFAULT_NAME)
-    if kind == "context":
-        if not name:
-            raise ClusterError(
-                "--cluster context:NAME needs a context name",
-                hint="list them with `kubectl config get-contexts`",
-            )
-        from kubelab.cluster.context import ContextProvider
-
-        if confirm is None:
-            return ContextProvider(name, namespace=namespace, yes=yes)
-        return ContextProvider(name, namespace=namespace, yes=yes, confirm=confirm)
-    raise ClusterError(f"unknown cluster {spec!r}", hint=f"use {SPEC_HELP}")
+def _provider_for(spec: str, options: ProviderOptions) -> Provider:
+    kind, _, name = _split(spec)
+    provider = PROVIDERS.get(kind)
+    if provider is None:
+        raise unknown_cluster(spec)
+    return provider.from_spec(name, options)
 
 
 def canonical_spec(spec: str) -> str:
     """`kind` -> `kind:kubelab`, `SIM` -> `sim`: the form remembered in the state dir."""
-    kind, sep, name = spec.strip().partition(":")
-    kind = kind.lower()
-    if kind == "kind" and not name.strip():
-        from kubelab.cluster.kind import DEFAULT_NAME
-
-        return f"kind:{DEFAULT_NAME}"
-    if kind in ("sim", "auto") and not name.strip():
+    kind, sep, name = _split(spec)
+    provider = PROVIDERS.get(kind)
+    if provider is not None:
+        return provider.canonical_spec(name, sep)
+    if kind == "auto" and not name:
         return kind
-    return f"{kind}{sep}{name.strip()}"
+    return f"{kind}{sep}{name}"
 
 
 def _auto() -> tuple[str, str]:
@@ -78,14 +71,14 @@ def resolve_provider(
     *,
     namespace: str | None,
     yes: bool,
-    confirm: Callable[[str], bool] | None = None,
+    confirm: Confirm | None = None,
 ) -> Provider:
     """The provider for `--cluster` (None: env var, remembered cluster, config file, auto).
 
     The provider's `reason` attribute says where the choice came from. Raises ClusterError for
-    a value that names no cluster type. A borrowed context asks `confirm` (default: a terminal
-    prompt on the main thread) before changing anything, unless `yes` (or `kubelab up` already
-    confirmed it); without an answer it raises ConfirmationRequired (exit code 2).
+    a value that names no cluster type. A borrowed context asks `confirm` before changing
+    anything, unless `yes` (or `kubelab up` already confirmed it); without `confirm` it raises
+    ConfirmationRequired (exit code 2).
     """
     memory: Remembered | None = None
     if cluster:
@@ -113,7 +106,8 @@ def resolve_provider(
         confirmed = current.confirmed and namespace == current.namespace
     if namespace is None and config().get("namespace"):
         namespace = str(config()["namespace"])
-    provider = _provider_for(spec, namespace=namespace, yes=yes or confirmed, confirm=confirm)
+    options = ProviderOptions(namespace=namespace, yes=yes or confirmed, confirm=confirm)
+    provider = _provider_for(spec, options)
     provider.reason = reason
     return provider
 
@@ -125,54 +119,4 @@ def check_cluster_options(cluster: str | None, namespace: str | None) -> None:
     spec = canonical_spec(cluster) if cluster else "auto"
     if spec == "auto":
         return
-    _provider_for(spec, namespace=namespace, yes=False, confirm=None)
-
-
-def cluster_options(command: F) -> F:
-    """Add `--cluster`, `--namespace` and `--yes` to a click command (as `cluster`,
-    `namespace`, `yes` keyword arguments)."""
-    command = click.option(
-        "--yes",
-        "-y",
-        is_flag=True,
-        default=False,
-        help="Confirm changes to a cluster kubelab did not create (context:NAME) without asking.",
-    )(command)
-    command = click.option(
-        "--namespace",
-        "-n",
-        default=None,
-        metavar="NAME",
-        help="Lab namespace on a borrowed context (default kubelab-<user>); one per learner.",
-    )(command)
-    command = click.option(
-        "--cluster",
-        "-c",
-        default=None,
-        metavar="CLUSTER",
-        help=f"Lab cluster: {SPEC_HELP} (default: ${CLUSTER_ENV}, else the one `kubelab up` "
-        "provisioned, else `cluster` in the config file, else auto).",
-    )(command)
-    return command
-
-
-def report_cluster_errors(function: F) -> F:
-    """Turn a ClusterError (a refused confirmation too) into its message and hint on stderr and
-    exit code 2; Ctrl-C into `kubelab: interrupted` and exit 130 (never click's exit 1)."""
-
-    @functools.wraps(function)
-    def wrapper(*args: Any, **kwargs: Any) -> Any:
-        try:
-            return function(*args, **kwargs)
-        except ClusterError as exc:
-            click.echo(f"kubelab: {exc}", err=True)
-            sys.exit(2)
-        except KeyboardInterrupt:
-            click.echo("kubelab: interrupted", err=True)
-            sys.exit(130)
-
-    return wrapper  # type: ignore[return-value]
-
-
-def stderr_progress(message: str) -> None:
-    click.echo(f"  {message}", err=True)
+    _provider_for(spec, ProviderOptions(namespace=namespace))

@@ -22,8 +22,10 @@ from kubelab.cluster.base import (
     LabCluster,
     Progress,
     Provider,
+    ProviderOptions,
     no_progress,
     not_up,
+    unknown_cluster,
 )
 from kubelab.cluster.state import state_dir
 
@@ -59,6 +61,16 @@ class SimProvider(Provider):
         self.logfile = self.dir / "sim.log"
         self.start_timeout = start_timeout or _timeout_from_env()
         self._nodes = 0
+
+    @classmethod
+    def from_spec(cls, name: str, options: ProviderOptions) -> SimProvider:
+        if name:  # there is one simulator per state dir
+            raise unknown_cluster(f"{cls.kind}:{name}")
+        return cls()
+
+    @classmethod
+    def canonical_spec(cls, name: str, sep: str) -> str:
+        return cls.kind if not name else f"{cls.kind}{sep}{name}"
 
     @property
     def name(self) -> str:

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import json
 import os
-import tempfile
 import tomllib
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -19,6 +18,7 @@ from typing import Any
 import platformdirs
 
 from kubelab.cluster.base import ClusterError
+from kubelab.files import write_atomic
 
 STATE_ENV = "KUBELAB_STATE_DIR"
 CONFIG_ENV = "KUBELAB_CONFIG"
@@ -42,15 +42,7 @@ def state_dir() -> Path:
 def write_private(path: Path, text: str) -> None:
     """Write `text` to `path` atomically with mode 0600 (kubeconfigs hold credentials)."""
     path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            handle.write(text)
-        os.chmod(tmp, 0o600)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    write_atomic(path, text, mode=0o600)
 
 
 @dataclass(frozen=True)

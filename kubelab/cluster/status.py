@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from kubelab.cluster.base import (
     ClusterError,
     ClusterStatus,
@@ -13,9 +11,10 @@ from kubelab.cluster.base import (
     Via,
     annotated_problem,
 )
+from kubelab.objects import Obj
 
 
-def node_status(node: dict[str, Any]) -> NodeStatus:
+def node_status(node: Obj) -> NodeStatus:
     conditions = (node.get("status") or {}).get("conditions") or []
     ready = any(c.get("type") == "Ready" and c.get("status") == "True" for c in conditions)
     labels = (node.get("metadata") or {}).get("labels") or {}
@@ -25,7 +24,7 @@ def node_status(node: dict[str, Any]) -> NodeStatus:
     return NodeStatus(name=name, ready=ready, roles=roles)
 
 
-def exposed_services(cluster: LabCluster, services: list[dict[str, Any]]) -> list[ExposedService]:
+def exposed_services(cluster: LabCluster, services: list[Obj]) -> list[ExposedService]:
     """One row per NodePort (and per load-balancer port) with where the host reaches it."""
     found: list[ExposedService] = []
     for service in services:

@@ -4,22 +4,18 @@ from __future__ import annotations
 
 import click
 
-from kubelab.cluster.select import (
-    cluster_options,
-    report_cluster_errors,
-    resolve_provider,
-    stderr_progress,
-)
+from kubelab.commands.exits import exit_codes
+from kubelab.commands.options import cluster_options, resolve_cluster, stderr_progress
 
 
 @click.command(name="down")
 @cluster_options
-@report_cluster_errors
+@exit_codes
 def down(cluster: str | None, namespace: str | None, yes: bool) -> None:
     """Delete the lab cluster (on a borrowed context: only kubelab's labelled namespace)."""
     from kubelab.cluster.state import forget
 
-    provider = resolve_provider(cluster, namespace=namespace, yes=yes)
+    provider = resolve_cluster(cluster, namespace, yes)
     click.echo(f"kubelab: using {provider.spec} ({provider.reason})", err=True)
     provider.teardown(stderr_progress)
     forget(provider.spec)

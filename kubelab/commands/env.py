@@ -9,12 +9,13 @@ from pathlib import Path
 import click
 
 from kubelab.cluster.base import ClusterError
-from kubelab.cluster.select import cluster_options, report_cluster_errors, resolve_provider
+from kubelab.commands.exits import exit_codes
+from kubelab.commands.options import cluster_options, resolve_cluster
 
 
 def lab_kubeconfig(cluster: str | None, namespace: str | None, yes: bool) -> Path:
     """The provisioned lab cluster's kubeconfig (ClusterError when there is none yet)."""
-    provider = resolve_provider(cluster, namespace=namespace, yes=yes)
+    provider = resolve_cluster(cluster, namespace, yes)
     path = provider.existing_kubeconfig()
     if path is None:
         raise ClusterError(
@@ -33,7 +34,7 @@ def lab_kubeconfig(cluster: str | None, namespace: str | None, yes: bool) -> Pat
     default=None,
     help="Syntax of the line (default: from $SHELL; sh covers bash and zsh).",
 )
-@report_cluster_errors
+@exit_codes
 def env(cluster: str | None, namespace: str | None, yes: bool, shell_name: str | None) -> None:
     """Print `export KUBECONFIG=...` for the lab cluster: eval "$(kubelab env)"."""
     path = lab_kubeconfig(cluster, namespace, yes)

@@ -10,21 +10,18 @@ from pathlib import Path
 
 import click
 
-from kubelab.cluster.base import ClusterError
-from kubelab.cluster.select import cluster_options
-from kubelab.grading.cli_support import (
+from kubelab.cluster.base import ClusterError, LabCluster
+from kubelab.commands.exits import exit_codes, fail, fail_cluster
+from kubelab.commands.grading_support import emit_report, find_lesson, lab_cluster, save_progress
+from kubelab.commands.options import (
     REPORT_CHOICE,
-    emit_report,
-    exit_on_interrupt,
-    fail,
-    fail_cluster,
-    find_lesson,
-    lab_cluster,
-    save_progress,
+    cluster_options,
+    lessons_option,
+    load_course_or_exit,
 )
 from kubelab.grading.results import LessonResult, Report
-from kubelab.lessons.options import lessons_option, load_course_or_exit
-from kubelab.progress import ProgressStore
+from kubelab.lessons.loader import LoadedLesson
+from kubelab.progress import Progress, ProgressStore
 
 
 def _split_target(target: str) -> tuple[str, str | None]:
@@ -45,6 +42,52 @@ def _record(store: ProgressStore, result: LessonResult, follow_on: list[str] | N
                     click.echo(f"next step: {result.lesson_id}/{follow_on[index + 1]}", err=True)
         elif step.status == "failed":
             store.record_attempt(result.lesson_id, step.step_id)
+
+
+def _chosen_step(
+    target: str | None, progress: Progress, submission: bool
+) -> tuple[str, str | None]:
+    """The lesson and step named on the command line, else the learner's current step."""
+    if target is not None:
+        return _split_target(target)
+    if submission:
+        fail("--submission needs a LESSON to grade against")
+    if not progress.current_lesson:
+        fail("no current lesson to grade", "name one: kubelab grade LESSON[/STEP]")
+    return progress.current_lesson, progress.current_step
+
+
+def _grade_live(
+    lab: LabCluster,
+    loaded: LoadedLesson,
+    store: ProgressStore,
+    progress: Progress,
+    steps: list[str] | None,
+    *,
+    poll: bool,
+    max_wait: float,
+) -> LessonResult:
+    """Grade the lab namespace as it is, with the lesson's bindings (allocated and recorded on
+    first use)."""
+    from kubelab.cluster.client import KubeClient
+    from kubelab.grading.bindings import allocate_bindings
+    from kubelab.grading.runner import grade_lesson
+
+    lesson_id = loaded.lesson.id
+    recorded = progress.lessons.get(lesson_id)
+    bindings: dict[str, str | int] = dict(recorded.bindings) if recorded else {}
+    with KubeClient(lab.kubeconfig, lab.context, lab.namespace) as client:
+        wanted = {b.name for b in loaded.lesson.bindings}
+        if not wanted <= set(bindings):
+            bindings = allocate_bindings(client, loaded.lesson, lab.namespace, cluster=lab)
+            chosen = bindings
+            save_progress(lambda: store.set_bindings(lesson_id, chosen), store.path)
+            shown = ", ".join(f"{k}={v}" for k, v in bindings.items() if k in wanted)
+            click.echo(f"kubelab: values for lesson {lesson_id}: {shown}", err=True)
+        bindings["namespace"] = lab.namespace
+        return grade_lesson(
+            lab, loaded, bindings, client, step_ids=steps, poll=poll, max_wait=max_wait
+        )
 
 
 @click.command("grade")
@@ -81,7 +124,7 @@ def _record(store: ProgressStore, result: LessonResult, follow_on: list[str] | N
 )
 @lessons_option
 @cluster_options
-@exit_on_interrupt
+@exit_codes
 def grade(
     target: str | None,
     submission: Path | None,
@@ -105,8 +148,7 @@ def grade(
     unreachable, options, lesson).
     """
     from kubelab.cluster.client import KubeClient
-    from kubelab.grading.bindings import allocate_bindings
-    from kubelab.grading.runner import grade_lesson, grade_submission
+    from kubelab.grading.runner import grade_submission
 
     course = load_course_or_exit(lessons_dir)
     store = ProgressStore()
@@ -114,14 +156,7 @@ def grade(
     for notice in store.notices:
         click.echo(f"kubelab: {notice}", err=True)
     follow_current = target is None
-    if target is None:
-        if submission is not None:
-            fail("--submission needs a LESSON to grade against")
-        if not progress.current_lesson:
-            fail("no current lesson to grade", "name one: kubelab grade LESSON[/STEP]")
-        lesson_id, step_id = progress.current_lesson, progress.current_step
-    else:
-        lesson_id, step_id = _split_target(target)
+    lesson_id, step_id = _chosen_step(target, progress, submission is not None)
     loaded = find_lesson(course, lesson_id)
     if step_id is not None and loaded.lesson.step(step_id) is None:
         known = ", ".join(step.id for step in loaded.lesson.steps)
@@ -141,26 +176,9 @@ def grade(
                 keep_namespace=keep_namespace,
             )
         else:
-            recorded = progress.lessons.get(lesson_id)
-            bindings: dict[str, str | int] = dict(recorded.bindings) if recorded else {}
-            with KubeClient(lab.kubeconfig, lab.context, lab.namespace) as client:
-                wanted = {b.name for b in loaded.lesson.bindings}
-                if not wanted <= set(bindings):
-                    bindings = allocate_bindings(client, loaded.lesson, lab.namespace, cluster=lab)
-                    chosen = bindings
-                    save_progress(lambda: store.set_bindings(lesson_id, chosen), store.path)
-                    shown = ", ".join(f"{k}={v}" for k, v in bindings.items() if k in wanted)
-                    click.echo(f"kubelab: values for lesson {lesson_id}: {shown}", err=True)
-                bindings["namespace"] = lab.namespace
-                result = grade_lesson(
-                    lab,
-                    loaded,
-                    bindings,
-                    client,
-                    step_ids=steps,
-                    poll=not no_wait,
-                    max_wait=max_wait,
-                )
+            result = _grade_live(
+                lab, loaded, store, progress, steps, poll=not no_wait, max_wait=max_wait
+            )
             follow_on = [s.id for s in loaded.lesson.steps] if follow_current else None
             save_progress(lambda: _record(store, result, follow_on), store.path)
     except ClusterError as exc:

@@ -7,7 +7,8 @@ from pathlib import Path
 
 import click
 
-from kubelab.lessons.options import USAGE_ERROR, lessons_option, load_course_or_exit
+from kubelab.commands.exits import ERROR_EXIT
+from kubelab.commands.options import lessons_option, load_course_or_exit
 
 
 @click.command("lessons")
@@ -38,4 +39,4 @@ def lessons(as_json: bool, lessons_dir: Path | None) -> None:
         click.echo(str(problem), err=True)
     if course.problems:
         click.echo("kubelab: some lessons do not load; run `kubelab lint` for details", err=True)
-        raise SystemExit(USAGE_ERROR)
+        raise SystemExit(ERROR_EXIT)

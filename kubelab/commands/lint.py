@@ -10,6 +10,8 @@ from pathlib import Path
 
 import click
 
+from kubelab.commands.exits import ERROR_EXIT
+from kubelab.commands.options import lessons_option
 from kubelab.lessons.loader import (
     CourseNotFound,
     LessonLoadError,
@@ -18,7 +20,6 @@ from kubelab.lessons.loader import (
     load_course,
     load_lesson,
 )
-from kubelab.lessons.options import USAGE_ERROR, lessons_option
 
 PROBLEMS_FOUND = 1
 
@@ -61,7 +62,7 @@ def lint(paths: tuple[Path, ...], lessons_dir: Path | None) -> None:
                 problems.extend(found)
     except CourseNotFound as exc:
         click.echo(f"kubelab lint: {exc}", err=True)
-        raise SystemExit(USAGE_ERROR) from None
+        raise SystemExit(ERROR_EXIT) from None
     unique = list(dict.fromkeys(problems))
     for problem in unique:
         click.echo(str(problem))

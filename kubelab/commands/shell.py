@@ -10,13 +10,14 @@ import click
 
 from kubelab.cluster.base import ClusterError
 from kubelab.cluster.kubectl import kubectl_env, kubectl_path
-from kubelab.cluster.select import cluster_options, report_cluster_errors
 from kubelab.commands.env import lab_kubeconfig
+from kubelab.commands.exits import exit_codes
+from kubelab.commands.options import cluster_options
 
 
 @click.command(name="shell")
 @cluster_options
-@report_cluster_errors
+@exit_codes
 def shell(cluster: str | None, namespace: str | None, yes: bool) -> None:
     """Open your $SHELL pointed at the lab cluster (exit it to come back).
 

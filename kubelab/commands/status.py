@@ -9,7 +9,8 @@ from typing import Any
 
 import click
 
-from kubelab.cluster.select import cluster_options, report_cluster_errors, resolve_provider
+from kubelab.commands.exits import exit_codes
+from kubelab.commands.options import cluster_options, resolve_cluster
 
 
 def _jsonable(value: Any) -> Any:
@@ -27,13 +28,13 @@ def _jsonable(value: Any) -> Any:
 @click.command(name="status")
 @cluster_options
 @click.option("--json", "as_json", is_flag=True, help="Print the status as JSON.")
-@report_cluster_errors
+@exit_codes
 def status(cluster: str | None, namespace: str | None, yes: bool, as_json: bool) -> None:
     """Show the lab cluster: API reachable, nodes ready, exposed NodePort/LoadBalancer addresses.
 
     Exit code 0 when the cluster answers, 2 when it is not provisioned or does not answer.
     """
-    provider = resolve_provider(cluster, namespace=namespace, yes=yes)
+    provider = resolve_cluster(cluster, namespace, yes)
     state = provider.status()
     healthy = state.provisioned and state.api_reachable
     if as_json:

@@ -10,16 +10,14 @@ from pathlib import Path
 
 import click
 
-from kubelab.cluster.select import cluster_options
-from kubelab.grading.cli_support import (
-    ERROR_EXIT,
+from kubelab.commands.exits import ERROR_EXIT, exit_codes
+from kubelab.commands.grading_support import emit_report, find_lesson, lab_cluster
+from kubelab.commands.options import (
     REPORT_CHOICE,
-    emit_report,
-    exit_on_interrupt,
-    find_lesson,
-    lab_cluster,
+    cluster_options,
+    lessons_option,
+    load_course_or_exit,
 )
-from kubelab.lessons.options import lessons_option, load_course_or_exit
 
 
 @click.command("test")
@@ -45,7 +43,7 @@ from kubelab.lessons.options import lessons_option, load_course_or_exit
 @click.option("--keep-namespaces", is_flag=True, help="Keep each lesson's test namespace.")
 @lessons_option
 @cluster_options
-@exit_on_interrupt
+@exit_codes
 def test(
     lesson_ids: tuple[str, ...],
     fmt: str,

@@ -6,22 +6,18 @@ import shlex
 
 import click
 
-from kubelab.cluster.select import (
-    cluster_options,
-    report_cluster_errors,
-    resolve_provider,
-    stderr_progress,
-)
+from kubelab.commands.exits import exit_codes
+from kubelab.commands.options import cluster_options, resolve_cluster, stderr_progress
 
 
 @click.command(name="up")
 @cluster_options
-@report_cluster_errors
+@exit_codes
 def up(cluster: str | None, namespace: str | None, yes: bool) -> None:
     """Provision the lab cluster (reusing a running one) and make it the default."""
     from kubelab.cluster.state import Remembered, remember
 
-    provider = resolve_provider(cluster, namespace=namespace, yes=yes)
+    provider = resolve_cluster(cluster, namespace, yes)
     click.echo(f"kubelab: using {provider.spec} ({provider.reason})", err=True)
     lab = provider.provision(stderr_progress)
     remember(Remembered(spec=provider.spec, namespace=lab.namespace, confirmed=True))

@@ -23,8 +23,8 @@ from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any, Protocol
 
+from kubelab.cluster.api_errors import ApiRejected
 from kubelab.cluster.base import MANAGED_BY_LABEL, MANAGED_BY_VALUE, ClusterError
-from kubelab.cluster.client import ApiRejected
 from kubelab.cluster.kubectl import run_kubectl
 from kubelab.grading.context import ClusterApi
 from kubelab.lessons.kubectl_policy import command_problem
@@ -32,6 +32,7 @@ from kubelab.lessons.loader import LoadedLesson
 from kubelab.lessons.manifests import read_manifest_docs
 from kubelab.lessons.model import Actions
 from kubelab.lessons.render import MissingBinding, substitute
+from kubelab.objects import Obj
 
 LAB_LABELS = {MANAGED_BY_LABEL: MANAGED_BY_VALUE}
 
@@ -69,9 +70,7 @@ def object_scope_problem(client: ClusterApi, obj: Mapping[str, Any], namespace: 
     return None
 
 
-def apply_objects(
-    client: ClusterApi, objects: list[dict[str, Any]], namespace: str, source: str
-) -> list[str]:
+def apply_objects(client: ClusterApi, objects: list[Obj], namespace: str, source: str) -> list[str]:
     """Server-side apply each object; a refusal raises ActionFailed with the API's message."""
     for obj in objects:
         problem = object_scope_problem(client, obj, namespace)
@@ -98,11 +97,11 @@ _IMMUTABLE = (
 RECREATE_TIMEOUT = 60.0
 
 
-def with_last_applied(obj: Mapping[str, Any], namespace: str) -> dict[str, Any]:
+def with_last_applied(obj: Mapping[str, Any], namespace: str) -> Obj:
     """`obj` in the lab namespace carrying kubectl's last-applied-configuration annotation (the
     object as written, as `kubectl apply` records it), so the learner's next `kubectl apply -f`
     of an edited file removes what they removed instead of merging."""
-    body: dict[str, Any] = copy.deepcopy(dict(obj))
+    body: Obj = copy.deepcopy(dict(obj))
     metadata = body.setdefault("metadata", {})
     metadata["namespace"] = namespace
     annotations = {
@@ -118,7 +117,7 @@ def with_last_applied(obj: Mapping[str, Any], namespace: str) -> dict[str, Any]:
     return body
 
 
-def _apply_or_recreate(client: ClusterApi, obj: dict[str, Any], namespace: str) -> str:
+def _apply_or_recreate(client: ClusterApi, obj: Obj, namespace: str) -> str:
     """Apply `obj`; when the API refuses because a field cannot change (a Deployment's selector,
     a Pod's spec, a clusterIP), delete the object and create it from `obj`, as
     `kubectl replace --force` does. What was done, for the learner."""

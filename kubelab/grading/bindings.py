@@ -20,6 +20,7 @@ from kubelab.cluster.base import ClusterError, LabCluster
 from kubelab.grading.context import ClusterApi, GradingError
 from kubelab.lessons.model import Lesson
 from kubelab.lessons.render import substitute, substitute_data
+from kubelab.objects import Obj
 
 NODE_PORT_RANGE = range(30000, 32768)
 Bindings = dict[str, str | int]
@@ -30,7 +31,7 @@ _reserved_lock = threading.Lock()
 _random = random.SystemRandom()
 
 
-def _used_node_ports(services: list[dict[str, Any]]) -> set[int]:
+def _used_node_ports(services: list[Obj]) -> set[int]:
     used: set[int] = set()
     for service in services:
         for port in (service.get("spec") or {}).get("ports") or []:
@@ -39,7 +40,7 @@ def _used_node_ports(services: list[dict[str, Any]]) -> set[int]:
     return used
 
 
-def _used_cluster_ips(services: list[dict[str, Any]]) -> set[str]:
+def _used_cluster_ips(services: list[Obj]) -> set[str]:
     used: set[str] = set()
     for service in services:
         spec = service.get("spec") or {}
@@ -49,7 +50,7 @@ def _used_cluster_ips(services: list[dict[str, Any]]) -> set[str]:
     return used
 
 
-def _static_band(client: ClusterApi, services: list[dict[str, Any]]) -> list[str]:
+def _static_band(client: ClusterApi, services: list[Obj]) -> list[str]:
     """Candidate clusterIPs: the lower (static) band of the service range.
 
     The range comes from the ServiceCIDR objects when the server has them; otherwise the /24

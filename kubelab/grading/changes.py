@@ -13,19 +13,21 @@ import threading
 from collections.abc import Iterable, Iterator
 from typing import Any, Protocol, runtime_checkable
 
+from kubelab.cluster.api_errors import ApiRejected
 from kubelab.cluster.base import ClusterError
-from kubelab.cluster.client import ApiRejected
-from kubelab.grading.checks.base import CheckBase
-from kubelab.grading.context import DEFAULT_API_VERSIONS
+from kubelab.grading.checks import REGISTRY
+from kubelab.lessons.api_versions import DEFAULT_API_VERSIONS
+from kubelab.lessons.checks.base import CheckBase
+from kubelab.objects import Obj
 
 Kind = tuple[str, str]
 """(apiVersion, kind)"""
 
-# What checks that look at traffic, DNS or pods read besides the objects they name.
+# What checks that look at traffic, DNS or pods read besides the objects they name (their
+# CheckKind says `reads_service_path`).
 _SERVICE_PATH: frozenset[Kind] = frozenset(
     {("v1", "Service"), ("discovery.k8s.io/v1", "EndpointSlice"), ("v1", "Pod")}
 )
-_READS_SERVICE_PATH = frozenset({"endpoints", "env", "dns", "http", "exec"})
 WATCH_SECONDS = 5
 """A watch is re-issued this often, so a stopped watcher's thread ends soon after."""
 
@@ -39,7 +41,7 @@ class WatchingApi(Protocol):
         namespace: str | None = None,
         resource_version: str | None = None,
         timeout_seconds: int = 60,
-    ) -> Iterator[dict[str, Any]]: ...
+    ) -> Iterator[Obj]: ...
 
 
 class ChangeSignal:
@@ -87,7 +89,7 @@ def watched_kinds(specs: Iterable[CheckBase]) -> frozenset[Kind]:
     for spec in specs:
         data = spec.model_dump(by_alias=True, exclude_none=True)
         kinds.update(_refs({key: value for key, value in data.items() if key != "kind"}))
-        if getattr(spec, "kind", None) in _READS_SERVICE_PATH:
+        if REGISTRY[spec.kind].reads_service_path:
             kinds.update(_SERVICE_PATH)
     return frozenset(kinds)
 

@@ -1,7 +1,8 @@
 """What an evaluator gets: the API to read the cluster, the lab namespace, the bindings.
 
-Evaluators depend on the `ClusterApi` protocol (which PROVIDERS' `KubeClient` satisfies), so they
-can be unit-tested against an in-memory fake and run unchanged against any real cluster.
+Evaluators depend on the `ClusterApi` protocol (which `kubelab.cluster.client.KubeClient`
+satisfies), so they can be unit-tested against an in-memory fake and run unchanged against any
+real cluster.
 """
 
 from __future__ import annotations
@@ -11,6 +12,8 @@ import threading
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Protocol
+
+from kubelab.objects import Obj
 
 if TYPE_CHECKING:
     from kubelab.cluster.base import LabCluster
@@ -35,7 +38,7 @@ class ClusterApi(Protocol):
 
     def get(
         self, api_version: str, kind: str, name: str, namespace: str | None = None
-    ) -> dict[str, Any] | None: ...
+    ) -> Obj | None: ...
 
     def list(
         self,
@@ -45,13 +48,13 @@ class ClusterApi(Protocol):
         label_selector: Mapping[str, str] | str | None = None,
         *,
         all_namespaces: bool = False,
-    ) -> list[dict[str, Any]]: ...
+    ) -> list[Obj]: ...
 
-    def apply(self, obj: dict[str, Any], namespace: str | None = None) -> dict[str, Any]: ...
+    def apply(self, obj: Obj, namespace: str | None = None) -> Obj: ...
 
     def is_namespaced(self, api_version: str, kind: str) -> bool: ...
 
-    def create(self, obj: dict[str, Any], namespace: str | None = None) -> dict[str, Any]: ...
+    def create(self, obj: Obj, namespace: str | None = None) -> Obj: ...
 
     def delete(
         self,
@@ -63,9 +66,7 @@ class ClusterApi(Protocol):
         grace_period_seconds: int | None = None,
     ) -> bool: ...
 
-    def ensure_namespace(
-        self, name: str, labels: Mapping[str, str] | None = None
-    ) -> dict[str, Any]: ...
+    def ensure_namespace(self, name: str, labels: Mapping[str, str] | None = None) -> Obj: ...
 
     def delete_namespace(self, name: str) -> bool: ...
 
@@ -81,41 +82,6 @@ class ClusterApi(Protocol):
 
 class GradingError(Exception):
     """The grader cannot decide (bad lesson, cluster trouble): an "error", never "failed"."""
-
-
-# apiVersion for kinds a lesson may name without one.
-DEFAULT_API_VERSIONS: Mapping[str, str] = {
-    "Pod": "v1",
-    "Service": "v1",
-    "Endpoints": "v1",
-    "ConfigMap": "v1",
-    "Secret": "v1",
-    "Namespace": "v1",
-    "Node": "v1",
-    "ServiceAccount": "v1",
-    "ReplicationController": "v1",
-    "Event": "v1",
-    "Deployment": "apps/v1",
-    "ReplicaSet": "apps/v1",
-    "DaemonSet": "apps/v1",
-    "StatefulSet": "apps/v1",
-    "EndpointSlice": "discovery.k8s.io/v1",
-    "Ingress": "networking.k8s.io/v1",
-    "NetworkPolicy": "networking.k8s.io/v1",
-    "Job": "batch/v1",
-    "CronJob": "batch/v1",
-}
-
-CLUSTER_SCOPED = frozenset({"Namespace", "Node", "PersistentVolume", "StorageClass"})
-
-
-def api_version_for(kind: str, given: str | None) -> str:
-    if given:
-        return given
-    try:
-        return DEFAULT_API_VERSIONS[kind]
-    except KeyError:
-        raise GradingError(f"give 'apiVersion' for kind {kind!r} (no default is known)") from None
 
 
 @dataclass
@@ -157,7 +123,7 @@ def make_context(
     return CheckContext(client=client, namespace=namespace, bindings=bindings, cluster=cluster)
 
 
-def iter_ready_pods(pods: list[dict[str, Any]]) -> Iterator[dict[str, Any]]:
+def iter_ready_pods(pods: list[Obj]) -> Iterator[Obj]:
     for pod in pods:
         if pod_is_ready(pod):
             yield pod

@@ -14,20 +14,20 @@ import dataclasses
 import time
 from collections.abc import Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from typing import TYPE_CHECKING, Any, cast
+from typing import TYPE_CHECKING, cast
 
+from kubelab.cluster.api_errors import ApiRejected
 from kubelab.cluster.base import ClusterError, ClusterUnreachable
-from kubelab.cluster.client import ApiRejected
 from kubelab.grading.bindings import render_spec, render_text
 from kubelab.grading.changes import ChangeSignal, StepWatcher, WatchingApi, watched_kinds
 from kubelab.grading.checks import REGISTRY
-from kubelab.grading.checks.base import CheckBase
 from kubelab.grading.context import CheckContext, ClusterApi, GradingError, make_context
 from kubelab.grading.diagnose import diagnose_check
 from kubelab.grading.live import LiveValueMissing
 from kubelab.grading.matcher import ExpressionError
 from kubelab.grading.pods import NoTargetPod
 from kubelab.grading.results import CheckOutcome, CheckResult, StepResult
+from kubelab.lessons.checks.base import CheckBase
 
 if TYPE_CHECKING:
     from kubelab.cluster.base import LabCluster
@@ -42,17 +42,10 @@ MAX_INTERVAL = 0.5
 SETTLE = 0.01
 
 
-def kind_of(spec: CheckBase) -> str:
-    """The check's kind (each kind's Spec declares its own `kind` literal)."""
-    return str(getattr(spec, "kind", "?"))
-
-
 def evaluate_once(spec: CheckBase, ctx: CheckContext) -> CheckOutcome:
     """One evaluation, with every exception turned into the outcome it means."""
-    module: Any = REGISTRY[kind_of(spec)]
     try:
-        outcome: CheckOutcome = module.evaluate(spec, ctx)
-        return outcome
+        return REGISTRY[spec.kind].evaluate(spec, ctx)
     except (NoTargetPod, LiveValueMissing) as exc:
         return CheckOutcome.failed(str(exc))
     except (GradingError, ExpressionError) as exc:
@@ -86,10 +79,9 @@ def run_check(
 ) -> CheckResult:
     """Evaluate `spec` (placeholders filled from the context's bindings) until it passes, errs or
     times out; `poll=False` evaluates exactly once (the self-test's "must fail first" phase)."""
-    kind = kind_of(spec)
     started = time.monotonic()
     name, explain = shown_text(spec, ctx.bindings)
-    result = CheckResult(name=name, kind=kind, status="error", message="", explain=explain)
+    result = CheckResult(name=name, kind=spec.kind, status="error", message="", explain=explain)
     result.weight = spec.weight
     if ctx.cluster is not None:
         missing = ctx.cluster.missing(tuple(spec.requires))
@@ -103,31 +95,7 @@ def run_check(
         result.message = str(exc)
         return result
     timeout = spec.timeout if ctx.max_wait is None else min(spec.timeout, ctx.max_wait)
-    deadline = started + timeout
-    attempts = 0
-    delay = interval
-    waker = ctx.waker
-    while True:
-        attempts += 1
-        seen = waker.signal.generation if waker is not None else 0
-        outcome = evaluate_once(rendered, ctx)
-        if outcome.status != "failed" or not poll:
-            break
-        remaining = deadline - time.monotonic()
-        if remaining <= 0:
-            break
-        if waker is None:
-            ctx.stopped.wait(min(delay, remaining))
-        else:
-            waker.ensure_started()
-            if waker.signal.wait(seen, min(delay, remaining)):
-                # something the check reads changed: let what comes with it land (a Service
-                # and its EndpointSlice), then look again
-                ctx.stopped.wait(min(SETTLE, max(0.0, deadline - time.monotonic())))
-        if ctx.stopped.is_set():
-            outcome = CheckOutcome.error("grading was interrupted")
-            break
-        delay = min(delay * BACKOFF, MAX_INTERVAL)
+    outcome, attempts = _poll(rendered, ctx, started + timeout, interval, poll=poll)
     result.status = outcome.status
     result.message = outcome.message
     result.diff = outcome.diff
@@ -138,6 +106,36 @@ def run_check(
         result.diagnosis = diagnose_check(rendered, ctx)
     result.duration = time.monotonic() - started
     return result
+
+
+def _poll(
+    spec: CheckBase, ctx: CheckContext, deadline: float, interval: float, *, poll: bool
+) -> tuple[CheckOutcome, int]:
+    """Evaluate until the check passes, errs or `deadline` passes (once when not `poll`),
+    waking early when the step's watches see a change; the last outcome and the attempts."""
+    attempts = 0
+    delay = interval
+    waker = ctx.waker
+    while True:
+        attempts += 1
+        seen = waker.signal.generation if waker is not None else 0
+        outcome = evaluate_once(spec, ctx)
+        if outcome.status != "failed" or not poll:
+            return outcome, attempts
+        remaining = deadline - time.monotonic()
+        if remaining <= 0:
+            return outcome, attempts
+        if waker is None:
+            ctx.stopped.wait(min(delay, remaining))
+        else:
+            waker.ensure_started()
+            if waker.signal.wait(seen, min(delay, remaining)):
+                # something the check reads changed: let what comes with it land (a Service
+                # and its EndpointSlice), then look again
+                ctx.stopped.wait(min(SETTLE, max(0.0, deadline - time.monotonic())))
+        if ctx.stopped.is_set():
+            return CheckOutcome.error("grading was interrupted"), attempts
+        delay = min(delay * BACKOFF, MAX_INTERVAL)
 
 
 def run_checks(
@@ -227,7 +225,7 @@ def grade_step(
             result.checks.append(
                 CheckResult(
                     name=name,
-                    kind=getattr(spec, "kind", "?"),
+                    kind=spec.kind,
                     status="skipped",
                     message="skipped: " + "; ".join(missing),
                     explain=explain,

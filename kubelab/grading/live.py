@@ -4,14 +4,19 @@ from __future__ import annotations
 
 from typing import Any
 
-from kubelab.grading.checks.base import LiveValue, ObjectRef
-from kubelab.grading.context import CheckContext, GradingError, api_version_for
+from kubelab.grading.context import CheckContext, GradingError
 from kubelab.grading.matcher import ExpressionError, evaluate_expression
+from kubelab.lessons.api_versions import UnknownKind, api_version_for
+from kubelab.lessons.checks.base import LiveValue, ObjectRef
+from kubelab.objects import Obj
 
 
-def read_objects(ref: ObjectRef, ctx: CheckContext) -> list[dict[str, Any]]:
+def read_objects(ref: ObjectRef, ctx: CheckContext) -> list[Obj]:
     """The object `ref` names (empty list when it is missing) or every object its selector picks."""
-    api_version = api_version_for(ref.kind, ref.api_version)
+    try:
+        api_version = api_version_for(ref.kind, ref.api_version)
+    except UnknownKind as exc:
+        raise GradingError(str(exc)) from None
     namespace = ctx.namespace_of(ref.namespace)
     if ref.name is not None:
         obj = ctx.client.get(api_version, ref.kind, ref.name, namespace)

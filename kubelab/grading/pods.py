@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
 
 from kubelab.cluster.base import ClusterError, ClusterUnreachable
-from kubelab.grading.checks.base import PodRef
 from kubelab.grading.context import CheckContext, iter_ready_pods, pod_is_ready
 from kubelab.grading.probe import ensure_probe
+from kubelab.lessons.checks.base import PodRef
+from kubelab.objects import Obj
 
 
 class NoTargetPod(Exception):
@@ -37,7 +37,7 @@ def _labels(selector: dict[str, str]) -> str:
     return ",".join(f"{k}={v}" for k, v in selector.items())
 
 
-def not_ready_reason(pod: dict[str, Any]) -> str:
+def not_ready_reason(pod: Obj) -> str:
     """Why a pod is not Ready, as a learner can act on it: the phase, and the waiting or
     terminated reason with the container's image (a wrong image is the usual cause)."""
     status = pod.get("status") or {}

@@ -8,9 +8,9 @@ namespace, so in-cluster DNS short names resolve exactly as they do for the lear
 from __future__ import annotations
 
 import time
-from typing import Any
 
 from kubelab.grading.context import CheckContext, GradingError, pod_is_ready
+from kubelab.objects import Obj
 
 PROBE_NAME = "kubelab-probe"
 PROBE_LABELS = {"app.kubernetes.io/managed-by": "kubelab", "app.kubernetes.io/name": PROBE_NAME}
@@ -21,7 +21,7 @@ class ProbeUnavailable(GradingError):
     """The probe pod could not be started: the grader cannot run in-cluster checks."""
 
 
-def probe_manifest(image: str) -> dict[str, Any]:
+def probe_manifest(image: str) -> Obj:
     return {
         "apiVersion": "v1",
         "kind": "Pod",
@@ -33,7 +33,7 @@ def probe_manifest(image: str) -> dict[str, Any]:
     }
 
 
-def _waiting_reason(pod: dict[str, Any]) -> str | None:
+def _waiting_reason(pod: Obj) -> str | None:
     for status in (pod.get("status") or {}).get("containerStatuses") or []:
         waiting = (status.get("state") or {}).get("waiting") or {}
         if waiting.get("reason") in _PULL_FAILURES:
@@ -43,7 +43,7 @@ def _waiting_reason(pod: dict[str, Any]) -> str | None:
 
 def ensure_probe(ctx: CheckContext, namespace: str | None = None) -> str:
     """The probe pod's name, once it is Ready in `namespace` (default: the lab namespace)."""
-    from kubelab.cluster.client import ApiRejected  # slow to import: only when a probe is needed
+    from kubelab.cluster.api_errors import ApiRejected
 
     namespace = ctx.namespace_of(namespace)
     with ctx.probe_lock:

@@ -17,8 +17,8 @@ from typing import Any
 
 import yaml
 
+from kubelab.cluster.api_errors import ApiRejected
 from kubelab.cluster.base import MANAGED_BY_LABEL, MANAGED_BY_VALUE, ClusterError, LabCluster
-from kubelab.cluster.client import ApiRejected
 from kubelab.grading.actions import (
     ActionFailed,
     KubeconfigClient,
@@ -140,6 +140,33 @@ def _file_result(name: str, status: Status, message: str) -> CheckResult:
     )
 
 
+def _apply_documents(
+    client: KubeconfigClient, docs: list[Any], name: str, namespace: str
+) -> tuple[list[str], str | None]:
+    """Apply one file's documents into `namespace` in order, up to the first that is refused:
+    what was applied (`Kind/name`), and the problem that stopped it (None: every one applied)."""
+    applied: list[str] = []
+    for doc in docs:
+        if not isinstance(doc, dict) or not doc.get("kind") or not doc.get("apiVersion"):
+            return applied, f"{name}: a document is not a Kubernetes object (apiVersion, kind)"
+        if doc["kind"] == "Namespace":
+            continue  # graded in a namespace of kubelab's own
+        metadata = doc.get("metadata")
+        if not isinstance(metadata, dict) or not metadata.get("name"):
+            return applied, f"{name}: a {doc['kind']} without metadata.name"
+        metadata["namespace"] = namespace
+        described = f"{doc['kind']}/{metadata['name']}"
+        scope = object_scope_problem(client, doc, namespace)
+        if scope is not None:
+            return applied, f"{name}: {scope}; a submission holds namespaced objects only"
+        try:
+            client.apply(doc, namespace)
+        except ApiRejected as exc:
+            return applied, f"{name}: {described} was refused by the API: {exc.message}"
+        applied.append(described)
+    return applied, None
+
+
 def apply_submission(
     client: KubeconfigClient,
     directory: Path,
@@ -177,30 +204,7 @@ def apply_submission(
                 _file_result(name, "failed", f"{name} cannot be read: {exc.strerror or exc}")
             )
             continue
-        applied: list[str] = []
-        problem = None
-        for doc in docs:
-            if not isinstance(doc, dict) or not doc.get("kind") or not doc.get("apiVersion"):
-                problem = f"{name}: a document is not a Kubernetes object (apiVersion, kind)"
-                break
-            if doc["kind"] == "Namespace":
-                continue  # graded in a namespace of kubelab's own
-            metadata = doc.get("metadata")
-            if not isinstance(metadata, dict) or not metadata.get("name"):
-                problem = f"{name}: a {doc['kind']} without metadata.name"
-                break
-            metadata["namespace"] = namespace
-            described = f"{doc['kind']}/{metadata['name']}"
-            scope = object_scope_problem(client, doc, namespace)
-            if scope is not None:
-                problem = f"{name}: {scope}; a submission holds namespaced objects only"
-                break
-            try:
-                client.apply(doc, namespace)
-            except ApiRejected as exc:
-                problem = f"{name}: {described} was refused by the API: {exc.message}"
-                break
-            applied.append(described)
+        applied, problem = _apply_documents(client, docs, name, namespace)
         result = _file_result(
             name,
             "failed" if problem else "passed",

@@ -20,11 +20,11 @@ from typing import cast
 from kubelab.cluster.base import MANAGED_BY_LABEL, MANAGED_BY_VALUE, ClusterError, LabCluster
 from kubelab.grading.actions import ActionFailed, KubeconfigClient, apply_actions
 from kubelab.grading.bindings import allocate_bindings, release_bindings
-from kubelab.grading.checks.base import CheckBase
 from kubelab.grading.context import GradingError, make_context
 from kubelab.grading.engine import DEFAULT_INTERVAL, run_checks, shown_text
 from kubelab.grading.results import CheckResult, LessonResult, Report, StepResult
 from kubelab.grading.settle import wait_settled
+from kubelab.lessons.checks.base import CheckBase
 from kubelab.lessons.loader import LoadedLesson
 from kubelab.lessons.problems import LessonLoadError
 
@@ -78,7 +78,7 @@ def _skipped_step(
         step_result.checks.append(
             CheckResult(
                 name=shown_text(spec, bindings)[0],
-                kind=getattr(spec, "kind", "?"),
+                kind=spec.kind,
                 status="skipped",
                 message=f"skipped: {why}",
                 weight=spec.weight,

@@ -10,16 +10,16 @@ the checks that follow decide.
 from __future__ import annotations
 
 import time
-from typing import Any
 
-from kubelab.cluster.client import ApiRejected
+from kubelab.cluster.api_errors import ApiRejected
 from kubelab.grading.context import ClusterApi, pod_is_ready
+from kubelab.objects import Obj
 
 WORKLOADS = (("apps/v1", "Deployment"), ("apps/v1", "ReplicaSet"), ("apps/v1", "StatefulSet"))
 STARTING = frozenset({"", "ContainerCreating", "PodInitializing"})
 
 
-def _workload_settled(obj: dict[str, Any]) -> bool:
+def _workload_settled(obj: Obj) -> bool:
     status = obj.get("status") or {}
     generation = (obj.get("metadata") or {}).get("generation", 0)
     if status.get("observedGeneration", 0) < generation:
@@ -28,7 +28,7 @@ def _workload_settled(obj: dict[str, Any]) -> bool:
     return bool(status.get("replicas", 0) == wanted)
 
 
-def _pod_settled(pod: dict[str, Any]) -> bool:
+def _pod_settled(pod: Obj) -> bool:
     if (pod.get("metadata") or {}).get("deletionTimestamp"):
         return False  # still going away
     status = pod.get("status") or {}

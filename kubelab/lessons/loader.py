@@ -8,7 +8,7 @@ the wheel (`kubelab/_course/`).
 from __future__ import annotations
 
 import difflib
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -16,8 +16,8 @@ from typing import Any
 from pydantic import BaseModel, ValidationError
 from pydantic_core import ErrorDetails
 
-from kubelab.grading.checks.base import ObjectRef
-from kubelab.grading.context import DEFAULT_API_VERSIONS
+from kubelab.lessons.api_versions import DEFAULT_API_VERSIONS
+from kubelab.lessons.checks.base import ObjectRef
 from kubelab.lessons.kubectl_policy import command_problem
 from kubelab.lessons.manifests import read_manifest_docs
 from kubelab.lessons.marked_yaml import DataPath, Marked, MarkedParseError, parse_marked
@@ -219,6 +219,9 @@ def _manifest_refs(data: Any) -> Iterator[tuple[DataPath, Any]]:
             yield ("steps", step_index, "solution", "manifests", index), ref
 
 
+Locate = Callable[[DataPath, str], LessonProblem]
+
+
 def _command_refs(data: Any) -> Iterator[tuple[DataPath, Any]]:
     setup = data.get("setup") if isinstance(data, dict) else None
     for index, argv in enumerate(_items(setup, "commands")):
@@ -230,45 +233,50 @@ def _command_refs(data: Any) -> Iterator[tuple[DataPath, Any]]:
 
 
 def _command_problems(
-    marked: Marked, source: Path, sample: Mapping[str, str | int]
-) -> list[LessonProblem]:
-    """Every action command checked against the allowed kubectl commands
-    (`kubectl_policy`), located at the argument at fault."""
-    problems: list[LessonProblem] = []
-    for path, argv in _command_refs(marked.data):
+    data: Any, sample: Mapping[str, str | int], at: Locate
+) -> Iterator[LessonProblem]:
+    """Every action command checked against the allowed kubectl commands (`kubectl_policy`),
+    located at the argument at fault."""
+    for path, argv in _command_refs(data):
         if not isinstance(argv, list) or not all(isinstance(a, str) for a in argv):
             continue  # reported by validation
         filled = [
             PLACEHOLDER.sub(lambda m: str(sample.get(m.group(1), m.group(0))), a) for a in argv
         ]
         problem = command_problem(filled, str(sample["namespace"]))
-        if problem is None:
-            continue
-        at = (*path, problem.index) if 0 < problem.index < len(argv) else path
-        place = marked.place_of(at)
-        problems.append(
-            LessonProblem(source, place.line, place.col, f"{_human(path)}: {problem.message}")
-        )
-    return problems
+        if problem is not None:
+            place = (*path, problem.index) if 0 < problem.index < len(argv) else path
+            yield at(place, f"{_human(path)}: {problem.message}")
 
 
 def _semantic_problems(
     marked: Marked, source: Path, root: Path, manifest_cache: dict[Path, list[LessonProblem]]
 ) -> list[LessonProblem]:
+    """What validation cannot see: duplicate step ids, empty solutions, unknown placeholders,
+    manifest paths and the manifests themselves (each file read once per course)."""
     data = marked.data
-    problems: list[LessonProblem] = []
 
-    def add(path: DataPath, message: str) -> None:
+    def at(path: DataPath, message: str) -> LessonProblem:
         place = marked.place_of(path)
-        problems.append(LessonProblem(source, place.line, place.col, message))
+        return LessonProblem(source, place.line, place.col, message)
 
+    bindings = _binding_names(data)
+    return [
+        *_step_problems(data, at),
+        *_placeholder_problems(data, {"namespace", *bindings}, at),
+        *_command_problems(data, lint_bindings(bindings), at),
+        *_manifest_problems(data, source, root, lint_bindings(bindings), manifest_cache, at),
+    ]
+
+
+def _step_problems(data: Any, at: Locate) -> Iterator[LessonProblem]:
     seen: dict[str, int] = {}
     for index, step in enumerate(_items(data, "steps")):
         step_id = step.get("id") if isinstance(step, dict) else None
         if not isinstance(step_id, str):
             continue
         if step_id in seen:
-            add(
+            yield at(
                 ("steps", index, "id"),
                 f"steps[{index}].id: duplicate step id {step_id!r} (also steps[{seen[step_id]}])",
             )
@@ -280,37 +288,44 @@ def _semantic_problems(
             and not solution.get("manifests")
             and not solution.get("commands")
         ):
-            add(
+            yield at(
                 ("steps", index, "solution"),
                 f"steps[{index}].solution: give 'manifests' or 'commands' (the self-test and "
                 "'apply for me' use them)",
             )
 
-    bindings = _binding_names(data)
-    known = {"namespace", *bindings}
+
+def _placeholder_problems(data: Any, known: set[str], at: Locate) -> Iterator[LessonProblem]:
     for path, text in _strings(data, ()):
         for match in PLACEHOLDER.finditer(text):
             if match.group(1) not in known:
-                add(
+                yield at(
                     path,
                     f"{_human(path)}: unknown placeholder ${{{match.group(1)}}} (declare it "
                     f"under 'bindings'; known: {', '.join(sorted(known))})",
                 )
 
+
+def _manifest_problems(
+    data: Any,
+    source: Path,
+    root: Path,
+    sample: Mapping[str, str | int],
+    manifest_cache: dict[Path, list[LessonProblem]],
+    at: Locate,
+) -> Iterator[LessonProblem]:
     resolved_root = root.resolve()
-    sample = lint_bindings(bindings)
-    problems.extend(_command_problems(marked, source, sample))
     for path, ref in _manifest_refs(data):
         if not isinstance(ref, str):
             continue  # reported by validation
         where = _human(path)
         target = (source.parent / ref).resolve()
         if Path(ref).is_absolute():
-            add(path, f"{where}: manifest path must be relative to the lesson file: {ref!r}")
+            yield at(path, f"{where}: manifest path must be relative to the lesson file: {ref!r}")
         elif not target.is_relative_to(resolved_root):
-            add(path, f"{where}: manifest path {ref!r} escapes the course root {root}")
+            yield at(path, f"{where}: manifest path {ref!r} escapes the course root {root}")
         elif not target.is_file():
-            add(path, f"{where}: manifest file not found: {ref!r} (looked for {target})")
+            yield at(path, f"{where}: manifest file not found: {ref!r} (looked for {target})")
         else:
             if target not in manifest_cache:
                 try:
@@ -318,8 +333,7 @@ def _semantic_problems(
                     manifest_cache[target] = []
                 except LessonLoadError as exc:
                     manifest_cache[target] = exc.problems
-            problems.extend(manifest_cache[target])
-    return problems
+            yield from manifest_cache[target]
 
 
 def _object_refs(value: Any, path: DataPath) -> Iterator[tuple[DataPath, ObjectRef]]:

@@ -9,6 +9,7 @@ from typing import Any
 from kubelab.lessons.marked_yaml import MarkedParseError, parse_marked_all
 from kubelab.lessons.model import PLACEHOLDER
 from kubelab.lessons.problems import LessonLoadError, LessonProblem
+from kubelab.objects import Obj
 
 
 def _read_text(path: Path) -> str:
@@ -59,7 +60,7 @@ def _check_object(doc: Any, path: Path, line: int, col: int) -> list[LessonProbl
     return problems
 
 
-def read_manifest_docs(path: Path, bindings: Mapping[str, str | int]) -> list[dict[str, Any]]:
+def read_manifest_docs(path: Path, bindings: Mapping[str, str | int]) -> list[Obj]:
     """Every object in a manifest file, placeholders filled from `bindings` before parsing.
 
     Raises `LessonLoadError` (every problem as `path:line:col`) when the file cannot be read, a
@@ -73,7 +74,7 @@ def read_manifest_docs(path: Path, bindings: Mapping[str, str | int]) -> list[di
         documents = parse_marked_all(text, path)
     except MarkedParseError as exc:
         raise LessonLoadError([exc.problem]) from None
-    objects: list[dict[str, Any]] = []
+    objects: list[Obj] = []
     for marked in documents:
         if marked.data is None:
             continue

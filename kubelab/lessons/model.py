@@ -14,8 +14,8 @@ from typing import Literal
 
 from pydantic import Field, field_validator
 
-from kubelab.grading.checks import CheckSpec
-from kubelab.grading.checks.base import Capability, StrictModel
+from kubelab.lessons.checks import CheckSpec
+from kubelab.lessons.checks.base import Capability, StrictModel
 
 FORMAT_VERSION = 1
 SLUG = r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$"

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from kubelab.lessons.model import PLACEHOLDER, Lesson
+from kubelab.lessons.model import PLACEHOLDER
 
 
 class MissingBinding(ValueError):
@@ -15,11 +15,6 @@ class MissingBinding(ValueError):
         self.name = name
         known_names = ", ".join(sorted(known)) or "none"
         super().__init__(f"no value for placeholder ${{{name}}} (bindings: {known_names})")
-
-
-def placeholders(text: str) -> list[str]:
-    """The placeholder names used in `text`, in order of appearance."""
-    return [match.group(1) for match in PLACEHOLDER.finditer(text)]
 
 
 def substitute(text: str, bindings: Mapping[str, str | int]) -> str:
@@ -53,11 +48,3 @@ def substitute_data(obj: Any, bindings: Mapping[str, str | int]) -> Any:
     if isinstance(obj, list):
         return [substitute_data(item, bindings) for item in obj]
     return obj
-
-
-def render_lesson(lesson: Lesson, bindings: Mapping[str, str | int]) -> Lesson:
-    """The lesson as a learner sees it: every `${name}` filled (titles, bodies, hints, check
-    names and explanations, manifests paths and check fields). `MissingBinding` if one is unknown.
-    """
-    data = lesson.model_dump(by_alias=True, exclude_unset=True)
-    return Lesson.model_validate(substitute_data(data, bindings))

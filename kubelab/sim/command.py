@@ -73,7 +73,13 @@ def serve_command(
     session_cpu_seconds: float,
 ) -> None:
     """Serve the simulated cluster's API on HOST:PORT until interrupted."""
-    from kubelab.sim.serve import ServeError, ServeOptions, check_loopback, serve
+    from kubelab.sim.serve import (
+        ServeError,
+        ServeOptions,
+        check_loopback,
+        configure_logging,
+        serve,
+    )
 
     try:
         check_loopback(host)
@@ -89,6 +95,7 @@ def serve_command(
         header_timeout=header_timeout,
         session_cpu_seconds=session_cpu_seconds,
     )
+    configure_logging()
     try:
         asyncio.run(serve(options))
     except ServeError as e:

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from textual.message import Message
+
+from kubelab.objects import Obj
 
 if TYPE_CHECKING:
     from kubelab.cluster.base import ClusterStatus, LabCluster
@@ -54,7 +56,7 @@ class ClusterEvent(Message):
     """A watch event (or a resync marker, `event` None) from the lesson's namespace."""
 
     kind: str
-    event: dict[str, Any] | None
+    event: Obj | None
 
     def can_replace(self, message: Message) -> bool:
         return False

@@ -10,7 +10,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-Obj = dict[str, Any]
+from kubelab.objects import Obj
 
 
 def _meta(obj: Mapping[str, Any]) -> Mapping[str, Any]:

@@ -1,4 +1,4 @@
-"""The TUI's view of GRADING's progress store (`kubelab.progress.ProgressStore`)."""
+"""The TUI's view of the learner's progress store (`kubelab.progress.ProgressStore`)."""
 
 from __future__ import annotations
 

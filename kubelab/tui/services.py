@@ -13,6 +13,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
+from kubelab.objects import Obj
+
 if TYPE_CHECKING:
     from kubelab.cluster.base import LabCluster, Provider
     from kubelab.cluster.client import KubeClient
@@ -67,7 +69,7 @@ class Grader(Protocol):
         kind: str,
         timeout: int,
         resource_version: str | None = None,
-    ) -> Iterator[dict[str, Any]]:
+    ) -> Iterator[Obj]:
         """Watch events of one kind in `namespace` until the server ends the watch."""
 
     def close(self) -> None:
@@ -75,7 +77,7 @@ class Grader(Protocol):
 
 
 class ProgressTracker(Protocol):
-    """Where the learner is and what they passed (GRADING's progress store behind an adapter)."""
+    """Where the learner is and what they passed (`kubelab.progress`'s store behind an adapter)."""
 
     def passed_steps(self, lesson_id: str) -> dict[str, bool]:
         """Passed step ids of a lesson -> whether the pass was assisted ("apply for me")."""
@@ -250,7 +252,7 @@ class ClusterGrader:
         kind: str,
         timeout: int,
         resource_version: str | None = None,
-    ) -> Iterator[dict[str, Any]]:
+    ) -> Iterator[Obj]:
         client = self._client(cluster, namespace, "watch")
         yield from client.watch(
             api_version,

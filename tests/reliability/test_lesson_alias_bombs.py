@@ -12,12 +12,12 @@ import pytest
 
 LEVELS = 6
 
-# Open at 10:20: kubelab/lessons (marked_yaml.py, manifests.py) expands aliases; submissions and
-# the simulator already refuse bombs before expansion (0679a06, 631b960). Strict: this test fails
-# once it is fixed, and the mark must go.
+# The lesson loader (marked_yaml.py, manifests.py) still expands aliases; submissions and the
+# simulator refuse bombs before expansion. Strict: this test fails once the loader refuses them
+# too, and the mark must go.
 pytestmark = pytest.mark.xfail(
     strict=True,
-    reason="lesson loader expands YAML aliases (note in /tmp/bugs/for_polish.md, 09:47)",
+    reason="the lesson loader expands YAML aliases before any size limit applies",
 )
 
 

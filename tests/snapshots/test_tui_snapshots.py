@@ -12,7 +12,14 @@ from typing import Any
 
 import pytest
 
-from kubelab.cluster.base import ClusterStatus, LabCluster, NodeStatus, Progress, Provider
+from kubelab.cluster.base import (
+    ClusterStatus,
+    LabCluster,
+    NodeStatus,
+    Progress,
+    Provider,
+    ProviderOptions,
+)
 from kubelab.grading.results import CheckResult, StepResult
 from kubelab.lessons.loader import LoadedLesson, load_course
 from kubelab.tui.app import KubelabApp, create_app
@@ -34,6 +41,10 @@ CLUSTER = LabCluster(
 
 class FixedProvider(Provider):
     kind = "sim"
+
+    @classmethod
+    def from_spec(cls, name: str, options: ProviderOptions) -> FixedProvider:
+        raise AssertionError("chosen directly, never by --cluster")
 
     @property
     def name(self) -> str:

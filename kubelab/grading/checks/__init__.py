@@ -1,24 +1,27 @@
-"""The check vocabulary: one module per kind, registered here (one line each)."""
+"""How each check kind is graded: one module per kind registering a `CheckKind`, listed here.
+
+The spec each kind reads lives in `kubelab.lessons.checks` (`SPECS`); a test checks that both
+tables name the same kinds. Add a kind: its spec module there, one module here defining
+`evaluate` and `KIND = CheckKind(Spec, evaluate, ...)`, and one line in each table.
+"""
 
 from __future__ import annotations
 
-from typing import Annotated, Union
-
-from pydantic import Field
+from collections.abc import Mapping
+from typing import Any, Final
 
 from kubelab.grading.checks import absent, assert_, dns, endpoints, env, exec_, http
+from kubelab.grading.checks.kind import CheckKind
 
-# kind name -> module defining `Spec` (and its evaluator). Add a kind: one module, one line here.
-REGISTRY = {
-    "assert": assert_,
-    "absent": absent,
-    "endpoints": endpoints,
-    "exec": exec_,
-    "dns": dns,
-    "http": http,
-    "env": env,
-}
+_KINDS: tuple[CheckKind[Any], ...] = (
+    assert_.KIND,
+    absent.KIND,
+    endpoints.KIND,
+    exec_.KIND,
+    dns.KIND,
+    http.KIND,
+    env.KIND,
+)
 
-# The tagged union the lesson model uses; built from REGISTRY so adding a kind needs no edit here.
-_SPECS = tuple(module.Spec for module in REGISTRY.values())
-CheckSpec = Annotated[Union[_SPECS], Field(discriminator="kind")]  # type: ignore[valid-type]  # noqa: UP007
+# kind name -> how it is graded
+REGISTRY: Final[Mapping[str, CheckKind[Any]]] = {kind.name: kind for kind in _KINDS}

@@ -2,23 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Any, Literal
-
-from pydantic import Field
-
-from kubelab.grading.checks.base import CheckBase, ObjectRef
+from kubelab.grading.checks.kind import CheckKind
 from kubelab.grading.context import CheckContext
 from kubelab.grading.live import describe_ref, read_objects
 from kubelab.grading.matcher import match
 from kubelab.grading.results import CheckOutcome
-
-
-class Spec(CheckBase):
-    """Passes when no object with that name/selector exists (or none of them matches `match`)."""
-
-    kind: Literal["absent"]
-    object: ObjectRef
-    match: dict[str, Any] | None = Field(default=None, description="optional partial object")
+from kubelab.lessons.checks.absent import Spec
 
 
 def evaluate(spec: Spec, ctx: CheckContext) -> CheckOutcome:
@@ -32,3 +21,6 @@ def evaluate(spec: Spec, ctx: CheckContext) -> CheckOutcome:
     return CheckOutcome.failed(
         f"{describe_ref(spec.object, ctx)} {what}still exists: {names}".replace("  ", " ")
     )
+
+
+KIND = CheckKind(Spec, evaluate)

@@ -2,31 +2,20 @@
 
 from __future__ import annotations
 
-from typing import Any, Literal
-
-from pydantic import Field
-
-from kubelab.grading.checks.base import CheckBase, ObjectRef
+from kubelab.grading.checks.kind import CheckKind, ServiceTarget
 from kubelab.grading.context import CheckContext
 from kubelab.grading.live import describe_ref, read_objects
 from kubelab.grading.matcher import Mismatch, diff, match
 from kubelab.grading.results import CheckOutcome
-
-
-class Spec(CheckBase):
-    """Maps match as subsets; arrays exactly and in order; a key in parentheses is a JMESPath
-    expression evaluated on the enclosing object, whose result must equal the value."""
-
-    kind: Literal["assert"]
-    object: ObjectRef
-    match: dict[str, Any] = Field(description="the partial object expected")
+from kubelab.lessons.checks.assert_ import Spec
+from kubelab.objects import Obj
 
 
 def evaluate(spec: Spec, ctx: CheckContext) -> CheckOutcome:
     objects = read_objects(spec.object, ctx)
     if not objects:
         return CheckOutcome.failed(f"{describe_ref(spec.object, ctx)} not found")
-    best: tuple[list[Mismatch], dict[str, Any]] | None = None
+    best: tuple[list[Mismatch], Obj] | None = None
     for obj in objects:
         problems = match(spec.match, obj)
         name = obj.get("metadata", {}).get("name", "?")
@@ -43,3 +32,12 @@ def evaluate(spec: Spec, ctx: CheckContext) -> CheckOutcome:
     return CheckOutcome.failed(
         f"{prefix}{spec.object.kind} {name}: {shown}{more}", diff(spec.match, obj)
     )
+
+
+def _service_of(spec: Spec) -> ServiceTarget | None:
+    if spec.object.kind == "Service" and spec.object.name:
+        return spec.object.name, spec.object.namespace
+    return None
+
+
+KIND = CheckKind(Spec, evaluate, service_of=_service_of)

@@ -4,37 +4,15 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Any
 
-from pydantic import Field, model_validator
-
-from kubelab.grading.checks.base import CheckBase, PodRef, StrictModel, Value
+from kubelab.grading.checks.kind import CheckKind, ServiceTarget
+from kubelab.grading.checks.targets import service_of_dns_name
 from kubelab.grading.context import CheckContext
 from kubelab.grading.live import resolve_value
 from kubelab.grading.pods import run_in, target_pods
 from kubelab.grading.results import CheckOutcome
-
-
-class DnsExpect(StrictModel):
-    """Exactly one: the addresses (e.g. the Service's clusterIP, or every ready pod IP of a
-    headless Service, as a live value), a CNAME target (ExternalName), or NXDOMAIN."""
-
-    addresses: Value | None = None
-    cname: str | None = None
-    nxdomain: bool = False
-
-    @model_validator(mode="after")
-    def _one(self) -> DnsExpect:
-        if sum([self.addresses is not None, self.cname is not None, self.nxdomain]) != 1:
-            raise ValueError("give exactly one of 'addresses', 'cname' or 'nxdomain: true'")
-        return self
-
-
-class Spec(CheckBase):
-    kind: Literal["dns"]
-    query: str = Field(description="the name to resolve, e.g. my-nginx")
-    from_: PodRef = Field(default_factory=lambda: PodRef(probe=True), alias="from")
-    expect: DnsExpect
+from kubelab.lessons.checks.dns import Spec
 
 
 @dataclass(frozen=True)
@@ -118,3 +96,10 @@ def evaluate(spec: Spec, ctx: CheckContext) -> CheckOutcome:
             f"{where}: no address ({detail[0]}); expected {_shown(expected)}"
         )
     return CheckOutcome.failed(f"{where}: {_shown(lookup.addresses)}, expected {_shown(expected)}")
+
+
+def _service_of(spec: Spec) -> ServiceTarget | None:
+    return None if spec.expect.nxdomain else service_of_dns_name(spec.query)
+
+
+KIND = CheckKind(Spec, evaluate, reads_service_path=True, service_of=_service_of)

@@ -2,35 +2,14 @@
 
 from __future__ import annotations
 
-from typing import Any, Literal
-
-from pydantic import Field, model_validator
-
-from kubelab.grading.checks.base import CheckBase
+from kubelab.grading.checks.kind import CheckKind
 from kubelab.grading.context import CheckContext, iter_ready_pods
 from kubelab.grading.results import CheckOutcome
+from kubelab.lessons.checks.endpoints import Spec
+from kubelab.objects import Obj
 
 
-class Spec(CheckBase):
-    """Exactly `ready`, at least `min_ready`, or (`match_selector`) exactly the ready pods the
-    Service's selector picks. Read from EndpointSlices, as `kubectl describe svc` does."""
-
-    kind: Literal["endpoints"]
-    service: str
-    namespace: str | None = None
-    ready: int | None = Field(default=None, ge=0)
-    min_ready: int | None = Field(default=None, ge=0)
-    match_selector: bool = False
-
-    @model_validator(mode="after")
-    def _one_expectation(self) -> Spec:
-        given = [self.ready is not None, self.min_ready is not None, self.match_selector]
-        if sum(given) != 1:
-            raise ValueError("give exactly one of 'ready', 'min_ready' or 'match_selector: true'")
-        return self
-
-
-def ready_endpoint_addresses(slices: list[dict[str, Any]]) -> set[str]:
+def ready_endpoint_addresses(slices: list[Obj]) -> set[str]:
     """Addresses of ready endpoints across a Service's EndpointSlices (unset `ready` = ready)."""
     found: set[str] = set()
     for endpoint_slice in slices:
@@ -89,3 +68,11 @@ def evaluate(spec: Spec, ctx: CheckContext) -> CheckOutcome:
         f"Service {spec.service} endpoints differ from its ready pods: "
         f"missing {missing}; not a selected ready pod: {extra}"
     )
+
+
+KIND = CheckKind(
+    Spec,
+    evaluate,
+    reads_service_path=True,
+    service_of=lambda spec: (spec.service, spec.namespace),
+)

@@ -2,25 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Literal
-
-from pydantic import Field
-
-from kubelab.grading.checks.base import CheckBase, PodRef, Value
+from kubelab.grading.checks.kind import CheckKind
 from kubelab.grading.context import CheckContext, GradingError
 from kubelab.grading.live import resolve_value
 from kubelab.grading.pods import run_in, target_pods
 from kubelab.grading.results import CheckOutcome
-
-
-class Spec(CheckBase):
-    """With a selector, every ready pod matching it must satisfy the check."""
-
-    kind: Literal["env"]
-    pod: PodRef
-    variable: str
-    present: bool = True
-    equals: Value | None = Field(default=None, description="expected value, literal or live")
+from kubelab.lessons.checks.env import Spec
 
 
 def parse_env(output: str) -> dict[str, str]:
@@ -64,3 +51,6 @@ def evaluate(spec: Spec, ctx: CheckContext) -> CheckOutcome:
     if not spec.present:
         return CheckOutcome.passed(f"{spec.variable} is not set in {pods}")
     return CheckOutcome.passed(f"{spec.variable} is set as expected in {pods}")
+
+
+KIND = CheckKind(Spec, evaluate, reads_service_path=True)

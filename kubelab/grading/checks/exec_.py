@@ -3,29 +3,13 @@
 from __future__ import annotations
 
 import re
-from typing import Literal
 
-from pydantic import Field
-
-from kubelab.grading.checks.base import CheckBase, PodRef, StrictModel
+from kubelab.grading.checks.kind import CheckKind, ServiceTarget
+from kubelab.grading.checks.targets import service_of_url
 from kubelab.grading.context import CheckContext, GradingError
 from kubelab.grading.pods import Ran, run_in, target_pods
 from kubelab.grading.results import CheckOutcome
-
-
-class ExecExpect(StrictModel):
-    exit_code: int | None = Field(default=0, description="null accepts any exit code")
-    stdout_contains: list[str] = Field(default_factory=list)
-    stdout_not_contains: list[str] = Field(default_factory=list)
-    stdout_regex: str | None = None
-    stderr_contains: list[str] = Field(default_factory=list)
-
-
-class Spec(CheckBase):
-    kind: Literal["exec"]
-    pod: PodRef
-    command: list[str] = Field(min_length=1, description="argv, never a shell line")
-    expect: ExecExpect = Field(default_factory=ExecExpect)
+from kubelab.lessons.checks.exec_ import ExecExpect, Spec
 
 
 def _excerpt(text: str, limit: int = 300) -> str:
@@ -66,3 +50,14 @@ def evaluate(spec: Spec, ctx: CheckContext) -> CheckOutcome:
         return CheckOutcome.passed(f"`{shown}` in pod {target.name} gave what was expected")
     output = _excerpt(ran.output) or "(no output)"
     return CheckOutcome.failed(f"`{shown}` in pod {target.name}: {'; '.join(problems)}\n{output}")
+
+
+def _service_of(spec: Spec) -> ServiceTarget | None:
+    """A command that fetches a Service's URL (curl, wget): that Service."""
+    for arg in spec.command:
+        if arg.startswith(("http://", "https://")):
+            return service_of_url(arg)
+    return None
+
+
+KIND = CheckKind(Spec, evaluate, reads_service_path=True, service_of=_service_of)

@@ -6,43 +6,13 @@ import re
 import urllib.error
 import urllib.request
 from dataclasses import dataclass
-from typing import Literal
 
-from pydantic import Field, model_validator
-
-from kubelab.grading.checks.base import CheckBase, PodRef, StrictModel
+from kubelab.grading.checks.kind import CheckKind, ServiceTarget
+from kubelab.grading.checks.targets import service_of_url
 from kubelab.grading.context import CheckContext, GradingError
 from kubelab.grading.pods import run_in, target_pods
 from kubelab.grading.results import CheckOutcome
-
-
-class HostTarget(StrictModel):
-    """Reach a Service from the host through what the cluster provider exposes."""
-
-    service: str
-    port: int | str = Field(description="the Service port (number or name)")
-    via: Literal["nodePort", "loadBalancer"] = "nodePort"
-    path: str = "/"
-
-
-class HttpExpect(StrictModel):
-    status: int = 200
-    body_contains: list[str] = Field(default_factory=list)
-
-
-class Spec(CheckBase):
-    kind: Literal["http"]
-    url: str | None = Field(default=None, description="fetched from inside the cluster")
-    from_: PodRef = Field(default_factory=lambda: PodRef(probe=True), alias="from")
-    host: HostTarget | None = Field(default=None, description="fetched from the learner's host")
-    expect: HttpExpect = Field(default_factory=HttpExpect)
-
-    @model_validator(mode="after")
-    def _url_or_host(self) -> Spec:
-        if (self.url is None) == (self.host is None):
-            raise ValueError("give exactly one of 'url' (from a pod) or 'host' (from the host)")
-        return self
-
+from kubelab.lessons.checks.http import HostTarget, Spec
 
 # Never through a proxy from the environment: the address is the cluster's, on this machine.
 _NO_PROXY = urllib.request.build_opener(urllib.request.ProxyHandler({}))
@@ -119,3 +89,12 @@ def evaluate(spec: Spec, ctx: CheckContext) -> CheckOutcome:
             f"{where}: the answer lacks {', '.join(repr(m) for m in missing)}\n{excerpt}"
         )
     return CheckOutcome.passed(f"{where}: status {fetched.status}")
+
+
+def _service_of(spec: Spec) -> ServiceTarget | None:
+    if spec.host is not None:
+        return spec.host.service, None
+    return service_of_url(spec.url) if spec.url is not None else None
+
+
+KIND = CheckKind(Spec, evaluate, reads_service_path=True, service_of=_service_of)

@@ -10,9 +10,10 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Callable
 from typing import Any
-from urllib.parse import urlsplit
 
 from kubelab.cluster.base import MANAGED_BY_LABEL, MANAGED_BY_VALUE, ClusterError
+from kubelab.grading.checks import REGISTRY
+from kubelab.grading.checks.kind import ServiceTarget
 from kubelab.grading.context import CheckContext
 from kubelab.grading.diagnose import (
     no_selector,
@@ -23,6 +24,7 @@ from kubelab.grading.diagnose import (
     typo_name,
 )
 from kubelab.grading.diagnose.facts import ServiceFacts
+from kubelab.lessons.checks.base import CheckBase
 
 Rule = Callable[[ServiceFacts], str | None]
 
@@ -36,39 +38,10 @@ RULES: list[Rule] = [
 ]
 
 
-def _from_dns_name(name: str) -> tuple[str, str | None] | None:
-    """`my-nginx`, `my-nginx.ns`, `my-nginx.ns.svc[.cluster.local]` -> (service, namespace)."""
-    labels = name.rstrip(".").split(".")
-    if not labels[0] or labels[0][0].isdigit():
-        return None  # an IP address or an empty name
-    if len(labels) == 1:
-        return labels[0], None
-    if len(labels) == 2 or labels[2] == "svc":
-        return labels[0], labels[1]
-    return None
-
-
-def service_of(spec: Any) -> tuple[str, str | None] | None:
-    """The Service a check is about (name, namespace or None for the lab's), if any."""
-    kind = getattr(spec, "kind", None)
-    if kind == "endpoints":
-        return spec.service, spec.namespace
-    if kind == "assert" and spec.object.kind == "Service" and spec.object.name:
-        return spec.object.name, spec.object.namespace
-    if kind == "dns" and not spec.expect.nxdomain:
-        return _from_dns_name(spec.query)
-    if kind == "http":
-        if spec.host is not None:
-            return spec.host.service, None
-        host = urlsplit(spec.url if "//" in spec.url else f"http://{spec.url}").hostname
-        return _from_dns_name(host) if host else None
-    if kind == "exec":
-        # a command that fetches a Service's URL (curl, wget): that Service
-        for arg in spec.command:
-            if isinstance(arg, str) and arg.startswith(("http://", "https://")):
-                host = urlsplit(arg).hostname
-                return _from_dns_name(host) if host else None
-    return None
+def service_of(spec: CheckBase) -> ServiceTarget | None:
+    """The Service a check is about (name, namespace or None for the lab's), if any: what its
+    kind's `service_of` says."""
+    return REGISTRY[spec.kind].service_of(spec)
 
 
 def _other_labs(ctx: CheckContext, own: str) -> set[str] | None:
@@ -135,7 +108,7 @@ def diagnose_facts(facts: ServiceFacts) -> list[str]:
     return [text for text in found if text]
 
 
-def diagnose_check(spec: Any, ctx: CheckContext) -> list[str]:
+def diagnose_check(spec: CheckBase, ctx: CheckContext) -> list[str]:
     """Likely causes of a failed check (empty when no rule applies or it is not about a Service)."""
     target = service_of(spec)
     if target is None:

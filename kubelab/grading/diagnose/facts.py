@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
 
 from kubelab.grading.context import selector_matches
 from kubelab.grading.probe import PROBE_NAME
+from kubelab.objects import Obj
 
 
 @dataclass(frozen=True)
@@ -15,24 +15,24 @@ class ServiceFacts:
 
     name: str
     namespace: str
-    service: dict[str, Any] | None
-    pods: list[dict[str, Any]] = field(default_factory=list)
-    services: list[dict[str, Any]] = field(default_factory=list)
-    elsewhere: list[dict[str, Any]] = field(default_factory=list)
-    pods_elsewhere: list[dict[str, Any]] = field(default_factory=list)
-    endpoint_slices: list[dict[str, Any]] = field(default_factory=list)
+    service: Obj | None
+    pods: list[Obj] = field(default_factory=list)
+    services: list[Obj] = field(default_factory=list)
+    elsewhere: list[Obj] = field(default_factory=list)
+    pods_elsewhere: list[Obj] = field(default_factory=list)
+    endpoint_slices: list[Obj] = field(default_factory=list)
 
     @property
     def selector(self) -> dict[str, str]:
         return dict(((self.service or {}).get("spec") or {}).get("selector") or {})
 
     @property
-    def learner_pods(self) -> list[dict[str, Any]]:
+    def learner_pods(self) -> list[Obj]:
         """Pods in the namespace except the grader's own probe pod."""
         return [p for p in self.pods if (p.get("metadata") or {}).get("name") != PROBE_NAME]
 
     @property
-    def selected_pods(self) -> list[dict[str, Any]]:
+    def selected_pods(self) -> list[Obj]:
         selector = self.selector
         if not selector:
             return []
@@ -47,5 +47,5 @@ def labels_text(labels: dict[str, str] | None) -> str:
     return ",".join(f"{k}={v}" for k, v in sorted((labels or {}).items())) or "(no labels)"
 
 
-def pod_name(pod: dict[str, Any]) -> str:
+def pod_name(pod: Obj) -> str:
     return str((pod.get("metadata") or {}).get("name", "?"))

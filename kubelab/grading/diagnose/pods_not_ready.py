@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from kubelab.grading.context import pod_is_ready
 from kubelab.grading.diagnose.facts import ServiceFacts, pod_name
+from kubelab.objects import Obj
 
 
-def why_not_ready(pod: dict[str, Any]) -> str:
+def why_not_ready(pod: Obj) -> str:
     status = pod.get("status") or {}
     for container in status.get("containerStatuses") or []:
         state = container.get("state") or {}

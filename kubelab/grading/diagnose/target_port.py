@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from kubelab.grading.diagnose.facts import ServiceFacts
+from kubelab.objects import Obj
 
 
-def _container_ports(pods: list[dict[str, Any]]) -> tuple[set[int], set[str]]:
+def _container_ports(pods: list[Obj]) -> tuple[set[int], set[str]]:
     numbers: set[int] = set()
     names: set[str] = set()
     for pod in pods:

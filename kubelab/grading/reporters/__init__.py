@@ -3,12 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Literal
 
 from kubelab.grading.reporters import json_report, junit, text
 from kubelab.grading.results import Report
-
-ReportFormat = Literal["text", "json", "junit"]
 
 RENDERERS: dict[str, Callable[[Report], str]] = {
     "text": text.render,

@@ -20,9 +20,9 @@ import json
 from typing import Any
 
 from kubelab.sim.errors import ApiError
+from kubelab.sim.objects import Obj
 from kubelab.sim.wire._limits import nesting_guard
 
-Obj = dict[str, Any]
 MAX_OPERATIONS = 10000
 MAX_COPY_BYTES = 3 * 1024 * 1024
 

@@ -7,9 +7,9 @@ from typing import Any
 from pydantic import TypeAdapter
 
 from kubelab.cluster.client import KubeClient
-from kubelab.grading.checks import CheckSpec
 from kubelab.grading.context import CheckContext
 from kubelab.grading.engine import evaluate_once, run_check
+from kubelab.lessons.checks import CheckSpec
 
 SPEC: TypeAdapter[Any] = TypeAdapter(CheckSpec)
 

@@ -11,9 +11,9 @@ from pydantic import TypeAdapter
 
 from kubelab.cluster.base import HOST_ADDRESS_ANNOTATION
 from kubelab.cluster.client import KubeClient
-from kubelab.grading.checks import CheckSpec
 from kubelab.grading.context import CheckContext
 from kubelab.grading.engine import evaluate_once, run_check, run_checks
+from kubelab.lessons.checks import CheckSpec
 
 SPEC: TypeAdapter[Any] = TypeAdapter(CheckSpec)
 CLUSTER_IP = {"from": {"kind": "Service", "name": "my-nginx"}, "path": "spec.clusterIP"}

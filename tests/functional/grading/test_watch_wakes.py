@@ -12,9 +12,9 @@ from pydantic import TypeAdapter
 from kubelab.cluster.client import KubeClient
 from kubelab.grading import engine
 from kubelab.grading.changes import ChangeSignal, StepWatcher, watched_kinds
-from kubelab.grading.checks import CheckSpec
 from kubelab.grading.context import CheckContext
 from kubelab.grading.engine import run_checks
+from kubelab.lessons.checks import CheckSpec
 
 SPEC: TypeAdapter[Any] = TypeAdapter(CheckSpec)
 

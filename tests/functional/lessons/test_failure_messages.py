@@ -16,10 +16,10 @@ from kubelab.cluster.base import LabCluster
 from kubelab.cluster.client import KubeClient
 from kubelab.grading.actions import apply_actions
 from kubelab.grading.bindings import allocate_bindings, release_bindings, render_text
-from kubelab.grading.checks.base import CheckBase
 from kubelab.grading.engine import grade_step
 from kubelab.grading.reporters import render
 from kubelab.grading.results import LessonResult, Report
+from kubelab.lessons.checks.base import CheckBase
 from kubelab.lessons.loader import LoadedLesson, load_course
 
 LESSONS = load_course().lessons

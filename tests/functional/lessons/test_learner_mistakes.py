@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 
 import pytest
 
-from kubelab.grading.actions import ActionFailed, apply_actions
+from kubelab.grading.actions import apply_actions
 from kubelab.grading.bindings import allocate_bindings, release_bindings
 from kubelab.grading.engine import grade_step
 from kubelab.grading.reporters import render
@@ -41,7 +41,6 @@ class Mistake:
     names: tuple[str, ...] = ()
     skip_wait: tuple[str, ...] = field(default=())  # Deployments not expected to become ready
     refused: tuple[str, ...] = ()  # a kubectl argv the learner tries first, which the API refuses
-    recovers: bool = True  # False: "apply for me" cannot fix it yet (xfail, see the reason)
 
 
 SERVICE = """
@@ -433,15 +432,10 @@ def test_a_learner_mistake_fails_and_names_what_to_look_at(mistake: Mistake, lab
             assert check.explain and " ".join(check.explain.split())[:50] in text
 
         # "Apply for me" from where the learner got stuck puts the step right.
-        try:
-            apply_actions(client, loaded, mistake_step(loaded, mistake).solution, bindings)
-            lab.settle()
-            fixed = grade_step(cluster, loaded, mistake.step, bindings, client)
-            assert fixed.passed, [(c.name, c.status, c.message) for c in fixed.checks]
-        except (ActionFailed, AssertionError) as exc:
-            if mistake.recovers:
-                raise
-            pytest.xfail(f"apply for me cannot recover yet: {exc}")
+        apply_actions(client, loaded, mistake_step(loaded, mistake).solution, bindings)
+        lab.settle()
+        fixed = grade_step(cluster, loaded, mistake.step, bindings, client)
+        assert fixed.passed, [(c.name, c.status, c.message) for c in fixed.checks]
     finally:
         release_bindings(bindings)
 

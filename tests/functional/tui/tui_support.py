@@ -8,7 +8,14 @@ import uuid
 from collections.abc import Callable
 from pathlib import Path
 
-from kubelab.cluster.base import ClusterError, ClusterStatus, LabCluster, Progress, Provider
+from kubelab.cluster.base import (
+    ClusterError,
+    ClusterStatus,
+    LabCluster,
+    Progress,
+    Provider,
+    ProviderOptions,
+)
 from kubelab.cluster.kubectl import kubectl_path
 from kubelab.lessons.loader import Course, load_course
 from kubelab.tui.console_process import PexpectRunner
@@ -27,6 +34,10 @@ class StaticProvider(Provider):
 
     def __init__(self, cluster: LabCluster) -> None:
         self.cluster = cluster
+
+    @classmethod
+    def from_spec(cls, name: str, options: ProviderOptions) -> StaticProvider:
+        raise AssertionError("chosen directly, never by --cluster")
 
     @property
     def name(self) -> str:

@@ -9,7 +9,8 @@ from pathlib import Path
 import pytest
 
 from kubelab.cluster.base import ClusterError, ClusterUnreachable
-from kubelab.cluster.client import ApiRejected, KubeClient, _exit_code, default_api_version
+from kubelab.cluster.client import ApiRejected, KubeClient
+from kubelab.cluster.pod_exec import exit_code
 
 
 @pytest.fixture
@@ -166,25 +167,19 @@ def test_bad_kubeconfig_is_a_cluster_error(tmp_path: Path) -> None:
 
 
 def test_exit_codes_from_the_status_channel() -> None:
-    assert _exit_code('{"metadata":{},"status":"Success"}', "p") == 0
+    assert exit_code('{"metadata":{},"status":"Success"}', "p") == 0
     failure = {
         "status": "Failure",
         "reason": "NonZeroExitCode",
         "details": {"causes": [{"reason": "ExitCode", "message": "3"}]},
     }
-    assert _exit_code(json.dumps(failure), "p") == 3
+    assert exit_code(json.dumps(failure), "p") == 3
     with pytest.raises(ApiRejected, match="container not found"):
-        _exit_code(
+        exit_code(
             json.dumps({"status": "Failure", "code": 500, "message": "container not found"}), "p"
         )
     with pytest.raises(ClusterError):
-        _exit_code("", "p")
-
-
-def test_default_api_versions() -> None:
-    assert default_api_version("Deployment") == "apps/v1"
-    assert default_api_version("EndpointSlice") == "discovery.k8s.io/v1"
-    assert default_api_version("Service") == "v1"
+        exit_code("", "p")
 
 
 def test_apply_falls_back_when_the_server_lacks_server_side_apply(fake_api, client) -> None:

@@ -5,20 +5,13 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import click
 import pytest
-from click.testing import CliRunner
 
 from kubelab.cluster import state
 from kubelab.cluster.base import ClusterError
 from kubelab.cluster.context import ContextProvider, default_namespace
 from kubelab.cluster.kind import KindProvider
-from kubelab.cluster.select import (
-    canonical_spec,
-    cluster_options,
-    report_cluster_errors,
-    resolve_provider,
-)
+from kubelab.cluster.select import PROVIDERS, canonical_spec, resolve_provider
 from kubelab.cluster.sim import SimProvider
 
 
@@ -112,50 +105,6 @@ def test_invalid_namespace_name() -> None:
         resolve_provider("context:c", namespace="Not_Valid", yes=False)
 
 
-def test_cluster_options_and_error_reporting() -> None:
-    seen: dict[str, object] = {}
-
-    @click.command()
-    @cluster_options
-    @report_cluster_errors
-    def probe(cluster: str | None, namespace: str | None, yes: bool) -> None:
-        seen.update(cluster=cluster, namespace=namespace, yes=yes)
-        if cluster == "boom":
-            raise ClusterError("it broke", hint="fix it")
-        if cluster == "ctrl-c":
-            raise KeyboardInterrupt
-
-    runner = CliRunner()
-    ok = runner.invoke(probe, ["--cluster", "sim", "-n", "ns1", "--yes"])
-    assert ok.exit_code == 0 and seen == {"cluster": "sim", "namespace": "ns1", "yes": True}
-    failed = runner.invoke(probe, ["-c", "boom"])
-    assert failed.exit_code == 2
-    assert "kubelab: it broke\nhint: fix it" in failed.output
-    interrupted = runner.invoke(probe, ["-c", "ctrl-c"])
-    assert interrupted.exit_code == 130 and "kubelab: interrupted" in interrupted.output
-
-
-def test_no_prompt_off_the_main_thread(monkeypatch: pytest.MonkeyPatch) -> None:
-    import threading
-
-    from kubelab.cluster.base import ConfirmationRequired
-    from kubelab.cluster.context import terminal_confirm
-
-    monkeypatch.setattr("sys.stdin.isatty", lambda: True)
-    raised: list[BaseException] = []
-
-    def worker() -> None:
-        try:
-            terminal_confirm("go?")
-        except ConfirmationRequired as exc:
-            raised.append(exc)
-
-    thread = threading.Thread(target=worker)
-    thread.start()
-    thread.join(timeout=10)
-    assert len(raised) == 1 and raised[0].hint == "pass --yes to confirm"
-
-
 def test_a_confirm_callback_reaches_the_context_provider() -> None:
     def always(question: str) -> bool:
         return True
@@ -184,3 +133,22 @@ def test_a_state_dir_that_cannot_be_created_is_a_cluster_error(
         state_dir()
     assert str(blocker / "state") in info.value.message
     assert "KUBELAB_STATE_DIR" in (info.value.hint or "")
+
+
+def test_every_provider_is_one_table_line_that_parses_its_own_spec() -> None:
+    assert {name: provider.kind for name, provider in PROVIDERS.items()} == {
+        "sim": "sim",
+        "kind": "kind",
+        "context": "context",
+    }
+    for spec in ("sim", "kind:lab2", "context:classroom"):
+        assert resolve_provider(spec, namespace=None, yes=True).spec == spec
+
+
+def test_without_a_way_to_ask_a_borrowed_context_refuses_to_change_anything() -> None:
+    from kubelab.cluster.base import ConfirmationRequired
+
+    provider = resolve_provider("context:c", namespace=None, yes=False)
+    assert isinstance(provider, ContextProvider)
+    with pytest.raises(ConfirmationRequired, match="no terminal to ask"):
+        provider.confirm("go?")

@@ -8,7 +8,7 @@ from typing import Any
 from pydantic import TypeAdapter
 
 from kubelab.grading.changes import ChangeSignal, watched_kinds
-from kubelab.grading.checks import CheckSpec
+from kubelab.lessons.checks import CheckSpec
 
 SPEC: TypeAdapter[Any] = TypeAdapter(CheckSpec)
 

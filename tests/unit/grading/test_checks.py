@@ -7,10 +7,10 @@ from typing import Any
 from pydantic import TypeAdapter
 
 from kubelab.cluster.client import ExecResult
-from kubelab.grading.checks import CheckSpec
 from kubelab.grading.context import CheckContext
 from kubelab.grading.engine import evaluate_once, run_check
 from kubelab.grading.probe import PROBE_NAME
+from kubelab.lessons.checks import CheckSpec
 
 SPEC: TypeAdapter[Any] = TypeAdapter(CheckSpec)
 

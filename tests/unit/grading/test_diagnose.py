@@ -6,7 +6,6 @@ from typing import Any
 
 from pydantic import TypeAdapter
 
-from kubelab.grading.checks import CheckSpec
 from kubelab.grading.diagnose import (
     no_selector,
     other_namespace,
@@ -18,6 +17,7 @@ from kubelab.grading.diagnose import (
 )
 from kubelab.grading.diagnose.facts import ServiceFacts
 from kubelab.grading.probe import PROBE_NAME
+from kubelab.lessons.checks import CheckSpec
 
 
 def with_ns(obj: dict[str, Any], namespace: str) -> dict[str, Any]:

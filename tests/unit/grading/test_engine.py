@@ -10,9 +10,9 @@ from typing import Any
 from pydantic import TypeAdapter
 
 from kubelab.cluster.base import LabCluster
-from kubelab.grading.checks import CheckSpec
 from kubelab.grading.context import CheckContext
 from kubelab.grading.engine import run_check, run_checks
+from kubelab.lessons.checks import CheckSpec
 
 SPEC: TypeAdapter[Any] = TypeAdapter(CheckSpec)
 

@@ -3,53 +3,20 @@
 from __future__ import annotations
 
 import difflib
-import functools
 import sys
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any, Literal, NoReturn, TypeVar, cast
+from typing import Literal
 
 import click
 
 from kubelab.cluster.base import ClusterError, LabCluster
+from kubelab.commands.exits import fail, fail_cluster
+from kubelab.commands.options import resolve_cluster, stderr_progress
 from kubelab.grading.reporters import render
 from kubelab.grading.reporters.text import use_color
 from kubelab.grading.results import Report
 from kubelab.lessons.loader import Course, LoadedLesson
-
-F = TypeVar("F", bound=Callable[..., Any])
-
-ERROR_EXIT = 2
-INTERRUPTED_EXIT = 130
-"""Ctrl-C (128 + SIGINT, the shell's convention): never 1, which means "a check failed"."""
-REPORT_CHOICE = click.Choice(["text", "json", "junit"])
-
-
-def fail(message: str, hint: str | None = None) -> NoReturn:
-    """A user-facing error: message (and hint) on stderr, exit 2, no traceback."""
-    click.echo(f"kubelab: {message}", err=True)
-    if hint:
-        click.echo(f"hint: {hint}", err=True)
-    raise SystemExit(ERROR_EXIT)
-
-
-def fail_cluster(exc: ClusterError) -> NoReturn:
-    fail(exc.message, exc.hint)
-
-
-def exit_on_interrupt(function: F) -> F:
-    """Ctrl-C: `kubelab: interrupted` and exit 130, no traceback (what the command cleans up in
-    its `finally` blocks, such as a grading namespace, is cleaned up first)."""
-
-    @functools.wraps(function)
-    def wrapper(*args: Any, **kwargs: Any) -> Any:
-        try:
-            return function(*args, **kwargs)
-        except KeyboardInterrupt:
-            click.echo("kubelab: interrupted", err=True)
-            raise SystemExit(INTERRUPTED_EXIT) from None
-
-    return cast(F, wrapper)
 
 
 def save_progress(change: Callable[[], object], path: Path) -> None:
@@ -89,17 +56,12 @@ def lab_cluster(
     a kind cluster (minutes of work that belongs to `kubelab up`); "any" provisions whatever
     cluster is named (as `kubelab up` does).
     """
-    from kubelab.cluster.select import resolve_provider
-
-    def progress(text: str) -> None:
-        click.echo(f"  {text}", err=True)
-
     try:
-        provider = resolve_provider(cluster, namespace=namespace, yes=yes)
+        provider = resolve_cluster(cluster, namespace, yes)
         click.echo(f"kubelab: using {provider.spec} ({provider.reason})", err=True)
         if start == "any" or (start == "not-kind" and provider.kind != "kind"):
-            return provider.provision(progress)
-        return provider.attach(progress)
+            return provider.provision(stderr_progress)
+        return provider.attach(stderr_progress)
     except ClusterError as exc:
         fail_cluster(exc)
 

@@ -1,14 +1,14 @@
-"""What every check kind shares: the common fields of a check and the references checks use.
+"""What every check kind's spec shares: the common fields of a check and the references checks use.
 
-A check kind is one module in this package defining a `Spec` (a pydantic model with a
-`kind: Literal[...]` discriminator, subclassing `CheckBase`) and its evaluator; the registry in
-`__init__.py` lists the modules. The lesson model builds its tagged union from that registry, so a
-new kind is one module plus one registry line.
+A check kind's spec is one module in this package defining a `Spec` (a pydantic model with a
+`kind: Literal[...]` discriminator, subclassing `CheckBase`), listed in `SPECS` in `__init__.py`;
+the lesson model builds its tagged union from that table. How a kind is graded lives in
+`kubelab.grading.checks` (a `CheckKind` per kind), which this layer never imports.
 """
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
@@ -81,6 +81,11 @@ class PodRef(StrictModel):
 class CheckBase(StrictModel):
     """Fields every check has."""
 
+    if TYPE_CHECKING:
+        # each kind's Spec declares `kind: Literal["..."]`, the discriminator; declared here for
+        # the type checker only, so pydantic keeps each Spec's own field order
+        kind: str
+
     name: str = Field(description="what the check verifies, shown in results")
     explain: str = Field(
         description="shown on failure: what to look at next (the field, the selector, the command)"
@@ -93,8 +98,3 @@ class CheckBase(StrictModel):
         default_factory=list,
         description="cluster capabilities this check needs; skipped (not failed) where missing",
     )
-
-
-def dump(model: BaseModel) -> dict[str, Any]:
-    """The check as an instructor wrote it (aliases, no defaults): for reports and messages."""
-    return model.model_dump(by_alias=True, exclude_defaults=True)

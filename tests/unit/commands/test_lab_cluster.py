@@ -7,8 +7,15 @@ from pathlib import Path
 import pytest
 
 from kubelab.cluster import select
-from kubelab.cluster.base import ClusterStatus, LabCluster, Progress, Provider, not_up
-from kubelab.grading.cli_support import lab_cluster
+from kubelab.cluster.base import (
+    ClusterStatus,
+    LabCluster,
+    Progress,
+    Provider,
+    ProviderOptions,
+    not_up,
+)
+from kubelab.commands.grading_support import lab_cluster
 
 
 class Recording(Provider):
@@ -17,6 +24,10 @@ class Recording(Provider):
         self.up = up
         self.calls: list[str] = []
         self.reason = "picked for the test"
+
+    @classmethod
+    def from_spec(cls, name: str, options: ProviderOptions) -> Recording:
+        raise AssertionError("not used")
 
     @property
     def name(self) -> str:
