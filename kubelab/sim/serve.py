@@ -139,7 +139,6 @@ async def serve(
         store = Store(registry, options.state)
     except Exception as e:  # sqlite3.Error, OSError, a corrupt file: say which file
         raise ServeError(f"cannot open the state file {options.state}: {e}") from e
-    store.defer_commits = True  # the server flushes before each answer
     from kubelab.sim.dataplane import exec_workers
 
     exec_workers.CPU_SECONDS = options.session_cpu_seconds

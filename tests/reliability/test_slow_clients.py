@@ -54,16 +54,25 @@ class Endpoint:
             conn.close()
 
 
-def start(directory: Path, fd_limit: int | None, header_timeout: float) -> subprocess.Popen[bytes]:
+def start(
+    directory: Path,
+    limits: dict[int, int],
+    *extra: str,
+    state: Path | None = None,
+) -> subprocess.Popen[bytes]:
+    """`kubelab sim serve` under the resource limits `limits` (RLIMIT_* -> value)."""
     kubeconfig = directory / "kubeconfig"
+    kubeconfig.unlink(missing_ok=True)
     command = [sys.executable, "-m", "kubelab", "sim", "serve", "--port", "0"]
-    command += ["--kubeconfig", str(kubeconfig), "--header-timeout", str(header_timeout)]
+    command += ["--kubeconfig", str(kubeconfig), *extra]
+    if state is not None:
+        command += ["--state", str(state)]
 
     def limit() -> None:
-        if fd_limit is not None:
-            resource.setrlimit(resource.RLIMIT_NOFILE, (fd_limit, fd_limit))
+        for which, value in limits.items():
+            resource.setrlimit(which, (value, value))
 
-    log = (directory / "sim.log").open("wb")
+    log = (directory / "sim.log").open("ab")
     process = subprocess.Popen(
         command, stdout=log, stderr=subprocess.STDOUT, cwd=ROOT, preexec_fn=limit
     )
@@ -75,19 +84,24 @@ def start(directory: Path, fd_limit: int | None, header_timeout: float) -> subpr
     return process
 
 
+def stop(process: subprocess.Popen[bytes]) -> None:
+    process.send_signal(signal.SIGTERM)
+    try:
+        process.wait(timeout=15)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
+
+
 @pytest.fixture
 def served(tmp_path: Path, request: pytest.FixtureRequest) -> Iterator[tuple[Endpoint, Path]]:
     fd_limit, header_timeout = request.param
-    process = start(tmp_path, fd_limit, header_timeout)
+    limits = {resource.RLIMIT_NOFILE: fd_limit} if fd_limit else {}
+    process = start(tmp_path, limits, "--header-timeout", str(header_timeout))
     try:
         yield Endpoint(tmp_path / "kubeconfig"), tmp_path / "sim.log"
     finally:
-        process.send_signal(signal.SIGTERM)
-        try:
-            process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+        stop(process)
 
 
 @pytest.mark.parametrize("served", [(None, 2.0)], indirect=True)

@@ -51,15 +51,6 @@ PUBLIC_PATHS = frozenset({"/livez", "/readyz", "/healthz", "/version"})
 
 
 @web.middleware
-async def commit_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
-    """Every write a request made is committed before its answer goes out."""
-    try:
-        return await handler(request)
-    finally:
-        request.app[STORE].flush()
-
-
-@web.middleware
 async def error_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
     try:
         return await handler(request)
@@ -195,7 +186,7 @@ def _no_checks() -> list[ControllerHealth]:
 
 def make_app(store: Store, token: str, checks: HealthChecks = _no_checks) -> web.Application:
     app = web.Application(
-        middlewares=[timing_middleware, error_middleware, commit_middleware, auth_middleware],
+        middlewares=[timing_middleware, error_middleware, auth_middleware],
         client_max_size=MAX_BODY + 1,
     )
     app[STORE] = store
