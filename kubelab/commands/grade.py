@@ -6,6 +6,8 @@ unreachable, the options or the lesson are wrong) — never 1 for an infrastruct
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import Iterator
 from pathlib import Path
 
 import click
@@ -147,10 +149,9 @@ def grade(
     Exit codes: 0 all checks passed, 1 a check failed, 2 could not grade (cluster not up or
     unreachable, options, lesson).
     """
-    reports: list[Report] = []
-    try:
+    with _report_on_every_exit(output, fmt, target) as written:
         _grade(
-            reports,
+            written,
             target,
             submission,
             fmt,
@@ -163,11 +164,22 @@ def grade(
             namespace,
             yes,
         )
+        raise SystemExit(written[0].exit_code())
+
+
+@contextlib.contextmanager
+def _report_on_every_exit(
+    output: Path | None, fmt: str, target: str | None
+) -> Iterator[list[Report]]:
+    """Yields the list the finished report goes into; when the block ends without one (an
+    error, Ctrl-C, SIGTERM), writes a report saying why to `output`: CI reads that file."""
+    written: list[Report] = []
+    try:
+        yield written
     except BaseException as exc:
-        if output is not None and not reports:  # CI reads this file: say why there is no grade
+        if output is not None and not written:
             _write_unfinished(output, fmt, target, exc)
         raise
-    raise SystemExit(reports[0].exit_code())
 
 
 def _write_unfinished(output: Path, fmt: str, target: str | None, exc: BaseException) -> None:

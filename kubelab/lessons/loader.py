@@ -209,27 +209,18 @@ def lint_bindings(names: Mapping[str, str]) -> dict[str, str | int]:
     return values
 
 
-def _manifest_refs(data: Any) -> Iterator[tuple[DataPath, Any]]:
+def _action_refs(data: Any, field: str) -> Iterator[tuple[DataPath, Any]]:
+    """Every entry of `field` ("manifests" or "commands") of the setup and the solutions."""
     setup = data.get("setup") if isinstance(data, dict) else None
-    for index, ref in enumerate(_items(setup, "manifests")):
-        yield ("setup", "manifests", index), ref
+    for index, ref in enumerate(_items(setup, field)):
+        yield ("setup", field, index), ref
     for step_index, step in enumerate(_items(data, "steps")):
         solution = step.get("solution") if isinstance(step, dict) else None
-        for index, ref in enumerate(_items(solution, "manifests")):
-            yield ("steps", step_index, "solution", "manifests", index), ref
+        for index, ref in enumerate(_items(solution, field)):
+            yield ("steps", step_index, "solution", field, index), ref
 
 
 Locate = Callable[[DataPath, str], LessonProblem]
-
-
-def _command_refs(data: Any) -> Iterator[tuple[DataPath, Any]]:
-    setup = data.get("setup") if isinstance(data, dict) else None
-    for index, argv in enumerate(_items(setup, "commands")):
-        yield ("setup", "commands", index), argv
-    for step_index, step in enumerate(_items(data, "steps")):
-        solution = step.get("solution") if isinstance(step, dict) else None
-        for index, argv in enumerate(_items(solution, "commands")):
-            yield ("steps", step_index, "solution", "commands", index), argv
 
 
 def _command_problems(
@@ -237,7 +228,7 @@ def _command_problems(
 ) -> Iterator[LessonProblem]:
     """Every action command checked against the allowed kubectl commands (`kubectl_policy`),
     located at the argument at fault."""
-    for path, argv in _command_refs(data):
+    for path, argv in _action_refs(data, "commands"):
         if not isinstance(argv, list) or not all(isinstance(a, str) for a in argv):
             continue  # reported by validation
         filled = [
@@ -315,7 +306,7 @@ def _manifest_problems(
     at: Locate,
 ) -> Iterator[LessonProblem]:
     resolved_root = root.resolve()
-    for path, ref in _manifest_refs(data):
+    for path, ref in _action_refs(data, "manifests"):
         if not isinstance(ref, str):
             continue  # reported by validation
         where = _human(path)
