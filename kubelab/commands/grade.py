@@ -6,12 +6,14 @@ unreachable, the options or the lesson are wrong) — never 1 for an infrastruct
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import Iterator
 from pathlib import Path
 
 import click
 
 from kubelab.cluster.base import ClusterError, LabCluster
-from kubelab.commands.exits import exit_codes, fail, fail_cluster
+from kubelab.commands.exits import Terminated, exit_codes, fail, fail_cluster
 from kubelab.commands.grading_support import emit_report, find_lesson, lab_cluster, save_progress
 from kubelab.commands.options import (
     REPORT_CHOICE,
@@ -19,7 +21,7 @@ from kubelab.commands.options import (
     lessons_option,
     load_course_or_exit,
 )
-from kubelab.grading.results import LessonResult, Report
+from kubelab.grading.results import CheckResult, LessonResult, Report, StepResult
 from kubelab.lessons.loader import LoadedLesson
 from kubelab.progress import Progress, ProgressStore
 
@@ -147,6 +149,79 @@ def grade(
     Exit codes: 0 all checks passed, 1 a check failed, 2 could not grade (cluster not up or
     unreachable, options, lesson).
     """
+    with _report_on_every_exit(output, fmt, target) as written:
+        _grade(
+            written,
+            target,
+            submission,
+            fmt,
+            output,
+            no_wait,
+            max_wait,
+            keep_namespace,
+            lessons_dir,
+            cluster,
+            namespace,
+            yes,
+        )
+        raise SystemExit(written[0].exit_code())
+
+
+@contextlib.contextmanager
+def _report_on_every_exit(
+    output: Path | None, fmt: str, target: str | None
+) -> Iterator[list[Report]]:
+    """Yields the list the finished report goes into; when the block ends without one (an
+    error, Ctrl-C, SIGTERM), writes a report saying why to `output`: CI reads that file."""
+    written: list[Report] = []
+    try:
+        yield written
+    except BaseException as exc:
+        if output is not None and not written:
+            _write_unfinished(output, fmt, target, exc)
+        raise
+
+
+def _write_unfinished(output: Path, fmt: str, target: str | None, exc: BaseException) -> None:
+    """The report of a grade that did not finish: one error saying why."""
+    from kubelab.grading.reporters import render
+
+    if isinstance(exc, Terminated):
+        why = "grading was terminated (SIGTERM) before it finished"
+    elif isinstance(exc, KeyboardInterrupt):
+        why = "grading was interrupted (Ctrl-C) before it finished"
+    elif isinstance(exc, ClusterError):
+        why = f"could not grade: {exc.message}"
+    elif isinstance(exc, SystemExit) and isinstance(exc.__context__, ClusterError):
+        why = f"could not grade: {exc.__context__.message}"
+    else:
+        why = "could not grade (kubelab's message is on its standard error)"
+    lesson_id = _split_target(target)[0] if target else "kubelab"
+    step = StepResult(lesson_id, "grade", "grade")
+    step.checks.append(CheckResult("grade", "action", "error", why))
+    report = Report("grade", [LessonResult(lesson_id, lesson_id, [step])])
+    try:
+        output.parent.mkdir(parents=True, exist_ok=True)
+        output.write_text(render(report, fmt), encoding="utf-8")
+    except OSError as error:
+        click.echo(f"kubelab: cannot write the report to {output}: {error.strerror}", err=True)
+
+
+def _grade(
+    reports: list[Report],
+    target: str | None,
+    submission: Path | None,
+    fmt: str,
+    output: Path | None,
+    no_wait: bool,
+    max_wait: float,
+    keep_namespace: bool,
+    lessons_dir: Path | None,
+    cluster: str | None,
+    namespace: str | None,
+    yes: bool,
+) -> None:
+    """Grade and emit the report (appended to `reports` once written)."""
     from kubelab.cluster.client import KubeClient
     from kubelab.grading.runner import grade_submission
 
@@ -185,4 +260,4 @@ def grade(
         fail_cluster(exc)
     report = Report("grade", [result], cluster=f"{lab.provider}:{lab.name}")
     emit_report(report, fmt, output)
-    raise SystemExit(report.exit_code())
+    reports.append(report)

@@ -23,6 +23,7 @@ from kubelab.lessons.course_files import (
     course_root_for,
     lesson_files,
 )
+from kubelab.lessons.kubectl_policy import command_problem
 from kubelab.lessons.manifests import read_manifest_docs
 from kubelab.lessons.marked_yaml import DataPath, Marked, MarkedParseError, parse_marked
 from kubelab.lessons.model import PLACEHOLDER, Lesson
@@ -190,17 +191,35 @@ def lint_bindings(names: Mapping[str, str]) -> dict[str, str | int]:
     return values
 
 
-def _manifest_refs(data: Any) -> Iterator[tuple[DataPath, Any]]:
+def _action_refs(data: Any, field: str) -> Iterator[tuple[DataPath, Any]]:
+    """Every entry of `field` ("manifests" or "commands") of the setup and the solutions."""
     setup = data.get("setup") if isinstance(data, dict) else None
-    for index, ref in enumerate(_items(setup, "manifests")):
-        yield ("setup", "manifests", index), ref
+    for index, ref in enumerate(_items(setup, field)):
+        yield ("setup", field, index), ref
     for step_index, step in enumerate(_items(data, "steps")):
         solution = step.get("solution") if isinstance(step, dict) else None
-        for index, ref in enumerate(_items(solution, "manifests")):
-            yield ("steps", step_index, "solution", "manifests", index), ref
+        for index, ref in enumerate(_items(solution, field)):
+            yield ("steps", step_index, "solution", field, index), ref
 
 
 Locate = Callable[[DataPath, str], LessonProblem]
+
+
+def _command_problems(
+    data: Any, sample: Mapping[str, str | int], at: Locate
+) -> Iterator[LessonProblem]:
+    """Every action command checked against the allowed kubectl commands (`kubectl_policy`),
+    located at the argument at fault."""
+    for path, argv in _action_refs(data, "commands"):
+        if not isinstance(argv, list) or not all(isinstance(a, str) for a in argv):
+            continue  # reported by validation
+        filled = [
+            PLACEHOLDER.sub(lambda m: str(sample.get(m.group(1), m.group(0))), a) for a in argv
+        ]
+        problem = command_problem(filled, str(sample["namespace"]))
+        if problem is not None:
+            place = (*path, problem.index) if 0 < problem.index < len(argv) else path
+            yield at(place, f"{_human(path)}: {problem.message}")
 
 
 def _semantic_problems(
@@ -218,6 +237,7 @@ def _semantic_problems(
     return [
         *_step_problems(data, at),
         *_placeholder_problems(data, {"namespace", *bindings}, at),
+        *_command_problems(data, lint_bindings(bindings), at),
         *_manifest_problems(data, source, root, lint_bindings(bindings), manifest_cache, at),
     ]
 
@@ -268,7 +288,7 @@ def _manifest_problems(
     at: Locate,
 ) -> Iterator[LessonProblem]:
     resolved_root = root.resolve()
-    for path, ref in _manifest_refs(data):
+    for path, ref in _action_refs(data, "manifests"):
         if not isinstance(ref, str):
             continue  # reported by validation
         where = _human(path)

@@ -48,8 +48,29 @@ def sim() -> None:
     show_default=True,
     help="Namespace of the kubeconfig's context.",
 )
+@click.option(
+    "--header-timeout",
+    default=32.0,
+    show_default=True,
+    type=click.FloatRange(0.1, 3600),
+    help="Seconds a client has, from connecting, to send a whole request head.",
+)
+@click.option(
+    "--session-cpu-seconds",
+    default=120.0,
+    show_default=True,
+    type=click.FloatRange(0.5, 86400),
+    help="CPU time one exec/attach session's commands may use before the kernel ends them.",
+)
 def serve_command(
-    host: str, port: int, kubeconfig: Path | None, state: Path | None, nodes: int, namespace: str
+    host: str,
+    port: int,
+    kubeconfig: Path | None,
+    state: Path | None,
+    nodes: int,
+    namespace: str,
+    header_timeout: float,
+    session_cpu_seconds: float,
 ) -> None:
     """Serve the simulated cluster's API on HOST:PORT until interrupted."""
     from kubelab.sim.serve import (
@@ -65,7 +86,14 @@ def serve_command(
     except ServeError as e:
         raise click.BadParameter(str(e), param_hint="--host") from None
     options = ServeOptions(
-        host=host, port=port, kubeconfig=kubeconfig, state=state, nodes=nodes, namespace=namespace
+        host=host,
+        port=port,
+        kubeconfig=kubeconfig,
+        state=state,
+        nodes=nodes,
+        namespace=namespace,
+        header_timeout=header_timeout,
+        session_cpu_seconds=session_cpu_seconds,
     )
     configure_logging()
     try:

@@ -314,4 +314,10 @@ def apply_patch(rt: ResourceType, current: Obj, raw: bytes, content_type: str | 
         raise errors.unsupported_media_type(PATCH_TYPES)
     if not isinstance(result, dict):
         raise errors.bad_request("the patch did not produce an object")
+    if _encoded_size(result) > MAX_BODY:
+        raise errors.too_large()  # the object may not grow past what a request could carry
     return result
+
+
+def _encoded_size(obj: Obj) -> int:
+    return len(json.dumps(obj, separators=(",", ":"), ensure_ascii=False).encode())

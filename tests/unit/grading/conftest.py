@@ -103,7 +103,7 @@ class FakeClient:
         return self.objects.pop((kind, ns, name), None) is not None
 
     def ensure_namespace(
-        self, name: str, labels: Mapping[str, str] | None = None
+        self, name: str, labels: Mapping[str, str] | None = None, *, vetted: bool = False
     ) -> dict[str, Any]:
         existing = self.get("v1", "Namespace", name)
         if existing:

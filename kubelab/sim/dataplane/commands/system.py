@@ -183,7 +183,7 @@ async def ls(inv: Invocation) -> int:
             for entry in entries:
                 full = posixpath.join(path, entry) if fs.is_dir(path) else path
                 is_dir = fs.is_dir(full) or entry in (".", "..")
-                size = 4096 if is_dir else len(fs.files.get(full, "").encode())
+                size = 4096 if is_dir else fs.size(full)
                 mode = "drwxr-xr-x" if is_dir else "-rw-r--r--"
                 lines.append(f"{mode}    2 root     root     {size:>9} Nov 26 08:00 {entry}")
             if fs.is_dir(path):
@@ -240,10 +240,7 @@ async def rm(inv: Invocation) -> int:
                 await inv.err(f"rm: '{name}' is a directory\n")
                 status = 1
                 continue
-            prefix = path.rstrip("/") + "/"
-            for f in [f for f in fs.files if f.startswith(prefix)]:
-                del fs.files[f]
-            fs.dirs = {d for d in fs.dirs if not (d == path or d.startswith(prefix))}
+            fs.remove_tree(path)
             continue
         try:
             fs.remove(path)
@@ -407,9 +404,9 @@ def _test(args: list[str], inv: Invocation) -> bool:
             "-z": lambda: val == "",
             "-n": lambda: val != "",
             "-e": lambda: fs.exists(path),
-            "-f": lambda: path in fs.files,
+            "-f": lambda: fs.is_file(path),
             "-d": lambda: fs.is_dir(path),
-            "-s": lambda: bool(fs.files.get(path)),
+            "-s": lambda: fs.size(path) > 0,
             "-r": lambda: fs.exists(path),
             "-w": lambda: fs.exists(path),
             "-x": lambda: fs.is_dir(path),

@@ -16,7 +16,14 @@ from dataclasses import dataclass
 
 from kubelab.sim.dataplane.commands import COMMANDS, NOT_SIMULATED
 from kubelab.sim.dataplane.container import ContainerContext
-from kubelab.sim.dataplane.pipes import BrokenPipe, Collector, NullWriter, Pipe, Writer
+from kubelab.sim.dataplane.pipes import (
+    BrokenPipe,
+    Collector,
+    NullWriter,
+    OutOfMemory,
+    Pipe,
+    Writer,
+)
 from kubelab.sim.dataplane.process import Invocation, Spawner
 from kubelab.sim.dataplane.shell.arith import ArithError, evaluate
 from kubelab.sim.dataplane.shell.expand import Segment, glob, has_glob, split_fields
@@ -50,6 +57,9 @@ SIGPIPE_STATUS = 141
 MAX_DEPTH = 100  # nested function calls
 LOOP_BURST = 256  # loop iterations between two pauses
 LOOP_PAUSE = 0.01  # seconds
+# `$(...)` keeps its output in memory: past this many characters the shell is out of memory, as
+# busybox is when a container's memory limit stops its allocation (bb_msg_memory_exhausted)
+CAPTURE_LIMIT = 16 << 20
 
 
 class ExitShell(Exception):
@@ -541,9 +551,11 @@ class Shell:
 
     async def command_substitution(self, source: str, io: IO) -> str:
         sub = self.fork()
-        out = Collector()
+        out = Collector(limit=CAPTURE_LIMIT)
         try:
             status = await sub.run_source(source, IO(io.stdin, out, io.stderr))
+        except OutOfMemory:
+            raise ShellError("out of memory", status=1) from None
         except ExitShell as exc:
             status = exc.status
         except LoopControl:
