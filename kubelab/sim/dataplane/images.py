@@ -66,10 +66,20 @@ BUSYBOX_COMMANDS = frozenset(
         "nc",
         "sed",
         "awk",
+        "gzip",
+        "gunzip",
+        "zcat",
+        "tar",
+        "base64",
+        "md5sum",
+        "sha1sum",
+        "sha256sum",
+        "sha512sum",
+        "od",
     }
 )
 
-# Debian-based nginx: coreutils, grep, procps is absent (no ps/uptime), curl is installed.
+# Debian-based nginx: coreutils, grep, tar, gzip; no procps (ps/uptime); curl is installed.
 DEBIAN_COMMANDS = frozenset(
     {
         "sh",
@@ -116,6 +126,16 @@ DEBIAN_COMMANDS = frozenset(
         "curl",
         "sed",
         "awk",
+        "gzip",
+        "gunzip",
+        "zcat",
+        "tar",
+        "base64",
+        "md5sum",
+        "sha1sum",
+        "sha256sum",
+        "sha512sum",
+        "od",
         "nginx",
     }
 )

@@ -21,7 +21,6 @@ from aiohttp import WSMsgType, web
 
 from kubelab.sim import errors
 from kubelab.sim.dataplane import lifecycle, pods, runner, servers, sessions
-from kubelab.sim.dataplane.commands import NOT_SIMULATED
 from kubelab.sim.dataplane.container import ContainerContext
 from kubelab.sim.dataplane.pipes import BrokenPipe, CallbackWriter, Pipe, Writer
 from kubelab.sim.dataplane.runtime import runtime_for
@@ -90,7 +89,8 @@ class Channels:
         if self.ws.closed:
             raise BrokenPipe
         try:
-            await self.ws.send_bytes(bytes([channel]) + text.encode())
+            # surrogateescape: bytes that are not UTF-8 (gzip, tar) go out as they came
+            await self.ws.send_bytes(bytes([channel]) + text.encode("utf-8", "surrogateescape"))
         except ConnectionResetError as exc:
             raise BrokenPipe from exc
 
@@ -118,13 +118,15 @@ async def _open(request: web.Request) -> Channels:
 
 async def _pump_input(ch: Channels, stdin: Pipe | None, tty: LineDiscipline | None) -> None:
     """Client frames -> stdin (or the terminal); returns when the client goes away."""
-    decoder = codecs.getincrementaldecoder("utf-8")(errors="replace")
+    decoder = codecs.getincrementaldecoder("utf-8")(errors="surrogateescape")
     async for msg in ch.ws:
-        if msg.type != WSMsgType.BINARY or not msg.data:
+        if msg.type not in (WSMsgType.BINARY, WSMsgType.TEXT) or not msg.data:
             if msg.type in (WSMsgType.ERROR, WSMsgType.CLOSE):
                 break
             continue
-        data: bytes = msg.data
+        # wsstream reads every data frame alike (websocket.Message.Receive into []byte): the
+        # Python client sends str stdin as TEXT frames ("\x00" + text), bytes as BINARY
+        data: bytes = msg.data.encode() if msg.type == WSMsgType.TEXT else msg.data
         channel = data[0]
         if channel == STDIN:
             text = decoder.decode(data[1:])
@@ -192,13 +194,6 @@ async def _run_argv(
     want_stdin = _true(query, "stdin")
     program = find_program(ctx, argv[0])
     if program is None:
-        name = argv[0].rsplit("/", 1)[-1]
-        if name in NOT_SIMULATED and ctx.image.shell is not None:
-            # the real image has it; say plainly that the simulator does not emulate it
-            await ch.send(
-                STDOUT if _true(query, "tty") else STDERR, f"{name}: {NOT_SIMULATED[name]}\n"
-            )
-            return 127
         return failure_status(not_found_in_path(argv[0]))
     line_discipline: LineDiscipline | None = None
     stdin: Pipe | None = None
