@@ -52,6 +52,21 @@ def pods_by_creation(kubectl: Kubectl, ns: str) -> list[dict[str, Any]]:
     return sorted(items, key=lambda p: int(p["metadata"]["resourceVersion"]))
 
 
+def event_order(kubectl: Kubectl, ns: str, first: str, second: str, second_pod: str) -> int:
+    """The sign of (resourceVersion of the event starting with `first`) - (that of the event of
+    `second_pod` starting with `second`): which was recorded first."""
+    items = get_json(kubectl, "events", "-n", ns)["items"]
+
+    def version(prefix: str, pod: str | None) -> int:
+        for e in items:
+            if e["message"].startswith(prefix) and pod in (None, e["involvedObject"]["name"]):
+                return int(e["metadata"]["resourceVersion"])
+        raise AssertionError(f"no event {prefix!r} in {[e['message'] for e in items]}")
+
+    diff = version(first, None) - version(second, second_pod)
+    return (diff > 0) - (diff < 0)
+
+
 def ready_names(kubectl: Kubectl, ns: str) -> list[str]:
     return sorted(
         p["metadata"]["name"]
@@ -76,6 +91,7 @@ def test_ordered_creation_names_dns_scale_and_rollout(kubectl: Kubectl) -> None:
     events = get_json(kubectl, "events", "-n", ns, "--field-selector", "reason=SuccessfulCreate")
     messages = [e["message"] for e in events["items"]]
     assert messages == [f"create Pod web-{i} in StatefulSet web successful" for i in range(3)]
+    assert event_order(kubectl, ns, "create Pod web-1", "Started container nginx", "web-0") > 0
     web0 = pods[0]
     assert (web0["spec"]["hostname"], web0["spec"]["subdomain"]) == ("web-0", "nginx")
     assert web0["metadata"]["labels"]["statefulset.kubernetes.io/pod-name"] == "web-0"
@@ -120,17 +136,9 @@ def test_ordered_creation_names_dns_scale_and_rollout(kubectl: Kubectl) -> None:
 def test_parallel_creates_every_pod_at_once(kubectl: Kubectl) -> None:
     ns = namespace(kubectl, "sts-parallel")
     apply(kubectl, WEB.format(replicas=3, policy="Parallel"), "-n", ns)
-    wait_for(lambda: len(pods_by_creation(kubectl, ns)) == 3, 10, "three pods")
-    pods = pods_by_creation(kubectl, ns)
-    # all three exist before the first is Ready
-    assert (
-        not any(
-            c["type"] == "Ready" and c["status"] == "True"
-            for c in pods[0].get("status", {}).get("conditions", [])
-        )
-        or len(pods) == 3
-    )
     wait_for(lambda: ready_names(kubectl, ns) == ["web-0", "web-1", "web-2"], 30, "all ready")
+    # Parallel: web-2 was created before web-0's container started
+    assert event_order(kubectl, ns, "create Pod web-2", "Started container nginx", "web-0") < 0
     patch = json.dumps({"spec": {"podManagementPolicy": "OrderedReady"}})
     refused = kubectl("patch", "statefulset", "web", "-n", ns, "-p", patch)
     assert refused.returncode == 1
