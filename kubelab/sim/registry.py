@@ -138,6 +138,8 @@ def default_row(obj: Obj) -> list[Cell]:
 
 
 DefaultsHook = Callable[[Obj, "Store"], None]
+# (the object, the grace period asked or defaulted) -> the grace period the delete gets.
+GraceHook = Callable[[Obj, int], int]
 CreateHook = Callable[[Obj, "Store"], None]
 UpdateHook = Callable[[Obj, Obj, "Store"], None]
 Convert = Callable[[Obj], Obj]
@@ -179,6 +181,11 @@ class ResourceType:
     name_rule: NameRule = DNS1123_SUBDOMAIN
     # Deletion waits for the grace period (`spec.terminationGracePeriodSeconds`, e.g. pods).
     graceful_deletion: bool = False
+    # Adjusts a graceful delete's period (pods: 0 when never scheduled or already finished).
+    grace_period: GraceHook | None = None
+    # A graceful deletion is finished by a controller (the kubelet deletes a Pod again with
+    # grace 0 once its containers have stopped), not by the store when the period ends.
+    deletion_finished_by_controller: bool = False
     # DELETE answers with the object rather than a Status (e.g. pods, service accounts).
     return_deleted_object: bool = False
     # Create-only reviews: `defaults` computes the answer, nothing is stored.

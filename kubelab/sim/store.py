@@ -475,8 +475,9 @@ class Store:
     ) -> Obj:
         """Delete (or start deleting) an object; returns it as it stands after the call.
         Finalizers defer the removal (deletionTimestamp set); graceful types (declared with
-        `graceful_deletion=True`) keep the object until the grace period ends or a second
-        delete with grace 0. Dependents are garbage-collected by ownerReferences."""
+        `graceful_deletion=True`) keep the object until the grace period ends (or, for a type
+        whose deletion a controller finishes, until it deletes again) or a second delete with
+        grace 0. Dependents are garbage-collected by ownerReferences."""
         rt = self.registry.storage_type(rt) if rt.storage else rt
         ns = (namespace or "default") if rt.namespaced else ""
         current = self._read(rt.storage_key).get((ns, name))
@@ -496,6 +497,8 @@ class Store:
             if rt.graceful_deletion and grace is None:
                 spec = current.get("spec") or {}
                 grace = int(spec.get("terminationGracePeriodSeconds", 30))
+            if rt.graceful_deletion and rt.grace_period is not None and grace is not None:
+                grace = rt.grace_period(current, grace)
             if policy == "Orphan":
                 self.lifecycle.orphan_dependents(uid)
             elif policy == "Foreground":
@@ -526,7 +529,7 @@ class Store:
             m["deletionGracePeriodSeconds"] = int(grace or 0)
 
         marked = self.mark(rt, ns, name, mark)
-        if rt.graceful_deletion and not held:
+        if rt.graceful_deletion and not held and not rt.deletion_finished_by_controller:
             uid = str(current["metadata"].get("uid", ""))
             self.lifecycle.schedule_removal(rt, ns, name, uid, float(grace or 0))
         return marked

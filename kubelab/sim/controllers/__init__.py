@@ -18,6 +18,7 @@ from kubelab.sim.controllers.loadbalancer import LoadBalancerController
 from kubelab.sim.controllers.replicaset import ReplicaSetController
 from kubelab.sim.controllers.replicationcontroller import ReplicationManager
 from kubelab.sim.controllers.scheduler import Scheduler
+from kubelab.sim.controllers.statefulset import StatefulSetController
 from kubelab.sim.supervisor import ControllerSpec
 
 if TYPE_CHECKING:
@@ -30,6 +31,7 @@ CONTROLLERS: list[ControllerSpec] = [
         ReplicaSetController,
         ReplicationManager,
         DaemonSetController,
+        StatefulSetController,
         Scheduler,
         Kubelet,
         EndpointsController,

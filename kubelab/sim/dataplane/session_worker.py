@@ -24,7 +24,6 @@ import sys
 from typing import Any
 
 from kubelab.sim.dataplane import frames
-from kubelab.sim.dataplane.commands import NOT_SIMULATED
 from kubelab.sim.dataplane.container import ContainerContext, resolv_for
 from kubelab.sim.dataplane.images import lookup
 from kubelab.sim.dataplane.netmodel import (
@@ -243,11 +242,6 @@ async def run_session(
     tty, want_stdin = bool(spec["tty"]), bool(spec["stdin"])
     program = find_program(ctx, argv[0])
     if program is None:
-        name = argv[0].rsplit("/", 1)[-1]
-        if name in NOT_SIMULATED and ctx.image.shell is not None:
-            # the real image has it; say plainly that the simulator does not emulate it
-            await session.send(STDOUT if tty else STDERR, f"{name}: {NOT_SIMULATED[name]}\n")
-            return {"code": 127}
         return {"not_found": argv[0]}
     env = {str(k): str(v) for k, v in spec["env"].items()}
     if tty:

@@ -92,7 +92,10 @@ class Channels:
             if self.ws.closed or self.gone():
                 raise BrokenPipe
             try:
-                await self.ws.send_bytes(bytes([channel]) + text[start : start + FRAME].encode())
+                await self.ws.send_bytes(
+                    bytes([channel])
+                    + text[start : start + FRAME].encode("utf-8", "surrogateescape")
+                )
             except ConnectionResetError as exc:
                 raise BrokenPipe from exc
 
@@ -142,13 +145,15 @@ async def _relay_input(ch: Channels, into: exec_workers.Input) -> None:
     """Client frames -> the session's worker (stdin, or the terminal's keystrokes); returns when
     the client goes away. Each frame waits for the worker to take the last one: back-pressure
     down to the client's TCP connection, with the client's liveness probed meanwhile."""
-    decoder = codecs.getincrementaldecoder("utf-8")(errors="replace")
+    decoder = codecs.getincrementaldecoder("utf-8")(errors="surrogateescape")
     async for msg in ch.ws:
-        if msg.type != WSMsgType.BINARY or not msg.data:
+        if msg.type not in (WSMsgType.BINARY, WSMsgType.TEXT) or not msg.data:
             if msg.type in (WSMsgType.ERROR, WSMsgType.CLOSE):
                 break
             continue
-        data: bytes = msg.data
+        # wsstream reads every data frame alike (websocket.Message.Receive into []byte): the
+        # Python client sends str stdin as TEXT frames ("\x00" + text), bytes as BINARY
+        data: bytes = msg.data.encode() if msg.type == WSMsgType.TEXT else msg.data
         channel = data[0]
         if channel == STDIN:
             if not await into.text(decoder.decode(data[1:])):

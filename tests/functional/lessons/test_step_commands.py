@@ -49,7 +49,7 @@ BODY_DOES_THE_WORK = {
     "multiple-ports": [],
     "services-without-pods": ["no-selector", "write-the-endpoints", "externalname"],
     "fixed-cluster-ip": ["choose-the-ip", "move-the-ip"],
-    "headless": ["create-headless", "scale-and-resolve"],
+    "headless": ["create-headless", "scale-and-resolve", "statefulset-names"],
     "capstone": [],
 }
 

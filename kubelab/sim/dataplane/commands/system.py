@@ -342,11 +342,47 @@ async def which(inv: Invocation) -> int:
     return status
 
 
+SIGNALS = {"HUP": 1, "INT": 2, "QUIT": 3, "KILL": 9, "USR1": 10, "USR2": 12, "TERM": 15}
+
+
+def _timeout_options(args: list[str]) -> tuple[str, list[str]]:
+    """(the signal, SECS PROG ARGS): options end at the first word that is not one, so the
+    program keeps its own (`timeout -s KILL 5 ls -l`)."""
+    signal = "TERM"
+    i = 0
+    while i < len(args) and args[i].startswith("-") and len(args[i]) > 1:
+        opt = args[i]
+        if opt == "--":
+            i += 1
+            break
+        if opt[1] in "sk":
+            value = opt[2:]
+            if not value:
+                i += 1
+                if i >= len(args):
+                    raise UsageError(f"option requires an argument -- '{opt[1]}'")
+                value = args[i]
+            if opt[1] == "s":
+                signal = value
+        i += 1
+    return signal, args[i:]
+
+
 async def timeout(inv: Invocation) -> int:
-    args = [a for a in inv.args if not a.startswith("-")]
+    """busybox timeout (coreutils/timeout.c): PROG runs as the process itself and a watcher
+    sends it the signal, so a timed-out run ends with 128+signal (143 for TERM); GNU's
+    timeout answers 124."""
+    try:
+        signal, args = _timeout_options(inv.args)
+    except UsageError as exc:
+        return await inv.fail(exc.message)
     if len(args) < 2:
         await inv.err("Usage: timeout [-s SIG] [-k KILL_SECS] SECS PROG ARGS\n")
         return 1
+    name = signal.upper().removeprefix("SIG")
+    number = int(name) if name.isdigit() else SIGNALS.get(name)
+    if number is None:
+        return await inv.fail(f"bad signal name '{signal}'")
     try:
         secs = float(args[0].rstrip("s"))
     except ValueError:
@@ -356,7 +392,7 @@ async def timeout(inv: Invocation) -> int:
             inv.spawn(args[1:], inv.stdin, inv.stdout, inv.stderr, inv.env), secs
         )
     except TimeoutError:
-        return 124 if is_gnu(inv) else 143
+        return 124 if is_gnu(inv) else 128 + number
     if status == -1:
         await inv.err(f"timeout: can't execute '{args[1]}': No such file or directory\n")
         return 127

@@ -200,7 +200,7 @@ async def sed(inv: Invocation) -> int:
 # -- awk -------------------------------------------------------------------------------------
 AWK_TOKEN = re.compile(
     r'\s*(?:("(?:[^"\\]|\\.)*")|(/(?:[^/\\]|\\.)*/)|(\$\w+|\$\(?)|(\d+(?:\.\d+)?)|([A-Za-z_]\w*)'
-    r"|(==|!=|<=|>=|&&|\|\||!~|[<>~+\-*/%(),;{}!=]))"
+    r"|(\+\+|--|[-+*/%]=|==|!=|<=|>=|&&|\|\||!~|[<>~+\-*/%(),;{}!=]))"
 )
 
 
@@ -324,7 +324,35 @@ class AwkProgram:
                 state.variables[tok] = _text(value(state))
 
             return assign
+        if re.fullmatch(r"[A-Za-z_]\w*", tok) and self.tokens[self.i + 1 : self.i + 2] in (
+            ["+="],
+            ["-="],
+            ["*="],
+            ["/="],
+            ["%="],
+            ["++"],
+            ["--"],
+        ):
+            return self._update(tok)
         raise Unsupported(f"awk statement '{tok}'")
+
+    def _update(self, name: str) -> Callable[[AwkState, list[str]], None]:
+        """`x += expr` (and -= *= /= %=), `x++`, `x--`: arithmetic on a variable."""
+        self._take()
+        op = self._take()
+        value = (lambda s: 1.0) if op in ("++", "--") else self._expr()
+        kind = op[0]
+
+        def update(state: AwkState, out: list[str]) -> None:
+            x, y = _num(state.variables.get(name, "")), _num(value(state))
+            if kind in "/%" and y == 0:
+                raise Unsupported("division by zero")
+            result = {"+": x + y, "-": x - y, "*": x * y, "/": x / y if y else 0.0}.get(
+                kind, x % y if y else 0.0
+            )
+            state.variables[name] = _text(result)
+
+        return update
 
     def _printf(
         self, items: list[tuple[Callable[[AwkState], Value], bool]]

@@ -14,7 +14,7 @@ import posixpath
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
-from kubelab.sim.dataplane.commands import COMMANDS, NOT_SIMULATED
+from kubelab.sim.dataplane.commands import COMMANDS
 from kubelab.sim.dataplane.container import ContainerContext
 from kubelab.sim.dataplane.pipes import (
     BrokenPipe,
@@ -443,9 +443,6 @@ class Shell:
     async def run_program(self, argv: list[str], io: IO, env: dict[str, str]) -> int:
         program = self.find_program(argv[0])
         if program is None:
-            if argv[0] in NOT_SIMULATED and "/" not in argv[0]:
-                await self.report(io, f"{argv[0]}: {NOT_SIMULATED[argv[0]]}")
-                return 127
             if self.flavor == "bash":
                 await self.report(io, f"{argv[0]}: command not found")
             elif "/" in argv[0]:
