@@ -48,8 +48,29 @@ def sim() -> None:
     show_default=True,
     help="Namespace of the kubeconfig's context.",
 )
+@click.option(
+    "--node-monitor-grace-period",
+    default=40.0,
+    show_default=True,
+    type=click.FloatRange(0.1, 3600),
+    help="Seconds a node may go without reporting before its conditions become Unknown.",
+)
+@click.option(
+    "--node-startup-grace-period",
+    default=60.0,
+    show_default=True,
+    type=click.FloatRange(0.1, 3600),
+    help="The same for a node that never reported a Ready condition.",
+)
 def serve_command(
-    host: str, port: int, kubeconfig: Path | None, state: Path | None, nodes: int, namespace: str
+    host: str,
+    port: int,
+    kubeconfig: Path | None,
+    state: Path | None,
+    nodes: int,
+    namespace: str,
+    node_monitor_grace_period: float,
+    node_startup_grace_period: float,
 ) -> None:
     """Serve the simulated cluster's API on HOST:PORT until interrupted."""
     from kubelab.sim.serve import (
@@ -64,8 +85,16 @@ def serve_command(
         check_loopback(host)
     except ServeError as e:
         raise click.BadParameter(str(e), param_hint="--host") from None
+    from kubelab.sim.cluster_settings import ClusterSettings
+
     options = ServeOptions(
-        host=host, port=port, kubeconfig=kubeconfig, state=state, nodes=nodes, namespace=namespace
+        host=host,
+        port=port,
+        kubeconfig=kubeconfig,
+        state=state,
+        nodes=nodes,
+        namespace=namespace,
+        settings=ClusterSettings(node_monitor_grace_period, node_startup_grace_period),
     )
     configure_logging()
     try:

@@ -9,6 +9,9 @@ from typing import Any
 from kubelab.sim.objects import clone
 from kubelab.sim.persistence import Persistence
 
+# The uids of the Nodes the simulator's own kubelet runs (the bootstrapped nodes).
+KUBELET_NODES = "kubelet/nodes"
+
 
 class RuntimeTable:
     def __init__(self, persistence: Persistence, loaded: dict[str, Any] | None = None) -> None:

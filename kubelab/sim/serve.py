@@ -21,12 +21,13 @@ import socket
 import sys
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from aiohttp import web
 
 from kubelab.sim.atomic import write_private
+from kubelab.sim.cluster_settings import ClusterSettings
 from kubelab.sim.registry import load_registry
 from kubelab.sim.store import Store
 from kubelab.sim.supervisor import Supervisor
@@ -49,6 +50,7 @@ class ServeOptions:
     state: Path | None = None
     nodes: int = 3
     namespace: str = "default"
+    settings: ClusterSettings = field(default_factory=ClusterSettings)
 
 
 def check_loopback(host: str) -> str:
@@ -138,6 +140,7 @@ async def serve(
     except Exception as e:  # sqlite3.Error, OSError, a corrupt file: say which file
         raise ServeError(f"cannot open the state file {options.state}: {e}") from e
     store.defer_commits = True  # the server flushes before each answer
+    store.settings = options.settings
     token = secrets.token_urlsafe(32)
     from kubelab.sim.server import tls
     from kubelab.sim.server.app import make_app
