@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 import yaml
 
-from kubelab.cluster.base import HOST_ADDRESS_ANNOTATION, LabCluster
+from kubelab.cluster.base import HOST_PORTS_PATH, LabCluster
 from kubelab.cluster.client import KubeClient
 
 KUBECTL = Path(sys.executable).parent / "kubectl"
@@ -108,7 +108,7 @@ def lab(sim: Any, tmp_path: Path) -> Iterator[Lab]:
             # As the sim provider describes it: host traffic goes to its 127.0.0.1 ports only.
             capabilities=frozenset({"loadbalancer", "nodeport-from-host", "multi-node"}),
             nodeport_host="127.0.0.1",
-            host_address_annotation=HOST_ADDRESS_ANNOTATION,
+            host_ports_path=HOST_PORTS_PATH,
         )
         try:
             yield Lab(client, cluster, kubeconfig, tmp_path / "cache")
