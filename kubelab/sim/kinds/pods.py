@@ -290,5 +290,7 @@ TYPES = (
             "status.nominatedNodeName",
         ),
         graceful_deletion=True,
+        # pkg/registry/core/pod/storage/storage.go: ReturnDeletedObject: true
+        return_deleted_object=True,
     ),
 )
