@@ -40,7 +40,7 @@ def quote_char(c: int) -> str:
         return f"'{_GO_QUOTE[c]}'"
     if c < 0x20 or c == 0x7F:
         return f"'\\x{c:02x}'"
-    if 0x80 <= c < 0xA0 or c == 0xAD:  # a byte is the rune U+00XX: these are not printable
+    if 0x80 <= c <= 0xA0 or c == 0xAD:  # a byte is the rune U+00XX: these are not printable
         return f"'\\u{c:04x}'"
     return f"'{chr(c)}'"
 
@@ -154,7 +154,7 @@ class _Scanner:
                 raise _invalid(c, "in string literal")
 
     def digits(self) -> None:
-        while self.peek() is not None and self.peek() in _DIGITS:  # type: ignore[operator]
+        while self.i < len(self.data) and self.data[self.i] in _DIGITS:
             self.i += 1
 
     def number(self, first: int) -> None:
