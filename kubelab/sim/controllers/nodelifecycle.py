@@ -2,7 +2,8 @@
 node_lifecycle_controller.go, `tryUpdateNodeHealth`): a node whose kubelet stops reporting
 (no new Ready heartbeat, no Lease renewal) for the node-monitor grace period gets its
 conditions set to `Unknown`; one that never reported a Ready condition gets them after the
-node-startup grace period.
+node-startup grace period. Its taint passes then taint the node `unreachable` (Ready Unknown)
+or `not-ready` (Ready False), NoSchedule and NoExecute, and lift them when it is Ready again.
 
 The nodes the simulator's own kubelet runs (`KUBELET_NODES` in the runtime table, by uid) report
 for as long as the simulator runs; a Node created through the API has no kubelet behind it.
@@ -28,6 +29,10 @@ LEASES = "coordination.k8s.io/leases"
 LEASE_NAMESPACE = "kube-node-lease"
 # nodeConditionTypes the controller marks Unknown (node_lifecycle_controller.go)
 MONITORED = ("Ready", "MemoryPressure", "DiskPressure", "PIDPressure")
+# The taints the controller sets from the Ready condition (staging/src/k8s.io/api/core/v1/
+# well_known_taints.go)
+NOT_READY = "node.kubernetes.io/not-ready"
+UNREACHABLE = "node.kubernetes.io/unreachable"
 
 
 @dataclass
@@ -113,16 +118,22 @@ class NodeLifecycleController(Controller):
         if node is None:
             self._health.pop(name, None)
             return
-        node_meta = meta(node)
-        if str(node_meta.get("uid")) in (self.store.runtime_get(KUBELET_NODES) or []):
+        if str(meta(node).get("uid")) in (self.store.runtime_get(KUBELET_NODES) or []):
             return  # the simulator's kubelet runs it
+        if self._overdue(node):
+            node = self._mark_unknown(node)
+        self._sync_taints(node)
+
+    def _overdue(self, node: Obj) -> bool:
+        """The node has not reported for its grace period (else look again when it ends)."""
+        name = str(meta(node).get("name"))
         heartbeat = ready_heartbeat(node)
         renew = self._renew_time(name)
         now = time.monotonic()
         seen = self._health.get(name)
         if seen is None:
             # first sight: as upstream, the node last reported when it was created
-            seen = Health(heartbeat, renew, now - _age(node_meta.get("creationTimestamp")))
+            seen = Health(heartbeat, renew, now - _age(meta(node).get("creationTimestamp")))
             self._health[name] = seen
         elif seen.heartbeat != heartbeat or seen.renew != renew:
             self._health[name] = seen = Health(heartbeat, renew, now)
@@ -135,17 +146,67 @@ class NodeLifecycleController(Controller):
         left = seen.probe + grace - now
         if left > 0:
             self.after(left, name)
-            return
+            return False
+        return True
+
+    def _mark_unknown(self, node: Obj) -> Obj:
         status = node.get("status")
         status = dict(status) if isinstance(status, dict) else {}
         conditions = status.get("conditions") or []
         status["conditions"] = [dict(c) for c in conditions if isinstance(c, dict)]
-        if not mark_unknown(status, node_meta.get("creationTimestamp"), now_rfc3339()):
-            return
+        if not mark_unknown(status, meta(node).get("creationTimestamp"), now_rfc3339()):
+            return node
 
         def unknown(o: Obj) -> None:
             o["status"] = status
 
-        self.store.mutate(
+        name = str(meta(node).get("name"))
+        return self.store.mutate(
             rt(self.store, NODES), None, name, unknown, subresource="status", hooks=False
         )
+
+    def _sync_taints(self, node: Obj) -> None:
+        """The taints of the node's Ready condition (doNoScheduleTaintingPass and
+        doNoExecuteTaintingPass): `not-ready` when False, `unreachable` when Unknown."""
+        spec = node.get("spec") if isinstance(node.get("spec"), dict) else {}
+        assert isinstance(spec, dict)
+        current = [t for t in spec.get("taints") or [] if isinstance(t, dict)]
+        wanted = condition_taints(node, current)
+        if wanted == current:
+            return
+
+        def taint(o: Obj) -> None:
+            o_spec = o.setdefault("spec", {})
+            if wanted:
+                o_spec["taints"] = wanted
+            else:
+                o_spec.pop("taints", None)
+
+        name = str(meta(node).get("name"))
+        self.store.mutate(rt(self.store, NODES), None, name, taint, hooks=False)
+
+
+def condition_taints(node: Obj, current: list[Obj]) -> list[Obj]:
+    """`current` with the controller's own taints set for the node's Ready condition (a taint
+    already there keeps its timeAdded)."""
+    ready = next(
+        (c for c in (node.get("status") or {}).get("conditions") or []
+         if isinstance(c, dict) and c.get("type") == "Ready"),
+        None,
+    )  # fmt: skip
+    state = (ready or {}).get("status")
+    key = {"False": NOT_READY, "Unknown": UNREACHABLE}.get(str(state))
+    kept = [t for t in current if t.get("key") not in (NOT_READY, UNREACHABLE)]
+    if key is None:
+        return kept
+    owned = {(t.get("key"), t.get("effect")): t for t in current}
+    added = []
+    for effect in ("NoSchedule", "NoExecute"):
+        existing = owned.get((key, effect))
+        if existing is not None:
+            added.append(existing)
+        elif effect == "NoExecute":
+            added.append({"key": key, "effect": effect, "timeAdded": now_rfc3339()})
+        else:
+            added.append({"key": key, "effect": effect})
+    return [*kept, *added]

@@ -336,7 +336,8 @@ def test_created_node_keeps_its_status_then_goes_unknown(
     """pkg/registry/core/node/strategy.go: PrepareForCreate keeps the status a node registers
     with. pkg/controller/nodelifecycle/node_lifecycle_controller.go tryUpdateNodeHealth: no
     report for the node-monitor grace period (40 s upstream, 1 s here) -> every condition
-    Unknown (`NodeStatusUnknown`, or `NodeStatusNeverUpdated` for one never posted)."""
+    Unknown (`NodeStatusUnknown`, or `NodeStatusNeverUpdated` for one never posted), then the
+    unreachable taints."""
     server = sim_factory("nodes", extra=("--node-monitor-grace-period", "1"))
     node_file = tmp_path / "node.json"
     node_file.write_text(json.dumps(NODE))
@@ -360,6 +361,20 @@ def test_created_node_keeps_its_status_then_goes_unknown(
     assert conditions["DiskPressure"]["reason"] == "NodeStatusNeverUpdated"
     row = server.kubectl("get", "node", "registered", "--no-headers", check=True).stdout
     assert row.split()[1] == "NotReady"
+
+    def tainted() -> list[dict[str, str]] | None:
+        node = json.loads(server.kubectl("get", "node", "registered", "-o", "json").stdout)
+        return node["spec"].get("taints")
+
+    # the taint passes: Ready Unknown -> node.kubernetes.io/unreachable, both effects
+    taints = wait_for(tainted, 10, "the unreachable taints")
+    assert [(t["key"], t["effect"]) for t in taints] == [
+        ("node.kubernetes.io/unreachable", "NoSchedule"),
+        ("node.kubernetes.io/unreachable", "NoExecute"),
+    ]
+    assert "timeAdded" in taints[1]
+    described = server.kubectl("describe", "node", "registered", check=True).stdout
+    assert "Taints:             node.kubernetes.io/unreachable:NoExecute" in described
     # the simulator's own nodes have a kubelet behind them: they stay Ready
     rows = server.kubectl("get", "nodes", "--no-headers", check=True).stdout.splitlines()
     assert {r.split()[0]: r.split()[1] for r in rows if "kubelab-" in r} == {
