@@ -206,6 +206,13 @@ class KubeClient:
         result: Obj = self._json("GET", "/version")
         return result
 
+    def read_path(self, path: str) -> Obj:
+        """GET a path of the API server outside the resource API (a JSON object)."""
+        result = self._json("GET", path)
+        if not isinstance(result, dict):
+            raise ClusterError(f"the cluster at {self.server} answered GET {path} with no object")
+        return result
+
     def is_reachable(self) -> bool:
         try:
             self.version()

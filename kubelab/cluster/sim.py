@@ -15,7 +15,7 @@ from pathlib import Path
 from kubelab.cluster import kubeconfig as kc
 from kubelab.cluster import process
 from kubelab.cluster.base import (
-    HOST_ADDRESS_ANNOTATION,
+    HOST_PORTS_PATH,
     ClusterError,
     ClusterStatus,
     ClusterUnreachable,
@@ -159,7 +159,7 @@ class SimProvider(Provider):
             namespace=namespace,
             capabilities=self.capabilities,
             nodeport_host="127.0.0.1",
-            host_address_annotation=HOST_ADDRESS_ANNOTATION,
+            host_ports_path=HOST_PORTS_PATH,
         )
 
     def provision(self, progress: Progress = no_progress) -> LabCluster:

@@ -12,6 +12,11 @@ from kubelab.sim.objects import clone
 from kubelab.sim.persistence import Persistence
 
 _MISSING = object()
+# The uids of the Nodes the simulator's own kubelet runs (the bootstrapped nodes).
+KUBELET_NODES = "kubelet/nodes"
+# `host-ports/<namespace>/<service>`: where the host serves a Service's NodePorts and load
+# balancer ports (simulator bookkeeping kept out of the Service; served at HOST_PORTS_PATH).
+HOST_PORTS = "host-ports/"
 
 
 class RuntimeTable:

@@ -21,12 +21,13 @@ import socket
 import sys
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from aiohttp import web
 
 from kubelab.sim.atomic import write_private
+from kubelab.sim.cluster_settings import ClusterSettings
 from kubelab.sim.registry import load_registry
 from kubelab.sim.store import Store
 from kubelab.sim.supervisor import Supervisor
@@ -51,6 +52,7 @@ class ServeOptions:
     namespace: str = "default"
     header_timeout: float = 32.0  # see server/limits.py
     session_cpu_seconds: float = 120.0  # see dataplane/exec_workers.py
+    settings: ClusterSettings = field(default_factory=ClusterSettings)
 
 
 def check_loopback(host: str) -> str:
@@ -142,6 +144,7 @@ async def serve(
     from kubelab.sim.dataplane import exec_workers
 
     exec_workers.CPU_SECONDS = options.session_cpu_seconds
+    store.settings = options.settings
     token = secrets.token_urlsafe(32)
     from kubelab.sim.server import tls
     from kubelab.sim.server.app import make_app

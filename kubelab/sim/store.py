@@ -28,6 +28,7 @@ from pathlib import Path
 from typing import Any
 
 from kubelab.sim import errors
+from kubelab.sim.cluster_settings import ClusterSettings
 from kubelab.sim.continue_tokens import Key, decode_continue, encode_continue
 from kubelab.sim.errors import ApiError
 from kubelab.sim.lifecycle import NAMESPACES, Lifecycle
@@ -77,6 +78,7 @@ class Store:
         self.runtime = RuntimeTable(self.persistence, loaded, self.transaction, self.remember)
         self.watches = Watches(self._rv)
         self.lifecycle = Lifecycle(self)
+        self.settings = ClusterSettings()
 
     # ------------------------------------------------------------------ persistence
 
@@ -400,6 +402,18 @@ class Store:
         if current is None:
             raise errors.not_found(rt.plural, name, rt.group)
         want_rv = meta_in.get("resourceVersion")
+        if check_rv and not want_rv and not rt.unconditional_update:
+            # staging/src/k8s.io/apiserver/pkg/registry/generic/registry/store.go (Update)
+            raise errors.invalid(
+                rt.plural,
+                name,
+                [
+                    errors.invalid_value(
+                        "metadata.resourceVersion", 0, "must be specified for an update"
+                    )
+                ],
+                rt.group,
+            )
         if check_rv and want_rv and str(want_rv) != current["metadata"]["resourceVersion"]:
             raise errors.stale(rt.plural, name, rt.group)
         old = clone(current)

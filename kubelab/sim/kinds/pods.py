@@ -302,5 +302,7 @@ TYPES = (
         graceful_deletion=True,
         grace_period=grace_period,
         deletion_finished_by_controller=True,
+        # pkg/registry/core/pod/storage/storage.go: ReturnDeletedObject: true
+        return_deleted_object=True,
     ),
 )

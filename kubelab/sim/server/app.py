@@ -14,6 +14,7 @@ from kubelab.sim.objects import Obj
 from kubelab.sim.server import discovery
 from kubelab.sim.server.bodies import MAX_BODY, wire
 from kubelab.sim.server.handler_times import TIMES, HandlerTimes, metrics, timing_middleware
+from kubelab.sim.server.host_ports import HOST_PORTS_PATH, host_port_list
 from kubelab.sim.server.responses import json_response, page_not_found, status_response
 from kubelab.sim.store import Store
 from kubelab.sim.supervisor import ControllerHealth, readyz_text
@@ -155,6 +156,11 @@ async def dispatch(request: web.Request) -> web.StreamResponse:
     return await handle(request)
 
 
+async def host_ports(request: web.Request) -> web.StreamResponse:
+    """Where the host reaches the Services' node and load balancer ports (`host_ports.py`)."""
+    return json_response(host_port_list(request.app[STORE]))
+
+
 async def not_found(request: web.Request) -> web.StreamResponse:
     raise page_not_found()
 
@@ -212,6 +218,7 @@ def make_app(store: Store, token: str, checks: HealthChecks = _no_checks) -> web
     r.add_get("/openapi/v3/{tail:.+}", openapi_v3)
     r.add_route("*", "/api/{tail:.+}", dispatch)
     r.add_route("*", "/apis/{tail:.+}", dispatch)
+    r.add_get(HOST_PORTS_PATH, host_ports)
     r.add_get("/", root_paths)
     r.add_route("*", "/{tail:.*}", not_found)
     return app

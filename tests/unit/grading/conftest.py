@@ -23,6 +23,8 @@ class FakeClient:
         self.unreachable = False
         self.calls = 0
         self.on_call: Callable[[FakeClient], None] | None = None
+        # answers to GET of paths outside the resource API (e.g. the simulator's host ports)
+        self.paths: dict[str, dict[str, Any]] = {}
 
     def _tick(self) -> None:
         self.calls += 1
@@ -70,6 +72,12 @@ class FakeClient:
                 continue
             out.append(copy.deepcopy(obj))
         return out
+
+    def read_path(self, path: str) -> dict[str, Any]:
+        self._tick()
+        if self.unreachable:
+            raise ClusterUnreachable("the cluster does not answer")
+        return copy.deepcopy(self.paths.get(path, {}))
 
     def is_namespaced(self, api_version: str, kind: str) -> bool:
         return kind not in ("Namespace", "Node")
