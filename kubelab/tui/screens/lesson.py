@@ -266,7 +266,8 @@ class LessonScreen(Screen[None]):
     def start_lesson(self) -> None:
         services = self.kubelab.services
         previous = services.progress.bindings(self.lesson_id)
-        bindings = services.grader.start_lesson(self.cluster, self.loaded, previous)
+        step_id = self.step.id
+        bindings = services.grader.start_lesson(self.cluster, self.loaded, previous, step_id)
         services.progress.set_bindings(self.lesson_id, bindings)
         kubectl = services.kubectl()  # ClusterError (shown in the modal) when it is missing
         self.app.call_from_thread(self._lesson_started, bindings, kubectl)
