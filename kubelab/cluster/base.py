@@ -29,6 +29,9 @@ CAPABILITY_MISSING_REASONS: Final[Mapping[str, str]] = {
 MANAGED_BY_LABEL: Final = "app.kubernetes.io/managed-by"
 MANAGED_BY_VALUE: Final = "kubelab"
 HOST_ADDRESS_ANNOTATION: Final = "sim.kubelab.dev/host-address"
+LAB_LABEL: Final = "kubelab.dev/lab"
+"""On a lesson's namespace: the lab namespace it belongs to (what `kubelab down` deletes with
+the lab namespace of a borrowed context)."""
 
 Progress = Callable[[str], None]
 Via = Literal["nodePort", "loadBalancer"]

@@ -8,10 +8,11 @@ kubeconfig context when the lesson starts (`point_kubeconfig`), so kubectl typed
 lands there.
 
 Starting a lesson (or resetting it, or a step of it) never merges into what is there: the
-namespace is emptied (deleted and created again when kubelab owns it; otherwise every namespaced
-object a lesson or learner makes is deleted, leaving what the cluster itself keeps there such as
-the `kubernetes` Service), then the actions that lead to the start of the step are applied:
-`actions_to_step` is the one place that says what they are.
+namespace is emptied (a lesson's own is deleted and created again; `default`, which the API never
+deletes, and the lab namespace lose every namespaced object a lesson or learner makes, keeping what
+the cluster itself keeps there such as the `kubernetes` Service; someone else's is refused), then
+the actions that lead to the start of the step are applied: `actions_to_step` is the one place
+that says what they are.
 """
 
 from __future__ import annotations
@@ -23,7 +24,13 @@ from collections.abc import Mapping
 
 from kubelab.cluster import kubeconfig as kc
 from kubelab.cluster.api_errors import ApiRejected
-from kubelab.cluster.base import MANAGED_BY_LABEL, MANAGED_BY_VALUE, ClusterError, LabCluster
+from kubelab.cluster.base import (
+    LAB_LABEL,
+    MANAGED_BY_LABEL,
+    MANAGED_BY_VALUE,
+    ClusterError,
+    LabCluster,
+)
 from kubelab.cluster.context import is_managed
 from kubelab.grading.actions import KubeconfigClient, apply_actions, wait_namespace_gone
 from kubelab.grading.bindings import allocate_bindings, release_bindings
@@ -31,9 +38,6 @@ from kubelab.grading.context import ClusterApi
 from kubelab.lessons.loader import LoadedLesson
 from kubelab.lessons.model import Actions, Lesson
 from kubelab.objects import Obj
-
-LAB_LABEL = "kubelab.dev/lab"
-"""On a lesson namespace: the lab namespace it belongs to (what `kubelab down` deletes with it)."""
 
 UNDELETABLE = frozenset({"default", "kube-system", "kube-public", "kube-node-lease"})
 """Namespaces the API server refuses to delete."""
@@ -112,16 +116,17 @@ def ensure_lesson_namespace(client: ClusterApi, namespace: str, lab_namespace: s
 def clear_namespace(
     client: ClusterApi, namespace: str, lab_namespace: str, timeout: float = 60.0
 ) -> str:
-    """Leave `namespace` with nothing a lesson or learner made in it; what was done. A namespace
-    kubelab owns is deleted and created again; one the API cannot delete (`default`), or that
-    kubelab did not create, is emptied object by object."""
+    """Leave `namespace` with nothing a lesson or learner made in it; what was done. A lesson's
+    namespace is deleted and created again; one the API cannot delete (`default`) and the lab
+    namespace itself are emptied object by object; one kubelab did not create is refused."""
     existing = client.get("v1", "Namespace", namespace)
     if existing is None:
         ensure_lesson_namespace(client, namespace, lab_namespace)
         return f"created namespace {namespace}"
-    if namespace in UNDELETABLE or not is_managed(existing):
+    if namespace in UNDELETABLE or namespace == lab_namespace:
         removed = empty_namespace(client, namespace, timeout)
         return f"emptied namespace {namespace} ({removed} object(s) deleted)"
+    ensure_lesson_namespace(client, namespace, lab_namespace)  # refuses someone else's
     client.delete_namespace(namespace)
     wait_namespace_gone(client, namespace, timeout)
     ensure_lesson_namespace(client, namespace, lab_namespace)
