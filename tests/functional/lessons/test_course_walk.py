@@ -121,6 +121,8 @@ def take_lesson(journey: Journey, loaded: LoadedLesson) -> None:
         )
         type_step((loaded.lesson.id, step.id), body, learner)
         result = journey.grade_step(loaded, step.id)
+        if result.status == "skipped":  # the cluster lacks what the step needs
+            continue
         if not result.passed:
             apply_actions(learner.client, loaded, step.solution, bindings)
             learner.settle()
@@ -128,7 +130,7 @@ def take_lesson(journey: Journey, loaded: LoadedLesson) -> None:
         assert result.passed, failures(result)
         journey.store.set_current(loaded.lesson.id, step.id)
     graded = journey.grade_lesson(loaded)
-    assert graded.passed, failures(graded)
+    assert graded.status in ("passed", "skipped") and not failures(graded), failures(graded)
 
 
 def walk(journey: Journey, order: Sequence[LoadedLesson]) -> None:
