@@ -35,6 +35,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "reset": ("kubelab.commands.reset:reset", "Set the current step (or a lesson) up again."),
     "next": ("kubelab.commands.next:next_", "Move to the next step or lesson."),
     "watch": ("kubelab.commands.watch:watch", "Grade the current step on every change."),
+    "web": ("kubelab.commands.web:web", "Serve the lab in a browser (a URL with a token)."),
 }
 
 

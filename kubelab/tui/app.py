@@ -51,8 +51,11 @@ class KubelabApp(App[int]):
         *,
         keymap: Mapping[str, str] | None = None,
         watch_mode: bool = True,
+        in_browser: bool = False,
     ) -> None:
         super().__init__()
+        self.in_browser = in_browser
+        """Served by `kubelab web`: the help lists the keys the browser keeps."""
         self.services = services
         self.keymap = dict(keymap or {})
         self.watch_mode = watch_mode
@@ -246,7 +249,9 @@ class KubelabApp(App[int]):
         from kubelab.tui.widgets.console import Console
 
         sections.append(("Console", list(Console.BINDINGS)))
-        self.push_screen(HelpScreen(sections, self.keymap))
+        self.push_screen(
+            HelpScreen(sections, self.keymap, in_browser=self.in_browser, also=self.BINDINGS)
+        )
 
     def get_system_commands(self, screen: Screen[object]) -> Iterable[SystemCommand]:
         yield from super().get_system_commands(screen)
@@ -285,6 +290,7 @@ def create_app(
     lessons: Path | None = None,
     keymap: Mapping[str, str] | None = None,
     watch_mode: bool = True,
+    in_browser: bool = False,
 ) -> KubelabApp:
     """The app, with the real services unless `services` is given (tests)."""
     if services is None:
@@ -295,4 +301,4 @@ def create_app(
         from kubelab.tui.keys import keymap_from_env
 
         keymap = keymap_from_env()
-    return KubelabApp(services, keymap=keymap, watch_mode=watch_mode)
+    return KubelabApp(services, keymap=keymap, watch_mode=watch_mode, in_browser=in_browser)

@@ -43,7 +43,11 @@ async def test_a_borrowed_context_is_confirmed_in_a_dialog(
     kube = KubeClient(sim.kubeconfig, None, namespace)
     try:
         async with app.run_test(size=(100, 30)) as pilot:
-            await wait_for(lambda: isinstance(app.screen, ConfirmScreen), what="the question")
+            # The dialog is pushed before its widgets mount: wait for the question itself.
+            await wait_for(
+                lambda: isinstance(app.screen, ConfirmScreen) and app.screen.query("#question"),
+                what="the question",
+            )
             question = str(app.screen.query_one("#question").render())
             assert f"kubelab will create and use namespace {namespace}" in question
             assert "context kubelab-sim" in question
