@@ -267,15 +267,25 @@ class ContextProvider(Provider):
                     raise ConfirmationRequired(
                         "not confirmed: nothing was deleted", hint="pass --yes to confirm"
                     )
-                for lesson in self._lesson_namespaces(client):
+                for lesson in self._lesson_namespaces(client, progress):
                     progress(f"deleting namespace {lesson}")
                     client.delete_namespace(lesson)
                 progress(f"deleting namespace {self.namespace}")
                 client.delete_namespace(self.namespace)
         self.kubeconfig.unlink(missing_ok=True)
 
-    def _lesson_namespaces(self, client: KubeClient) -> list[str]:
-        """The namespaces this lab's lessons ran in: kubelab's, labelled with this lab."""
+    def _lesson_namespaces(self, client: KubeClient, progress: Progress) -> list[str]:
+        """The namespaces this lab's lessons ran in: kubelab's, labelled with this lab (none,
+        with a notice, where this user may not list namespaces)."""
+        from kubelab.cluster.api_errors import ApiRejected
+
         selector = {MANAGED_BY_LABEL: MANAGED_BY_VALUE, LAB_LABEL: self.namespace}
-        found = client.list("v1", "Namespace", None, selector, all_namespaces=True)
+        try:
+            found = client.list("v1", "Namespace", None, selector, all_namespaces=True)
+        except ApiRejected as exc:
+            progress(
+                f"cannot list the lessons' namespaces ({exc.message}); delete those named "
+                f"{self.namespace}-LESSON yourself"
+            )
+            return []
         return [str(ns["metadata"]["name"]) for ns in found]
