@@ -31,6 +31,9 @@ MANAGED_BY_VALUE: Final = "kubelab"
 HOST_PORTS_PATH: Final = "/kubelab.dev/v1/host-ports"
 """Where the simulator's API server says where the host serves each Service's NodePorts and
 load balancer ports (a `HostPortList`; a real cluster keeps no such bookkeeping in objects)."""
+LAB_LABEL: Final = "kubelab.dev/lab"
+"""On a lesson's namespace: the lab namespace it belongs to (what `kubelab down` deletes with
+the lab namespace of a borrowed context)."""
 
 Progress = Callable[[str], None]
 Via = Literal["nodePort", "loadBalancer"]

@@ -146,7 +146,8 @@ class SimProvider(Provider):
     def _cluster(self) -> LabCluster:
         config = kc.load(self.kubeconfig)
         context = kc.current_context(config) or "kubelab-sim"
-        namespace = kc.context_namespace(config, context) or LAB_NAMESPACE
+        # the lab namespace, not the context's: that follows the lesson being taken
+        namespace = LAB_NAMESPACE
         # Best effort: a simulator that cannot list its nodes right now keeps the node count
         # seen last, and only the multi-node capability depends on it.
         with contextlib.suppress(ClusterError):

@@ -15,6 +15,7 @@ import click
 from kubelab.cluster.base import ClusterError, LabCluster
 from kubelab.commands.exits import Terminated, exit_codes, fail, fail_cluster
 from kubelab.commands.grading_support import emit_report, find_lesson, lab_cluster, save_progress
+from kubelab.commands.journey_support import lesson_passed_message
 from kubelab.commands.options import (
     REPORT_CHOICE,
     cluster_options,
@@ -69,26 +70,39 @@ def _grade_live(
     poll: bool,
     max_wait: float,
 ) -> LessonResult:
-    """Grade the lab namespace as it is, with the lesson's bindings (allocated and recorded on
-    first use)."""
+    """Grade the lesson's namespace as it is, with the lesson's bindings (allocated and recorded
+    on first use). A whole lesson is graded by its end state (the last step's checks and the
+    invariants) and the learner's recorded passes of the earlier steps."""
     from kubelab.cluster.client import KubeClient
-    from kubelab.grading.bindings import allocate_bindings
+    from kubelab.grading.lesson_lab import lesson_bindings, lesson_lab
     from kubelab.grading.runner import grade_lesson
 
     lesson_id = loaded.lesson.id
     recorded = progress.lessons.get(lesson_id)
-    bindings: dict[str, str | int] = dict(recorded.bindings) if recorded else {}
-    with KubeClient(lab.kubeconfig, lab.context, lab.namespace) as client:
-        wanted = {b.name for b in loaded.lesson.bindings}
-        if not wanted <= set(bindings):
-            bindings = allocate_bindings(client, loaded.lesson, lab.namespace, cluster=lab)
+    previous: dict[str, str | int] = dict(recorded.bindings) if recorded else {}
+    own = lesson_lab(lab, lesson_id)
+    with KubeClient(own.kubeconfig, own.context, own.namespace) as client:
+        bindings = lesson_bindings(client, own, loaded.lesson, previous)
+        if bindings != previous:
             chosen = bindings
             save_progress(lambda: store.set_bindings(lesson_id, chosen), store.path)
+            wanted = {b.name for b in loaded.lesson.bindings}
             shown = ", ".join(f"{k}={v}" for k, v in bindings.items() if k in wanted)
-            click.echo(f"kubelab: values for lesson {lesson_id}: {shown}", err=True)
-        bindings["namespace"] = lab.namespace
+            if shown:
+                click.echo(f"kubelab: values for lesson {lesson_id}: {shown}", err=True)
+        passes = {
+            step.id: (recorded.steps[step.id].passed_at if step.id in recorded.steps else None)
+            for step in loaded.lesson.steps
+        } if recorded else {}  # fmt: skip
         return grade_lesson(
-            lab, loaded, bindings, client, step_ids=steps, poll=poll, max_wait=max_wait
+            own,
+            loaded,
+            bindings,
+            client,
+            step_ids=steps,
+            poll=poll,
+            max_wait=max_wait,
+            recorded=passes,
         )
 
 
@@ -256,6 +270,9 @@ def _grade(
             )
             follow_on = [s.id for s in loaded.lesson.steps] if follow_current else None
             save_progress(lambda: _record(store, result, follow_on), store.path)
+            last = loaded.lesson.steps[-1].id
+            if follow_on and [s.step_id for s in result.steps if s.passed] == [last]:
+                click.echo(lesson_passed_message(course, loaded), err=True)
     except ClusterError as exc:
         fail_cluster(exc)
     report = Report("grade", [result], cluster=f"{lab.provider}:{lab.name}")

@@ -1,4 +1,4 @@
-"""Applying a lesson's actions (setup, solutions: "apply for me") and resetting a step or lesson.
+"""Applying a lesson's actions (setup, solutions: "apply for me"); `lesson_lab` resets.
 
 Manifests go through the Kubernetes API (server-side apply); commands are kubectl argument lists
 run without a shell, always against the lab's kubeconfig and namespace.
@@ -118,19 +118,25 @@ def with_last_applied(obj: Mapping[str, Any], namespace: str) -> Obj:
 
 
 def _apply_or_recreate(client: ClusterApi, obj: Obj, namespace: str) -> str:
-    """Apply `obj`; when the API refuses because a field cannot change (a Deployment's selector,
-    a Pod's spec, a clusterIP), delete the object and create it from `obj`, as
-    `kubectl replace --force` does. What was done, for the learner."""
+    """Apply `obj`; when the API refuses it because of what is already there, delete the object
+    and create it from `obj`, as `kubectl replace --force` does. What is there may have a field
+    that cannot change (a Deployment's selector, a Pod's spec, a clusterIP), or fields another
+    writer owns that server-side apply keeps and merges with `obj` (the learner's port 8080 from
+    `kubectl apply` beside the manifest's port 80: "spec.ports[0].name: Required value"): what
+    kubelab applies is recreated as written, never merged. What was done, for the learner."""
+    api_version, kind = str(obj["apiVersion"]), str(obj["kind"])
+    name = str(obj["metadata"]["name"])
     try:
         client.apply(obj, namespace)
     except ApiRejected as exc:
-        if exc.status_code != 422 or not any(text in exc.message for text in _IMMUTABLE):
+        if exc.status_code != 422:
             raise
+        immutable = any(text in exc.message for text in _IMMUTABLE)
+        if not immutable and client.get(api_version, kind, name, namespace) is None:
+            raise  # nothing there to merge with: `obj` itself is refused
         why = exc.message
     else:
         return f"applied {_describe(obj)}"
-    api_version, kind = str(obj["apiVersion"]), str(obj["kind"])
-    name = str(obj["metadata"]["name"])
     client.delete(api_version, kind, name, namespace, grace_period_seconds=0)
     deadline = time.monotonic() + RECREATE_TIMEOUT
     while client.get(api_version, kind, name, namespace) is not None:
@@ -141,7 +147,7 @@ def _apply_or_recreate(client: ClusterApi, obj: Obj, namespace: str) -> str:
             )
         time.sleep(0.1)
     client.apply(obj, namespace)
-    return f"recreated {_describe(obj)} (a field that cannot change differed: {why[:200]})"
+    return f"recreated {_describe(obj)} (applying it over what was there was refused: {why[:200]})"
 
 
 def command_scope_problem(args: list[str], namespace: str) -> str | None:
@@ -226,37 +232,3 @@ def wait_namespace_gone(client: ClusterApi, namespace: str, timeout: float = 60.
         if time.monotonic() > deadline:
             raise ClusterError(f"namespace {namespace} was not deleted within {timeout:g}s")
         time.sleep(0.1)
-
-
-def reset_lesson(
-    client: KubeconfigClient,
-    loaded: LoadedLesson,
-    bindings: Mapping[str, str | int],
-    *,
-    timeout: float = 60.0,
-) -> list[str]:
-    """Start the lesson over: empty the lab namespace (delete and recreate it), apply setup."""
-    namespace = str(bindings.get("namespace") or client.namespace)
-    client.delete_namespace(namespace)
-    wait_namespace_gone(client, namespace, timeout)
-    client.ensure_namespace(namespace, LAB_LABELS, vetted=True)  # the provider's lab namespace
-    return apply_actions(client, loaded, loaded.lesson.setup, bindings)
-
-
-def reset_step(
-    client: KubeconfigClient,
-    loaded: LoadedLesson,
-    step_id: str,
-    bindings: Mapping[str, str | int],
-    *,
-    timeout: float = 60.0,
-) -> list[str]:
-    """Put the cluster back as it was when the step began: the lesson reset, then the solutions
-    of every earlier step applied."""
-    ids = [s.id for s in loaded.lesson.steps]
-    if step_id not in ids:
-        raise KeyError(f"lesson {loaded.lesson.id} has no step {step_id!r}")
-    done = reset_lesson(client, loaded, bindings, timeout=timeout)
-    for step in loaded.lesson.steps[: ids.index(step_id)]:
-        done.extend(apply_actions(client, loaded, step.solution, bindings))
-    return done

@@ -3,8 +3,10 @@
 For each lesson, in a fresh namespace: apply setup (and wait for its pods to start, as a learner
 reading the step would); then for each step, evaluate its checks once
 (no polling) and require each to FAIL (a check that already passes cannot tell a learner's work
-from no work: a defect, with no exemptions), apply the step's solution and require each check to
-PASS within its timeout. Lessons run concurrently; their namespaces are deleted afterwards.
+from no work: a defect; the one exemption is a step's `invariants`, which hold from their step on
+and so may pass already), apply the step's solution and require each check, and every invariant in
+force, to PASS within its timeout. Lessons run concurrently; their namespaces are deleted
+afterwards.
 Cluster-wide values come from bindings, so concurrent lessons never collide.
 """
 
@@ -133,7 +135,9 @@ def selftest_lesson(
                 step_result.checks.append(_action_error("apply the step's solution", str(exc)))
                 break
             if not missing:
-                after = run_checks(checks, ctx, poll=True, interval=interval)
+                # invariants hold from their step on; they need not fail before the solution
+                invariants = cast("list[CheckBase]", lesson.invariants_through(step.id))
+                after = run_checks([*checks, *invariants], ctx, poll=True, interval=interval)
                 step_result.checks.extend(_after(c) for c in after)
             wait_settled(client, namespace, settle_timeout)
             step_result.duration = time.monotonic() - started

@@ -78,7 +78,12 @@ class Course:
     problems: list[LessonProblem]
 
     def find(self, lesson_id: str) -> LoadedLesson | None:
-        return next((loaded for loaded in self.lessons if loaded.lesson.id == lesson_id), None)
+        """The lesson with id `lesson_id`, else the one at that number in course order (1 is
+        the first, as `kubelab lessons` numbers them)."""
+        found = next((loaded for loaded in self.lessons if loaded.lesson.id == lesson_id), None)
+        if found is None and lesson_id.isdigit() and 1 <= int(lesson_id) <= len(self.lessons):
+            return self.lessons[int(lesson_id) - 1]
+        return found
 
 
 # ---------------------------------------------------------------------------------------------

@@ -60,6 +60,12 @@ class Step(StrictModel):
     hints: list[str] = Field(default_factory=list, description="revealed one at a time")
     solution: Actions = Field(description="used by 'apply for me' and by the self-test")
     checks: list[CheckSpec] = Field(min_length=1)
+    invariants: list[CheckSpec] = Field(
+        default_factory=list,
+        description="checks that must hold in this step and every later one (graded with each "
+        "of those steps and with the whole lesson; the self-test does not require them to fail "
+        "before the step's solution)",
+    )
     requires: list[Capability] = Field(
         default_factory=list, description="capabilities this step needs; skipped where missing"
     )
@@ -77,6 +83,18 @@ class Lesson(StrictModel):
 
     def step(self, step_id: str) -> Step | None:
         return next((s for s in self.steps if s.id == step_id), None)
+
+    def step_index(self, step_id: str) -> int:
+        """The position of step `step_id` (KeyError when the lesson has none)."""
+        for index, step in enumerate(self.steps):
+            if step.id == step_id:
+                return index
+        raise KeyError(f"lesson {self.id} has no step {step_id!r}")
+
+    def invariants_through(self, step_id: str) -> list[CheckSpec]:
+        """The invariants in force during step `step_id`: its own and every earlier step's."""
+        upto = self.steps[: self.step_index(step_id) + 1]
+        return [check for step in upto for check in step.invariants]
 
 
 PLACEHOLDER = re.compile(r"\$\{([a-z_][a-z0-9_]*)\}")

@@ -69,6 +69,8 @@ class KubelabApp(App[int]):
         self.cluster: LabCluster | None = None
         self.provider: Provider | None = None
         self.resume_step: str | None = None
+        self._resumed = False
+        """Whether the lesson the learner left off in was opened (once, at start)."""
         self.errors: list[tuple[str, str | None]] = []
         """Every error shown in the modal, for tests and the log."""
 
@@ -120,6 +122,30 @@ class KubelabApp(App[int]):
         self.course = message.course
         self.outline = outline_of(message.course)
         self._refresh_homes()
+        self._resume_where_left_off()
+
+    def _resume_where_left_off(self) -> None:
+        """Once the course and the cluster are both ready at start: open the lesson the learner
+        was on (set by the TUI or by `kubelab start`/`next`), at their step."""
+        if self._resumed or self.course is None or self.cluster is None:
+            return
+        self._resumed = True
+        current = self.services.progress.current()
+        if current is None or self.course.find(current[0]) is None:
+            return
+        if isinstance(self.screen, HomeScreen):
+            self.open_lesson(current[0])
+
+    def open_next_lesson(self, lesson_id: str) -> None:
+        """Leave lesson `lesson_id` for the one after it in course order."""
+        if self.course is None:
+            return
+        ids = [loaded.lesson.id for loaded in self.course.lessons]
+        if lesson_id not in ids or ids.index(lesson_id) + 1 >= len(ids):
+            self.notify("That was the last lesson: the course is done.", title="Course done")
+            return
+        self.pop_screen()
+        self.open_lesson(ids[ids.index(lesson_id) + 1])
 
     def start_provisioning(self, *, yes: bool = False) -> None:
         self.cluster = None
@@ -188,6 +214,7 @@ class KubelabApp(App[int]):
         for panel in self._cluster_panels():
             panel.ready(message.cluster, message.status)
         self.refresh_status()
+        self._resume_where_left_off()
 
     def on_confirmation_needed(self, message: ConfirmationNeeded) -> None:
         """Ask in a dialog; yes provisions again with the change confirmed."""

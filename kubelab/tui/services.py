@@ -11,7 +11,7 @@ import threading
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from kubelab.objects import Obj
 
@@ -37,10 +37,15 @@ class Grader(Protocol):
     """Grading and the lesson's actions, against one provisioned lab cluster."""
 
     def start_lesson(
-        self, cluster: LabCluster, loaded: LoadedLesson, previous: Bindings
+        self,
+        cluster: LabCluster,
+        loaded: LoadedLesson,
+        previous: Bindings,
+        step_id: str | None = None,
     ) -> Bindings:
-        """Allocate the lesson's bindings (reusing `previous` ones), make sure its namespace
-        exists, apply its setup."""
+        """Open the lesson in its own namespace: as the learner left it when it is there (with
+        the `previous` bindings), else set up afresh at the start of `step_id`; kubelab's
+        kubeconfig then points at that namespace. The lesson's bindings."""
 
     def grade(
         self, cluster: LabCluster, loaded: LoadedLesson, step_id: str, bindings: Bindings
@@ -60,7 +65,8 @@ class Grader(Protocol):
     def reset_lesson(
         self, cluster: LabCluster, loaded: LoadedLesson, bindings: Bindings
     ) -> list[str]:
-        """Empty the lesson's namespace and apply its setup again."""
+        """Empty the lesson's namespace and apply its setup again (`default` is emptied, not
+        deleted)."""
 
     def watch(
         self,
@@ -180,34 +186,20 @@ class ClusterGrader:
             client.close()
 
     def start_lesson(
-        self, cluster: LabCluster, loaded: LoadedLesson, previous: Bindings
+        self,
+        cluster: LabCluster,
+        loaded: LoadedLesson,
+        previous: Bindings,
+        step_id: str | None = None,
     ) -> Bindings:
-        """First start: allocate bindings, apply the setup. Later starts (the learner comes
-        back): reuse the bindings and re-create only setup objects that are missing, so what the
-        learner changed (a fixed selector) is not reverted."""
-        from kubelab.grading.actions import LAB_LABELS, apply_actions, apply_objects
-        from kubelab.grading.bindings import allocate_bindings, release_bindings
-        from kubelab.lessons.manifests import read_manifest_docs
+        from kubelab.grading.lesson_lab import lesson_lab, point_kubeconfig, resume_lesson
 
-        client = self._client(cluster, cluster.namespace)
-        wanted = {b.name for b in loaded.lesson.bindings}
-        again = bool(previous) and previous.get("namespace") == cluster.namespace
-        if again and wanted <= set(previous):
-            bindings = dict(previous)
-        else:
-            again = False
-            bindings = allocate_bindings(client, loaded.lesson, cluster.namespace, cluster=cluster)
-        namespace = str(bindings["namespace"])
-        # the lab namespace the provider accepted when the cluster was provisioned or attached
-        client.ensure_namespace(namespace, LAB_LABELS, vetted=True)
-        if not again:
-            apply_actions(client, loaded, loaded.lesson.setup, bindings)
-        else:
-            for rel in loaded.lesson.setup.manifests:
-                docs = read_manifest_docs(loaded.manifest_path(rel), bindings)
-                missing = [doc for doc in docs if _missing(client, doc, namespace)]
-                apply_objects(client, missing, namespace, rel)
-        release_bindings(bindings)
+        own = lesson_lab(cluster, loaded.lesson.id)
+        # kubelab's kubeconfig points at the lesson first, so the client opened now is the one
+        # every later call of the session reuses (a rewritten kubeconfig opens a new client)
+        point_kubeconfig(cluster, own.namespace)
+        client = self._client(cluster, own.namespace)
+        bindings, _ = resume_lesson(client, cluster, loaded, previous, step_id)
         return bindings
 
     def grade(
@@ -234,20 +226,20 @@ class ClusterGrader:
     def reset_step(
         self, cluster: LabCluster, loaded: LoadedLesson, step_id: str, bindings: Bindings
     ) -> list[str]:
-        from kubelab.grading.actions import reset_step
+        from kubelab.grading.lesson_lab import prepare_step
 
         namespace = str(bindings.get("namespace") or cluster.namespace)
         client = self._client(cluster, namespace)
-        return reset_step(client, loaded, step_id, bindings)
+        return prepare_step(client, loaded, step_id, bindings, cluster.namespace)
 
     def reset_lesson(
         self, cluster: LabCluster, loaded: LoadedLesson, bindings: Bindings
     ) -> list[str]:
-        from kubelab.grading.actions import reset_lesson
+        from kubelab.grading.lesson_lab import prepare_step
 
         namespace = str(bindings.get("namespace") or cluster.namespace)
         client = self._client(cluster, namespace)
-        return reset_lesson(client, loaded, bindings)
+        return prepare_step(client, loaded, None, bindings, cluster.namespace)
 
     def watch(
         self,
@@ -278,20 +270,6 @@ def _stamp(path: Path) -> _Stamp:
     except OSError:
         return None
     return (info.st_ino, info.st_mtime_ns, info.st_size)
-
-
-def _missing(client: KubeClient, doc: Mapping[str, Any], namespace: str) -> bool:
-    metadata = doc.get("metadata") or {}
-    name = metadata.get("name")
-    if not isinstance(name, str):
-        return True
-    found = client.get(
-        str(doc.get("apiVersion") or "v1"),
-        str(doc.get("kind")),
-        name,
-        str(metadata.get("namespace") or namespace),
-    )
-    return found is None
 
 
 def default_services(

@@ -95,7 +95,11 @@ class FixedGrader:
     """Every step fails the same way: one check passes, one fails with a diff."""
 
     def start_lesson(
-        self, cluster: LabCluster, loaded: LoadedLesson, previous: Bindings
+        self,
+        cluster: LabCluster,
+        loaded: LoadedLesson,
+        previous: Bindings,
+        step_id: str | None = None,
     ) -> Bindings:
         return {"namespace": "lab"}
 

@@ -396,7 +396,8 @@ class LessonScreen(Screen[None]):
     def start_lesson(self) -> None:
         services = self.kubelab.services
         previous = services.progress.bindings(self.lesson_id)
-        bindings = services.grader.start_lesson(self.cluster, self.loaded, previous)
+        step_id = self.step.id
+        bindings = services.grader.start_lesson(self.cluster, self.loaded, previous, step_id)
         services.progress.set_bindings(self.lesson_id, bindings)
         services.kubectl()  # ClusterError (shown in the modal) when it is missing
         self.app.call_from_thread(self._lesson_started, bindings)
@@ -480,8 +481,16 @@ class LessonScreen(Screen[None]):
             self.passed[step_id] = assisted
             self.kubelab.services.progress.record_pass(self.lesson_id, step_id, assisted=assisted)
             self.passed = self.kubelab.services.progress.passed_steps(self.lesson_id)
-            title = self.loaded.lesson.step(step_id)
-            self.notify(f"Step passed: {title.title if title else step_id}", title="✔ Passed")
+            if self._lesson_passed():
+                self.notify(self._next_lesson_offer(), title="✔ Lesson passed", timeout=10)
+            else:
+                title = self.loaded.lesson.step(step_id)
+                self.notify(f"Step passed: {title.title if title else step_id}", title="✔ Passed")
+            if step_id == self.step.id and self.index + 1 < len(self.loaded.lesson.steps):
+                # passing the step the learner is on moves them on, as `kubelab watch` does
+                self._go(self.index + 1)
+                self.status(f"✔ Step {step_id} passed. On to step {self.index + 1}.")
+                return
         if step_id == self.step.id:
             self.show_step()
             if reason == "check":
@@ -489,6 +498,8 @@ class LessonScreen(Screen[None]):
                 self.call_after_refresh(self._scroll_to_results)
         else:
             self.refresh_steps()
+        if result.passed and step_id == self.step.id and self._lesson_passed():
+            self.status(self._next_lesson_offer())
 
     def _scroll_to_results(self) -> None:
         self.query_one("#step-view", VerticalScroll).scroll_to_widget(
@@ -532,7 +543,25 @@ class LessonScreen(Screen[None]):
             self.grade(self.step.id, "open")
 
     def action_next_step(self) -> None:
-        self._go(self.index + 1)
+        """The next step; on the last one, the next lesson."""
+        if self.index + 1 < len(self.loaded.lesson.steps):
+            self._go(self.index + 1)
+        else:
+            self.kubelab.open_next_lesson(self.lesson_id)
+
+    def _lesson_passed(self) -> bool:
+        return all(step.id in self.passed for step in self.loaded.lesson.steps)
+
+    def _next_lesson_offer(self) -> str:
+        course = self.kubelab.course
+        ids = [loaded.lesson.id for loaded in course.lessons] if course else []
+        where = ids.index(self.lesson_id) if self.lesson_id in ids else len(ids)
+        if course is None or where + 1 >= len(ids):
+            return f"Lesson {self.loaded.lesson.title!r} passed: that was the last lesson."
+        upcoming = course.lessons[where + 1].lesson
+        return (
+            f"Lesson {self.loaded.lesson.title!r} passed. n opens the next lesson: {upcoming.title}"
+        )
 
     def action_previous_step(self) -> None:
         self._go(self.index - 1)

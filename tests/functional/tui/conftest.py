@@ -37,10 +37,17 @@ def tui_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 
 @pytest.fixture
 def lab(sim: object, tui_env: Path) -> Iterator[LabCluster]:
-    """A LabCluster on the test simulator with a namespace of its own (deleted afterwards)."""
-    kubeconfig: Path = sim.kubeconfig  # type: ignore[attr-defined]
+    """A LabCluster on the test simulator with a namespace of its own and a kubeconfig of its
+    own (a lesson points its context at the lesson's namespace); its namespaces and its lessons'
+    are deleted afterwards."""
+    kubeconfig = tui_env / "lab.kubeconfig"
+    kubeconfig.write_text(sim.kubeconfig.read_text())  # type: ignore[attr-defined]
+    kubeconfig.chmod(0o600)
     cluster = lab_cluster(kubeconfig)
     yield cluster
     sim.kubectl(  # type: ignore[attr-defined]
         "delete", "namespace", cluster.namespace, "--ignore-not-found", "--wait=false"
+    )
+    sim.kubectl(  # type: ignore[attr-defined]
+        "delete", "namespace", "-l", f"kubelab.dev/lab={cluster.namespace}", "--wait=false"
     )

@@ -20,6 +20,7 @@ from tui_support import (
 )
 
 from kubelab.cluster.base import LabCluster
+from kubelab.grading.lesson_lab import lesson_namespace
 from kubelab.lessons.loader import load_course
 from kubelab.progress import ProgressStore
 from kubelab.tui.app import KubelabApp, create_app
@@ -41,6 +42,11 @@ def make_app(cluster: LabCluster, tmp: Path, **kwargs: object) -> KubelabApp:
     for name, value in kwargs.items():
         setattr(services, name, value)
     return create_app(services, keymap={})
+
+
+def ns(lab: LabCluster, lesson_id: str = "first-service") -> str:
+    """The namespace a lesson of the test course runs in."""
+    return lesson_namespace(lab.namespace, lesson_id)
 
 
 def panel_text(app: KubelabApp, selector: str) -> str:
@@ -128,7 +134,10 @@ async def test_check_fails_then_passes_from_the_console(lab: LabCluster, tmp_pat
         await pilot.press("enter")
         await wait_for(lambda: "create-web" in screen.passed, what="the step to pass")
         assert screen.passed["create-web"] is False  # not assisted
-        assert "✔ Step passed" in panel_text(app, "#results")
+        # passing the step the learner is on moves them to the next one
+        await wait_for(lambda: screen.step.id == "port-8080", what="the next step")
+        assert "✔ Step create-web passed" in panel_text(app, "#status-line")
+        assert screen.step_state("create-web") == "passed"
         assert (
             ProgressStore(tmp_path / "progress.json").load().passed("first-service", "create-web")
         )
@@ -180,15 +189,18 @@ async def test_apply_for_me_marks_assisted_and_reset_undoes(
         assert screen.passed["create-web"] is True
         assert screen.step_state("create-web") == "assisted"
         assert "✔*" in str(screen.query_one("#step-list").get_option_at_index(0).prompt)  # type: ignore[attr-defined]
-        got = sim.kubectl("get", "svc", "web", "-n", lab.namespace)  # type: ignore[attr-defined]
+        got = sim.kubectl("get", "svc", "web", "-n", ns(lab))  # type: ignore[attr-defined]
         assert got.returncode == 0
+        await wait_for(lambda: screen.step.id == "port-8080", what="the next step")
+        await pilot.press("p")  # back to the step to undo
+        assert screen.step.id == "create-web"
         await pilot.press("r")
         assert isinstance(app.screen, ConfirmScreen)
         await pilot.press("y")
         await wait_for(
             lambda: screen.busy is None and "Reset done" in panel_text(app, "#status-line")
         )
-        got = sim.kubectl("get", "svc", "web", "-n", lab.namespace)  # type: ignore[attr-defined]
+        got = sim.kubectl("get", "svc", "web", "-n", ns(lab))  # type: ignore[attr-defined]
         assert got.returncode != 0 and "NotFound" in got.stderr
         assert screen.passed["create-web"] is True  # a passed step is never lost
 
@@ -199,12 +211,19 @@ async def test_progress_survives_a_restart(lab: LabCluster, tmp_path: Path) -> N
         screen = await open_first_lesson(app, pilot)
         await type_in_console(pilot, screen, "kubectl create service clusterip web --tcp=80:80")
         await wait_for(lambda: "create-web" in screen.passed, what="the step to pass")
-        screen.focus_next("#step-list")
-        await pilot.press("n")
-        assert screen.step.id == "port-8080"
+        await wait_for(lambda: screen.step.id == "port-8080", what="the next step")
     again = make_app(lab, tmp_path)
     async with again.run_test(size=(80, 24)) as pilot:
-        await wait_for(lambda: again.cluster is not None and again.course is not None)
+        # kubelab opens where the learner left off: the current step of the current lesson
+        await wait_for(lambda: isinstance(again.screen, LessonScreen), what="the lesson")
+        screen = again.screen
+        assert isinstance(screen, LessonScreen)
+        await wait_for(lambda: screen.bindings is not None, what="the lesson to start")
+        assert screen.lesson_id == "first-service" and screen.step.id == "port-8080"
+        assert screen.step_state("create-web") == "passed"
+        screen.focus_next("#step-list")
+        await pilot.press("l")
+        await wait_for(lambda: isinstance(again.screen, HomeScreen), what="the lesson list")
         await pilot.pause()
         first = str(again.screen.query_one("#lessons").get_option_at_index(0).prompt)  # type: ignore[attr-defined]
         assert "◐ 1/2" in first
@@ -212,9 +231,6 @@ async def test_progress_survives_a_restart(lab: LabCluster, tmp_path: Path) -> N
         assert "Enter resumes at step 2: Move it to port 8080" in panel_text(
             again, "#lesson-detail"
         )
-        screen = await open_first_lesson(again, pilot)
-        assert screen.step.id == "port-8080"
-        assert screen.step_state("create-web") == "passed"
 
 
 async def test_a_failing_worker_lands_in_the_error_modal(lab: LabCluster, tmp_path: Path) -> None:
@@ -288,10 +304,10 @@ async def test_console_interactive_exec_takes_typed_lines_and_ctrl_d(
     app = make_app(lab, tmp_path)
     async with app.run_test(size=(80, 24)) as pilot:
         screen = await open_first_lesson(app, pilot)  # creates the lesson namespace
-        made = kubectl("run", "shell", "--image=nginx", "-n", lab.namespace)
+        made = kubectl("run", "shell", "--image=nginx", "-n", ns(lab))
         assert made.returncode == 0, made.stderr
         ready = kubectl(
-            "wait", "--for=condition=Ready", "pod/shell", "-n", lab.namespace, "--timeout=30s"
+            "wait", "--for=condition=Ready", "pod/shell", "-n", ns(lab), "--timeout=30s"
         )
         assert ready.returncode == 0, ready.stderr
         terminal = screen.query_one(Terminal)
@@ -306,7 +322,7 @@ async def test_console_interactive_exec_takes_typed_lines_and_ctrl_d(
         await wait_for(lambda: not terminal.command_running(), what="the exec to end")
 
 
-async def test_coming_back_recreates_missing_setup_but_keeps_the_learners_changes(
+async def test_coming_back_finds_the_lesson_as_the_learner_left_it_and_reset_sets_it_up(
     lab: LabCluster, tmp_path: Path, sim: object
 ) -> None:
     kubectl = sim.kubectl  # type: ignore[attr-defined]
@@ -314,7 +330,7 @@ async def test_coming_back_recreates_missing_setup_but_keeps_the_learners_change
 
     def color() -> str:
         got = kubectl(
-            "get", "configmap", "settings", "-n", lab.namespace, "-o", "jsonpath={.data.color}"
+            "get", "configmap", "settings", "-n", ns(lab, "second"), "-o", "jsonpath={.data.color}"
         )
         return str(got.stdout) if got.returncode == 0 else "<missing>"
 
@@ -333,17 +349,27 @@ async def test_coming_back_recreates_missing_setup_but_keeps_the_learners_change
         screen = await open_second()
         assert color() == "blue"  # the setup was applied
         patched = kubectl(
-            "patch", "configmap", "settings", "-n", lab.namespace, "-p", '{"data":{"color":"red"}}'
+            "patch",
+            "configmap",
+            "settings",
+            "-n",
+            ns(lab, "second"),
+            "-p",
+            '{"data":{"color":"red"}}',
         )
         assert patched.returncode == 0, patched.stderr
         screen.focus_next("#step-list")
         await pilot.press("l")
         await open_second()
         assert color() == "red"  # not reverted
-        kubectl("delete", "configmap", "settings", "-n", lab.namespace)
+        kubectl("delete", "configmap", "settings", "-n", ns(lab, "second"))
         app.pop_screen()
-        await open_second()
-        assert color() == "blue"  # missing: created again
+        screen = await open_second()
+        assert color() == "<missing>"  # the learner's deletion stands
+        screen.focus_next("#step-list")
+        await pilot.press("R")
+        await pilot.press("y")
+        await wait_for(lambda: color() == "blue", what="the reset to apply the setup again")
 
 
 async def test_console_kubectl_run_with_a_tty_then_nslookup_then_exit(
@@ -402,12 +428,12 @@ async def test_reset_lesson_after_confirming_empties_the_namespace_keeps_passes(
         assert isinstance(app.screen, ConfirmScreen)
         await pilot.press("n")  # not confirmed: nothing happens
         await pilot.pause(0.2)
-        assert kubectl("get", "svc", "web", "-n", lab.namespace).returncode == 0
+        assert kubectl("get", "svc", "web", "-n", ns(lab)).returncode == 0
         await pilot.press("R")
         await pilot.press("y")
         await wait_for(
             lambda: screen.busy is None and "Reset done" in panel_text(app, "#status-line")
         )
-        got = kubectl("get", "svc", "web", "-n", lab.namespace)
+        got = kubectl("get", "svc", "web", "-n", ns(lab))
         assert got.returncode != 0 and "NotFound" in got.stderr
         assert screen.passed == {"create-web": False}
