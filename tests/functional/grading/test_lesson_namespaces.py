@@ -17,7 +17,7 @@ import pytest
 import yaml
 
 from kubelab.cluster.base import (
-    HOST_ADDRESS_ANNOTATION,
+    HOST_PORTS_PATH,
     LAB_LABEL,
     MANAGED_BY_LABEL,
     ClusterError,
@@ -85,7 +85,7 @@ def sim_lab(kubeconfig: Path, namespace: str) -> LabCluster:
         namespace=namespace,
         capabilities=frozenset({"loadbalancer", "nodeport-from-host"}),
         nodeport_host="127.0.0.1",
-        host_address_annotation=HOST_ADDRESS_ANNOTATION,
+        host_ports_path=HOST_PORTS_PATH,
     )
 
 

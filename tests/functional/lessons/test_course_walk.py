@@ -19,7 +19,7 @@ from typing import Any
 
 import pytest
 
-from kubelab.cluster.base import HOST_ADDRESS_ANNOTATION, LabCluster
+from kubelab.cluster.base import HOST_PORTS_PATH, LabCluster
 from kubelab.cluster.client import KubeClient
 from kubelab.grading.actions import apply_actions
 from kubelab.grading.lesson_lab import lesson_lab, start_lesson
@@ -154,7 +154,7 @@ def journey(sim_factory: Callable[..., Any], tmp_path: Path) -> Any:
         namespace="default",
         capabilities=frozenset({"loadbalancer", "nodeport-from-host", "multi-node"}),
         nodeport_host="127.0.0.1",
-        host_address_annotation=HOST_ADDRESS_ANNOTATION,
+        host_ports_path=HOST_PORTS_PATH,
     )
     store = ProgressStore(tmp_path / "progress.json")
     with KubeClient(kubeconfig, lab.context, lab.namespace) as client:
