@@ -20,12 +20,13 @@ from kubelab.lessons.loader import (
     load_course,
     load_lesson,
 )
+from kubelab.lessons.manifest_lint import ManifestCache
 
 PROBLEMS_FOUND = 1
 
 
 def _lint_path(
-    path: Path, root: Path | None, cache: dict[Path, list[LessonProblem]]
+    path: Path, root: Path | None, cache: ManifestCache
 ) -> tuple[int, list[LessonProblem]]:
     if path.is_dir():
         course = load_course(path)
@@ -45,7 +46,7 @@ def _lint_path(
 def lint(paths: tuple[Path, ...], lessons_dir: Path | None) -> None:
     """Check lesson files or course folders (default: the course of --lessons, or the bundled
     one) and the manifests they reference. Exit 0 clean, 1 problems found, 2 usage error."""
-    cache: dict[Path, list[LessonProblem]] = {}
+    cache: ManifestCache = {}
     problems: list[LessonProblem] = []
     checked = 0
     try:

@@ -22,9 +22,10 @@ from kubelab.cluster.api_errors import ApiRejected
 from kubelab.cluster.base import MANAGED_BY_LABEL, MANAGED_BY_VALUE, ClusterError
 from kubelab.cluster.kubectl import run_kubectl
 from kubelab.grading.context import ClusterApi
+from kubelab.lessons.command_scope import command_scope_problem
 from kubelab.lessons.loader import LoadedLesson
 from kubelab.lessons.manifests import read_manifest_docs
-from kubelab.lessons.model import Actions
+from kubelab.lessons.model import Actions, step_start_actions
 from kubelab.lessons.render import MissingBinding, substitute
 from kubelab.objects import Obj
 
@@ -138,72 +139,6 @@ def _apply_or_recreate(client: ClusterApi, obj: Obj, namespace: str) -> str:
     return f"recreated {_describe(obj)} (a field that cannot change differed: {why[:200]})"
 
 
-# kubectl's global flags that point a command at another cluster or identity
-_ELSEWHERE_FLAGS = frozenset(
-    {
-        "--kubeconfig",
-        "--context",
-        "--cluster",
-        "--server",
-        "-s",
-        "--token",
-        "--user",
-        "--username",
-        "--password",
-        "--as",
-        "--as-group",
-        "--as-uid",
-        "--certificate-authority",
-        "--client-certificate",
-        "--client-key",
-        "--insecure-skip-tls-verify",
-        "--tls-server-name",
-    }
-)
-_ALL_NAMESPACES = frozenset({"-A", "--all-namespaces"})
-_NAMESPACE_FLAGS = frozenset({"-n", "--namespace"})
-_CLUSTER_TARGETS = frozenset({"namespace", "namespaces", "ns", "node", "nodes", "no"})
-_NODE_VERBS = frozenset({"cordon", "uncordon", "drain", "taint"})
-_READ_VERBS = frozenset({"get", "describe", "explain", "top", "api-resources", "version"})
-
-
-def command_scope_problem(args: list[str], namespace: str) -> str | None:
-    """Why a lesson's kubectl command (argv without `kubectl`) would act outside the lab
-    namespace `namespace` (None: it stays inside). Arguments after `--` belong to a command run
-    in a pod (`kubectl exec POD -- ...`) and are not kubectl's."""
-    own = args[: args.index("--")] if "--" in args else args
-    verb: str | None = None
-    index = 0
-    while index < len(own):
-        arg = own[index]
-        name, has_value, value = arg.partition("=")
-        if name in _ELSEWHERE_FLAGS:
-            return f"{name} points kubectl at another cluster or identity"
-        if name in _ALL_NAMESPACES:
-            if not has_value or value.lower() not in ("false", "0"):
-                return f"{name} acts in every namespace"
-        elif name in _NAMESPACE_FLAGS or (arg.startswith("-n") and not arg.startswith("--")):
-            if name in _NAMESPACE_FLAGS and not has_value:
-                index += 1
-                value = own[index] if index < len(own) else ""
-            elif not has_value:
-                value = arg[2:]  # -nNAME
-            if value != namespace:
-                return f"{arg} picks namespace {value or '(none)'}, not the lab namespace"
-        elif not arg.startswith("-"):
-            if verb is None:
-                verb = arg
-                if verb in _NODE_VERBS:
-                    return f"`kubectl {verb}` acts on nodes"
-            elif verb not in _READ_VERBS:
-                resource = arg.split("/", 1)[0].lower()
-                kinds = {part.split(".", 1)[0] for part in resource.split(",")}
-                if kinds & _CLUSTER_TARGETS:
-                    return f"`kubectl {verb} {arg}`: a lesson does not change namespaces or nodes"
-        index += 1
-    return None
-
-
 def _with_namespace(argv: list[str], namespace: str, context: str | None) -> list[str]:
     """The lab's `--namespace` and `--context` in front of a lesson's kubectl argv (the command
     has been checked with `command_scope_problem`)."""
@@ -284,12 +219,10 @@ def reset_step(
     *,
     timeout: float = 60.0,
 ) -> list[str]:
-    """Put the cluster back as it was when the step began: the lesson reset, then the solutions
-    of every earlier step applied."""
-    ids = [s.id for s in loaded.lesson.steps]
-    if step_id not in ids:
-        raise KeyError(f"lesson {loaded.lesson.id} has no step {step_id!r}")
+    """Put the cluster back as it was when the step began: the lesson reset, then each earlier
+    step's own setup and solution, then this step's own setup (`step_start_actions`)."""
+    actions = list(step_start_actions(loaded.lesson, step_id))
     done = reset_lesson(client, loaded, bindings, timeout=timeout)
-    for step in loaded.lesson.steps[: ids.index(step_id)]:
-        done.extend(apply_actions(client, loaded, step.solution, bindings))
+    for action in actions[1:]:  # the first is the lesson's setup, which the reset applied
+        done.extend(apply_actions(client, loaded, action, bindings))
     return done

@@ -1,11 +1,13 @@
 """The self-test (`kubelab test`): prove every step's checks can fail and that its solution passes.
 
 For each lesson, in a fresh namespace: apply setup (and wait for its pods to start, as a learner
-reading the step would); then for each step, evaluate its checks once
+reading the step would); then for each step, apply the step's own setup, evaluate its checks once
 (no polling) and require each to FAIL (a check that already passes cannot tell a learner's work
-from no work: a defect, with no exemptions), apply the step's solution and require each check to
-PASS within its timeout. Lessons run concurrently; their namespaces are deleted afterwards.
-Cluster-wide values come from bindings, so concurrent lessons never collide.
+from no work: a defect, with no exemptions), apply each of the step's wrong answers and require it
+to be graded as failing with the diagnosis the lesson names (`wrong_answers.py`), apply the step's
+solution and require each check to PASS within its timeout. Lessons run concurrently; their
+namespaces are deleted afterwards. Cluster-wide values come from bindings, so concurrent
+lessons never collide.
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ from kubelab.grading.context import GradingError, make_context
 from kubelab.grading.engine import DEFAULT_INTERVAL, run_checks, shown_text
 from kubelab.grading.results import CheckResult, LessonResult, Report, StepResult
 from kubelab.grading.settle import wait_settled
+from kubelab.grading.wrong_answers import try_wrong_answer
 from kubelab.lessons.checks.base import CheckBase
 from kubelab.lessons.loader import LoadedLesson
 from kubelab.lessons.problems import LessonLoadError
@@ -122,11 +125,32 @@ def selftest_lesson(
             result.steps.append(step_result)
             checks = cast("list[CheckBase]", step.checks)
             missing = lab.missing(tuple(step.requires))
+            if step.setup.manifests or step.setup.commands:
+                try:
+                    apply_actions(client, loaded, step.setup, bindings)
+                except (ActionFailed, LessonLoadError) as exc:
+                    step_result.checks.append(_action_error("apply the step's setup", str(exc)))
+                    break
+                wait_settled(client, namespace, settle_timeout)
             if missing:
                 _skipped_step(step_result, checks, "; ".join(missing), bindings)
             else:
                 before = run_checks(checks, ctx, poll=False, diagnose=False)
                 step_result.checks.extend(_before(c) for c in before)
+                for wrong in step.wrong_answers:
+                    try:
+                        verdict = try_wrong_answer(
+                            client,
+                            ctx,
+                            loaded,
+                            wrong,
+                            checks,
+                            bindings,
+                            settle_timeout=settle_timeout,
+                        )
+                    except (ActionFailed, LessonLoadError) as exc:
+                        verdict = _action_error(f"apply wrong answer {wrong.name!r}", str(exc))
+                    step_result.checks.append(verdict)
             try:
                 apply_actions(client, loaded, step.solution, bindings)
             except (ActionFailed, LessonLoadError) as exc:

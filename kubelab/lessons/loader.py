@@ -8,7 +8,7 @@ the wheel (`kubelab/_course/`).
 from __future__ import annotations
 
 import difflib
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -17,10 +17,14 @@ from pydantic import BaseModel, ValidationError
 from pydantic_core import ErrorDetails
 
 from kubelab.lessons.api_versions import DEFAULT_API_VERSIONS
+from kubelab.lessons.checks import SPECS
 from kubelab.lessons.checks.base import ObjectRef
-from kubelab.lessons.manifests import read_manifest_docs
+from kubelab.lessons.lesson_rules import human_path as _human
+from kubelab.lessons.lesson_rules import semantic_problems
+from kubelab.lessons.manifest_lint import ManifestCache
 from kubelab.lessons.marked_yaml import DataPath, Marked, MarkedParseError, parse_marked
-from kubelab.lessons.model import PLACEHOLDER, Lesson
+from kubelab.lessons.messages import did_you_mean, keys_at, own_words
+from kubelab.lessons.model import Lesson
 from kubelab.lessons.problems import CourseNotFound, LessonLoadError, LessonProblem
 
 __all__ = [
@@ -31,7 +35,6 @@ __all__ = [
     "LoadedLesson",
     "bundled_course_root",
     "course_root_for",
-    "lint_bindings",
     "load_course",
     "load_lesson",
 ]
@@ -111,13 +114,6 @@ def _root_for_file(path: Path) -> Path:
 # validation errors mapped to YAML places
 
 
-def _human(path: DataPath) -> str:
-    text = ""
-    for item in path:
-        text += f"[{item}]" if isinstance(item, int) else (f".{item}" if text else str(item))
-    return text
-
-
 def _walk(loc: tuple[int | str, ...], marked: Marked) -> tuple[DataPath, list[int | str]]:
     """The longest path of `loc` present in the document, and the items not found there."""
     path: DataPath = ()
@@ -133,17 +129,18 @@ def _walk(loc: tuple[int | str, ...], marked: Marked) -> tuple[DataPath, list[in
 
 def _problem_for(error: ErrorDetails, marked: Marked, source: Path) -> LessonProblem:
     kind = error["type"]
-    path, rest = _walk(tuple(error["loc"]), marked)
+    loc = tuple(error["loc"])
+    path, rest = _walk(loc, marked)
     where = _human(path) or "lesson"
-    message = error["msg"].removeprefix("Value error, ")
     place = marked.place_of(path)
     if kind == "extra_forbidden" and path:
         key_place = marked.place_of(path, key=True)
+        advice = did_you_mean(str(path[-1]), keys_at(Lesson, loc[:-1]))
         return LessonProblem(
             source,
             key_place.line,
             key_place.col,
-            f"{_human(path[:-1]) or 'lesson'}: unknown key {path[-1]!r}",
+            f"{_human(path[:-1]) or 'lesson'}: unknown key {path[-1]!r}{advice}",
         )
     if kind == "missing" and rest:
         return LessonProblem(
@@ -155,12 +152,14 @@ def _problem_for(error: ErrorDetails, marked: Marked, source: Path) -> LessonPro
         if kind_path in marked.values:
             place = marked.place_of(kind_path)
             where = _human(kind_path)
+        close = difflib.get_close_matches(str(ctx.get("tag")), list(SPECS), n=1)
+        advice = f"did you mean {close[0]!r}? " if close else ""
         return LessonProblem(
             source,
             place.line,
             place.col,
-            f"{where}: unknown check kind {ctx.get('tag')!r} (expected one of "
-            f"{ctx.get('expected_tags')})",
+            f"{where}: unknown check kind {ctx.get('tag')!r} ({advice}the kinds are "
+            f"{', '.join(SPECS)})",
         )
     if kind == "union_tag_not_found":
         return LessonProblem(
@@ -169,142 +168,7 @@ def _problem_for(error: ErrorDetails, marked: Marked, source: Path) -> LessonPro
             place.col,
             f"{where}: missing required key 'kind' (the check kind)",
         )
-    return LessonProblem(source, place.line, place.col, f"{where}: {message}")
-
-
-# ---------------------------------------------------------------------------------------------
-# checks pydantic cannot do (on the raw data, so they are reported even when validation fails)
-
-
-def _items(data: Any, key: str) -> list[Any]:
-    value = data.get(key) if isinstance(data, dict) else None
-    return value if isinstance(value, list) else []
-
-
-def _strings(data: Any, path: DataPath) -> Iterator[tuple[DataPath, str]]:
-    if isinstance(data, str):
-        yield path, data
-    elif isinstance(data, dict):
-        for key, value in data.items():
-            yield from _strings(value, (*path, key))
-    elif isinstance(data, list):
-        for index, value in enumerate(data):
-            yield from _strings(value, (*path, index))
-
-
-def _binding_names(data: Any) -> dict[str, str]:
-    names: dict[str, str] = {}
-    for binding in _items(data, "bindings"):
-        if isinstance(binding, dict) and isinstance(binding.get("name"), str):
-            names[binding["name"]] = str(binding.get("allocate"))
-    return names
-
-
-def lint_bindings(names: Mapping[str, str]) -> dict[str, str | int]:
-    """Sample values for checking manifests: `namespace` plus one value per declared binding."""
-    values: dict[str, str | int] = {"namespace": "kubelab-lint"}
-    for index, (name, allocate) in enumerate(sorted(names.items())):
-        values[name] = 30000 + index if allocate == "nodePort" else f"10.96.0.{200 + index}"
-    return values
-
-
-def _manifest_refs(data: Any) -> Iterator[tuple[DataPath, Any]]:
-    setup = data.get("setup") if isinstance(data, dict) else None
-    for index, ref in enumerate(_items(setup, "manifests")):
-        yield ("setup", "manifests", index), ref
-    for step_index, step in enumerate(_items(data, "steps")):
-        solution = step.get("solution") if isinstance(step, dict) else None
-        for index, ref in enumerate(_items(solution, "manifests")):
-            yield ("steps", step_index, "solution", "manifests", index), ref
-
-
-Locate = Callable[[DataPath, str], LessonProblem]
-
-
-def _semantic_problems(
-    marked: Marked, source: Path, root: Path, manifest_cache: dict[Path, list[LessonProblem]]
-) -> list[LessonProblem]:
-    """What validation cannot see: duplicate step ids, empty solutions, unknown placeholders,
-    manifest paths and the manifests themselves (each file read once per course)."""
-    data = marked.data
-
-    def at(path: DataPath, message: str) -> LessonProblem:
-        place = marked.place_of(path)
-        return LessonProblem(source, place.line, place.col, message)
-
-    bindings = _binding_names(data)
-    return [
-        *_step_problems(data, at),
-        *_placeholder_problems(data, {"namespace", *bindings}, at),
-        *_manifest_problems(data, source, root, lint_bindings(bindings), manifest_cache, at),
-    ]
-
-
-def _step_problems(data: Any, at: Locate) -> Iterator[LessonProblem]:
-    seen: dict[str, int] = {}
-    for index, step in enumerate(_items(data, "steps")):
-        step_id = step.get("id") if isinstance(step, dict) else None
-        if not isinstance(step_id, str):
-            continue
-        if step_id in seen:
-            yield at(
-                ("steps", index, "id"),
-                f"steps[{index}].id: duplicate step id {step_id!r} (also steps[{seen[step_id]}])",
-            )
-        else:
-            seen[step_id] = index
-        solution = step.get("solution")
-        if (
-            isinstance(solution, dict)
-            and not solution.get("manifests")
-            and not solution.get("commands")
-        ):
-            yield at(
-                ("steps", index, "solution"),
-                f"steps[{index}].solution: give 'manifests' or 'commands' (the self-test and "
-                "'apply for me' use them)",
-            )
-
-
-def _placeholder_problems(data: Any, known: set[str], at: Locate) -> Iterator[LessonProblem]:
-    for path, text in _strings(data, ()):
-        for match in PLACEHOLDER.finditer(text):
-            if match.group(1) not in known:
-                yield at(
-                    path,
-                    f"{_human(path)}: unknown placeholder ${{{match.group(1)}}} (declare it "
-                    f"under 'bindings'; known: {', '.join(sorted(known))})",
-                )
-
-
-def _manifest_problems(
-    data: Any,
-    source: Path,
-    root: Path,
-    sample: Mapping[str, str | int],
-    manifest_cache: dict[Path, list[LessonProblem]],
-    at: Locate,
-) -> Iterator[LessonProblem]:
-    resolved_root = root.resolve()
-    for path, ref in _manifest_refs(data):
-        if not isinstance(ref, str):
-            continue  # reported by validation
-        where = _human(path)
-        target = (source.parent / ref).resolve()
-        if Path(ref).is_absolute():
-            yield at(path, f"{where}: manifest path must be relative to the lesson file: {ref!r}")
-        elif not target.is_relative_to(resolved_root):
-            yield at(path, f"{where}: manifest path {ref!r} escapes the course root {root}")
-        elif not target.is_file():
-            yield at(path, f"{where}: manifest file not found: {ref!r} (looked for {target})")
-        else:
-            if target not in manifest_cache:
-                try:
-                    read_manifest_docs(target, sample)
-                    manifest_cache[target] = []
-                except LessonLoadError as exc:
-                    manifest_cache[target] = exc.problems
-            yield from manifest_cache[target]
+    return LessonProblem(source, place.line, place.col, f"{where}: {own_words(error)}")
 
 
 def _object_refs(value: Any, path: DataPath) -> Iterator[tuple[DataPath, ObjectRef]]:
@@ -358,7 +222,7 @@ def parse_lesson(
     text: str,
     path: Path,
     root: Path,
-    manifest_cache: dict[Path, list[LessonProblem]] | None = None,
+    manifest_cache: ManifestCache | None = None,
 ) -> LoadedLesson:
     """Load a lesson from its text (`path` names it in problems). Raises `LessonLoadError`."""
     try:
@@ -382,7 +246,8 @@ def parse_lesson(
     except ValidationError as exc:
         problems.extend(_problem_for(error, marked, path) for error in exc.errors())
     cache = manifest_cache if manifest_cache is not None else {}
-    problems.extend(_semantic_problems(marked, path, root, cache))
+    problems.extend(marked.problems)
+    problems.extend(semantic_problems(marked, path, root, cache))
     if lesson is not None:
         problems.extend(_api_version_problems(lesson, marked, path))
     if problems or lesson is None:
@@ -397,7 +262,7 @@ def _order(problem: LessonProblem) -> tuple[str, int, int, str]:
 def load_lesson(
     path: Path,
     root: Path | None = None,
-    manifest_cache: dict[Path, list[LessonProblem]] | None = None,
+    manifest_cache: ManifestCache | None = None,
 ) -> LoadedLesson:
     """Load one lesson file; `root` defaults to the folder above its `lessons/` folder."""
     course_root = root if root is not None else _root_for_file(path)
@@ -426,7 +291,7 @@ def load_course(root: Path | None = None) -> Course:
     course_root = bundled_course_root() if root is None else course_root_for(root)
     loaded: list[LoadedLesson] = []
     problems: list[LessonProblem] = []
-    cache: dict[Path, list[LessonProblem]] = {}
+    cache: ManifestCache = {}
     for path in lesson_files(course_root):
         try:
             loaded.append(load_lesson(path, course_root, cache))

@@ -38,12 +38,12 @@ DEBOUNCE_SECONDS = 0.4
 
 
 def fill(text: str, bindings: Bindings | None) -> str:
-    """`${name}` placeholders filled where a binding is known (left as they are otherwise)."""
-    from kubelab.lessons.model import PLACEHOLDER
+    """`${name}` placeholders filled where a binding is known (left as they are otherwise);
+    an escaped `$${...}` shows as `${...}`."""
+    from kubelab.lessons.render import fill as fill_placeholders
 
-    if not bindings:
-        return text
-    return PLACEHOLDER.sub(lambda m: str(bindings.get(m.group(1), m.group(0))), text)
+    known = bindings or {}
+    return fill_placeholders(text, lambda name: str(known.get(name, "${" + name + "}")))
 
 
 class LessonScreen(Screen[None]):
