@@ -11,7 +11,7 @@ from pathlib import Path
 import click
 
 from kubelab.commands.exits import ERROR_EXIT
-from kubelab.commands.options import lessons_option
+from kubelab.commands.options import course_dir_here, lessons_option, say_which_course
 from kubelab.lessons.loader import (
     CourseNotFound,
     LessonLoadError,
@@ -50,11 +50,14 @@ def lint(paths: tuple[Path, ...], lessons_dir: Path | None) -> None:
     problems: list[LessonProblem] = []
     checked = 0
     try:
+        if lessons_dir is None and not paths:
+            lessons_dir = course_dir_here()
         root = course_root_for(lessons_dir) if lessons_dir is not None else None
         targets: list[Path | None] = list(paths) if paths else [root]
         for target in targets:
-            if target is None:
-                course = load_course(None)
+            if target is None or (target == root and not paths):
+                course = load_course(target)
+                say_which_course(course)
                 checked += len(course.lessons) + len({p.path for p in course.problems})
                 problems.extend(course.problems)
             else:

@@ -24,7 +24,7 @@ from kubelab.lessons.lesson_rules import semantic_problems
 from kubelab.lessons.manifest_lint import ManifestCache
 from kubelab.lessons.marked_yaml import DataPath, Marked, MarkedParseError, parse_marked
 from kubelab.lessons.messages import did_you_mean, keys_at, own_words
-from kubelab.lessons.model import Lesson
+from kubelab.lessons.model import CourseInfo, Lesson
 from kubelab.lessons.problems import CourseNotFound, LessonLoadError, LessonProblem
 
 __all__ = [
@@ -75,6 +75,12 @@ class Course:
     root: Path
     lessons: list[LoadedLesson]
     problems: list[LessonProblem]
+    info: CourseInfo | None = None
+    """From `course.yaml`, when the course has one (and it loads)."""
+
+    @property
+    def title(self) -> str:
+        return self.info.title if self.info is not None else self.root.name
 
     def find(self, lesson_id: str) -> LoadedLesson | None:
         return next((loaded for loaded in self.lessons if loaded.lesson.id == lesson_id), None)
@@ -127,20 +133,26 @@ def _walk(loc: tuple[int | str, ...], marked: Marked) -> tuple[DataPath, list[in
     return path, rest
 
 
-def _problem_for(error: ErrorDetails, marked: Marked, source: Path) -> LessonProblem:
+def _problem_for(
+    error: ErrorDetails,
+    marked: Marked,
+    source: Path,
+    model: type[BaseModel] = Lesson,
+    top: str = "lesson",
+) -> LessonProblem:
     kind = error["type"]
     loc = tuple(error["loc"])
     path, rest = _walk(loc, marked)
-    where = _human(path) or "lesson"
+    where = _human(path) or top
     place = marked.place_of(path)
     if kind == "extra_forbidden" and path:
         key_place = marked.place_of(path, key=True)
-        advice = did_you_mean(str(path[-1]), keys_at(Lesson, loc[:-1]))
+        advice = did_you_mean(str(path[-1]), keys_at(model, loc[:-1]))
         return LessonProblem(
             source,
             key_place.line,
             key_place.col,
-            f"{_human(path[:-1]) or 'lesson'}: unknown key {path[-1]!r}{advice}",
+            f"{_human(path[:-1]) or top}: unknown key {path[-1]!r}{advice}",
         )
     if kind == "missing" and rest:
         return LessonProblem(
@@ -283,9 +295,13 @@ def lesson_files(root: Path) -> list[Path]:
     )
 
 
+COURSE_FILE = "course.yaml"
+
+
 def load_course(root: Path | None = None) -> Course:
     """Every lesson of a course in order; problems of lessons that do not load are collected.
 
+    The order is `course.yaml`'s `order` when it gives one, else that of the file names.
     Raises `CourseNotFound` when `root` holds no `lessons/` folder.
     """
     course_root = bundled_course_root() if root is None else course_root_for(root)
@@ -297,9 +313,75 @@ def load_course(root: Path | None = None) -> Course:
             loaded.append(load_lesson(path, course_root, cache))
         except LessonLoadError as exc:
             problems.extend(exc.problems)
+    info, marked = _course_info(course_root / COURSE_FILE, problems)
+    if info is not None and marked is not None and info.order:
+        loaded = _ordered(loaded, info.order, marked, course_root / COURSE_FILE, problems)
     problems.extend(_course_problems(loaded))
     unique = sorted(set(problems), key=_order)
-    return Course(root=course_root, lessons=loaded, problems=unique)
+    return Course(root=course_root, lessons=loaded, problems=unique, info=info)
+
+
+def _course_info(
+    path: Path, problems: list[LessonProblem]
+) -> tuple[CourseInfo | None, Marked | None]:
+    if not path.is_file():
+        return None, None
+    try:
+        marked = parse_marked(_read(path), path)
+    except LessonLoadError as exc:
+        problems.extend(exc.problems)
+        return None, None
+    except MarkedParseError as exc:
+        problems.append(exc.problem)
+        return None, None
+    problems.extend(marked.problems)
+    try:
+        return CourseInfo.model_validate(marked.data), marked
+    except ValidationError as exc:
+        problems.extend(
+            _problem_for(error, marked, path, CourseInfo, COURSE_FILE) for error in exc.errors()
+        )
+        return None, None
+
+
+def _ordered(
+    loaded: list[LoadedLesson],
+    order: list[str],
+    marked: Marked,
+    path: Path,
+    problems: list[LessonProblem],
+) -> list[LoadedLesson]:
+    """The lessons in `order`; ids it names that are no lesson, and lessons it leaves out, are
+    problems (left-out lessons keep their file-name order, after the listed ones)."""
+    by_id = {item.lesson.id: item for item in loaded}
+    result: list[LoadedLesson] = []
+    for index, lesson_id in enumerate(order):
+        item = by_id.get(lesson_id)
+        if item is None or item in result:
+            place = marked.place_of(("order", index))
+            close = difflib.get_close_matches(lesson_id, list(by_id), n=1)
+            advice = f" (did you mean {close[0]!r}?)" if close else ""
+            why = (
+                "is listed twice" if item is not None else f"is not a lesson of this course{advice}"
+            )
+            problems.append(
+                LessonProblem(path, place.line, place.col, f"order[{index}]: {lesson_id!r} {why}")
+            )
+            continue
+        result.append(item)
+    for item in loaded:
+        if item not in result:
+            place = marked.place_of(("order",))
+            problems.append(
+                LessonProblem(
+                    path,
+                    place.line,
+                    place.col,
+                    f"order: lesson {item.lesson.id!r} ({item.path.name}) is not listed",
+                )
+            )
+            result.append(item)
+    return result
 
 
 def _course_problems(loaded: list[LoadedLesson]) -> list[LessonProblem]:

@@ -114,3 +114,16 @@ def step_start_actions(lesson: Lesson, step_id: str) -> Iterator[Actions]:
         yield step.setup
         yield step.solution
     yield lesson.steps[ids.index(step_id)].setup
+
+
+class CourseInfo(StrictModel):
+    """`course.yaml` in a course folder: what the course is called, and its lesson order."""
+
+    title: str = Field(min_length=1)
+    description: str = Field(default="", description="a paragraph shown with the lesson list")
+    order: list[str] = Field(
+        default_factory=list,
+        description="lesson ids in course order (default: the order of the lesson file names); "
+        "when given, it names every lesson",
+    )
+    version: str = Field(default="", description="the course's own version, e.g. 2026.1")
