@@ -56,7 +56,8 @@ def test_lesson_rules_in_one_pass(course: CourseDir) -> None:
         )
         .replace(
             "      manifests: [../manifests/svc.yaml]\n",
-            "      manifests: [../manifests/svc.yaml]\n      commands: [[kubectl, get, pods, -A]]\n",
+            "      manifests: [../manifests/svc.yaml]\n"
+            "      commands: [[kubectl, get, pods, -A]]\n",
         )
         .replace(
             "        match: {spec: {type: NodePort}}\n",
@@ -91,7 +92,8 @@ def test_a_live_path_through_a_list_of_objects_is_checked(course: CourseDir) -> 
         "        match: {spec: {type: NodePort}}\n"
         "      - kind: dns\n        name: d\n        explain: x\n        query: my-nginx\n"
         "        expect:\n          addresses:\n"
-        f'            from: {{kind: Pod, selector: {{run: my-nginx}}}}\n            path: "{good}"\n',
+        "            from: {kind: Pod, selector: {run: my-nginx}}\n"
+        f'            path: "{good}"\n',
     )
     assert problems_of(course.lesson("01-demo.yaml", text)) == []
     bad = text.replace("status.podIP", "status.podIp")
