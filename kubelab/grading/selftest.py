@@ -29,6 +29,7 @@ from kubelab.grading.settle import wait_settled
 from kubelab.grading.wrong_answers import try_wrong_answer
 from kubelab.lessons.checks.base import CheckBase
 from kubelab.lessons.loader import LoadedLesson
+from kubelab.lessons.marked_yaml import DataPath
 from kubelab.lessons.problems import LessonLoadError
 
 ClientFactory = Callable[[str], KubeconfigClient]
@@ -40,6 +41,15 @@ AFTER = "passes after the solution"
 def fresh_namespace(lesson_id: str, prefix: str = "kl-test") -> str:
     """A fresh DNS-1123 namespace name for one run of one lesson."""
     return f"{prefix}-{lesson_id}"[:56].rstrip("-") + "-" + secrets.token_hex(3)
+
+
+def _located(loaded: LoadedLesson, path: DataPath, result: CheckResult) -> CheckResult:
+    """`result` with the place in the lesson file it comes from in front of its message, when
+    it is an error (the lesson's fault or the cluster's, to be found in the file)."""
+    if result.status == "error" and not result.message.startswith(str(loaded.path)):
+        line, col = loaded.place(path)
+        result.message = f"{loaded.path}:{line}:{col}: {result.message}"
+    return result
 
 
 def _action_error(name: str, message: str) -> CheckResult:
@@ -115,11 +125,13 @@ def selftest_lesson(
         try:
             apply_actions(client, loaded, lesson.setup, bindings)
         except (ActionFailed, LessonLoadError) as exc:
-            setup.checks.append(_action_error("apply the lesson's setup", str(exc)))
+            error = _action_error("apply the lesson's setup", str(exc))
+            setup.checks.append(_located(loaded, ("setup",), error))
             result.steps.append(setup)
             return result
         wait_settled(client, namespace, settle_timeout)
-        for step in lesson.steps:
+        for step_index, step in enumerate(lesson.steps):
+            at = ("steps", step_index)
             started = time.monotonic()
             step_result = StepResult(lesson.id, step.id, step.title)
             result.steps.append(step_result)
@@ -129,15 +141,18 @@ def selftest_lesson(
                 try:
                     apply_actions(client, loaded, step.setup, bindings)
                 except (ActionFailed, LessonLoadError) as exc:
-                    step_result.checks.append(_action_error("apply the step's setup", str(exc)))
+                    error = _action_error("apply the step's setup", str(exc))
+                    step_result.checks.append(_located(loaded, (*at, "setup"), error))
                     break
                 wait_settled(client, namespace, settle_timeout)
             if missing:
                 _skipped_step(step_result, checks, "; ".join(missing), bindings)
             else:
                 before = run_checks(checks, ctx, poll=False, diagnose=False)
-                step_result.checks.extend(_before(c) for c in before)
-                for wrong in step.wrong_answers:
+                step_result.checks.extend(
+                    _located(loaded, (*at, "checks", i), _before(c)) for i, c in enumerate(before)
+                )
+                for wrong_index, wrong in enumerate(step.wrong_answers):
                     try:
                         verdict = try_wrong_answer(
                             client,
@@ -150,15 +165,19 @@ def selftest_lesson(
                         )
                     except (ActionFailed, LessonLoadError) as exc:
                         verdict = _action_error(f"apply wrong answer {wrong.name!r}", str(exc))
-                    step_result.checks.append(verdict)
+                    where = (*at, "wrong_answers", wrong_index)
+                    step_result.checks.append(_located(loaded, where, verdict))
             try:
                 apply_actions(client, loaded, step.solution, bindings)
             except (ActionFailed, LessonLoadError) as exc:
-                step_result.checks.append(_action_error("apply the step's solution", str(exc)))
+                error = _action_error("apply the step's solution", str(exc))
+                step_result.checks.append(_located(loaded, (*at, "solution"), error))
                 break
             if not missing:
                 after = run_checks(checks, ctx, poll=True, interval=interval)
-                step_result.checks.extend(_after(c) for c in after)
+                step_result.checks.extend(
+                    _located(loaded, (*at, "checks", i), _after(c)) for i, c in enumerate(after)
+                )
             wait_settled(client, namespace, settle_timeout)
             step_result.duration = time.monotonic() - started
     except (ClusterError, GradingError) as exc:
