@@ -51,6 +51,11 @@ class Grader(Protocol):
     ) -> list[str]:
         """Apply the step's solution ("apply for me"); what was done, one line each."""
 
+    def start_step(
+        self, cluster: LabCluster, loaded: LoadedLesson, step_id: str, bindings: Bindings
+    ) -> list[str]:
+        """Apply the step's own setup (a breakage mid-lesson), when the learner reaches it."""
+
     def reset_step(
         self, cluster: LabCluster, loaded: LoadedLesson, step_id: str, bindings: Bindings
     ) -> list[str]:
@@ -90,6 +95,11 @@ class ProgressTracker(Protocol):
         """The learner revealed or applied the solution of a step."""
 
     def hints_shown(self, lesson_id: str, step_id: str) -> int: ...
+
+    def step_setup_applied(self, lesson_id: str, step_id: str) -> bool:
+        """Whether the step's own setup was applied for this learner (it is applied once)."""
+
+    def record_step_setup(self, lesson_id: str, step_id: str) -> None: ...
 
     def set_current(self, lesson_id: str, step_id: str | None) -> None: ...
 
@@ -225,6 +235,18 @@ class ClusterGrader:
         namespace = str(bindings.get("namespace") or cluster.namespace)
         client = self._client(cluster, namespace)
         return apply_actions(client, loaded, step.solution, bindings)
+
+    def start_step(
+        self, cluster: LabCluster, loaded: LoadedLesson, step_id: str, bindings: Bindings
+    ) -> list[str]:
+        from kubelab.grading.actions import apply_actions
+
+        step = loaded.lesson.step(step_id)
+        if step is None:
+            raise KeyError(f"lesson {loaded.lesson.id} has no step {step_id!r}")
+        namespace = str(bindings.get("namespace") or cluster.namespace)
+        client = self._client(cluster, namespace)
+        return apply_actions(client, loaded, step.setup, bindings)
 
     def reset_step(
         self, cluster: LabCluster, loaded: LoadedLesson, step_id: str, bindings: Bindings
