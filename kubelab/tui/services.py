@@ -11,7 +11,7 @@ import threading
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Any, Literal, Protocol
 
 from kubelab.objects import Obj
 
@@ -227,17 +227,20 @@ class ClusterGrader:
     def apply_solution(
         self, cluster: LabCluster, loaded: LoadedLesson, step_id: str, bindings: Bindings
     ) -> list[str]:
-        from kubelab.grading.actions import apply_actions
-
-        step = loaded.lesson.step(step_id)
-        if step is None:
-            raise KeyError(f"lesson {loaded.lesson.id} has no step {step_id!r}")
-        namespace = str(bindings.get("namespace") or cluster.namespace)
-        client = self._client(cluster, namespace)
-        return apply_actions(client, loaded, step.solution, bindings)
+        return self._apply_of_step(cluster, loaded, step_id, bindings, "solution")
 
     def start_step(
         self, cluster: LabCluster, loaded: LoadedLesson, step_id: str, bindings: Bindings
+    ) -> list[str]:
+        return self._apply_of_step(cluster, loaded, step_id, bindings, "setup")
+
+    def _apply_of_step(
+        self,
+        cluster: LabCluster,
+        loaded: LoadedLesson,
+        step_id: str,
+        bindings: Bindings,
+        which: Literal["setup", "solution"],
     ) -> list[str]:
         from kubelab.grading.actions import apply_actions
 
@@ -246,7 +249,7 @@ class ClusterGrader:
             raise KeyError(f"lesson {loaded.lesson.id} has no step {step_id!r}")
         namespace = str(bindings.get("namespace") or cluster.namespace)
         client = self._client(cluster, namespace)
-        return apply_actions(client, loaded, step.setup, bindings)
+        return apply_actions(client, loaded, getattr(step, which), bindings)
 
     def reset_step(
         self, cluster: LabCluster, loaded: LoadedLesson, step_id: str, bindings: Bindings
