@@ -252,6 +252,8 @@ def _compile_error(expression: str) -> str | None:
     except jmespath.exceptions.JMESPathError as exc:
         reason = str(exc).splitlines()[0]
         return f"invalid JMESPath expression {expression!r}: {reason}"
+    except RecursionError:
+        return f"invalid JMESPath expression {expression[:40]!r}...: nested too deeply"
     return None
 
 
@@ -273,7 +275,10 @@ def _live_path_problems(
     many = "selector" in ref
     ast: dict[str, Any] = dict(jmespath.compile(expression).parsed)
     schema = served.schemas[found.schema]
-    missing = _missing_field(ast, {"type": "array", "items": schema} if many else schema)
+    try:
+        missing = _missing_field(ast, {"type": "array", "items": schema} if many else schema)
+    except RecursionError:
+        return  # compiled, so only absurdly deep: nothing to say about its fields
     if missing is not None:
         shown = f"a list of {kind}s" if many else f"a {kind}"
         yield at(

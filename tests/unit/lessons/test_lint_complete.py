@@ -184,3 +184,13 @@ def test_course_yaml_gives_title_and_order(course: CourseDir, kubelab: Callable[
             f"{course_file}:2:8: order: lesson 'two' (02-two.yaml) is not listed",
         ]
     )
+
+
+def test_an_absurdly_nested_expression_is_a_located_problem(course: CourseDir) -> None:
+    deep = "(" * 3000 + "a" + ")" * 3000
+    text = course.valid.replace(
+        "        match: {spec: {type: NodePort}}\n",
+        f"        match:\n          ? '({deep})'\n          : 1\n",
+    )
+    found = problems_of(course.lesson("01-demo.yaml", text))
+    assert len(found) == 1 and "nested too deeply" in found[0]
