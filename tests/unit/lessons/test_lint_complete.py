@@ -194,3 +194,15 @@ def test_an_absurdly_nested_expression_is_a_located_problem(course: CourseDir) -
     )
     found = problems_of(course.lesson("01-demo.yaml", text))
     assert len(found) == 1 and "nested too deeply" in found[0]
+
+
+def test_inside_a_course_folder_test_names_that_course(
+    tmp_path: Path, kubelab: Callable[..., Ran], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    (tmp_path / "lessons").mkdir()
+    (tmp_path / "course.yaml").write_text("title: Empty so far\n", encoding="utf-8")
+    monkeypatch.chdir(tmp_path)
+    ran = kubelab("test")
+    assert ran.exit_code == 2
+    assert f"course 'Empty so far' in {tmp_path}" in ran.stderr
+    assert f"no lessons in {tmp_path / 'lessons'}" in ran.stderr
