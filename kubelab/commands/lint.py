@@ -29,7 +29,7 @@ def _lint_path(
     path: Path, root: Path | None, cache: ManifestCache
 ) -> tuple[int, list[LessonProblem]]:
     if path.is_dir():
-        course = load_course(path)
+        course = load_course(path, strict=True)
         return len(course.lessons) + len({p.path for p in course.problems}), course.problems
     try:
         load_lesson(path, root, cache)
@@ -46,7 +46,7 @@ def _lint_path(
 def lint(paths: tuple[Path, ...], lessons_dir: Path | None) -> None:
     """Check lesson files or course folders (default: the course of --lessons, or the bundled
     one) and the manifests they reference. Exit 0 clean, 1 problems found, 2 usage error."""
-    cache: ManifestCache = {}
+    cache = ManifestCache(strict=True)
     problems: list[LessonProblem] = []
     checked = 0
     try:
@@ -56,7 +56,7 @@ def lint(paths: tuple[Path, ...], lessons_dir: Path | None) -> None:
         targets: list[Path | None] = list(paths) if paths else [root]
         for target in targets:
             if target is None or (target == root and not paths):
-                course = load_course(target)
+                course = load_course(target, strict=True)
                 say_which_course(course)
                 checked += len(course.lessons) + len({p.path for p in course.problems})
                 problems.extend(course.problems)

@@ -103,7 +103,7 @@ def semantic_problems(
         *_placeholder_problems(data, {"namespace", *declared}, used, at),
         *_manifest_problems(data, source, root, {"namespace", *declared}, used, manifest_cache, at),
         *_command_problems(data, at),
-        *_expression_problems(data, at),
+        *_expression_problems(data, at, strict=manifest_cache.strict),
     ]
     for name, path in declared.items():
         if name not in used and UNREAD not in used:
@@ -185,7 +185,7 @@ def _manifest_problems(
             yield at(path, f"{where}: manifest file not found: {ref!r} (looked for {target})")
         else:
             if target not in manifest_cache:
-                manifest_cache[target] = lint_manifest(target)
+                manifest_cache[target] = lint_manifest(target, strict=manifest_cache.strict)
             report = manifest_cache[target]
             yield from report.problems
             if report.problems:
@@ -216,28 +216,31 @@ def _command_problems(data: Any, at: Locate) -> Iterator[LessonProblem]:
                 )
 
 
-def _expression_problems(data: Any, at: Locate) -> Iterator[LessonProblem]:
+def _expression_problems(data: Any, at: Locate, *, strict: bool) -> Iterator[LessonProblem]:
     """`(expr)` keys of partial objects and live values' paths, under every step's checks."""
     for step_index, step in enumerate(_items(data, "steps")):
         for check_index, check in enumerate(_items(step, "checks")):
-            yield from _expressions_in(check, ("steps", step_index, "checks", check_index), at)
+            where = ("steps", step_index, "checks", check_index)
+            yield from _expressions_in(check, where, at, strict)
 
 
-def _expressions_in(value: Any, path: DataPath, at: Locate) -> Iterator[LessonProblem]:
+def _expressions_in(
+    value: Any, path: DataPath, at: Locate, strict: bool
+) -> Iterator[LessonProblem]:
     if isinstance(value, list):
         for index, item in enumerate(value):
-            yield from _expressions_in(item, (*path, index), at)
+            yield from _expressions_in(item, (*path, index), at, strict)
         return
     if not isinstance(value, dict):
         return
     if isinstance(value.get("from"), dict) and isinstance(value.get("path"), str):
-        yield from _live_path_problems(value["from"], value["path"], (*path, "path"), at)
+        yield from _live_path_problems(value["from"], value["path"], (*path, "path"), at, strict)
     for key, item in value.items():
         if isinstance(key, str) and len(key) > 2 and key.startswith("(") and key.endswith(")"):
             error = _compile_error(key[1:-1])
             if error is not None:
                 yield at((*path, key), f"{human_path((*path, key))}: {error}")
-        yield from _expressions_in(item, (*path, key), at)
+        yield from _expressions_in(item, (*path, key), at, strict)
 
 
 def _compile_error(expression: str) -> str | None:
@@ -258,13 +261,15 @@ def _compile_error(expression: str) -> str | None:
 
 
 def _live_path_problems(
-    ref: dict[str, Any], expression: str, path: DataPath, at: Locate
+    ref: dict[str, Any], expression: str, path: DataPath, at: Locate, strict: bool
 ) -> Iterator[LessonProblem]:
     error = _compile_error(expression)
     if error is not None:
         yield at(path, f"{human_path(path)}: {error}")
         return
     kind = ref.get("kind")
+    if not strict:
+        return
     if not isinstance(kind, str):
         return
     api_version = ref.get("apiVersion") or DEFAULT_API_VERSIONS.get(kind)

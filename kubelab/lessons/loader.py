@@ -257,7 +257,7 @@ def parse_lesson(
         lesson = Lesson.model_validate(marked.data)
     except ValidationError as exc:
         problems.extend(_problem_for(error, marked, path) for error in exc.errors())
-    cache = manifest_cache if manifest_cache is not None else {}
+    cache = manifest_cache if manifest_cache is not None else ManifestCache()
     problems.extend(marked.problems)
     problems.extend(semantic_problems(marked, path, root, cache))
     if lesson is not None:
@@ -298,16 +298,17 @@ def lesson_files(root: Path) -> list[Path]:
 COURSE_FILE = "course.yaml"
 
 
-def load_course(root: Path | None = None) -> Course:
+def load_course(root: Path | None = None, *, strict: bool = False) -> Course:
     """Every lesson of a course in order; problems of lessons that do not load are collected.
 
     The order is `course.yaml`'s `order` when it gives one, else that of the file names.
+    `strict` adds the checks only `kubelab lint` needs (the served types' schemas).
     Raises `CourseNotFound` when `root` holds no `lessons/` folder.
     """
     course_root = bundled_course_root() if root is None else course_root_for(root)
     loaded: list[LoadedLesson] = []
     problems: list[LessonProblem] = []
-    cache: ManifestCache = {}
+    cache = ManifestCache(strict=strict)
     for path in lesson_files(course_root):
         try:
             loaded.append(load_lesson(path, course_root, cache))

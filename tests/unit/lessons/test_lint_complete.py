@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 import pytest
 
 from kubelab.lessons.loader import LessonLoadError, load_course, load_lesson
+from kubelab.lessons.manifest_lint import ManifestCache
 
 if TYPE_CHECKING:
     from conftest import CourseDir, Ran
@@ -19,7 +20,7 @@ if TYPE_CHECKING:
 
 def problems_of(path: Path) -> list[str]:
     try:
-        load_lesson(path)
+        load_lesson(path, manifest_cache=ManifestCache(strict=True))
     except LessonLoadError as exc:
         return [str(problem) for problem in exc.problems]
     return []
