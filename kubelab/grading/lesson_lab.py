@@ -36,7 +36,7 @@ from kubelab.grading.actions import KubeconfigClient, apply_actions, wait_namesp
 from kubelab.grading.bindings import allocate_bindings, release_bindings
 from kubelab.grading.context import ClusterApi
 from kubelab.lessons.loader import LoadedLesson
-from kubelab.lessons.model import Actions, Lesson
+from kubelab.lessons.model import Actions, Lesson, step_start_actions
 from kubelab.objects import Obj
 
 UNDELETABLE = frozenset({"default", "kube-system", "kube-public", "kube-node-lease"})
@@ -184,15 +184,23 @@ def empty_namespace(client: ClusterApi, namespace: str, timeout: float = 60.0) -
         time.sleep(0.1)
 
 
-def actions_to_step(lesson: Lesson, step_id: str | None = None) -> list[tuple[str, Actions]]:
+def actions_to_step(
+    lesson: Lesson, step_id: str | None = None, *, own_setup: bool = True
+) -> list[tuple[str, Actions]]:
     """The actions that bring an empty namespace to the start of step `step_id` (default: the
-    first step), in order, each with what it is: the lesson's setup, then the solution of every
-    earlier step."""
-    index = 0 if step_id is None else lesson.step_index(step_id)
-    plan: list[tuple[str, Actions]] = [("the lesson's setup", lesson.setup)]
+    first step), in order, each with what it is: the lesson's setup, then for every earlier step
+    its own setup and its solution, then this step's own setup (the order of
+    `step_start_actions`). `own_setup=False` leaves out this step's own setup, for a caller that
+    applies it itself when the learner reaches the step."""
+    target = lesson.steps[0].id if step_id is None else step_id
+    index = lesson.step_index(target)
+    names = ["the lesson's setup"]
     for step in lesson.steps[:index]:
-        plan.append((f"the solution of step {step.id}", step.solution))
-    return plan
+        names += [f"the setup of step {step.id}", f"the solution of step {step.id}"]
+    names.append(f"the setup of step {target}")
+    plan = list(zip(names, step_start_actions(lesson, target), strict=True))
+    plan = plan if own_setup else plan[:-1]
+    return [(name, actions) for name, actions in plan if actions.manifests or actions.commands]
 
 
 def prepare_step(
@@ -203,13 +211,14 @@ def prepare_step(
     lab_namespace: str,
     *,
     timeout: float = 60.0,
+    own_setup: bool = True,
 ) -> list[str]:
     """Bring the lesson's namespace (`bindings["namespace"]`) to the start of step `step_id`
     (default: the first): empty it, then apply `actions_to_step`. What was done, one line each.
     Raises ActionFailed, LessonLoadError or ClusterError."""
     namespace = str(bindings["namespace"])
     done = [clear_namespace(client, namespace, lab_namespace, timeout)]
-    for _, actions in actions_to_step(loaded.lesson, step_id):
+    for _, actions in actions_to_step(loaded.lesson, step_id, own_setup=own_setup):
         done.extend(apply_actions(client, loaded, actions, bindings))
     return done
 
@@ -231,6 +240,8 @@ def start_lesson(
     loaded: LoadedLesson,
     previous: Mapping[str, str | int],
     step_id: str | None = None,
+    *,
+    own_setup: bool = True,
 ) -> tuple[dict[str, str | int], list[str]]:
     """Set the lesson up in its own namespace at the start of step `step_id` (default: the
     first), whatever was there, and point kubelab's kubeconfig at it. `lab` is the lab cluster
@@ -238,7 +249,7 @@ def start_lesson(
     own = lesson_lab(lab, loaded.lesson.id)
     bindings = lesson_bindings(client, own, loaded.lesson, previous)
     try:
-        done = prepare_step(client, loaded, step_id, bindings, lab.namespace)
+        done = prepare_step(client, loaded, step_id, bindings, lab.namespace, own_setup=own_setup)
     finally:
         release_bindings(bindings)
     point_kubeconfig(lab, own.namespace)
@@ -251,6 +262,8 @@ def resume_lesson(
     loaded: LoadedLesson,
     previous: Mapping[str, str | int],
     step_id: str | None = None,
+    *,
+    own_setup: bool = True,
 ) -> tuple[dict[str, str | int], list[str]]:
     """Come back to a lesson: its namespace as the learner left it when it is there (their work
     is theirs), else set up afresh at the start of step `step_id`; kubelab's kubeconfig points
@@ -262,4 +275,4 @@ def resume_lesson(
         if found is not None and (is_managed(found) or own.namespace == lab.namespace):
             point_kubeconfig(lab, own.namespace)
             return dict(previous), []
-    return start_lesson(client, lab, loaded, previous, step_id)
+    return start_lesson(client, lab, loaded, previous, step_id, own_setup=own_setup)

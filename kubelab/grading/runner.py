@@ -33,6 +33,7 @@ from kubelab.grading.engine import grade_step
 from kubelab.grading.results import CheckResult, LessonResult, Status, StepResult
 from kubelab.grading.selftest import fresh_namespace
 from kubelab.lessons.loader import LoadedLesson
+from kubelab.lessons.marked_yaml import yaml_error_problem
 from kubelab.lessons.problems import LessonLoadError
 from kubelab.lessons.render import MissingBinding, substitute_data
 
@@ -296,7 +297,11 @@ def apply_submission(
         except Unreadable as exc:
             step.checks.append(_file_result(name, "failed", f"{name} {exc}"))
             continue
-        except (yaml.YAMLError, UnicodeDecodeError, MissingBinding, TooManyNodes) as exc:
+        except yaml.YAMLError as exc:
+            located = yaml_error_problem(exc, Path(name))
+            step.checks.append(_file_result(name, "failed", str(located)))
+            continue
+        except (UnicodeDecodeError, MissingBinding, TooManyNodes) as exc:
             step.checks.append(_file_result(name, "failed", f"{name} is not valid YAML: {exc}"))
             continue
         applied, problem = _apply_documents(client, docs, name, namespace)

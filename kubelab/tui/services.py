@@ -11,7 +11,7 @@ import threading
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING, Literal, Protocol
 
 from kubelab.objects import Obj
 
@@ -57,6 +57,11 @@ class Grader(Protocol):
     ) -> list[str]:
         """Apply the step's solution ("apply for me"); what was done, one line each."""
 
+    def start_step(
+        self, cluster: LabCluster, loaded: LoadedLesson, step_id: str, bindings: Bindings
+    ) -> list[str]:
+        """Apply the step's own setup (a breakage mid-lesson), when the learner reaches it."""
+
     def reset_step(
         self, cluster: LabCluster, loaded: LoadedLesson, step_id: str, bindings: Bindings
     ) -> list[str]:
@@ -97,6 +102,11 @@ class ProgressTracker(Protocol):
         """The learner revealed or applied the solution of a step."""
 
     def hints_shown(self, lesson_id: str, step_id: str) -> int: ...
+
+    def step_setup_applied(self, lesson_id: str, step_id: str) -> bool:
+        """Whether the step's own setup was applied for this learner (it is applied once)."""
+
+    def record_step_setup(self, lesson_id: str, step_id: str) -> None: ...
 
     def set_current(self, lesson_id: str, step_id: str | None) -> None: ...
 
@@ -199,7 +209,9 @@ class ClusterGrader:
         # every later call of the session reuses (a rewritten kubeconfig opens a new client)
         point_kubeconfig(cluster, own.namespace)
         client = self._client(cluster, own.namespace)
-        bindings, _ = resume_lesson(client, cluster, loaded, previous, step_id)
+        # the step's own setup is left to the lesson screen, which applies it once per learner
+        # when they reach the step (recorded in their progress)
+        bindings, _ = resume_lesson(client, cluster, loaded, previous, step_id, own_setup=False)
         return bindings
 
     def grade(
@@ -214,6 +226,21 @@ class ClusterGrader:
     def apply_solution(
         self, cluster: LabCluster, loaded: LoadedLesson, step_id: str, bindings: Bindings
     ) -> list[str]:
+        return self._apply_of_step(cluster, loaded, step_id, bindings, "solution")
+
+    def start_step(
+        self, cluster: LabCluster, loaded: LoadedLesson, step_id: str, bindings: Bindings
+    ) -> list[str]:
+        return self._apply_of_step(cluster, loaded, step_id, bindings, "setup")
+
+    def _apply_of_step(
+        self,
+        cluster: LabCluster,
+        loaded: LoadedLesson,
+        step_id: str,
+        bindings: Bindings,
+        which: Literal["setup", "solution"],
+    ) -> list[str]:
         from kubelab.grading.actions import apply_actions
 
         step = loaded.lesson.step(step_id)
@@ -221,7 +248,7 @@ class ClusterGrader:
             raise KeyError(f"lesson {loaded.lesson.id} has no step {step_id!r}")
         namespace = str(bindings.get("namespace") or cluster.namespace)
         client = self._client(cluster, namespace)
-        return apply_actions(client, loaded, step.solution, bindings)
+        return apply_actions(client, loaded, getattr(step, which), bindings)
 
     def reset_step(
         self, cluster: LabCluster, loaded: LoadedLesson, step_id: str, bindings: Bindings

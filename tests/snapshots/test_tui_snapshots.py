@@ -128,6 +128,9 @@ class FixedGrader:
     def apply_solution(self, *args: Any) -> list[str]:
         return []
 
+    def start_step(self, *args: Any) -> list[str]:
+        return []
+
     def reset_step(self, *args: Any) -> list[str]:
         return []
 

@@ -11,6 +11,7 @@ from kubelab.cluster.base import served_ports
 from kubelab.grading.checks.kind import CheckKind, ServiceTarget
 from kubelab.grading.checks.targets import service_of_url
 from kubelab.grading.context import CheckContext, GradingError
+from kubelab.grading.live import expected_texts
 from kubelab.grading.pods import run_in, target_pods
 from kubelab.grading.results import CheckOutcome
 from kubelab.lessons.checks.http import HostTarget, Spec
@@ -88,7 +89,8 @@ def evaluate(spec: Spec, ctx: CheckContext) -> CheckOutcome:
     )
     if not status_ok:
         return CheckOutcome.failed(f"{where}: status {fetched.status}, expected {wanted}")
-    missing = [text for text in spec.expect.body_contains if text not in fetched.body]
+    expected = expected_texts(spec.expect.body_contains, ctx)
+    missing = [text for text in expected if text not in fetched.body]
     if missing:
         excerpt = fetched.body.strip()[:200] or "(empty body)"
         return CheckOutcome.failed(

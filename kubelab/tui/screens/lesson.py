@@ -82,12 +82,12 @@ SCROLL_BINDINGS: list[BindingType] = [
 
 
 def fill(text: str, bindings: Bindings | None) -> str:
-    """`${name}` placeholders filled where a binding is known (left as they are otherwise)."""
-    from kubelab.lessons.model import PLACEHOLDER
+    """`${name}` placeholders filled where a binding is known (left as they are otherwise);
+    an escaped `$${...}` shows as `${...}`."""
+    from kubelab.lessons.render import fill as fill_placeholders
 
-    if not bindings:
-        return text
-    return PLACEHOLDER.sub(lambda m: str(bindings.get(m.group(1), m.group(0))), text)
+    known = bindings or {}
+    return fill_placeholders(text, lambda name: str(known.get(name, "${" + name + "}")))
 
 
 class LessonScreen(Screen[None]):
@@ -421,7 +421,7 @@ class LessonScreen(Screen[None]):
                 self.post_message,
             )
             self._watcher.start()
-        self.grade(self.step.id, "open")
+        self._enter_step()
 
     def grade(self, step_id: str, reason: str) -> None:
         """Grade `step_id` in a worker. One grading at a time: a request made meanwhile runs
@@ -540,7 +540,38 @@ class LessonScreen(Screen[None]):
         self.query_one("#step-view", VerticalScroll).scroll_home(animate=False)
         self.kubelab.services.progress.set_current(self.lesson_id, self.step.id)
         if self.step.id not in self.passed and self.bindings is not None:
-            self.grade(self.step.id, "open")
+            self._enter_step()
+
+    def _enter_step(self) -> None:
+        """Grade the step the learner reached; first apply its own setup (a breakage to debug)
+        when it has one that was never applied for this learner."""
+        step = self.step
+        pending = (step.setup.manifests or step.setup.commands) and step.id not in self.passed
+        progress = self.kubelab.services.progress
+        if pending and not progress.step_setup_applied(self.lesson_id, step.id):
+            self.busy = "setup"
+            self.status("Preparing this step…")
+            self._apply_step_setup(step.id)
+        else:
+            self.grade(step.id, "open")
+
+    @work(thread=True, exclusive=True, group="change", exit_on_error=False)
+    def _apply_step_setup(self, step_id: str) -> None:
+        services = self.kubelab.services
+        try:
+            done = services.grader.start_step(
+                self.cluster, self.loaded, step_id, dict(self.bindings or {})
+            )
+            services.progress.record_step_setup(self.lesson_id, step_id)
+        except BaseException:
+            self.app.call_from_thread(self._not_busy)
+            raise
+        self.app.call_from_thread(self._step_prepared, step_id, done)
+
+    def _step_prepared(self, step_id: str, done: list[str]) -> None:
+        self.busy = None
+        self.status("This step changed the cluster: " + "; ".join(done))
+        self.grade(step_id, "open")
 
     def action_next_step(self) -> None:
         """The next step; on the last one, the next lesson."""
