@@ -75,8 +75,12 @@ async def test_home_shows_lessons_progress_and_cluster(lab: LabCluster, tmp_path
         await wait_for(lambda: app.cluster is not None and app.course is not None)
         await pilot.pause()
         assert isinstance(app.screen, HomeScreen)
+        # the API's status is read by a worker after the cluster is ready
+        await wait_for(
+            lambda: "API       reachable" in panel_text(app, "#cluster"), what="the API's status"
+        )
         cluster = panel_text(app, "#cluster")
-        assert "✔ ready" in cluster and "API       reachable" in cluster
+        assert "✔ ready" in cluster
         assert lab.namespace in cluster
         lessons = app.screen.query_one("#lessons")
         assert lessons.option_count == 2  # type: ignore[attr-defined]
