@@ -165,8 +165,8 @@ def test_mistakes_are_messages_not_tracebacks(run: Run) -> None:
 
 
 def test_a_lesson_number_works_wherever_a_lesson_id_does(run: Run) -> None:
-    listed = run("lessons").stdout.splitlines()
-    assert listed[4].split()[:2] == ["5.", "dns"]
+    listed = [line.split() for line in run("lessons").stdout.splitlines()]
+    assert ["5.", "dns"] in [words[:2] for words in listed]  # after the course's title
     graded = run("grade", "5", "--no-wait")
     # not up yet: the lesson is found (no "no lesson '5'"), the cluster is what is missing
     assert graded.returncode == 2 and "no lesson" not in graded.stderr, graded.stderr
