@@ -7,7 +7,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from kubelab.grading.runner import apply_submission
+from kubelab.grading.submission import apply_submission
 
 SECRET = "abc123-TOPSECRET"
 

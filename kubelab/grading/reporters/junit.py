@@ -1,6 +1,9 @@
 """JUnit XML: a testsuite per lesson, a testcase per check (classname `lesson.step`); failures and
 errors carry the message, the diff and the diagnosis. Follows the schema CI systems read (Jenkins'
-junit-10.xsd, which GitLab, GitHub test-report actions and Azure accept)."""
+junit-10.xsd, which GitLab, GitHub test-report actions and Azure accept): that schema has no
+properties on a testcase, so points are suite properties (`points.earned`, `points.possible`,
+`score`, and `points: CLASSNAME NAME` = `earned/possible` per check). A run that could not grade
+at all is a suite `kubelab` with one errored testcase carrying why."""
 
 from __future__ import annotations
 
@@ -8,7 +11,7 @@ import socket
 import xml.etree.ElementTree as ET
 from datetime import UTC, datetime
 
-from kubelab.grading.results import CheckResult, Report
+from kubelab.grading.results import CheckResult, LessonResult, Points, Report
 
 
 def _seconds(value: float) -> str:
@@ -23,6 +26,47 @@ def _details(check: CheckResult) -> str:
     if check.diff:
         parts.append(check.diff)
     return "\n".join(parts)
+
+
+def _properties(suite: ET.Element, lesson: LessonResult) -> None:
+    properties = ET.SubElement(suite, "properties")
+
+    def add(name: str, value: str) -> None:
+        ET.SubElement(properties, "property", name=name, value=value)
+
+    points = Points.of(lesson.checks)
+    add("points.earned", f"{points.earned:g}")
+    add("points.possible", f"{points.possible:g}")
+    score = points.score
+    add("score", "" if score is None else f"{score:.4f}")
+    for step in lesson.steps:
+        for check in step.checks:
+            add(
+                f"points: {lesson.lesson_id}.{step.step_id} {check.name}",
+                f"{check.earned:g}/{check.points:g}",
+            )
+
+
+def _error_suite(root: ET.Element, report: Report, stamp: str) -> None:
+    """The run could not grade: one errored testcase, so CI shows why instead of no tests."""
+    suite = ET.SubElement(
+        root, "testsuite", name="kubelab", tests="1", failures="0", errors="1", skipped="0",
+        time=_seconds(0.0), timestamp=stamp, hostname=socket.gethostname() or "localhost",
+        id=str(len(report.lessons)), package="kubelab",
+    )  # fmt: skip
+    case = ET.SubElement(suite, "testcase", name=f"kubelab {report.mode}", classname="kubelab")
+    node = ET.SubElement(case, "error", message=report.error or "", type="error")
+    node.text = report.headline()
+
+
+def _adjustments(lesson: LessonResult) -> str:
+    if lesson.submission is None:
+        return ""
+    return "".join(
+        f"{a.action}: {a.object} ({a.location.path}"
+        f"{'' if a.location.line is None else f':{a.location.line}'}): {a.detail}\n"
+        for a in lesson.submission.adjustments
+    )
 
 
 def render(report: Report) -> str:
@@ -55,7 +99,7 @@ def render(report: Report) -> str:
             id=str(index),
             package="kubelab",
         )
-        ET.SubElement(suite, "properties")
+        _properties(suite, lesson)
         for step in lesson.steps:
             for check in step.checks:
                 case = ET.SubElement(
@@ -73,8 +117,12 @@ def render(report: Report) -> str:
                     node.text = _details(check)
                 elif check.status == "skipped":
                     ET.SubElement(case, "skipped", message=check.message)
-        ET.SubElement(suite, "system-out").text = ""
+        ET.SubElement(suite, "system-out").text = _adjustments(lesson)
         ET.SubElement(suite, "system-err").text = ""
+    if report.error is not None:
+        _error_suite(root, report, stamp)
+        totals["tests"] += 1
+        totals["errors"] += 1
     for key, value in totals.items():
         if key != "skipped":
             root.set(key, str(value))
