@@ -12,12 +12,13 @@ import click
 
 from kubelab.cluster.base import ClusterError, LabCluster
 from kubelab.commands.exits import exit_codes, fail, fail_cluster
-from kubelab.commands.grading_support import emit_report, find_lesson, lab_cluster, save_progress
-from kubelab.commands.options import (
-    REPORT_CHOICE,
-    cluster_options,
-    lessons_option,
-    load_course_or_exit,
+from kubelab.commands.grading_support import find_lesson, lab_cluster, save_progress
+from kubelab.commands.options import cluster_options, lessons_option, load_course_or_exit
+from kubelab.commands.report_output import (
+    report_options,
+    report_targets,
+    reports_on_every_exit,
+    write_reports,
 )
 from kubelab.grading.results import LessonResult, Report
 from kubelab.lessons.loader import LoadedLesson
@@ -97,17 +98,7 @@ def _grade_live(
     type=click.Path(exists=True, file_okay=False, path_type=Path),
     help="Grade a learner's manifests from DIR in a fresh namespace (CI mode).",
 )
-@click.option(
-    "--report",
-    "fmt",
-    type=REPORT_CHOICE,
-    default="text",
-    show_default=True,
-    help="Report format (JSON and JUnit are described in docs/grading.md).",
-)
-@click.option(
-    "--output", type=click.Path(dir_okay=False, path_type=Path), help="Write the report to FILE."
-)
+@report_options
 @click.option("--no-wait", is_flag=True, help="Evaluate each check once instead of polling.")
 @click.option(
     "--wait",
@@ -117,7 +108,7 @@ def _grade_live(
     show_default=True,
     metavar="SECONDS",
     help="Grading the live state: poll a failing check at most SECONDS (a check's own shorter "
-    "timeout still applies). --submission waits the lessons' own timeouts.",
+    "timeout still applies). --submission waits until the namespace settled instead.",
 )
 @click.option(
     "--keep-namespace", is_flag=True, help="With --submission: keep the grading namespace."
@@ -128,7 +119,7 @@ def _grade_live(
 def grade(
     target: str | None,
     submission: Path | None,
-    fmt: str,
+    reports: tuple[str, ...],
     output: Path | None,
     no_wait: bool,
     max_wait: float,
@@ -147,6 +138,29 @@ def grade(
     Exit codes: 0 all checks passed, 1 a check failed, 2 could not grade (cluster not up or
     unreachable, options, lesson).
     """
+    targets = report_targets(reports, output)
+    with reports_on_every_exit(targets, "grade"):
+        report = _graded(
+            target, submission, lessons_dir, cluster, namespace, yes,
+            poll=not no_wait, max_wait=max_wait, keep_namespace=keep_namespace,
+        )  # fmt: skip
+    write_reports(report, targets)
+    raise SystemExit(report.exit_code())
+
+
+def _graded(
+    target: str | None,
+    submission: Path | None,
+    lessons_dir: Path | None,
+    cluster: str | None,
+    namespace: str | None,
+    yes: bool,
+    *,
+    poll: bool,
+    max_wait: float,
+    keep_namespace: bool,
+) -> Report:
+    """Choose the lesson and step, reach the cluster, grade (live or a submission)."""
     from kubelab.cluster.client import KubeClient
     from kubelab.grading.runner import grade_submission
 
@@ -176,13 +190,9 @@ def grade(
                 keep_namespace=keep_namespace,
             )
         else:
-            result = _grade_live(
-                lab, loaded, store, progress, steps, poll=not no_wait, max_wait=max_wait
-            )
+            result = _grade_live(lab, loaded, store, progress, steps, poll=poll, max_wait=max_wait)
             follow_on = [s.id for s in loaded.lesson.steps] if follow_current else None
             save_progress(lambda: _record(store, result, follow_on), store.path)
     except ClusterError as exc:
         fail_cluster(exc)
-    report = Report("grade", [result], cluster=f"{lab.provider}:{lab.name}")
-    emit_report(report, fmt, output)
-    raise SystemExit(report.exit_code())
+    return Report("grade", [result], cluster=f"{lab.provider}:{lab.name}")

@@ -94,7 +94,7 @@ def _resolves_a_port(service_ports: list[Any], pod: Obj) -> bool:
 
 
 def _expected_endpoints(service: Obj, pods: list[Obj]) -> dict[str, bool]:
-    """Pod name -> ready, for the pods the Service's EndpointSlices must list
+    """Pod IP -> ready, for the pods the Service's EndpointSlices must list
     (kubernetes pkg/controller/endpointslice: pods with an IP, not finished, that resolve a
     port; ready when Ready and not terminating, or the Service publishes not-ready addresses)."""
     spec = service.get("spec") or {}
@@ -111,17 +111,17 @@ def _expected_endpoints(service: Obj, pods: list[Obj]) -> dict[str, bool]:
         if not _resolves_a_port(spec.get("ports") or [], pod):
             continue
         terminating = bool(metadata.get("deletionTimestamp"))
-        expected[str(metadata.get("name"))] = (pod_is_ready(pod) or tolerate) and not terminating
+        expected[str(status["podIP"])] = (pod_is_ready(pod) or tolerate) and not terminating
     return expected
 
 
 def _listed_endpoints(slices: list[Obj]) -> Iterator[tuple[str, bool]]:
+    """Address -> ready, as the slices list them (a missing `ready` means ready)."""
     for piece in slices:
         for endpoint in piece.get("endpoints") or []:
-            ref = endpoint.get("targetRef") or {}
-            if ref.get("kind") == "Pod" and ref.get("name"):
-                ready = (endpoint.get("conditions") or {}).get("ready")
-                yield str(ref["name"]), ready is not False
+            ready = (endpoint.get("conditions") or {}).get("ready")
+            for address in endpoint.get("addresses") or []:
+                yield str(address), ready is not False
 
 
 def _endpoints_computed(service: Obj, pods: list[Obj], slices: list[Obj]) -> bool:
