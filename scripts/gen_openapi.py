@@ -1,8 +1,10 @@
 """Generate the simulator's OpenAPI v3 documents from the official Python client's models.
 
-Run `python scripts/gen_openapi.py` after upgrading the `kubernetes` client; it rewrites the JSON
-files under `kubelab/sim/wire/openapi/` (committed, so the server never imports the client's
-models at start-up). One document per served group-version, shaped like the API server's
+The served types are read from the simulator's registry (`kubelab.sim.registry`). Run
+`python scripts/gen_openapi.py` after upgrading the `kubernetes` client to a new release series
+(`--check` tells); it rewrites the JSON files under `kubelab/sim/wire/openapi/` (committed, so
+the server never imports the client's models at start-up). One document per served
+group-version, shaped like the API server's
 `/openapi/v3/<group-version>` answers: `components.schemas` named `io.k8s.api.core.v1.Service` ...
 with `x-kubernetes-group-version-kind`, the strategic-merge tags of the Go API types
 (`x-kubernetes-patch-merge-key` / `x-kubernetes-patch-strategy`), list types, and the paths of
@@ -24,6 +26,8 @@ from pathlib import Path
 from typing import Any
 
 import kubernetes.client.models as models
+
+from kubelab.sim.registry import load_registry
 
 CLIENT_VERSION = importlib.metadata.version("kubernetes")
 
@@ -269,6 +273,9 @@ SCALARS = {"str", "int", "bool", "float", "datetime", "object", "bytes"}
 
 @dataclass(frozen=True)
 class Resource:
+    """A served type as the documents describe it: the registry's declaration and the Python
+    client's model class of its objects."""
+
     group: str
     version: str
     plural: str
@@ -276,52 +283,32 @@ class Resource:
     model: str
     namespaced: bool
     subresources: tuple[str, ...] = ()
-    verbs: tuple[str, ...] = (
-        "get",
-        "list",
-        "create",
-        "update",
-        "patch",
-        "delete",
-        "deletecollection",
-    )
 
 
-RESOURCES: list[Resource] = [
-    Resource("", "v1", "namespaces", "Namespace", "V1Namespace", False, ("status",)),
-    Resource("", "v1", "pods", "Pod", "V1Pod", True, ("status", "log", "exec", "attach")),
-    Resource("", "v1", "services", "Service", "V1Service", True, ("status",)),
-    Resource("", "v1", "endpoints", "Endpoints", "V1Endpoints", True),
-    Resource("", "v1", "nodes", "Node", "V1Node", False, ("status",)),
-    Resource("", "v1", "events", "Event", "CoreV1Event", True),
-    Resource("", "v1", "configmaps", "ConfigMap", "V1ConfigMap", True),
-    Resource("", "v1", "secrets", "Secret", "V1Secret", True),
-    Resource("", "v1", "serviceaccounts", "ServiceAccount", "V1ServiceAccount", True),
-    Resource(
-        "",
-        "v1",
-        "replicationcontrollers",
-        "ReplicationController",
-        "V1ReplicationController",
-        True,
-        ("status", "scale"),
-    ),
-    Resource("apps", "v1", "deployments", "Deployment", "V1Deployment", True, ("status", "scale")),
-    Resource("apps", "v1", "replicasets", "ReplicaSet", "V1ReplicaSet", True, ("status", "scale")),
-    Resource("apps", "v1", "daemonsets", "DaemonSet", "V1DaemonSet", True, ("status",)),
-    Resource("discovery.k8s.io", "v1", "endpointslices", "EndpointSlice", "V1EndpointSlice", True),
-    Resource("events.k8s.io", "v1", "events", "Event", "EventsV1Event", True),
-    Resource("coordination.k8s.io", "v1", "leases", "Lease", "V1Lease", True),
-    Resource(
-        "networking.k8s.io",
-        "v1",
-        "servicecidrs",
-        "ServiceCIDR",
-        "V1ServiceCIDR",
-        False,
-        ("status",),
-    ),
-]
+# The subresources whose operations `build_paths` writes (the others are not documented).
+DOCUMENTED_SUBRESOURCES = ("status", "scale", "log", "exec", "attach")
+# Client model classes not named `V1<Kind>` (two groups serve an Event).
+MODEL_NAMES = {("", "Event"): "CoreV1Event", ("events.k8s.io", "Event"): "EventsV1Event"}
+
+
+def served_resources() -> list[Resource]:
+    """Every type the simulator's registry serves and stores objects of (reviews, which are
+    computed per request and never stored, have no document)."""
+    return [
+        Resource(
+            rt.group,
+            rt.version,
+            rt.plural,
+            rt.kind,
+            MODEL_NAMES.get((rt.group, rt.kind), f"{rt.version.upper()}{rt.kind}"),
+            rt.namespaced,
+            tuple(s for s in rt.subresources if s in DOCUMENTED_SUBRESOURCES),
+        )
+        for rt in load_registry().types
+        if not rt.ephemeral
+    ]
+
+
 SCALE_GVK = {"group": "autoscaling", "version": "v1", "kind": "Scale"}
 
 
@@ -944,23 +931,24 @@ def _list_schema(builder: Builder, res: Resource) -> str:
 
 
 def generate() -> dict[str, Obj]:
+    resources = served_resources()
     builder = Builder()
     for cls in ("V1ObjectMeta", "V1Status", "V1DeleteOptions", "V1WatchEvent", "V1APIResourceList"):
         builder.add(cls, "meta")
     # core first: types shared with other groups (PodTemplateSpec, ObjectReference) are core's.
-    for res in sorted(RESOURCES, key=lambda r: r.group != ""):
+    for res in sorted(resources, key=lambda r: r.group != ""):
         builder.add(res.model, res.group)
         _list_schema(builder, res)
     builder.add("V1Scale", "autoscaling")
     gvk_of: dict[str, list[Obj]] = {}
-    for res in RESOURCES:
+    for res in resources:
         gvk = {"group": res.group, "kind": res.kind, "version": res.version}
         gvk_of.setdefault(builder.names[res.model], []).append(gvk)
         gvk_of.setdefault(builder.names[res.model] + "List", []).append(
             {**gvk, "kind": res.kind + "List"}
         )
     gvk_of[builder.names["V1Scale"]] = [{"group": "autoscaling", "kind": "Scale", "version": "v1"}]
-    gvs = sorted({(r.group, r.version) for r in RESOURCES})
+    gvs = sorted({(r.group, r.version) for r in resources})
     for meta_kind in ("Status", "APIResourceList"):
         gvk_of[f"{META}.{meta_kind}"] = [{"group": "", "kind": meta_kind, "version": "v1"}]
     for meta_kind in ("DeleteOptions", "WatchEvent"):
@@ -973,7 +961,7 @@ def generate() -> dict[str, Obj]:
     docs: dict[str, Obj] = {}
     for group, version in gvs:
         paths: dict[str, Obj] = {}
-        for res in RESOURCES:
+        for res in resources:
             if (res.group, res.version) == (group, version):
                 paths.update(build_paths(builder, res))
         base = "/api/v1" if not group else f"/apis/{group}/{version}"
@@ -1017,13 +1005,29 @@ def file_name(gv_key: str) -> str:
     return gv_key.replace("/", "__") + ".json"
 
 
+def release_series(stamp: str) -> str:
+    """`kubernetes==37.0.3` -> `kubernetes==37.0`. The client's patch releases carry the models
+    of one Kubernetes release, so the documents generated from any of them are the same: a check
+    compares within the series and ignores the patch number the files were written with."""
+    name, _, version = stamp.partition("==")
+    return f"{name}==" + ".".join(version.split(".")[:2])
+
+
+def comparable(doc: Obj) -> Obj:
+    """`doc` with its generated-from stamp reduced to the release series."""
+    info = dict(doc.get("info") or {})
+    info["x-kubelab-generated-from"] = release_series(str(info.get("x-kubelab-generated-from")))
+    return {**doc, "info": info}
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
     parser.add_argument("--out", type=Path, default=OUT_DIR)
     parser.add_argument(
         "--check",
         action="store_true",
-        help="exit 1 if the committed files differ from what would be generated",
+        help="exit 1 if the committed files differ from what would be generated (a file written "
+        "by another patch release of the same client series counts as the same)",
     )
     args = parser.parse_args(argv)
     docs = generate()
@@ -1033,13 +1037,17 @@ def main(argv: list[str] | None = None) -> int:
         path = args.out / file_name(key)
         data = json.dumps(doc, separators=(",", ":"), sort_keys=True).encode() + b"\n"
         if args.check:
-            if not path.exists() or path.read_bytes() != data:
+            if not path.exists() or comparable(json.loads(path.read_bytes())) != comparable(doc):
                 stale.append(str(path))
             continue
         path.write_bytes(data)
         print(f"wrote {path} ({len(data)} bytes, {len(doc['components']['schemas'])} schemas)")
     if stale:
-        print("out of date: " + ", ".join(stale), file=sys.stderr)
+        print(
+            f"out of date for kubernetes=={CLIENT_VERSION} (run scripts/gen_openapi.py): "
+            + ", ".join(stale),
+            file=sys.stderr,
+        )
         return 1
     return 0
 

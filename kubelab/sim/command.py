@@ -52,7 +52,13 @@ def serve_command(
     host: str, port: int, kubeconfig: Path | None, state: Path | None, nodes: int, namespace: str
 ) -> None:
     """Serve the simulated cluster's API on HOST:PORT until interrupted."""
-    from kubelab.sim.serve import ServeError, ServeOptions, check_loopback, serve
+    from kubelab.sim.serve import (
+        ServeError,
+        ServeOptions,
+        check_loopback,
+        configure_logging,
+        serve,
+    )
 
     try:
         check_loopback(host)
@@ -61,6 +67,7 @@ def serve_command(
     options = ServeOptions(
         host=host, port=port, kubeconfig=kubeconfig, state=state, nodes=nodes, namespace=namespace
     )
+    configure_logging()
     try:
         asyncio.run(serve(options))
     except ServeError as e:

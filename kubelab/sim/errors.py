@@ -10,7 +10,7 @@ import json
 from dataclasses import dataclass, field
 from typing import Any, Final
 
-Obj = dict[str, Any]
+from kubelab.sim.objects import Obj
 
 # Field error types (`field.ErrorType`): the cause `reason` and the human text of each.
 REQUIRED: Final = "FieldValueRequired"

@@ -18,12 +18,14 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from functools import cache
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+from kubelab.sim.names import DNS1123_SUBDOMAIN, NameRule
+from kubelab.sim.objects import Obj
 
 if TYPE_CHECKING:
     from kubelab.sim.store import Store
 
-Obj = dict[str, Any]
 Cell = str | int | float | bool | None
 
 ALL_VERBS: tuple[str, ...] = (
@@ -139,6 +141,7 @@ DefaultsHook = Callable[[Obj, "Store"], None]
 CreateHook = Callable[[Obj, "Store"], None]
 UpdateHook = Callable[[Obj, Obj, "Store"], None]
 Convert = Callable[[Obj], Obj]
+WarningsHook = Callable[[Obj], list[str]]
 
 
 @dataclass(frozen=True)
@@ -172,11 +175,17 @@ class ResourceType:
     storage: str | None = None
     to_storage: Convert | None = None
     from_storage: Convert | None = None
-    # Options: "graceful_deletion" (deletion waits for the grace period, e.g. pods),
-    # "return_deleted_object" (DELETE answers with the object, not a Status, e.g. pods),
-    # "name_is_label" (metadata.name must be an RFC 1123 label), "ephemeral" (create-only
-    # reviews: `defaults` computes the answer, nothing is stored).
-    extra: dict[str, Any] = field(default_factory=dict, compare=False, hash=False)
+    # The rule metadata.name follows (a DNS-1123 subdomain unless the type says otherwise).
+    name_rule: NameRule = DNS1123_SUBDOMAIN
+    # Deletion waits for the grace period (`spec.terminationGracePeriodSeconds`, e.g. pods).
+    graceful_deletion: bool = False
+    # DELETE answers with the object rather than a Status (e.g. pods, service accounts).
+    return_deleted_object: bool = False
+    # Create-only reviews: `defaults` computes the answer, nothing is stored.
+    ephemeral: bool = False
+    # Warnings about an object, sent as Warning headers on its create and update answers
+    # (e.g. `GetWarningsForService`).
+    warnings: WarningsHook | None = None
 
     @property
     def api_version(self) -> str:

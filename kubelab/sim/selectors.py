@@ -8,8 +8,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from kubelab.sim.errors import ApiError, bad_request
-
-Obj = dict[str, Any]
+from kubelab.sim.objects import Obj
 
 _KEY = re.compile(
     r"^([a-z0-9A-Z]([-a-z0-9A-Z_.]*[a-z0-9A-Z])?/)?[a-z0-9A-Z]([-a-z0-9A-Z_.]*[a-z0-9A-Z])?$"

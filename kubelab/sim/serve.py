@@ -1,9 +1,11 @@
 """Run the simulated cluster: store, cluster objects, controllers, HTTP server, kubeconfig.
 
-Start-up order: open the store (loading `--state`), `kubelab.sim.cluster.bootstrap(store,
-nodes=N)` (idempotent: creates what a fresh cluster has), bind the port, start every controller
-of `kubelab.sim.controllers.CONTROLLERS` (each an `async def controller(store) -> None` run as a
-task, cancelled at shutdown), then write the kubeconfig (mode 0600): its existence means ready.
+Start-up order: open the store (loading `--state`), `kubelab.sim.bootstrap.bootstrap(store,
+nodes=N)` (idempotent: creates what a fresh cluster has), bind the port, write the kubeconfig
+(mode 0600): its existence means ready; then start every controller of
+`kubelab.sim.controllers.CONTROLLERS` under a `Supervisor` (restarted with backoff when one
+crashes, cancelled at shutdown). Diagnostics go through `logging`, set up once by
+`configure_logging` when the simulator runs as its own process.
 """
 
 from __future__ import annotations
@@ -11,9 +13,8 @@ from __future__ import annotations
 import asyncio
 import base64
 import contextlib
-import importlib
 import ipaddress
-import os
+import logging
 import secrets
 import signal
 import socket
@@ -22,12 +23,15 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 from aiohttp import web
 
+from kubelab.sim.atomic import write_private
 from kubelab.sim.registry import load_registry
 from kubelab.sim.store import Store
+from kubelab.sim.supervisor import Supervisor
+
+log = logging.getLogger("kubelab.sim")
 
 CLUSTER_NAME = "kubelab-sim"
 BASE_NAMESPACES = ("default", "kube-system", "kube-public", "kube-node-lease")
@@ -93,24 +97,6 @@ def kubeconfig_text(
     )
 
 
-def write_private(path: Path, text: str) -> None:
-    """Write `text` to `path` atomically with mode 0600."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as f:
-            f.write(text)
-            f.flush()
-            os.fsync(f.fileno())
-        os.chmod(tmp, 0o600)
-        os.replace(tmp, path)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            tmp.unlink()
-        raise
-
-
 def ensure_base_namespaces(store: Store) -> None:
     rt = store.registry.by_key("/namespaces")
     for name in BASE_NAMESPACES:
@@ -119,25 +105,22 @@ def ensure_base_namespaces(store: Store) -> None:
 
 
 def bootstrap(store: Store, nodes: int) -> None:
-    """Create what a fresh cluster has (CLUSTER's `kubelab.sim.cluster.bootstrap` if present)."""
+    """Create what a fresh cluster has: the base namespaces, nodes and system pods."""
+    from kubelab.sim import bootstrap as cluster_objects
+
     with store.transaction():
         ensure_base_namespaces(store)
-        try:
-            cluster = importlib.import_module("kubelab.sim.cluster")
-        except ImportError:
-            return
-        boot: Callable[..., None] | None = getattr(cluster, "bootstrap", None)
-        if boot is not None:
-            boot(store, nodes=nodes)
+        cluster_objects.bootstrap(store, nodes=nodes)
 
 
-def controllers() -> list[Callable[[Store], Any]]:
-    try:
-        module = importlib.import_module("kubelab.sim.controllers")
-    except ImportError:
-        return []
-    found: list[Callable[[Store], Any]] = list(getattr(module, "CONTROLLERS", []))
-    return found
+def configure_logging(level: int = logging.INFO) -> None:
+    """The simulator's one logging setup: `kubelab sim: LEVEL logger: message` on stderr."""
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(logging.Formatter("kubelab sim: %(levelname)s %(name)s: %(message)s"))
+    root = logging.getLogger("kubelab.sim")
+    root.handlers[:] = [handler]
+    root.setLevel(level)
+    root.propagate = False
 
 
 async def serve(
@@ -162,10 +145,11 @@ async def serve(
     cache = options.state.with_name(options.state.name + ".tls") if options.state else None
     certificate = tls.load_or_generate(cache, host)
 
-    app = make_app(store, token)
+    supervisor = Supervisor()
+    stop_event = _stop_on_signals(stop)
+    app = make_app(store, token, supervisor.checks)
     runner = web.AppRunner(app, access_log=None, handle_signals=False, shutdown_timeout=1.0)
     await runner.setup()
-    tasks: list[asyncio.Task[Any]] = []
     wrote: Path | None = None
     try:
         bootstrap(store, options.nodes)
@@ -195,48 +179,38 @@ async def serve(
                 ) from e
             wrote = options.kubeconfig
         # Controllers start right after: the API already answers, they catch up in a few ms.
-        for controller in controllers():
-            tasks.append(asyncio.create_task(_run_controller(controller, store)))
+        from kubelab.sim.controllers import CONTROLLERS
+
+        supervisor.start(CONTROLLERS, store)
         if ready is not None:
             ready(server)
-        print(
-            f"kubelab sim: serving on {server} (ready in {time.monotonic() - started:.2f}s)"
-            + (f", kubeconfig {wrote}" if wrote else ""),
-            file=sys.stderr,
-            flush=True,
+        log.info(
+            "serving on %s (ready in %.2fs)%s",
+            server,
+            time.monotonic() - started,
+            f", kubeconfig {wrote}" if wrote else "",
         )
-        stop_event = stop or asyncio.Event()
-        loop = asyncio.get_running_loop()
-        for sig in (signal.SIGINT, signal.SIGTERM):
-            with contextlib.suppress(NotImplementedError, RuntimeError):
-                loop.add_signal_handler(sig, stop_event.set)
         await stop_event.wait()
     finally:
-        for task in tasks:
-            task.cancel()
-        for task in tasks:
-            with contextlib.suppress(asyncio.CancelledError, Exception):
-                await task
+        await supervisor.stop()
         store.stop_watches()
         await runner.cleanup()
         store.close()
         if wrote is not None:
             with contextlib.suppress(OSError):
                 wrote.unlink()
-            print("kubelab sim: stopped", file=sys.stderr, flush=True)
+            log.info("stopped")
 
 
-async def _run_controller(controller: Callable[[Store], Any], store: Store) -> None:
-    name = getattr(controller, "__qualname__", repr(controller))
-    try:
-        await controller(store)
-    except asyncio.CancelledError:
-        raise
-    except Exception:
-        import traceback
-
-        print(f"kubelab sim: controller {name} failed:", file=sys.stderr)
-        traceback.print_exc(file=sys.stderr)
+def _stop_on_signals(stop: asyncio.Event | None) -> asyncio.Event:
+    """The event that ends serving: `stop`, also set by SIGINT/SIGTERM. Installed before the
+    kubeconfig exists, so a signal sent as soon as the cluster is ready stops it cleanly."""
+    stop_event = stop or asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        with contextlib.suppress(NotImplementedError, RuntimeError):
+            loop.add_signal_handler(sig, stop_event.set)
+    return stop_event
 
 
 def _bound_port(site: web.TCPSite) -> int:

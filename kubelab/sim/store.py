@@ -1,11 +1,14 @@
-"""The object store: in-memory objects, SQLite persistence, resourceVersions, watches, GC.
+"""The object store: objects by type, namespace and name, with resourceVersions.
 
 Everything runs on the event loop's thread; every method is synchronous and atomic. A write is
-committed to SQLite before the method returns, so an answer sent after it never announces a
-write a crash could lose.
+committed to SQLite (`persistence.py`) before the method returns, so an answer sent after it
+never announces a write a crash could lose.
 
 Objects are plain dicts keyed by the storage key of their type (`group/plural`, e.g. `/pods`,
 `apps/deployments`), namespace ("" for cluster-scoped) and name. Reads return deep copies.
+Its parts: `watches.py` (watches and subscriptions), `lifecycle.py` (garbage collection, graceful
+deletions, namespace deletion), `runtime_table.py` (state that is not an API object),
+`metadata.py` (metadata rules every type shares).
 
 Controllers use `subscribe()` (a synchronous callback after every committed change) or
 `watch()` (an asyncio queue of `WatchEvent`s, as the HTTP watch uses).
@@ -13,122 +16,39 @@ Controllers use `subscribe()` (a synchronous callback after every committed chan
 
 from __future__ import annotations
 
-import asyncio
-import base64
 import bisect
-import builtins
-import json
-import logging
-import os
-import random
-import sqlite3
 import uuid
-from collections import deque
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, TypeVar, cast
+from typing import Any
 
 from kubelab.sim import errors
+from kubelab.sim.continue_tokens import Key, decode_continue, encode_continue
 from kubelab.sim.errors import ApiError
-from kubelab.sim.registry import Registry, ResourceType, parse_time
+from kubelab.sim.lifecycle import NAMESPACES, Lifecycle
+from kubelab.sim.metadata import SYSTEM_FIELDS, same_ignoring_managed, validate_meta
+from kubelab.sim.objects import Obj, clone, now_rfc3339
+from kubelab.sim.persistence import Persistence
+from kubelab.sim.registry import Registry, ResourceType
+from kubelab.sim.runtime_table import RuntimeTable
 from kubelab.sim.selectors import FieldSelector, LabelSelector
+from kubelab.sim.watches import Watcher, Watches, WatchEvent
+from kubelab.sim.write_rules import (
+    check_preconditions,
+    deletion_due,
+    keep_server_metadata,
+    new_object_key,
+    replacement,
+)
 
-Obj = dict[str, Any]
-Key = tuple[str, str]
-T = TypeVar("T")  # (namespace, name)
+__all__ = ["NAMESPACES", "ListResult", "ManagedHook", "Store", "WatchEvent", "Watcher"]
+
 ManagedHook = Callable[[Obj, Obj | None], Obj]  # (new, old) -> new with managedFields recorded
-
-log = logging.getLogger("kubelab.sim.store")
-
-NAMESPACES = "/namespaces"
-HISTORY = 5000  # watch events kept for replay (a watch from an older RV gets 410 Gone)
-_NAME_CHARS = "bcdfghjklmnpqrstvwxz2456789"
-
-
-def clone(value: T) -> T:
-    """A deep copy of a JSON-shaped value (dicts, lists, scalars): 3x faster than deepcopy."""
-    return cast(T, _clone(value))
-
-
-def _clone(value: Any) -> Any:
-    kind = type(value)
-    if kind is dict:
-        return {k: _clone(v) for k, v in value.items()}
-    if kind is list:
-        return [_clone(v) for v in value]
-    return value
-
-
-def now_rfc3339(delta: float = 0.0) -> str:
-    when = datetime.now(UTC) + timedelta(seconds=delta)
-    return when.strftime("%Y-%m-%dT%H:%M:%SZ")
-
-
-def random_suffix(n: int = 5) -> str:
-    """The random suffix of generated names (`k8s.io/apiserver` uses these 27 characters)."""
-    return "".join(random.choice(_NAME_CHARS) for _ in range(n))
-
-
-@dataclass(frozen=True)
-class WatchEvent:
-    type: str  # ADDED | MODIFIED | DELETED
-    key: str  # storage key of the object's type
-    obj: Obj  # the object after the change (for DELETED: as it was, with the delete's RV)
-    old: Obj | None
-    rv: int
-
-    @property
-    def namespace(self) -> str:
-        return str(self.obj.get("metadata", {}).get("namespace", ""))
-
-
-@dataclass(eq=False)
-class Watcher:
-    """One watch: events land in `queue`; `None` in the queue means the watch was closed."""
-
-    store: Store
-    key: str
-    namespace: str | None
-    labels: LabelSelector
-    fields: FieldSelector
-    queue: asyncio.Queue[WatchEvent | None] = field(default_factory=asyncio.Queue)
-    view: Callable[[Obj], Obj] | None = None
-
-    def _matches(self, obj: Obj | None) -> bool:
-        if obj is None:
-            return False
-        if self.namespace and obj.get("metadata", {}).get("namespace") != self.namespace:
-            return False
-        if not self.labels.empty and not self.labels.matches(obj["metadata"].get("labels")):
-            return False
-        if not self.fields.empty:
-            shown = self.view(obj) if self.view else obj
-            if not self.fields.matches(shown):
-                return False
-        return True
-
-    def offer(self, ev: WatchEvent) -> None:
-        if ev.key != self.key:
-            return
-        now = self._matches(ev.obj) if ev.type != "DELETED" else False
-        before = self._matches(ev.old) if ev.old is not None else False
-        if ev.type == "DELETED":
-            if self._matches(ev.obj):
-                self.queue.put_nowait(ev)
-            return
-        if now and before:
-            self.queue.put_nowait(ev)
-        elif now:
-            self.queue.put_nowait(WatchEvent("ADDED", ev.key, ev.obj, ev.old, ev.rv))
-        elif before:
-            self.queue.put_nowait(WatchEvent("DELETED", ev.key, ev.obj, ev.old, ev.rv))
-
-    def close(self) -> None:
-        self.store._watchers.discard(self)
-        self.queue.put_nowait(None)
+# Names for the lists the store returns (inside `Store`, `list` is its list method).
+Objects = list[Obj]
+Keys = list[Key]
 
 
 @dataclass
@@ -143,146 +63,71 @@ class Store:
     def __init__(self, registry: Registry, path: Path | None = None) -> None:
         self.registry = registry
         self._objects: dict[str, dict[Key, Obj]] = {}
-        self._order: dict[str, builtins.list[Key]] = {}  # sorted keys per type (a cache)
+        self._order: dict[str, Keys] = {}  # sorted keys per type (a cache)
         self._rv = 1
-        self._history: deque[WatchEvent] = deque(maxlen=HISTORY)
-        self._oldest_rv = 1  # events after this RV are in the history
-        self._watchers: set[Watcher] = set()
-        self._subscribers: builtins.list[tuple[set[str] | None, Callable[[WatchEvent], None]]] = []
-        self._runtime: dict[str, Any] = {}
-        self._db: sqlite3.Connection | None = None
-        self._batch: builtins.list[tuple[str, tuple[Any, ...]]] | None = None
-        self._pending_events: builtins.list[WatchEvent] = []
-        self.grace_cap = 1.0  # seconds a graceful deletion waits at most before completing
-        # With defer_commits, writes made while the event loop runs are committed together at
-        # the end of the loop iteration (or by `flush()`, which the server calls before it
-        # answers a request): bursts of controller writes cost one commit.
-        self.defer_commits = False
-        self._dirty: list[tuple[str, tuple[Any, ...]]] = []
-        self._flush_scheduled = False
+        self.persistence = Persistence(lambda: self._rv)
+        loaded: dict[str, Any] = {}
         if path is not None:
-            self._open(path)
+            self._objects, saved_rv, loaded = self.persistence.open(path)
+            self._rv = saved_rv or self._rv
+        self.runtime = RuntimeTable(self.persistence, loaded)
+        self.watches = Watches(self._rv)
+        self.lifecycle = Lifecycle(self)
 
     # ------------------------------------------------------------------ persistence
 
-    def _open(self, path: Path) -> None:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        _make_private(path)
-        db = sqlite3.connect(str(path), isolation_level=None, check_same_thread=False)
-        db.execute("PRAGMA journal_mode=WAL")
-        db.execute("PRAGMA synchronous=NORMAL")
-        db.execute(
-            "CREATE TABLE IF NOT EXISTS objects (key TEXT, namespace TEXT, name TEXT, data TEXT,"
-            " PRIMARY KEY (key, namespace, name))"
-        )
-        db.execute("CREATE TABLE IF NOT EXISTS meta (k TEXT PRIMARY KEY, v TEXT)")
-        db.execute("CREATE TABLE IF NOT EXISTS runtime (k TEXT PRIMARY KEY, v TEXT)")
-        for key, ns, name, data in db.execute("SELECT key, namespace, name, data FROM objects"):
-            self._objects.setdefault(key, {})[(ns, name)] = json.loads(data)
-        row = db.execute("SELECT v FROM meta WHERE k='rv'").fetchone()
-        if row:
-            self._rv = int(row[0])
-        self._oldest_rv = self._rv
-        for k, v in db.execute("SELECT k, v FROM runtime"):
-            self._runtime[k] = json.loads(v)
-        self._db = db
+    @property
+    def defer_commits(self) -> bool:
+        """Writes made while the event loop runs are committed together at the end of the loop
+        iteration (or by `flush()`, which the server calls before it answers a request)."""
+        return self.persistence.defer_commits
+
+    @defer_commits.setter
+    def defer_commits(self, value: bool) -> None:
+        self.persistence.defer_commits = value
+
+    @property
+    def grace_cap(self) -> float:
+        """Seconds a graceful deletion waits at most before completing."""
+        return self.lifecycle.grace_cap
+
+    @grace_cap.setter
+    def grace_cap(self, value: float) -> None:
+        self.lifecycle.grace_cap = value
 
     def stop_watches(self) -> None:
         """End every open watch (their handlers finish their responses)."""
-        for w in list(self._watchers):
-            w.close()
+        self.watches.stop_all()
 
     def close(self) -> None:
         self.stop_watches()
-        self.flush()
-        if self._db is not None:
-            self._db.close()
-            self._db = None
+        self.persistence.close()
 
     @contextmanager
     def transaction(self) -> Iterator[None]:
         """Group several writes into one commit (and deliver their events after it)."""
-        if self._batch is not None:
+        if not self.persistence.in_transaction:
+            self.watches.hold()
+        with self.persistence.transaction(self.watches.release):
             yield
-            return
-        self._batch = []
-        try:
-            yield
-        finally:
-            batch, self._batch = self._batch, None
-            self._queue(batch)
-            events, self._pending_events = self._pending_events, []
-            for ev in events:
-                self._deliver(ev)
-
-    def _write(self, sql: str, args: tuple[Any, ...]) -> None:
-        if self._batch is not None:
-            self._batch.append((sql, args))
-        else:
-            self._queue([(sql, args)])
-
-    def _queue(self, statements: list[tuple[str, tuple[Any, ...]]]) -> None:
-        if not self.defer_commits:
-            self._commit(statements)
-            return
-        self._dirty.extend(statements)
-        if self._flush_scheduled:
-            return
-        try:
-            loop = asyncio.get_running_loop()
-        except RuntimeError:
-            self.flush()
-            return
-        self._flush_scheduled = True
-        loop.call_soon(self.flush)
 
     def flush(self) -> None:
         """Commit every deferred write now."""
-        pending, self._dirty = self._dirty, []
-        self._flush_scheduled = False
-        self._commit(pending)
-
-    def _commit(self, statements: builtins.list[tuple[str, tuple[Any, ...]]]) -> None:
-        if self._db is None or not statements:
-            return
-        db = self._db
-        db.execute("BEGIN")
-        try:
-            for sql, args in statements:
-                db.execute(sql, args)
-            db.execute("INSERT OR REPLACE INTO meta (k, v) VALUES ('rv', ?)", (str(self._rv),))
-            db.execute("COMMIT")
-        except BaseException:
-            db.execute("ROLLBACK")
-            raise
-
-    def _persist(self, key: str, ns: str, name: str, obj: Obj | None) -> None:
-        if obj is None:
-            self._write(
-                "DELETE FROM objects WHERE key=? AND namespace=? AND name=?", (key, ns, name)
-            )
-        else:
-            self._write(
-                "INSERT OR REPLACE INTO objects (key, namespace, name, data) VALUES (?,?,?,?)",
-                (key, ns, name, json.dumps(obj, separators=(",", ":"))),
-            )
+        self.persistence.flush()
 
     # ------------------------------------------------------------------ runtime key-value table
 
     def runtime_get(self, key: str, default: Any = None) -> Any:
-        value = self._runtime.get(key, default)
-        return clone(value)
+        return self.runtime.get(key, default)
 
     def runtime_set(self, key: str, value: Any) -> None:
-        self._runtime[key] = clone(value)
-        self._write("INSERT OR REPLACE INTO runtime (k, v) VALUES (?, ?)", (key, json.dumps(value)))
+        self.runtime.set(key, value)
 
     def runtime_delete(self, key: str) -> None:
-        if self._runtime.pop(key, None) is not None:
-            self._write("DELETE FROM runtime WHERE k=?", (key,))
+        self.runtime.delete(key)
 
-    def runtime_keys(self, prefix: str = "") -> builtins.list[str]:
-        return sorted(k for k in self._runtime if k.startswith(prefix))
+    def runtime_keys(self, prefix: str = "") -> list[str]:
+        return self.runtime.keys(prefix)
 
     # ------------------------------------------------------------------ versions and events
 
@@ -294,39 +139,13 @@ class Store:
         self._rv += 1
         return self._rv
 
-    def _emit(self, ev: WatchEvent) -> None:
-        self._history.append(ev)
-        if len(self._history) == self._history.maxlen:
-            self._oldest_rv = self._history[0].rv - 1
-        if self._batch is not None:
-            self._pending_events.append(ev)
-        else:
-            self._deliver(ev)
-
-    def _deliver(self, ev: WatchEvent) -> None:
-        for w in list(self._watchers):
-            w.offer(ev)
-        for keys, callback in list(self._subscribers):
-            if keys is None or ev.key in keys:
-                try:
-                    callback(ev)
-                except Exception:  # a subscriber's bug must not fail the write that woke it
-                    log.exception("store subscriber %r failed on %s %s", callback, ev.type, ev.key)
-
     def subscribe(
         self, callback: Callable[[WatchEvent], None], keys: set[str] | None = None
     ) -> Callable[[], None]:
         """Call `callback(event)` after every committed change (of types in `keys`, storage
         keys such as `/pods`); returns the function that unsubscribes. Callbacks must not
         block; they typically queue work for a controller task."""
-        entry = (keys, callback)
-        self._subscribers.append(entry)
-
-        def unsubscribe() -> None:
-            if entry in self._subscribers:
-                self._subscribers.remove(entry)
-
-        return unsubscribe
+        return self.watches.subscribe(callback, keys)
 
     def watch(
         self,
@@ -342,23 +161,16 @@ class Store:
     ) -> Watcher:
         """Start a watch of type `key`. `initial`: ADDED for every matching object first.
         `since`: replay every change after that resourceVersion (410 Gone if forgotten)."""
-        w = Watcher(
-            self, key, namespace or None, labels or LabelSelector(), fields or FieldSelector()
+        watcher = Watcher(
+            self.watches,
+            key,
+            namespace or None,
+            labels or LabelSelector(),
+            fields or FieldSelector(),
+            view=view,
         )
-        w.view = view
-        if since is not None and not initial:
-            if since < self._oldest_rv:
-                raise errors.gone(f"too old resource version: {since} ({self._oldest_rv})")
-            for ev in self._history:
-                if ev.rv > since:
-                    w.offer(ev)
-        if initial:
-            for obj in self._iter(key, namespace):
-                if w._matches(obj):
-                    rv = int(obj["metadata"].get("resourceVersion", "0"))
-                    w.queue.put_nowait(WatchEvent("ADDED", key, clone(obj), None, rv))
-        self._watchers.add(w)
-        return w
+        existing = self._iter(key, namespace) if initial else None
+        return self.watches.start(watcher, since=since, initial=existing)
 
     # ------------------------------------------------------------------ reads
 
@@ -370,7 +182,7 @@ class Store:
         """The objects of a type, for a read (a read never changes the store)."""
         return self._objects.get(key) or {}
 
-    def _keys(self, key: str, namespace: str | None) -> builtins.list[Key]:
+    def _keys(self, key: str, namespace: str | None) -> Keys:
         """The (namespace, name) keys of a type in order, from a cache kept until the next
         create or removal of that type (lists are frequent, sorting each time is not cheap)."""
         order = self._order.get(key)
@@ -383,9 +195,21 @@ class Store:
         hi = bisect.bisect_left(order, (namespace + "\x00", ""))
         return order[lo:hi]
 
-    def _iter(self, key: str, namespace: str | None) -> builtins.list[Obj]:
+    def _iter(self, key: str, namespace: str | None) -> Objects:
         bucket = self._read(key)
         return [bucket[k] for k in self._keys(key, namespace)]
+
+    def stored(self, key: str, namespace: str, name: str) -> Obj | None:
+        """The live object of storage type `key` (not a copy: for the store's parts to read)."""
+        return self._read(key).get((namespace, name))
+
+    def objects(self, key: str) -> Objects:
+        """The live objects of storage type `key` in order (not copies)."""
+        return self._iter(key, None)
+
+    def buckets(self) -> list[tuple[str, dict[Key, Obj]]]:
+        """Every storage type's live objects (not copies)."""
+        return list(self._objects.items())
 
     def get(self, rt: ResourceType, namespace: str | None, name: str) -> Obj:
         """The object, or a 404 ApiError."""
@@ -411,15 +235,15 @@ class Store:
         copy_items: bool = True,
     ) -> ListResult:
         """Matching objects sorted by namespace/name; `limit`/`continue` page through them."""
-        start: tuple[str, str] | None = None
+        start: Key | None = None
         list_rv = self._rv
         if continue_token:
-            start, list_rv = _decode_continue(continue_token)
+            start, list_rv = decode_continue(continue_token)
         bucket = self._read(rt.storage_key)
         keys = self._keys(rt.storage_key, namespace)
         if start is not None:
             keys = [k for k in keys if k > start]
-        out: builtins.list[Obj] = []
+        out: Objects = []
         token = ""
         remaining: int | None = None
         for i, k in enumerate(keys):
@@ -430,13 +254,13 @@ class Store:
                 continue
             if limit and len(out) >= limit:
                 last = keys[i - 1] if i else k
-                token = _encode_continue(last, list_rv)
+                token = encode_continue(last, list_rv)
                 remaining = len(keys) - i if (labels is None or labels.empty) else None
                 break
             out.append(clone(obj) if copy_items else obj)
         return ListResult(out, self._rv, token, remaining)
 
-    def all_objects(self, key: str) -> builtins.list[Obj]:
+    def all_objects(self, key: str) -> Objects:
         return [clone(o) for o in self._iter(key, None)]
 
     # ------------------------------------------------------------------ writes
@@ -458,6 +282,21 @@ class Store:
                 else {"name": name, "kind": rt.plural},
             )
 
+    def _commit_change(
+        self, rt: ResourceType, ns: str, name: str, new: Obj, old: Obj | None
+    ) -> Obj:
+        """Store `new` with the next resourceVersion, save it and announce it."""
+        rv = self._next_rv()
+        new["metadata"]["resourceVersion"] = str(rv)
+        bucket = self._bucket(rt.storage_key)
+        if (ns, name) not in bucket:
+            self._order.pop(rt.storage_key, None)
+        bucket[(ns, name)] = new
+        self.persistence.save_object(rt.storage_key, ns, name, new)
+        kind = "ADDED" if old is None else "MODIFIED"
+        self.watches.emit(WatchEvent(kind, rt.storage_key, clone(new), old, rv))
+        return clone(new)
+
     def create(
         self,
         rt: ResourceType,
@@ -475,44 +314,15 @@ class Store:
         new = clone(obj)
         new["apiVersion"] = rt.api_version
         new["kind"] = rt.kind
-        meta = new.setdefault("metadata", {})
-        if not isinstance(meta, dict):
-            raise errors.bad_request("metadata must be an object")
-        if rt.namespaced:
-            ns = namespace or meta.get("namespace") or "default"
-            if meta.get("namespace") and namespace and meta["namespace"] != namespace:
-                raise errors.bad_request(
-                    "the namespace of the provided object does not match the namespace sent on "
-                    "the request"
-                )
-            meta["namespace"] = ns
-        else:
-            meta.pop("namespace", None)
-            ns = ""
-        if not meta.get("name") and meta.get("generateName"):
-            meta["name"] = f"{meta['generateName']}{random_suffix()}"
-        name = meta.get("name")
-        if not name:
-            raise errors.invalid(
-                rt.kind,
-                "",
-                [errors.required("metadata.name", "name or generateName is required")],
-                rt.group,
-            )
-        if not isinstance(name, str):
-            raise errors.bad_request("metadata.name must be a string")
-        _validate_meta(rt, new)
+        ns, name = new_object_key(rt, new, namespace)
+        validate_meta(rt, new)
         if (ns, name) in self._read(rt.storage_key):
             raise errors.already_exists(rt.plural, name, rt.group)
         self._check_namespace(rt, ns, name)
-        for k in (
-            "uid",
-            "resourceVersion",
-            "creationTimestamp",
-            "deletionTimestamp",
-            "deletionGracePeriodSeconds",
-        ):
-            meta.pop(k, None)
+        meta = new["metadata"]
+        for k in ("resourceVersion", *SYSTEM_FIELDS):
+            if k != "generation":
+                meta.pop(k, None)
         if hooks and rt.defaults:
             rt.defaults(new, self)
         if managed is not None:
@@ -529,13 +339,7 @@ class Store:
         if dry_run:
             meta["resourceVersion"] = str(self._rv)
             return new
-        rv = self._next_rv()
-        meta["resourceVersion"] = str(rv)
-        self._bucket(rt.storage_key)[(ns, name)] = new
-        self._order.pop(rt.storage_key, None)
-        self._persist(rt.storage_key, ns, name, new)
-        self._emit(WatchEvent("ADDED", rt.storage_key, clone(new), None, rv))
-        return clone(new)
+        return self._commit_change(rt, ns, name, new, None)
 
     def update(
         self,
@@ -560,8 +364,7 @@ class Store:
         ns = (namespace or meta_in.get("namespace") or "default") if rt.namespaced else ""
         if not name:
             raise errors.bad_request("name is required")
-        bucket = self._read(rt.storage_key)
-        current = bucket.get((ns, name))
+        current = self._read(rt.storage_key).get((ns, name))
         if current is None:
             raise errors.not_found(rt.plural, name, rt.group)
         want_rv = meta_in.get("resourceVersion")
@@ -573,61 +376,9 @@ class Store:
                 f"the name of the object ({meta_in['name']}) does not match the name on the "
                 f"URL ({name})"
             )
-        if subresource == "status":
-            # Like ResetObjectMetaForStatus: only the status (and who manages it) changes.
-            new = clone(current)
-            if "status" in obj:
-                new["status"] = clone(obj["status"])
-            else:
-                new.pop("status", None)
-            if "managedFields" in meta_in:
-                new["metadata"]["managedFields"] = clone(meta_in["managedFields"])
-        elif subresource == "ephemeralcontainers":
-            # Only spec.ephemeralContainers changes (and who manages it).
-            new = clone(current)
-            spec_in = obj.get("spec") if isinstance(obj.get("spec"), dict) else {}
-            assert isinstance(spec_in, dict)
-            new.setdefault("spec", {})["ephemeralContainers"] = clone(
-                spec_in.get("ephemeralContainers") or []
-            )
-            if "managedFields" in meta_in:
-                new["metadata"]["managedFields"] = clone(meta_in["managedFields"])
-        else:
-            new = clone(obj)
-            new["apiVersion"] = rt.api_version
-            new["kind"] = rt.kind
-            if rt.has_status:
-                if "status" in current:
-                    new["status"] = clone(current["status"])
-                else:
-                    new.pop("status", None)
-            if "ephemeralcontainers" in rt.subresources and isinstance(new.get("spec"), dict):
-                # only the ephemeralcontainers subresource changes them
-                kept = (current.get("spec") or {}).get("ephemeralContainers")
-                if kept:
-                    new["spec"]["ephemeralContainers"] = clone(kept)
-                else:
-                    new["spec"].pop("ephemeralContainers", None)
-        meta = new.setdefault("metadata", {})
-        if not isinstance(meta, dict):
-            raise errors.bad_request("metadata must be an object")
-        for k in (
-            "uid",
-            "creationTimestamp",
-            "deletionTimestamp",
-            "deletionGracePeriodSeconds",
-            "generation",
-        ):
-            if k in current["metadata"]:
-                meta[k] = current["metadata"][k]
-            else:
-                meta.pop(k, None)
-        meta["name"] = name
-        if rt.namespaced:
-            meta["namespace"] = ns
-        else:
-            meta.pop("namespace", None)
-        _validate_meta(rt, new)
+        new = replacement(rt, current, obj, subresource)
+        meta = keep_server_metadata(rt, new, current, ns, name)
+        validate_meta(rt, new)
         if hooks and rt.defaults:
             rt.defaults(new, self)
         if managed is not None:
@@ -638,24 +389,16 @@ class Store:
         meta["resourceVersion"] = current["metadata"]["resourceVersion"]
         if rt.has_spec and new.get("spec") != old.get("spec"):
             meta["generation"] = int(old["metadata"].get("generation", 1)) + 1
-        if _same_ignoring_managed(new, old):
+        if same_ignoring_managed(new, old):
             return old
         if dry_run:
             return new
-        if meta.get("deletionTimestamp") and not meta.get("finalizers"):
-            if rt.extra.get("graceful_deletion") and meta.get("deletionGracePeriodSeconds"):
-                pass  # still in its grace period: the timer (or a delete with grace 0) ends it
-            else:
-                with self.transaction():
-                    removed = self._remove(rt, ns, name, new)
-                    self._collect_dependents(str(meta.get("uid", "")))
-                return removed
-        rv = self._next_rv()
-        meta["resourceVersion"] = str(rv)
-        bucket[(ns, name)] = new
-        self._persist(rt.storage_key, ns, name, new)
-        self._emit(WatchEvent("MODIFIED", rt.storage_key, clone(new), old, rv))
-        return clone(new)
+        if deletion_due(rt, meta):
+            with self.transaction():
+                removed = self.remove(rt, ns, name, new)
+                self.lifecycle.collect_dependents(str(meta.get("uid", "")))
+            return removed
+        return self._commit_change(rt, ns, name, new, old)
 
     def mutate(
         self,
@@ -700,127 +443,76 @@ class Store:
     ) -> Obj:
         """Delete (or start deleting) an object; returns it as it stands after the call.
         Finalizers defer the removal (deletionTimestamp set); graceful types (declared with
-        `extra={"graceful_deletion": True}`) keep the object until the grace period ends or a
-        second delete with grace 0. Dependents are garbage-collected by ownerReferences."""
+        `graceful_deletion=True`) keep the object until the grace period ends or a second
+        delete with grace 0. Dependents are garbage-collected by ownerReferences."""
         rt = self.registry.storage_type(rt) if rt.storage else rt
         ns = (namespace or "default") if rt.namespaced else ""
-        bucket = self._read(rt.storage_key)
-        current = bucket.get((ns, name))
+        current = self._read(rt.storage_key).get((ns, name))
         if current is None:
             raise errors.not_found(rt.plural, name, rt.group)
         meta = current["metadata"]
         if preconditions:
-            uid = preconditions.get("uid")
-            if uid and uid != meta.get("uid"):
-                raise errors.conflict(
-                    rt.plural,
-                    name,
-                    f"Precondition failed: UID in precondition: {uid}, UID in object meta: "
-                    f"{meta.get('uid')}",
-                    rt.group,
-                )
-            want_rv = preconditions.get("resourceVersion")
-            if want_rv and str(want_rv) != meta.get("resourceVersion"):
-                raise errors.conflict(
-                    rt.plural,
-                    name,
-                    f"Precondition failed: ResourceVersion in precondition: {want_rv}, "
-                    f"ResourceVersion in object meta: {meta.get('resourceVersion')}",
-                    rt.group,
-                )
+            check_preconditions(rt, name, meta, preconditions)
         if dry_run:
             return clone(current)
         policy = propagation or "Background"
         with self.transaction():
             if rt.storage_key == NAMESPACES:
-                return self._delete_namespace(rt, name)
-            graceful = bool(rt.extra.get("graceful_deletion"))
+                return self.lifecycle.delete_namespace(rt, name)
+            uid = str(meta.get("uid", ""))
             grace = grace_seconds
-            if graceful and grace is None:
+            if rt.graceful_deletion and grace is None:
                 spec = current.get("spec") or {}
                 grace = int(spec.get("terminationGracePeriodSeconds", 30))
             if policy == "Orphan":
-                self._orphan_dependents(meta.get("uid", ""))
+                self.lifecycle.orphan_dependents(uid)
             elif policy == "Foreground":
-                self._collect_dependents(meta.get("uid", ""))
+                self.lifecycle.collect_dependents(uid)
             finalizers = [
                 f for f in meta.get("finalizers") or [] if f not in ("orphan", "foregroundDeletion")
             ]
-            if finalizers or (graceful and grace and grace > 0):
-                if meta.get("deletionTimestamp"):
-                    if graceful and grace == 0 and not finalizers:
-                        return self._remove(rt, ns, name, clone(current))
-                    return clone(current)
-
-                def mark(o: Obj) -> None:
-                    m = o["metadata"]
-                    m["deletionTimestamp"] = now_rfc3339(float(grace or 0))
-                    m["deletionGracePeriodSeconds"] = int(grace or 0)
-
-                marked = self._raw_mark(rt, ns, name, mark)
-                if graceful and not finalizers:
-                    self._schedule_removal(rt, ns, name, meta.get("uid", ""), float(grace or 0))
-                return marked
-            removed = self._remove(rt, ns, name, clone(current))
+            if finalizers or (rt.graceful_deletion and grace and grace > 0):
+                return self._start_deletion(rt, ns, name, current, grace, bool(finalizers))
+            removed = self.remove(rt, ns, name, clone(current))
             if policy == "Background":
-                self._collect_dependents(meta.get("uid", ""))
+                self.lifecycle.collect_dependents(uid)
             return removed
 
-    def _raw_mark(self, rt: ResourceType, ns: str, name: str, fn: Callable[[Obj], None]) -> Obj:
-        bucket = self._bucket(rt.storage_key)
-        old = bucket[(ns, name)]
-        new = clone(old)
-        fn(new)
-        rv = self._next_rv()
-        new["metadata"]["resourceVersion"] = str(rv)
-        bucket[(ns, name)] = new
-        self._persist(rt.storage_key, ns, name, new)
-        self._emit(WatchEvent("MODIFIED", rt.storage_key, clone(new), old, rv))
-        return clone(new)
+    def _start_deletion(
+        self, rt: ResourceType, ns: str, name: str, current: Obj, grace: int | None, held: bool
+    ) -> Obj:
+        """Set deletionTimestamp (now + grace); a graceful type with no finalizers (`held`)
+        is removed when the grace period ends, or at once by a second delete with grace 0."""
+        if current["metadata"].get("deletionTimestamp"):
+            if rt.graceful_deletion and grace == 0 and not held:
+                return self.remove(rt, ns, name, clone(current))
+            return clone(current)
 
-    def _schedule_removal(
-        self, rt: ResourceType, ns: str, name: str, uid: str, grace: float
-    ) -> None:
-        try:
-            loop = asyncio.get_running_loop()
-        except RuntimeError:
-            return
+        def mark(o: Obj) -> None:
+            m = o["metadata"]
+            m["deletionTimestamp"] = now_rfc3339(float(grace or 0))
+            m["deletionGracePeriodSeconds"] = int(grace or 0)
 
-        def finish() -> None:
-            cur = self._read(rt.storage_key).get((ns, name))
-            if cur is None or cur["metadata"].get("uid") != uid:
-                return
-            if cur["metadata"].get("finalizers"):
-                return
-            self._remove(rt, ns, name, clone(cur))
-            self._collect_dependents(uid)
-
-        loop.call_later(min(grace, self.grace_cap), finish)
+        marked = self.mark(rt, ns, name, mark)
+        if rt.graceful_deletion and not held:
+            uid = str(current["metadata"].get("uid", ""))
+            self.lifecycle.schedule_removal(rt, ns, name, uid, float(grace or 0))
+        return marked
 
     def resume_deletions(self) -> int:
-        """Schedule again the end of every graceful deletion a previous run left pending (its
-        timer lived in that run's event loop): at once if its deletionTimestamp has passed,
-        else when it does (capped like any grace period). Needs a running loop; returns how
-        many were scheduled."""
-        now = datetime.now(UTC)
-        scheduled = 0
-        for rt in self.registry.types:
-            if rt.storage is not None or not rt.extra.get("graceful_deletion"):
-                continue
-            for obj in self._iter(rt.storage_key, None):
-                meta = obj["metadata"]
-                if not meta.get("deletionTimestamp") or meta.get("finalizers"):
-                    continue
-                deadline = parse_time(str(meta["deletionTimestamp"]))
-                left = (deadline - now).total_seconds() if deadline is not None else 0.0
-                ns = str(meta.get("namespace", "")) if rt.namespaced else ""
-                self._schedule_removal(
-                    rt, ns, str(meta["name"]), str(meta.get("uid", "")), max(left, 0.0)
-                )
-                scheduled += 1
-        return scheduled
+        """Schedule again the graceful deletions a previous run left pending (see Lifecycle)."""
+        return self.lifecycle.resume_deletions()
 
-    def _remove(self, rt: ResourceType, ns: str, name: str, last: Obj) -> Obj:
+    def mark(self, rt: ResourceType, ns: str, name: str, fn: Callable[[Obj], None]) -> Obj:
+        """Change a stored object with `fn`, bypassing hooks and checks (the store's own
+        metadata changes: deletion marks, dropped ownerReferences)."""
+        old = self._bucket(rt.storage_key)[(ns, name)]
+        new = clone(old)
+        fn(new)
+        return self._commit_change(rt, ns, name, new, old)
+
+    def remove(self, rt: ResourceType, ns: str, name: str, last: Obj) -> Obj:
+        """Remove an object now; `last` (its final state) is announced as DELETED."""
         bucket = self._bucket(rt.storage_key)
         if (ns, name) not in bucket:
             return last
@@ -828,92 +520,9 @@ class Store:
         self._order.pop(rt.storage_key, None)
         rv = self._next_rv()
         last["metadata"]["resourceVersion"] = str(rv)
-        self._persist(rt.storage_key, ns, name, None)
-        self._emit(WatchEvent("DELETED", rt.storage_key, clone(last), None, rv))
+        self.persistence.save_object(rt.storage_key, ns, name, None)
+        self.watches.emit(WatchEvent("DELETED", rt.storage_key, clone(last), None, rv))
         return last
-
-    def _dependents(self, uid: str) -> builtins.list[tuple[ResourceType, Obj]]:
-        out: builtins.list[tuple[ResourceType, Obj]] = []
-        if not uid:
-            return out
-        for key, bucket in self._objects.items():
-            try:
-                rt = self.registry.by_key(key)
-            except KeyError:
-                continue
-            for obj in bucket.values():
-                refs = obj["metadata"].get("ownerReferences") or []
-                if any(r.get("uid") == uid for r in refs):
-                    out.append((rt, obj))
-        return out
-
-    def _orphan_dependents(self, uid: str) -> None:
-        for rt, obj in self._dependents(uid):
-            m = obj["metadata"]
-
-            def drop(o: Obj) -> None:
-                refs = [
-                    r for r in o["metadata"].get("ownerReferences") or [] if r.get("uid") != uid
-                ]
-                if refs:
-                    o["metadata"]["ownerReferences"] = refs
-                else:
-                    o["metadata"].pop("ownerReferences", None)
-
-            self._raw_mark(rt, m.get("namespace", ""), m["name"], drop)
-
-    def _owner_alive(self, ref: Obj, namespace: str) -> bool:
-        rt = self.registry.for_kind(str(ref.get("apiVersion", "")), str(ref.get("kind", "")))
-        if rt is None:
-            return False
-        ns = namespace if rt.namespaced else ""
-        owner = self._read(rt.storage_key).get((ns, str(ref.get("name", ""))))
-        return owner is not None and owner["metadata"].get("uid") == ref.get("uid")
-
-    def _collect_dependents(self, uid: str) -> None:
-        """Garbage-collect: delete dependents of `uid` that have no other live owner."""
-        for rt, obj in self._dependents(uid):
-            m = obj["metadata"]
-            ns = m.get("namespace", "")
-            others = [r for r in m.get("ownerReferences") or [] if r.get("uid") != uid]
-            if any(self._owner_alive(r, ns) for r in others):
-
-                def drop(o: Obj) -> None:
-                    o["metadata"]["ownerReferences"] = [
-                        r for r in o["metadata"].get("ownerReferences") or [] if r.get("uid") != uid
-                    ]
-
-                self._raw_mark(rt, ns, m["name"], drop)
-                continue
-            if (ns, m["name"]) in self._read(rt.storage_key):
-                self.delete(rt, ns or None, m["name"], propagation="Background")
-
-    def _delete_namespace(self, rt: ResourceType, name: str) -> Obj:
-        """Mark the namespace Terminating, delete everything in it, then remove it."""
-        if name in ("default", "kube-system", "kube-public"):
-            raise errors.forbidden_error("namespaces", name, "this namespace may not be deleted")
-
-        def terminating(o: Obj) -> None:
-            o["metadata"]["deletionTimestamp"] = now_rfc3339()
-            o["metadata"]["deletionGracePeriodSeconds"] = 0
-            o.setdefault("spec", {})["finalizers"] = ["kubernetes"]
-            o.setdefault("status", {})["phase"] = "Terminating"
-
-        marked = self._raw_mark(rt, "", name, terminating)
-        for key in list(self._objects):
-            try:
-                crt = self.registry.by_key(key)
-            except KeyError:
-                continue
-            if not crt.namespaced:
-                continue
-            for (ns, oname), obj in list(self._bucket(key).items()):
-                if ns == name:
-                    self._remove(crt, ns, oname, clone(obj))
-        for k in self.runtime_keys(f"ns/{name}/"):
-            self.runtime_delete(k)
-        self._remove(rt, "", name, clone(self._bucket(NAMESPACES)[("", name)]))
-        return marked
 
     def delete_collection(
         self,
@@ -926,9 +535,9 @@ class Store:
         grace_seconds: int | None = None,
         dry_run: bool = False,
         view: Callable[[Obj], Obj] | None = None,
-    ) -> builtins.list[Obj]:
+    ) -> Objects:
         result = self.list(rt, namespace, labels=labels, fields=fields, view=view)
-        out: builtins.list[Obj] = []
+        out: Objects = []
         with self.transaction():
             for obj in result.items:
                 m = obj["metadata"]
@@ -947,117 +556,3 @@ class Store:
                     if e.code != 404:
                         raise
         return out
-
-
-def _make_private(path: Path) -> None:
-    """The state file (it holds Secrets) readable by its owner only: created 0600, or made so.
-    SQLite gives its -wal and -shm files the database file's mode; older ones are fixed too."""
-    os.close(os.open(path, os.O_CREAT | os.O_RDWR, 0o600))
-    for file in (path, path.with_name(path.name + "-wal"), path.with_name(path.name + "-shm")):
-        if file.exists() and file.stat().st_mode & 0o077:
-            file.chmod(0o600)
-
-
-def _same_ignoring_managed(a: Obj, b: Obj) -> bool:
-    """Equal apart from resourceVersion and the times in managedFields (a time changes only
-    with its manager's fields, so an apply that changes ownership alone is still a change)."""
-
-    def strip(o: Obj) -> Obj:
-        c = dict(o)
-        m = dict(c.get("metadata") or {})
-        managed = m.get("managedFields")
-        if isinstance(managed, list):
-            m["managedFields"] = [
-                {k: v for k, v in e.items() if k != "time"} if isinstance(e, dict) else e
-                for e in managed
-            ]
-        m.pop("resourceVersion", None)
-        c["metadata"] = m
-        return c
-
-    return strip(a) == strip(b)
-
-
-_DNS1123_LABEL = __import__("re").compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
-_DNS1123_SUBDOMAIN = __import__("re").compile(
-    r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$"
-)
-_LABEL_NAME_TYPES = {"/namespaces", "/services"}
-
-
-def _validate_meta(rt: ResourceType, obj: Obj) -> None:
-    """Name rules and label/annotation shapes every type shares (`ValidateObjectMeta`)."""
-    meta = obj["metadata"]
-    name = str(meta.get("name", ""))
-    errs: builtins.list[errors.FieldError] = []
-    if rt.storage_key in _LABEL_NAME_TYPES or rt.extra.get("name_is_label"):
-        if len(name) > 63 or not _DNS1123_LABEL.match(name):
-            errs.append(
-                errors.invalid_value(
-                    "metadata.name",
-                    name,
-                    "a lowercase RFC 1123 label must consist of lower case alphanumeric "
-                    "characters or '-', and must start and end with an alphanumeric character "
-                    "(e.g. 'my-name',  or '123-abc', regex used for validation is "
-                    "'[a-z0-9]([-a-z0-9]*[a-z0-9])?')"
-                    if rt.storage_key != "/services"
-                    else "a DNS-1035 label must consist of lower case alphanumeric characters or "
-                    "'-', start with an alphabetic character, and end with an alphanumeric "
-                    "character (e.g. 'my-name',  or 'abc-123', regex used for validation is "
-                    "'[a-z]([-a-z0-9]*[a-z0-9])?')",
-                )
-            )
-        elif rt.storage_key == "/services" and not name[0].isalpha():
-            errs.append(
-                errors.invalid_value(
-                    "metadata.name",
-                    name,
-                    "a DNS-1035 label must consist of lower case alphanumeric characters or "
-                    "'-', start with an alphabetic character, and end with an alphanumeric "
-                    "character (e.g. 'my-name',  or 'abc-123', regex used for validation is "
-                    "'[a-z]([-a-z0-9]*[a-z0-9])?')",
-                )
-            )
-    elif rt.storage_key != "/events" and (len(name) > 253 or not _DNS1123_SUBDOMAIN.match(name)):
-        errs.append(
-            errors.invalid_value(
-                "metadata.name",
-                name,
-                "a lowercase RFC 1123 subdomain must consist of lower case alphanumeric "
-                "characters, '-' or '.', and must start and end with an alphanumeric character "
-                "(e.g. 'example.com', regex used for validation is "
-                "'[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*')",
-            )
-        )
-    for what in ("labels", "annotations"):
-        value = meta.get(what)
-        if value is None:
-            continue
-        if not isinstance(value, dict) or not all(
-            isinstance(k, str) and isinstance(v, str) for k, v in value.items()
-        ):
-            raise errors.bad_request(
-                f'{rt.kind} in version "{rt.version}" cannot be handled as a {rt.kind}: '
-                f"json: cannot unmarshal into Go struct field ObjectMeta.metadata.{what} of type "
-                "string"
-            )
-    if errs:
-        raise errors.invalid(rt.kind, name, errs, rt.group)
-
-
-def _encode_continue(last: Key, rv: int) -> str:
-    raw = json.dumps({"v": "meta.k8s.io/v1", "rv": rv, "start": f"{last[0]}/{last[1]}\x00"})
-    return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
-
-
-def _decode_continue(token: str) -> tuple[Key, int]:
-    try:
-        raw = base64.urlsafe_b64decode(token + "=" * (-len(token) % 4))
-        data = json.loads(raw)
-        ns, _, name = str(data["start"]).rstrip("\x00").partition("/")
-        return (ns, name), int(data["rv"])
-    except (ValueError, KeyError, TypeError):
-        raise errors.bad_request(
-            "continue key is not valid: incorrect encoded start resourceVersion (version "
-            "meta.k8s.io/v1)"
-        ) from None

@@ -1,12 +1,12 @@
-"""The simulated cluster's controllers, each an `async def controller(store) -> None` that
-`kubelab sim serve` runs as a task (cancelled at shutdown). One module per controller."""
+"""The simulated cluster's controllers, each a `ControllerSpec` (readiness check name and
+`async def run(store) -> None`) that `kubelab sim serve` runs under its `Supervisor`.
+One module per controller."""
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING
 
-from kubelab.sim.controllers.base import run_controller
+from kubelab.sim.controllers.base import controller_spec
 from kubelab.sim.controllers.daemonset import DaemonSetController
 from kubelab.sim.controllers.deployment import DeploymentController
 from kubelab.sim.controllers.endpoints import EndpointsController
@@ -18,12 +18,13 @@ from kubelab.sim.controllers.loadbalancer import LoadBalancerController
 from kubelab.sim.controllers.replicaset import ReplicaSetController
 from kubelab.sim.controllers.replicationcontroller import ReplicationManager
 from kubelab.sim.controllers.scheduler import Scheduler
+from kubelab.sim.supervisor import ControllerSpec
 
 if TYPE_CHECKING:
     from kubelab.sim.store import Store
 
-CONTROLLERS: list[Callable[[Store], Awaitable[None]]] = [
-    run_controller(cls)
+CONTROLLERS: list[ControllerSpec] = [
+    controller_spec(cls)
     for cls in (
         DeploymentController,
         ReplicaSetController,
@@ -48,4 +49,4 @@ async def main_processes(store: Store) -> None:
     await main_process_runner(store)
 
 
-CONTROLLERS.append(main_processes)
+CONTROLLERS.append(ControllerSpec("controller-main-processes", main_processes))

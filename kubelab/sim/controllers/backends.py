@@ -17,11 +17,11 @@ from kubelab.sim.controllers.base import (
     ns_name,
     rt,
 )
+from kubelab.sim.objects import Obj
 
 if TYPE_CHECKING:
     from kubelab.sim.store import WatchEvent
 
-Obj = dict[str, Any]
 HEADLESS_LABEL = "service.kubernetes.io/headless"
 
 

@@ -6,16 +6,16 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Callable, Hashable, Iterable
-from datetime import UTC, datetime
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from kubelab.sim.errors import ApiError
+from kubelab.sim.objects import Obj, now_rfc3339
+from kubelab.sim.supervisor import ControllerSpec, check_name
 
 if TYPE_CHECKING:
     from kubelab.sim.registry import ResourceType
     from kubelab.sim.store import Store, WatchEvent
 
-Obj = dict[str, Any]
 log = logging.getLogger("kubelab.sim.controllers")
 
 PODS = "/pods"
@@ -31,7 +31,7 @@ NAMESPACES = "/namespaces"
 
 
 def now() -> str:
-    return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return now_rfc3339()
 
 
 def rt(store: Store, key: str) -> ResourceType:
@@ -225,12 +225,11 @@ class Index:
         self._unsubscribe()
 
 
-def run_controller(cls: type[Controller]) -> Callable[[Store], Any]:
-    """The `async def controller(store)` entry point serve.py runs for a Controller class."""
+def controller_spec(cls: type[Controller]) -> ControllerSpec:
+    """The supervised entry point of a Controller class (`controller-endpoints` for
+    `EndpointsController`): a fresh instance per run, so a restart starts from a full resync."""
 
-    async def controller(store: Store) -> None:
+    async def run(store: Store) -> None:
         await cls(store).run()
 
-    controller.__qualname__ = cls.__name__
-    controller.__name__ = cls.__name__
-    return controller
+    return ControllerSpec(check_name(cls.__name__), run)

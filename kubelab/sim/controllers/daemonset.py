@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import copy
 from collections.abc import Hashable, Iterable
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from kubelab.sim.controllers.base import (
     DAEMONSETS,
@@ -23,11 +23,11 @@ from kubelab.sim.controllers.deployment import resolve, template_hash
 from kubelab.sim.controllers.events import NORMAL, record
 from kubelab.sim.controllers.replicaset import pod_from_template
 from kubelab.sim.controllers.scheduler import fit_problems
+from kubelab.sim.objects import Obj
 
 if TYPE_CHECKING:
     from kubelab.sim.store import WatchEvent
 
-Obj = dict[str, Any]
 COMPONENT = "daemonset-controller"
 REVISION_LABEL = "controller-revision-hash"
 DAEMON_TOLERATIONS = (

@@ -24,11 +24,11 @@ from kubelab.sim.controllers.base import (
     rt,
 )
 from kubelab.sim.controllers.events import NORMAL, record
+from kubelab.sim.objects import Obj
 
 if TYPE_CHECKING:
     from kubelab.sim.store import WatchEvent
 
-Obj = dict[str, Any]
 COMPONENT = "deployment-controller"
 HASH_LABEL = "pod-template-hash"
 REVISION = "deployment.kubernetes.io/revision"

@@ -5,12 +5,10 @@ Endpoints are the user's); Endpoints removed with their Service."""
 from __future__ import annotations
 
 from collections.abc import Hashable
-from typing import Any
 
 from kubelab.sim.controllers.backends import ServiceBackendsController, backends, service_labels
 from kubelab.sim.controllers.base import ENDPOINTS, SERVICES, meta, rt
-
-Obj = dict[str, Any]
+from kubelab.sim.objects import Obj
 
 
 def desired_subsets(service: Obj, pods: list[Obj]) -> list[Obj]:

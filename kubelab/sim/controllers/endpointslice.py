@@ -22,8 +22,8 @@ from kubelab.sim.controllers.base import (
     rt,
 )
 from kubelab.sim.kinds.endpointslices import MANAGED_BY_LABEL, SERVICE_NAME_LABEL
+from kubelab.sim.objects import Obj
 
-Obj = dict[str, Any]
 MANAGER = "endpointslice-controller.k8s.io"
 MAX_ENDPOINTS_PER_SLICE = 100  # kube-controller-manager's --max-endpoints-per-slice default
 

@@ -6,16 +6,16 @@ slices (`kubectl describe svc`, DNS, the data plane) sees them; Endpoints labell
 from __future__ import annotations
 
 from collections.abc import Hashable, Iterable
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from kubelab.sim.controllers.base import ENDPOINTS, SERVICES, SLICES, Controller, meta, ns_name, rt
 from kubelab.sim.controllers.endpointslice import owned_slices, write_slices
 from kubelab.sim.kinds.endpointslices import MANAGED_BY_LABEL, SERVICE_NAME_LABEL
+from kubelab.sim.objects import Obj
 
 if TYPE_CHECKING:
     from kubelab.sim.store import WatchEvent
 
-Obj = dict[str, Any]
 MANAGER = "endpointslicemirroring-controller.k8s.io"
 SKIP_MIRROR = "endpointslice.kubernetes.io/skip-mirror"
 _DROPPED_LABELS = (SKIP_MIRROR, SERVICE_NAME_LABEL, MANAGED_BY_LABEL)

@@ -120,10 +120,3 @@ def store_env(
 def clear_env(store: Store, namespace: str, pod: str) -> None:
     for key in store.runtime_keys(f"ns/{namespace}/env/{pod}/"):
         store.runtime_delete(key)
-
-
-def stored_env(store: Store, namespace: str, pod: str, container: str) -> list[tuple[str, str]]:
-    """The variables the kubelet gave `container` when it started (Service variables and the
-    container's own `env`), in order; empty if it has not started."""
-    raw = store.runtime_get(env_key(namespace, pod, container), []) or []
-    return [(str(k), str(v)) for k, v in raw]

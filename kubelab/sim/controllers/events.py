@@ -6,14 +6,14 @@ from __future__ import annotations
 
 import time
 import weakref
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from kubelab.sim.controllers.base import meta, now
+from kubelab.sim.objects import Obj
 
 if TYPE_CHECKING:
     from kubelab.sim.store import Store
 
-Obj = dict[str, Any]
 
 NORMAL = "Normal"
 WARNING = "Warning"

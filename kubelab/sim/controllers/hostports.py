@@ -23,11 +23,11 @@ from aiohttp import web
 from kubelab.sim.controllers.base import SERVICES, Controller, log, meta, ns_name, rt
 from kubelab.sim.controllers.events import NORMAL, WARNING, record
 from kubelab.sim.controllers.loadbalancer import ingress_ips
+from kubelab.sim.objects import Obj
 
 if TYPE_CHECKING:
     from kubelab.sim.store import WatchEvent
 
-Obj = dict[str, Any]
 HOST = "127.0.0.1"
 ANNOTATION = "sim.kubelab.dev/host-address"
 COMPONENT = "kubelab-host-ports"

@@ -13,7 +13,6 @@ Pods get `Killing` events and are not ready while they terminate.
 from __future__ import annotations
 
 import ipaddress
-import time
 from collections.abc import Hashable, Iterable
 from typing import TYPE_CHECKING, Any
 
@@ -31,40 +30,39 @@ from kubelab.sim.controllers.base import (
     rt,
     set_condition,
 )
-from kubelab.sim.controllers.events import NORMAL, WARNING, record
-from kubelab.sim.controllers.kubelet_probes import ProbesMixin
-from kubelab.sim.controllers.kubelet_restarts import RestartsMixin
+from kubelab.sim.controllers.events import NORMAL, WARNING
+from kubelab.sim.controllers.kubelet_pods import KubeletPods
+from kubelab.sim.controllers.kubelet_probes import Probes
+from kubelab.sim.controllers.kubelet_restarts import Restarts
 from kubelab.sim.controllers.kubelet_rules import (
     Progress,
     digest,
     exits_at_once,
     field_value,
-    go_duration,
     image_id,
-    image_size,
     images_of,
     order_conditions,
     refresh_readiness,
 )
 from kubelab.sim.controllers.timing import TIMINGS
-from kubelab.sim.dataplane.images import Image, lookup
+from kubelab.sim.dataplane.images import lookup
+from kubelab.sim.objects import Obj
 
 if TYPE_CHECKING:
     from kubelab.sim.store import WatchEvent
 
-Obj = dict[str, Any]
-COMPONENT = "kubelet"
 SHELLS = frozenset({"sh", "ash", "bash", "dash"})
 
 
-class Kubelet(ProbesMixin, RestartsMixin, Controller):
+class Kubelet(Controller):
     name = "kubelet"
     keys = frozenset({PODS, SERVICES})
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self._progress: dict[str, Progress] = {}
-        self._pulled: dict[str, set[str]] = {}
+        self.pods = KubeletPods(self.store, self.after)
+        self.probes = Probes(self.pods)
+        self.restarts = Restarts(self.pods, self.probes)
         self._next_ip: dict[str, int] = {}
         self._by_node = Index(
             self.store, PODS, lambda p: [str(p["spec"]["nodeName"])]
@@ -73,8 +71,6 @@ class Kubelet(ProbesMixin, RestartsMixin, Controller):
         self._allocated: dict[str, set[str]] = {}  # this batch's pod IPs (events come after it)
         self._nodes: dict[str, Obj] | None = None
         self._killed: set[str] = set()
-        self._live_failures: dict[tuple[str, str], int] = {}  # (pod uid, container)
-        self._pull_started: dict[tuple[str, str], float] = {}  # (pod uid, container)
         self._services_seen = 0  # bumped on every Service change
         self._service_vars: dict[tuple[str, bool], tuple[int, list[tuple[str, str]]]] = {}
 
@@ -113,12 +109,12 @@ class Kubelet(ProbesMixin, RestartsMixin, Controller):
 
     def _forget(self, pod: Obj) -> None:
         uid = str(meta(pod).get("uid"))
-        self._progress.pop(uid, None)
+        self.pods.progress.pop(uid, None)
         self._killed.discard(uid)
-        for key in [k for k in self._live_failures if k[0] == uid]:
-            del self._live_failures[key]
-        for key in [k for k in self._pull_started if k[0] == uid]:
-            del self._pull_started[key]
+        for key in [k for k in self.probes.live_failures if k[0] == uid]:
+            del self.probes.live_failures[key]
+        for key in [k for k in self.pods.pull_started if k[0] == uid]:
+            del self.pods.pull_started[key]
         namespace, name = ns_name(pod)
         envvars.clear_env(self.store, namespace, name)
 
@@ -169,11 +165,11 @@ class Kubelet(ProbesMixin, RestartsMixin, Controller):
         assert isinstance(item, tuple)
         if len(item) == 3:
             if item[0] == "image":
-                self._image_changed(item[1], item[2])
+                self.restarts.image_changed(item[1], item[2])
             elif item[0] == "ephemeral":
                 self._start_ephemeral(item[1], item[2])
             else:
-                self._liveness(item[1], item[2])
+                self.probes.liveness(item[1], item[2])
             return
         namespace, name = item
         pod = self.store.try_get(rt(self.store, PODS), namespace, name)
@@ -189,7 +185,7 @@ class Kubelet(ProbesMixin, RestartsMixin, Controller):
         status = pod.get("status") or {}
         if status.get("phase") in ("Succeeded", "Failed"):
             return
-        progress = self._progress.get(uid)
+        progress = self.pods.progress.get(uid)
         if progress is None:
             progress = self._resume(pod, uid)
             if progress is None:
@@ -200,15 +196,15 @@ class Kubelet(ProbesMixin, RestartsMixin, Controller):
         elif stage == "creating":
             self._start_containers(pod, uid, progress)
         elif stage == "pull-failed":
-            self._back_off(pod, uid, progress)
+            self.restarts.back_off(pod, uid, progress)
         elif stage == "back-off":
-            self._pull_again(pod, uid, progress)
+            self.restarts.pull_again(pod, uid, progress)
         elif stage == "exited":
-            self._container_exited(pod, uid, progress)
+            self.restarts.container_exited(pod, uid, progress)
         elif stage == "crash-back-off":
-            self._restart(pod, uid, progress)
+            self.restarts.restart(pod, uid, progress)
         elif stage == "probing":
-            self._probe(pod, uid, progress)
+            self.probes.probe(pod, uid, progress)
 
     def _resume(self, pod: Obj, uid: str) -> Progress | None:
         """First sight of a Pod (new, or from a persisted state after a restart)."""
@@ -220,39 +216,24 @@ class Kubelet(ProbesMixin, RestartsMixin, Controller):
             for cs in status.get("containerStatuses") or []
         ):
             progress = Progress("running")
-            self._progress[uid] = progress
+            self.pods.progress[uid] = progress
             if not all(cs.get("ready") for cs in status.get("containerStatuses") or []):
-                self._schedule_probes(pod, progress, first=True)
-            self._arm_liveness(pod, first=True)
+                self.probes.schedule_probes(pod, progress, first=True)
+            self.probes.arm_liveness(pod, first=True)
             return None
         else:
             progress = Progress("creating")
             self.after(TIMINGS.create, ns_name(pod))
-            self._progress[uid] = progress
+            self.pods.progress[uid] = progress
             return None
-        self._progress[uid] = progress
+        self.pods.progress[uid] = progress
         return progress
-
-    def _containers(self, pod: Obj) -> list[Obj]:
-        return [c for c in (pod.get("spec") or {}).get("containers") or [] if isinstance(c, dict)]
-
-    def _write_status(self, pod: Obj, change: Any) -> Obj:
-        namespace, name = ns_name(pod)
-        result: Obj = self.store.mutate(
-            rt(self.store, PODS), namespace, name, change, subresource="status", hooks=False
-        )
-        return result
-
-    def _event(self, pod: Obj, type_: str, reason: str, message: str, container: str = "") -> None:
-        node = str((pod.get("spec") or {}).get("nodeName") or "")
-        path = f"spec.containers{{{container}}}" if container else ""
-        record(self.store, pod, type_, reason, message, COMPONENT, host=node, field_path=path)
 
     def _begin(self, pod: Obj, uid: str) -> None:
         spec = pod.get("spec") or {}
         node_name = str(spec["nodeName"])
         host_ip = self._node_ip(node_name)
-        containers = self._containers(pod)
+        containers = self.pods.containers(pod)
         not_ready = f"containers with unready status: [{' '.join(c['name'] for c in containers)}]"
 
         def pending(p: Obj) -> None:
@@ -300,31 +281,18 @@ class Kubelet(ProbesMixin, RestartsMixin, Controller):
                 for c in containers
             ]
 
-        updated = self._write_status(pod, pending)
-        self._pull_events(updated)
+        updated = self.pods.write_status(pod, pending)
+        self.pods.pull_events(updated)
         failing = any(lookup(str(c.get("image", ""))).pull_error for c in containers)
-        self._progress[uid] = Progress("creating")
+        self.pods.progress[uid] = Progress("creating")
         self.after(TIMINGS.pull_failure if failing else TIMINGS.create, ns_name(pod))
-
-    def _pull_events(self, pod: Obj, only: set[str] | None = None) -> None:
-        node = str((pod.get("spec") or {}).get("nodeName") or "")
-        pulled = self._pulled.setdefault(node, set())
-        for c in self._containers(pod):
-            if only is not None and c["name"] not in only:
-                continue
-            ref = str(c.get("image", ""))
-            policy = c.get("imagePullPolicy", "IfNotPresent")
-            if policy == "Never" or (policy == "IfNotPresent" and ref in pulled):
-                continue
-            self._event(pod, NORMAL, "Pulling", f'Pulling image "{ref}"', c["name"])
-            self._pull_started[(str(meta(pod).get("uid")), str(c["name"]))] = time.monotonic()
 
     def _start_containers(self, pod: Obj, uid: str, progress: Progress) -> None:
         namespace = ns_name(pod)[0]
         spec = pod.get("spec") or {}
         node_name = str(spec["nodeName"])
-        pulled = self._pulled.setdefault(node_name, set())
-        containers = self._containers(pod)
+        pulled = self.pods.pulled.setdefault(node_name, set())
+        containers = self.pods.containers(pod)
         status = pod.get("status") or {}
         current = {cs.get("name"): cs for cs in status.get("containerStatuses") or []}
         failed: dict[str, str] = {}
@@ -337,16 +305,16 @@ class Kubelet(ProbesMixin, RestartsMixin, Controller):
             image = lookup(ref)
             if image.pull_error:
                 failed[c["name"]] = image.pull_error
-                self._event(
+                self.pods.event(
                     pod,
                     WARNING,
                     "Failed",
                     f'Failed to pull image "{ref}": {image.pull_error}',
                     c["name"],
                 )
-                self._event(pod, WARNING, "Failed", "Error: ErrImagePull", c["name"])
+                self.pods.event(pod, WARNING, "Failed", "Error: ErrImagePull", c["name"])
                 continue
-            self._image_events(pod, c, image, pulled)
+            self.pods.image_events(pod, c, image, pulled)
             started.append(c["name"])
         ip = status.get("podIP") or ""
         if not ip:
@@ -365,7 +333,7 @@ class Kubelet(ProbesMixin, RestartsMixin, Controller):
                 and namespace != "kube-system"
                 and not lookup(str(c.get("image", ""))).known
             ):
-                self._event(
+                self.pods.event(
                     pod_after,
                     WARNING,
                     "Simulated",
@@ -387,39 +355,12 @@ class Kubelet(ProbesMixin, RestartsMixin, Controller):
             self.after(0.1, ns_name(pod))
             return
         progress.stage = "running"
-        self._schedule_probes(pod, progress, first=True)
-        self._arm_liveness(pod, first=True)
-
-    def _image_events(self, pod: Obj, c: Obj, image: Image, pulled: set[str]) -> None:
-        ref = str(c.get("image", ""))
-        policy = c.get("imagePullPolicy", "IfNotPresent")
-        if policy == "Always" or ref not in pulled:
-            started = self._pull_started.pop((str(meta(pod).get("uid")), str(c["name"])), None)
-            took = go_duration(time.monotonic() - started if started is not None else 0.0)
-            self._event(
-                pod,
-                NORMAL,
-                "Pulled",
-                f'Successfully pulled image "{ref}" in {took} ({took} including waiting). '
-                f"Image size: {image_size(image)} bytes.",
-                c["name"],
-            )
-            pulled.add(ref)
-        else:
-            self._event(
-                pod,
-                NORMAL,
-                "Pulled",
-                f'Container image "{ref}" already present on machine and can be accessed by the '
-                "pod",
-                c["name"],
-            )
-        self._event(pod, NORMAL, "Created", f"Created container: {c['name']}", c["name"])
-        self._event(pod, NORMAL, "Started", f"Started container {c['name']}", c["name"])
+        self.probes.schedule_probes(pod, progress, first=True)
+        self.probes.arm_liveness(pod, first=True)
 
     def _set_running(self, pod: Obj, started: list[str], failed: dict[str, str], ip: str) -> Obj:
         stamp = now()
-        containers = self._containers(pod)
+        containers = self.pods.containers(pod)
 
         def running(p: Obj) -> None:
             status = p.setdefault("status", {})
@@ -457,7 +398,7 @@ class Kubelet(ProbesMixin, RestartsMixin, Controller):
                 status["podIPs"] = [{"ip": ip}]
             refresh_readiness(status, containers)
 
-        return self._write_status(pod, running)
+        return self.pods.write_status(pod, running)
 
     def _start_ephemeral(self, namespace: str, name: str) -> None:
         """Start the ephemeral containers `kubectl debug` added to a running pod (their image
@@ -475,9 +416,9 @@ class Kubelet(ProbesMixin, RestartsMixin, Controller):
         stamp = now()
         for c in new:
             message = f'Container image "{c["image"]}" already present on machine'
-            self._event(pod, NORMAL, "Pulled", message)
-            self._event(pod, NORMAL, "Created", f"Created container: {c['name']}")
-            self._event(pod, NORMAL, "Started", f"Started container {c['name']}")
+            self.pods.event(pod, NORMAL, "Pulled", message)
+            self.pods.event(pod, NORMAL, "Created", f"Created container: {c['name']}")
+            self.pods.event(pod, NORMAL, "Started", f"Started container {c['name']}")
 
         def started(p: Obj) -> None:
             statuses = p.setdefault("status", {}).setdefault("ephemeralContainerStatuses", [])
@@ -497,7 +438,7 @@ class Kubelet(ProbesMixin, RestartsMixin, Controller):
                     }
                 )
 
-        self._write_status(pod, started)
+        self.pods.write_status(pod, started)
 
     def _store_env(self, pod: Obj, container: Obj) -> None:
         namespace, name = ns_name(pod)
@@ -530,8 +471,8 @@ class Kubelet(ProbesMixin, RestartsMixin, Controller):
         if uid in self._killed:
             return
         self._killed.add(uid)
-        self._progress[uid] = Progress("done")
-        containers = self._containers(pod)
+        self.pods.progress[uid] = Progress("done")
+        containers = self.pods.containers(pod)
         status = pod.get("status") or {}
         running = {
             cs.get("name")
@@ -540,7 +481,9 @@ class Kubelet(ProbesMixin, RestartsMixin, Controller):
         }
         for c in containers:
             if c["name"] in running:
-                self._event(pod, NORMAL, "Killing", f"Stopping container {c['name']}", c["name"])
+                self.pods.event(
+                    pod, NORMAL, "Killing", f"Stopping container {c['name']}", c["name"]
+                )
 
         def not_ready(p: Obj) -> None:
             st = p.setdefault("status", {})
@@ -549,7 +492,7 @@ class Kubelet(ProbesMixin, RestartsMixin, Controller):
             refresh_readiness(st, containers)
 
         if status.get("phase") == "Running":
-            self._write_status(pod, not_ready)
+            self.pods.write_status(pod, not_ready)
 
 
 def _ephemeral(pod: Obj) -> list[Obj]:

@@ -4,44 +4,33 @@ CrashLoopBackOff), and containers whose image is changed on a bound Pod."""
 
 from __future__ import annotations
 
-from collections.abc import Hashable
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from kubelab.sim.controllers.base import PODS, is_terminating, meta, now, ns_name, rt
 from kubelab.sim.controllers.events import NORMAL, WARNING
+from kubelab.sim.controllers.kubelet_pods import KubeletPods
+from kubelab.sim.controllers.kubelet_probes import Probes
 from kubelab.sim.controllers.kubelet_rules import Progress, exits_at_once, refresh_readiness
 from kubelab.sim.controllers.timing import TIMINGS
-from kubelab.sim.dataplane.images import Image, lookup
+from kubelab.sim.dataplane.images import lookup
+from kubelab.sim.objects import Obj
 
 if TYPE_CHECKING:
-    from kubelab.sim.store import Store
-
-Obj = dict[str, Any]
+    pass
 
 
-class RestartsMixin:
-    """Back-offs and restarts of the Kubelet (mixed into it)."""
+class Restarts:
+    """Back-offs and restarts of the kubelet's containers (a restarted container's probes start
+    again)."""
 
-    if TYPE_CHECKING:  # provided by Kubelet
-        store: Store
-        _progress: dict[str, Progress]
-        _pulled: dict[str, set[str]]
-        _live_failures: dict[tuple[str, str], int]
+    def __init__(self, pods: KubeletPods, probes: Probes) -> None:
+        self.pods = pods
+        self.probes = probes
 
-        def after(self, delay: float, item: Hashable) -> None: ...
-        def _containers(self, pod: Obj) -> list[Obj]: ...
-        def _write_status(self, pod: Obj, change: Any) -> Obj: ...
-        def _event(
-            self, pod: Obj, type_: str, reason: str, message: str, container: str = ""
-        ) -> None: ...
-        def _pull_events(self, pod: Obj, only: set[str] | None = None) -> None: ...
-        def _image_events(self, pod: Obj, c: Obj, image: Image, pulled: set[str]) -> None: ...
-        def _schedule_probes(self, pod: Obj, progress: Progress, *, first: bool) -> None: ...
-
-    def _image_changed(self, namespace: str, name: str) -> None:
+    def image_changed(self, namespace: str, name: str) -> None:
         """A container's image was changed on a bound Pod: the kubelet kills the container and
         starts it again with the new image (pulling it, with no back-off from the old one)."""
-        pod = self.store.try_get(rt(self.store, PODS), namespace, name)
+        pod = self.pods.store.try_get(rt(self.pods.store, PODS), namespace, name)
         if pod is None or is_terminating(pod):
             return
         uid = str(meta(pod).get("uid"))
@@ -49,7 +38,7 @@ class RestartsMixin:
             cs.get("name"): cs for cs in (pod.get("status") or {}).get("containerStatuses") or []
         }
         changed = []
-        for c in self._containers(pod):
+        for c in self.pods.containers(pod):
             cs = statuses.get(c["name"]) or {}
             wanted = lookup(str(c.get("image", ""))).full_reference
             have = str(cs.get("image") or "")
@@ -60,7 +49,7 @@ class RestartsMixin:
         names = {c["name"] for c in changed}
         for c in changed:
             if (((statuses.get(c["name"]) or {}).get("state") or {}).get("running")) is not None:
-                self._event(
+                self.pods.event(
                     pod, NORMAL, "Killing",
                     f"Container {c['name']} definition changed, will be restarted", c["name"],
                 )  # fmt: skip
@@ -85,15 +74,15 @@ class RestartsMixin:
                 cs["ready"] = False
                 cs["started"] = False
                 cs["state"] = {"waiting": {"reason": "ContainerCreating"}}
-            refresh_readiness(p.setdefault("status", {}), self._containers(p))
+            refresh_readiness(p.setdefault("status", {}), self.pods.containers(p))
 
-        updated = self._write_status(pod, restarting)
-        self._pull_events(updated, names)
-        self._progress[uid] = Progress("creating")
+        updated = self.pods.write_status(pod, restarting)
+        self.pods.pull_events(updated, names)
+        self.pods.progress[uid] = Progress("creating")
         failing = any(lookup(str(c.get("image", ""))).pull_error for c in changed)
-        self.after(TIMINGS.pull_failure if failing else TIMINGS.create, (namespace, name))
+        self.pods.after(TIMINGS.pull_failure if failing else TIMINGS.create, (namespace, name))
 
-    def _back_off(self, pod: Obj, uid: str, progress: Progress) -> None:
+    def back_off(self, pod: Obj, uid: str, progress: Progress) -> None:
         """ErrImagePull -> ImagePullBackOff, then wait before pulling again."""
         waiting = self._waiting_containers(pod, "ErrImagePull")
 
@@ -109,33 +98,35 @@ class RestartsMixin:
                         }
                     }
 
-        updated = self._write_status(pod, back_off)
+        updated = self.pods.write_status(pod, back_off)
         for container, image in waiting.items():
-            self._event(updated, NORMAL, "BackOff", f'Back-off pulling image "{image}"', container)
-            self._event(updated, WARNING, "Failed", "Error: ImagePullBackOff", container)
+            self.pods.event(
+                updated, NORMAL, "BackOff", f'Back-off pulling image "{image}"', container
+            )
+            self.pods.event(updated, WARNING, "Failed", "Error: ImagePullBackOff", container)
         progress.stage = "back-off"
         delay = min(TIMINGS.back_off * (2**progress.attempt), TIMINGS.back_off_cap)
         progress.attempt += 1
-        self.after(delay, ns_name(pod))
+        self.pods.after(delay, ns_name(pod))
 
-    def _pull_again(self, pod: Obj, uid: str, progress: Progress) -> None:
+    def pull_again(self, pod: Obj, uid: str, progress: Progress) -> None:
         waiting = self._waiting_containers(pod, "ImagePullBackOff")
-        self._pull_events(pod, set(waiting))
+        self.pods.pull_events(pod, set(waiting))
         progress.stage = "creating"
-        self.after(TIMINGS.pull_failure, ns_name(pod))
+        self.pods.after(TIMINGS.pull_failure, ns_name(pod))
 
     def _waiting_containers(self, pod: Obj, reason: str) -> dict[str, str]:
-        images = {c["name"]: str(c.get("image", "")) for c in self._containers(pod)}
+        images = {c["name"]: str(c.get("image", "")) for c in self.pods.containers(pod)}
         out: dict[str, str] = {}
         for cs in (pod.get("status") or {}).get("containerStatuses") or []:
             if ((cs.get("state") or {}).get("waiting") or {}).get("reason") == reason:
                 out[str(cs.get("name"))] = images.get(str(cs.get("name")), "")
         return out
 
-    def _container_exited(self, pod: Obj, uid: str, progress: Progress) -> None:
+    def container_exited(self, pod: Obj, uid: str, progress: Progress) -> None:
         """The main process ended (exit 0): Completed, then restart per restartPolicy."""
         stamp = now()
-        containers = self._containers(pod)
+        containers = self.pods.containers(pod)
         exiting = {
             c["name"] for c in containers if exits_at_once(c, lookup(str(c.get("image", ""))))
         }
@@ -165,26 +156,26 @@ class RestartsMixin:
                         cond["reason"] = "PodCompleted"
                         cond.pop("message", None)
 
-        self._write_status(pod, exited)
+        self.pods.write_status(pod, exited)
         if policy != "Always":
             progress.stage = "done"
             return
         progress.stage = "crash-back-off"
-        self.after(
+        self.pods.after(
             min(TIMINGS.crash_back_off * (2**progress.attempt), TIMINGS.back_off_cap), ns_name(pod)
         )
 
-    def _restart(self, pod: Obj, uid: str, progress: Progress) -> None:
+    def restart(self, pod: Obj, uid: str, progress: Progress) -> None:
         """Back-off over: start the exited containers again (they exit again at once)."""
-        containers = self._containers(pod)
+        containers = self.pods.containers(pod)
         namespace, name = ns_name(pod)
         node = str((pod.get("spec") or {}).get("nodeName"))
-        pulled = self._pulled.setdefault(node, set())
+        pulled = self.pods.pulled.setdefault(node, set())
         restarting = [c for c in containers if exits_at_once(c, lookup(str(c.get("image", ""))))]
         stamp = now()
         delay = min(TIMINGS.crash_back_off * (2 ** (progress.attempt + 1)), TIMINGS.back_off_cap)
         for c in restarting:
-            self._image_events(pod, c, lookup(str(c.get("image", ""))), pulled)
+            self.pods.image_events(pod, c, lookup(str(c.get("image", ""))), pulled)
         names = {c["name"] for c in restarting}
 
         def crash_loop(p: Obj) -> None:
@@ -207,9 +198,9 @@ class RestartsMixin:
                     }
             refresh_readiness(status, containers)
 
-        updated = self._write_status(pod, crash_loop)
+        updated = self.pods.write_status(pod, crash_loop)
         for c in restarting:
-            self._event(
+            self.pods.event(
                 updated,
                 WARNING,
                 "BackOff",
@@ -219,4 +210,4 @@ class RestartsMixin:
             )
         progress.attempt += 1
         progress.stage = "exited"
-        self.after(delay, ns_name(pod))
+        self.pods.after(delay, ns_name(pod))

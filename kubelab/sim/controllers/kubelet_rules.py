@@ -6,12 +6,11 @@ from __future__ import annotations
 import hashlib
 import posixpath
 from dataclasses import dataclass
-from typing import Any
 
 from kubelab.sim.controllers.base import meta, set_condition
 from kubelab.sim.dataplane.images import Image
+from kubelab.sim.objects import Obj
 
-Obj = dict[str, Any]
 SHELLS = frozenset({"sh", "ash", "bash", "dash"})
 
 

@@ -11,11 +11,11 @@ from typing import TYPE_CHECKING, Any
 
 from kubelab.sim.controllers.base import SERVICES, Controller, ns_name, rt
 from kubelab.sim.controllers.events import NORMAL, WARNING, record
+from kubelab.sim.objects import Obj
 
 if TYPE_CHECKING:
     from kubelab.sim.store import WatchEvent
 
-Obj = dict[str, Any]
 COMPONENT = "service-controller"
 POOL_FIRST = ipaddress.IPv4Address("172.18.255.200")
 POOL_LAST = ipaddress.IPv4Address("172.18.255.250")

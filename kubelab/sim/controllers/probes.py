@@ -13,8 +13,8 @@ from typing import Any
 from kubelab.sim.dataplane import servers
 from kubelab.sim.dataplane.netmodel import HttpRequest
 from kubelab.sim.dataplane.runtime import runtime_for
+from kubelab.sim.objects import Obj
 
-Obj = dict[str, Any]
 USER_AGENT = "kube-probe/1.37"
 
 

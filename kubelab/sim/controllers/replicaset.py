@@ -24,11 +24,10 @@ from kubelab.sim.controllers.base import (
 )
 from kubelab.sim.controllers.events import NORMAL, record
 from kubelab.sim.kinds.printer_helpers import selector_matches
+from kubelab.sim.objects import Obj
 
 if TYPE_CHECKING:
     from kubelab.sim.store import WatchEvent
-
-Obj = dict[str, Any]
 
 
 def pod_from_template(owner: Obj, template: Obj) -> Obj:

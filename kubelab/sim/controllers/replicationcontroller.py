@@ -2,13 +2,10 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from kubelab.sim.controllers.base import PODS, RCS
 from kubelab.sim.controllers.replicaset import ReplicaSetController
 from kubelab.sim.kinds.printer_helpers import map_matches
-
-Obj = dict[str, Any]
+from kubelab.sim.objects import Obj
 
 
 class ReplicationManager(ReplicaSetController):

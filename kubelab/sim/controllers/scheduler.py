@@ -19,11 +19,11 @@ from kubelab.sim.controllers.base import (
 )
 from kubelab.sim.controllers.events import NORMAL, WARNING, record
 from kubelab.sim.controllers.timing import TIMINGS
+from kubelab.sim.objects import Obj
 
 if TYPE_CHECKING:
     from kubelab.sim.store import WatchEvent
 
-Obj = dict[str, Any]
 COMPONENT = "default-scheduler"
 
 

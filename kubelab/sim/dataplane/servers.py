@@ -9,7 +9,6 @@ each declared TCP container port. Requests are logged the way each server logs t
 
 from __future__ import annotations
 
-import re
 import time
 from collections.abc import Mapping
 from datetime import UTC, datetime
@@ -323,7 +322,3 @@ def startup_log(pod: pods.Obj, c: Mapping[str, Any]) -> list[str]:
             f"Started HTTP server on port {port}"
         ]
     return []
-
-
-def is_shell(argv: list[str]) -> bool:
-    return bool(argv) and re.sub(r".*/", "", argv[0]) in ("sh", "ash", "bash", "dash")

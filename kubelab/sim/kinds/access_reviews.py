@@ -1,20 +1,20 @@
 """`kubectl auth can-i` and `kubectl auth whoami`: SelfSubjectAccessReview and SelfSubjectReview.
 
-Create-only and never stored (`extra={"ephemeral": True}`): the answer is computed from the
+Create-only and never stored (`ephemeral=True`): the answer is computed from the
 request. The simulator has one user, the cluster admin (as kind's kubeconfig user), who may do
 everything.
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
+from kubelab.sim.objects import Obj
 from kubelab.sim.registry import ResourceType
 
 if TYPE_CHECKING:
     from kubelab.sim.store import Store
 
-Obj = dict[str, Any]
 
 ADMIN = {
     "username": "kubernetes-admin",
@@ -39,7 +39,7 @@ SELF_SUBJECT_ACCESS_REVIEW = ResourceType(
     namespaced=False,
     verbs=("create",),
     defaults=_allow,
-    extra={"ephemeral": True},
+    ephemeral=True,
 )
 
 SELF_SUBJECT_REVIEW = ResourceType(
@@ -51,7 +51,7 @@ SELF_SUBJECT_REVIEW = ResourceType(
     namespaced=False,
     verbs=("create",),
     defaults=_whoami,
-    extra={"ephemeral": True},
+    ephemeral=True,
 )
 
 TYPES = (SELF_SUBJECT_ACCESS_REVIEW, SELF_SUBJECT_REVIEW)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import ipaddress
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from kubelab.sim.kinds.field_errors import (
     FieldError,
@@ -13,12 +13,12 @@ from kubelab.sim.kinds.field_errors import (
     required,
 )
 from kubelab.sim.kinds.printer_helpers import AGE, NAME
+from kubelab.sim.objects import Obj
 from kubelab.sim.registry import Cell, Column, ResourceType, age
 
 if TYPE_CHECKING:
     from kubelab.sim.store import Store
 
-Obj = dict[str, Any]
 
 ADDRESS_TYPES = ("FQDN", "IPv4", "IPv6")
 SERVICE_NAME_LABEL = "kubernetes.io/service-name"

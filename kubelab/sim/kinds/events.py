@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
+from kubelab.sim.names import ANY_NAME
+from kubelab.sim.objects import Obj
 from kubelab.sim.registry import NAME_COLUMN, Cell, Column, ResourceType, age, parse_time
 
 if TYPE_CHECKING:
     from kubelab.sim.store import Store
-
-Obj = dict[str, Any]
 
 
 def _since(ts: str | None) -> str:
@@ -123,6 +123,7 @@ EVENT = ResourceType(
     defaults=_defaults,
     has_spec=False,
     field_selectors=FIELD_SELECTORS,
+    name_rule=ANY_NAME,  # the simulator does not check event names
 )
 
 # core/v1 field -> events.k8s.io/v1 field

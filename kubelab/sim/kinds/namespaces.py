@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
+from kubelab.sim.names import DNS1123_LABEL
+from kubelab.sim.objects import Obj
 from kubelab.sim.registry import AGE_COLUMN, NAME_COLUMN, Cell, Column, ResourceType, age
 
 if TYPE_CHECKING:
     from kubelab.sim.store import Store
-
-Obj = dict[str, Any]
 
 
 def _defaults(obj: Obj, store: Store) -> None:
@@ -37,6 +37,9 @@ NAMESPACE = ResourceType(
     singular="namespace",
     namespaced=False,
     short_names=("ns",),
+    name_rule=DNS1123_LABEL,
+    # The namespace registry answers a DELETE with the (terminating) namespace.
+    return_deleted_object=True,
     subresources=("status",),
     columns=(
         NAME_COLUMN,

@@ -2,12 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from kubelab.sim.kinds.printer_helpers import AGE, NAME
+from kubelab.sim.objects import Obj
 from kubelab.sim.registry import Cell, Column, ResourceType, age
-
-Obj = dict[str, Any]
 
 ROLE_PREFIX = "node-role.kubernetes.io/"
 

@@ -16,8 +16,7 @@ from kubelab.sim.kinds.field_errors import (
     not_supported,
     required,
 )
-
-Obj = dict[str, Any]
+from kubelab.sim.objects import Obj
 
 SERVICE_ACCOUNT_MOUNT = "/var/run/secrets/kubernetes.io/serviceaccount"
 RESTART_POLICIES = ("Always", "Never", "OnFailure")

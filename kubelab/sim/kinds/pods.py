@@ -3,17 +3,17 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from kubelab.sim.kinds.field_errors import FieldError, duplicate, forbidden, raise_invalid, required
 from kubelab.sim.kinds.pod_defaults import admit_pod, validate_pod_spec
 from kubelab.sim.kinds.printer_helpers import AGE, NAME
+from kubelab.sim.objects import Obj
 from kubelab.sim.registry import Cell, Column, ResourceType, age, parse_time
 
 if TYPE_CHECKING:
     from kubelab.sim.store import Store
 
-Obj = dict[str, Any]
 
 COLUMNS = (
     NAME,
@@ -289,6 +289,6 @@ TYPES = (
             "status.podIP",
             "status.nominatedNodeName",
         ),
-        extra={"graceful_deletion": True},
+        graceful_deletion=True,
     ),
 )

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from kubelab.sim.kinds.field_errors import raise_invalid
 from kubelab.sim.kinds.printer_helpers import (
@@ -20,12 +20,12 @@ from kubelab.sim.kinds.workload_rules import (
     selector_immutable,
     validate_template_and_selector,
 )
+from kubelab.sim.objects import Obj
 from kubelab.sim.registry import Cell, Column, ResourceType, age
 
 if TYPE_CHECKING:
     from kubelab.sim.store import Store
 
-Obj = dict[str, Any]
 GROUP = "apps"
 
 REPLICA_COLUMNS = (

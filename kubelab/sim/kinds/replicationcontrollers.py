@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from kubelab.sim.kinds.field_errors import FieldError, GoValue, invalid, raise_invalid, required
 from kubelab.sim.kinds.pod_defaults import validate_pod_spec
@@ -14,12 +14,11 @@ from kubelab.sim.kinds.printer_helpers import (
 )
 from kubelab.sim.kinds.replicasets import REPLICA_COLUMNS
 from kubelab.sim.kinds.workload_rules import default_workload, go_map
+from kubelab.sim.objects import Obj
 from kubelab.sim.registry import Cell, ResourceType, age
 
 if TYPE_CHECKING:
     from kubelab.sim.store import Store
-
-Obj = dict[str, Any]
 
 
 def rc_row(obj: Obj) -> list[Cell]:

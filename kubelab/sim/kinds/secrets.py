@@ -4,15 +4,14 @@ from __future__ import annotations
 
 import base64
 import binascii
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from kubelab.sim import errors
+from kubelab.sim.objects import Obj
 from kubelab.sim.registry import AGE_COLUMN, NAME_COLUMN, Cell, Column, ResourceType, age
 
 if TYPE_CHECKING:
     from kubelab.sim.store import Store
-
-Obj = dict[str, Any]
 
 
 def _defaults(obj: Obj, store: Store) -> None:

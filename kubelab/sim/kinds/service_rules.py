@@ -26,6 +26,7 @@ from kubelab.sim.kinds.field_errors import (
     not_supported,
     required,
 )
+from kubelab.sim.objects import Obj
 
 SERVICE_TYPES = ("ClusterIP", "ExternalName", "LoadBalancer", "NodePort")
 PROTOCOLS = ("SCTP", "TCP", "UDP")
@@ -33,8 +34,6 @@ AFFINITIES = ("ClientIP", "None")
 TRAFFIC_POLICIES = ("Cluster", "Local")
 PORT_RANGE_MSG = "must be between 1 and 65535, inclusive"
 IP_MSG = "must be a valid IP address, (e.g. 10.9.8.7 or 2001:db8::ffff)"
-
-Obj = dict[str, Any]
 
 
 def _spec(svc: Obj) -> Obj:

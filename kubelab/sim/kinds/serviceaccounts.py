@@ -2,11 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Any
-
+from kubelab.sim.objects import Obj
 from kubelab.sim.registry import AGE_COLUMN, NAME_COLUMN, Cell, Column, ResourceType, age
-
-Obj = dict[str, Any]
 
 
 def _row(obj: Obj) -> list[Cell]:
@@ -25,7 +22,7 @@ SERVICE_ACCOUNT = ResourceType(
     columns=(NAME_COLUMN, Column("Secrets"), AGE_COLUMN),
     row=_row,
     has_spec=False,
-    extra={"return_deleted_object": True},
+    return_deleted_object=True,
 )
 
 TYPES = (SERVICE_ACCOUNT,)

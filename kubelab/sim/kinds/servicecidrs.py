@@ -9,9 +9,9 @@ from typing import Any
 
 from kubelab.sim.kinds.field_errors import FieldError, invalid, raise_invalid, required
 from kubelab.sim.kinds.printer_helpers import AGE, NAME
+from kubelab.sim.objects import Obj
 from kubelab.sim.registry import Cell, Column, ResourceType, age
 
-Obj = dict[str, Any]
 GROUP = "networking.k8s.io"
 CIDR_MESSAGE = "must be a valid CIDR value, (e.g. 10.9.8.0/24 or 2001:db8::/64)"
 IMMUTABLE = "field is immutable"

@@ -2,17 +2,18 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from kubelab.sim.kinds import service_rules
 from kubelab.sim.kinds.field_errors import raise_invalid
 from kubelab.sim.kinds.printer_helpers import AGE, NAME, format_labels
+from kubelab.sim.names import DNS1035_LABEL
+from kubelab.sim.objects import Obj
 from kubelab.sim.registry import Cell, Column, ResourceType, age
 
 if TYPE_CHECKING:
     from kubelab.sim.store import Store
 
-Obj = dict[str, Any]
 
 COLUMNS = (
     NAME,
@@ -150,7 +151,7 @@ TYPES = (
         validate_update=validate_update,
         field_selectors=("spec.clusterIP", "spec.type"),
         has_spec=False,  # no metadata.generation, as on a real server
-        # GetWarningsForService, for the server to send as Warning headers on create/update
-        extra={"warnings": service_rules.service_warnings},
+        warnings=service_rules.service_warnings,
+        name_rule=DNS1035_LABEL,  # ValidateServiceName
     ),
 )

@@ -16,8 +16,7 @@ from kubelab.sim.kinds.field_errors import (
 )
 from kubelab.sim.kinds.pod_defaults import default_template, validate_pod_spec
 from kubelab.sim.kinds.printer_helpers import selector_matches
-
-Obj = dict[str, Any]
+from kubelab.sim.objects import Obj
 
 
 def go_map(values: Mapping[str, Any] | None) -> str:

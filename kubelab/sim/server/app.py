@@ -3,27 +3,29 @@
 from __future__ import annotations
 
 import hmac
-import json
-import sys
-import traceback
-import unicodedata
+import logging
 from collections.abc import Awaitable, Callable
-from typing import Any
 
 from aiohttp import web
 
 from kubelab.sim import errors
 from kubelab.sim.errors import ApiError
-from kubelab.sim.registry import Registry
+from kubelab.sim.objects import Obj
 from kubelab.sim.server import discovery
 from kubelab.sim.server.bodies import MAX_BODY, wire
+from kubelab.sim.server.responses import json_response, page_not_found, status_response
 from kubelab.sim.store import Store
+from kubelab.sim.supervisor import ControllerHealth, readyz_text
 
-Obj = dict[str, Any]
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+
+HealthChecks = Callable[[], list[ControllerHealth]]
 
 STORE: web.AppKey[Store] = web.AppKey("store", Store)
 TOKEN: web.AppKey[str] = web.AppKey("token", str)
+CHECKS: web.AppKey[HealthChecks] = web.AppKey("checks")
+
+log = logging.getLogger("kubelab.sim.server")
 
 SERVER_VERSION: Obj = {
     "major": "1",
@@ -47,34 +49,6 @@ OPENAPI_V2_PROTOBUF = "application/octet-stream"
 PUBLIC_PATHS = frozenset({"/livez", "/readyz", "/healthz", "/version"})
 
 
-def quote_warning(text: str) -> str:
-    """A `Warning: 299 - "text"` header value (`net.NewWarningHeader`): backslash and quote
-    escaped, control characters (never allowed in a header) replaced by a space."""
-    clean = "".join(" " if unicodedata.category(c) == "Cc" else c for c in text)
-    return '299 - "' + clean.replace("\\", "\\\\").replace('"', '\\"') + '"'
-
-
-def json_response(
-    data: Any,
-    status: int = 200,
-    *,
-    content_type: str = "application/json",
-    warnings: list[str] | None = None,
-) -> web.Response:
-    body = json.dumps(data, separators=(",", ":")).encode()
-    resp = web.Response(body=body, status=status, headers={"Content-Type": content_type})
-    for w in warnings or []:
-        resp.headers.add("Warning", quote_warning(w))
-    return resp
-
-
-def status_response(err: ApiError, warnings: list[str] | None = None) -> web.Response:
-    resp = json_response(err.status(), err.code, warnings=warnings)
-    for k, v in err.headers.items():
-        resp.headers[k] = v
-    return resp
-
-
 @web.middleware
 async def commit_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
     """Every write a request made is committed before its answer goes out."""
@@ -95,7 +69,7 @@ async def error_middleware(request: web.Request, handler: Handler) -> web.Stream
     except web.HTTPException:
         raise
     except Exception as e:  # a bug of ours: log it and answer a Status, never a stack trace
-        traceback.print_exc(file=sys.stderr)
+        log.exception("%s %s failed", request.method, request.path)
         return status_response(errors.internal(type(e).__name__))
 
 
@@ -117,6 +91,12 @@ async def health(request: web.Request) -> web.StreamResponse:
     return web.Response(text="ok", content_type="text/plain")
 
 
+async def readyz(request: web.Request) -> web.StreamResponse:
+    """`/readyz`: `ok`, or one line per check with `?verbose`; 500 while a controller is down."""
+    status, text = readyz_text(request.app[CHECKS](), verbose="verbose" in request.query)
+    return web.Response(text=text, status=status, content_type="text/plain")
+
+
 async def version(request: web.Request) -> web.StreamResponse:
     return json_response(SERVER_VERSION)
 
@@ -126,12 +106,12 @@ async def openapi_v3(request: web.Request) -> web.StreamResponse:
     if not tail:
         index = wire("openapi_v3_index")
         if index is None:
-            raise _page_not_found()
+            raise page_not_found()
         return web.Response(body=index(), headers={"Content-Type": "application/json"})
     document = wire("openapi_v3_document")
     data = document(tail) if document is not None else None
     if data is None:
-        raise _page_not_found()
+        raise page_not_found()
     headers = {"Content-Type": "application/json"}
     hasher = wire("openapi_v3_hash")
     digest = hasher(tail) if hasher is not None else None
@@ -149,13 +129,9 @@ async def openapi_v2(request: web.Request) -> web.StreamResponse:
     else:
         document, media = wire("openapi_v2_json"), "application/json"
     if document is None:
-        raise _page_not_found()
+        raise page_not_found()
     data: bytes = document()
     return web.Response(body=data, headers={"Content-Type": media})
-
-
-def _page_not_found() -> ApiError:
-    return ApiError(404, "NotFound", "the server could not find the requested resource", {})
 
 
 async def api_root(request: web.Request) -> web.StreamResponse:
@@ -188,7 +164,7 @@ async def dispatch(request: web.Request) -> web.StreamResponse:
 
 
 async def not_found(request: web.Request) -> web.StreamResponse:
-    raise _page_not_found()
+    raise page_not_found()
 
 
 async def root_paths(request: web.Request) -> web.StreamResponse:
@@ -211,17 +187,24 @@ async def root_paths(request: web.Request) -> web.StreamResponse:
     return json_response({"paths": sorted(paths)})
 
 
-def make_app(store: Store, token: str) -> web.Application:
+def _no_checks() -> list[ControllerHealth]:
+    return []
+
+
+def make_app(store: Store, token: str, checks: HealthChecks = _no_checks) -> web.Application:
     app = web.Application(
         middlewares=[error_middleware, commit_middleware, auth_middleware],
         client_max_size=MAX_BODY + 1,
     )
     app[STORE] = store
     app[TOKEN] = token
+    app[CHECKS] = checks
     r = app.router
-    for path in ("/livez", "/readyz", "/healthz"):
+    for path in ("/livez", "/healthz"):
         r.add_get(path, health)
         r.add_get(path + "/", health)
+    r.add_get("/readyz", readyz)
+    r.add_get("/readyz/", readyz)
     r.add_get("/version", version)
     r.add_get("/version/", version)
     r.add_get("/api", api_root)
@@ -237,7 +220,3 @@ def make_app(store: Store, token: str) -> web.Application:
     r.add_get("/", root_paths)
     r.add_route("*", "/{tail:.*}", not_found)
     return app
-
-
-def registry_of(request: web.Request) -> Registry:
-    return request.app[STORE].registry

@@ -13,9 +13,8 @@ from typing import Any
 
 from kubelab.sim import errors
 from kubelab.sim.errors import ApiError
+from kubelab.sim.objects import Obj
 from kubelab.sim.registry import ResourceType
-
-Obj = dict[str, Any]
 
 MAX_BODY = 3 * 1024 * 1024
 PROTOBUF = "application/vnd.kubernetes.protobuf"

@@ -2,11 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Any
-
+from kubelab.sim.objects import Obj
 from kubelab.sim.registry import Registry, ResourceType
-
-Obj = dict[str, Any]
 
 AGGREGATED_CONTENT_TYPE = "application/json;g=apidiscovery.k8s.io;v=v2;as=APIGroupDiscoveryList"
 

@@ -2,11 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Any
-
+from kubelab.sim.objects import Obj
 from kubelab.sim.registry import ResourceType
-
-Obj = dict[str, Any]
 
 
 def wants_table(accept: str) -> bool:

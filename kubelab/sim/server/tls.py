@@ -9,11 +9,16 @@ from __future__ import annotations
 
 import datetime
 import ipaddress
+import logging
 import os
 import ssl
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
+
+from kubelab.sim.atomic import write_private
+
+log = logging.getLogger("kubelab.sim.tls")
 
 
 @dataclass(frozen=True)
@@ -110,12 +115,7 @@ def load_or_generate(cache: Path | None, host: str) -> ServerCertificate:
         pass
     fresh = generate(host)
     try:
-        cache.parent.mkdir(parents=True, exist_ok=True)
-        tmp = cache.with_name(f".{cache.name}.{os.getpid()}.tmp")
-        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-        with os.fdopen(fd, "wb") as f:
-            f.write(fresh.cert_pem + b"\n--KEY--\n" + fresh.key_pem)
-        os.replace(tmp, cache)
-    except OSError:
-        pass  # an unwritable cache only costs the next start a new certificate
+        write_private(cache, fresh.cert_pem + b"\n--KEY--\n" + fresh.key_pem)
+    except OSError as e:  # an unwritable cache only costs the next start a new certificate
+        log.warning("cannot cache the server certificate in %s: %s", cache, e.strerror or e)
     return fresh

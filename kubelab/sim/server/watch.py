@@ -6,17 +6,15 @@ import asyncio
 import contextlib
 import json
 import time
-from typing import Any
 
 from aiohttp import web
 
 from kubelab.sim.errors import ApiError
+from kubelab.sim.objects import Obj
 from kubelab.sim.registry import ResourceType
 from kubelab.sim.selectors import FieldSelector, LabelSelector
 from kubelab.sim.server import tables
 from kubelab.sim.store import Store, WatchEvent
-
-Obj = dict[str, Any]
 
 POLL = 0.5  # seconds between checks that the client is still there
 

@@ -31,10 +31,10 @@ from datetime import UTC, datetime
 from typing import Any, Final
 
 from kubelab.sim.errors import ApiError
+from kubelab.sim.objects import Obj
 from kubelab.sim.wire._limits import nesting_guard
 from kubelab.sim.wire.schemas import Schema, schema_for
 
-Obj = dict[str, Any]
 Path = tuple[str, ...]
 FieldSet = set[Path]
 

@@ -12,9 +12,8 @@ import copy
 from typing import Any
 
 from kubelab.sim.errors import ApiError
+from kubelab.sim.objects import Obj
 from kubelab.sim.wire._limits import nesting_guard
-
-Obj = dict[str, Any]
 
 
 @nesting_guard

@@ -16,11 +16,11 @@ import json
 from functools import cache
 from typing import Any
 
+from kubelab.sim.objects import Obj
 from kubelab.sim.wire.documents import group_version_paths, openapi_v3_document
 
 V3_REF = "#/components/schemas/"
 V2_REF = "#/definitions/"
-Obj = dict[str, Any]
 
 
 def _convert(schema: Any) -> Obj:

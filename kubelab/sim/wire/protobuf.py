@@ -36,8 +36,8 @@ from importlib import resources
 from typing import Any, Final
 
 from kubelab.sim.errors import ApiError
+from kubelab.sim.objects import Obj
 
-Obj = dict[str, Any]
 MAGIC: Final = b"k8s\x00"
 _MAX_DEPTH: Final = 64
 

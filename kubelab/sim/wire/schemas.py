@@ -10,11 +10,11 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from functools import cache
-from typing import Any, Final
+from typing import Final
 
+from kubelab.sim.objects import Obj
 from kubelab.sim.wire.documents import group_version_paths, openapi_v3_document
 
-Obj = dict[str, Any]
 _REF: Final = "#/components/schemas/"
 
 

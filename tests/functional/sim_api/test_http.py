@@ -238,13 +238,13 @@ async def test_watch_ends_when_client_disconnects(api: Api) -> None:
     resp = await api.client.get(
         "/api/v1/namespaces/default/configmaps?watch=true", headers=api.auth
     )
-    assert len(api.store._watchers) == 1
+    assert len(api.store.watches.watchers) == 1
     resp.close()
     for _ in range(40):
-        if not api.store._watchers:
+        if not api.store.watches.watchers:
             break
         await asyncio.sleep(0.1)
-    assert not api.store._watchers
+    assert not api.store.watches.watchers
 
 
 async def test_scale_and_status_subresources(api: Api) -> None:

@@ -161,7 +161,7 @@ def test_lists_cover_every_stored_type() -> None:
     served = {
         (rt.group, re.sub(r"(?<=[a-z0-9])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z])", "_", rt.kind).lower())
         for rt in load_registry().types
-        if not rt.extra.get("ephemeral")
+        if not rt.ephemeral
     }
     assert served <= covered
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from kubelab.sim.server.app import quote_warning
+from kubelab.sim.server.responses import quote_warning
 
 from .conftest import Api
 

@@ -32,7 +32,7 @@ GADGET = ResourceType(
     plural="gadgets",
     singular="gadget",
     namespaced=True,
-    extra={"graceful_deletion": True},
+    graceful_deletion=True,
 )
 
 

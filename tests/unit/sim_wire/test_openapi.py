@@ -166,12 +166,18 @@ def test_required_fields_and_descriptions_for_explain() -> None:
 
 
 def test_committed_documents_match_the_generator() -> None:
+    """The committed documents are what the generator makes from the installed client's models
+    and the registry; files written by another patch release of the same client series count
+    (their models are the same), another series does not."""
     import importlib.metadata
 
     generated_from = _doc("api/v1")["info"]["x-kubelab-generated-from"]
     installed = f"kubernetes=={importlib.metadata.version('kubernetes')}"
-    if generated_from != installed:
-        pytest.skip(f"documents generated from {generated_from}, {installed} is installed")
+    series = generated_from.rpartition(".")[0]
+    assert installed.startswith(series + "."), (
+        f"documents generated from {generated_from}, {installed} is installed: "
+        "run scripts/gen_openapi.py"
+    )
     result = subprocess.run(
         [sys.executable, str(ROOT / "scripts" / "gen_openapi.py"), "--check"],
         capture_output=True,
@@ -204,6 +210,6 @@ def test_every_stored_type_the_server_serves_has_a_schema() -> None:
     missing = [
         f"{rt.api_version} {rt.kind}"
         for rt in load_registry().types
-        if not rt.extra.get("ephemeral") and schema_for(rt.group, rt.version, rt.kind) is None
+        if not rt.ephemeral and schema_for(rt.group, rt.version, rt.kind) is None
     ]
     assert missing == []

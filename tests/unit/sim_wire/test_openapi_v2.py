@@ -30,7 +30,7 @@ def test_every_reference_resolves_and_every_kind_has_a_model() -> None:
         for g in d.get("x-kubernetes-group-version-kind", [])
     }
     for rt in load_registry().types:
-        if not rt.extra.get("ephemeral"):
+        if not rt.ephemeral:
             assert (rt.group, rt.version, rt.kind) in kinds
 
 

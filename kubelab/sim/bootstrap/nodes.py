@@ -4,9 +4,8 @@
 from __future__ import annotations
 
 import uuid
-from typing import Any
 
-Obj = dict[str, Any]
+from kubelab.sim.objects import Obj
 
 CLUSTER = "kubelab"
 KUBELET_VERSION = "v1.37.0"

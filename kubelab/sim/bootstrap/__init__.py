@@ -7,16 +7,16 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
-from kubelab.sim.cluster import system
-from kubelab.sim.cluster.nodes import node_lease, node_names, node_object
-from kubelab.sim.controllers.base import now
+from kubelab.sim.bootstrap import system
+from kubelab.sim.bootstrap.nodes import node_lease, node_names, node_object
+from kubelab.sim.objects import Obj
+from kubelab.sim.objects import now_rfc3339 as now
 
 if TYPE_CHECKING:
     from kubelab.sim.store import Store
 
-Obj = dict[str, Any]
 NAMESPACES = ("default", "kube-system", "kube-public", "kube-node-lease")
 
 

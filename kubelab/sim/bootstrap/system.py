@@ -4,17 +4,15 @@ command lines), kube-proxy and kindnet on every node, CoreDNS behind the `kube-d
 from __future__ import annotations
 
 import hashlib
-from typing import Any
 
-from kubelab.sim.cluster.nodes import CLUSTER, KUBELET_VERSION, node_ip
+from kubelab.sim.bootstrap.nodes import CLUSTER, KUBELET_VERSION, node_ip
 from kubelab.sim.kinds.service_allocation import (
     DNS_SERVICE_IP,
     KUBERNETES_SERVICE_IP,
     NODE_PORT_RANGE,
     SERVICE_CIDR,
 )
-
-Obj = dict[str, Any]
+from kubelab.sim.objects import Obj
 
 POD_CIDR = "10.244.0.0/16"
 ETCD_IMAGE = "registry.k8s.io/etcd:3.6.4-0"
