@@ -1,7 +1,7 @@
 """Hypothesis fuzzing of the manifest appliers against the simulator:
 
-- behind `kubelab grade --submission` (`kubelab.grading.submission.apply_submission`): whatever files
-  a learner submits, the applier never raises, reports one passed/failed result per file, and
+- behind `kubelab grade --submission` (`kubelab.grading.submission.apply_submission`): whatever
+  files a learner submits, the applier never raises, reports one passed/failed result per file, and
   changes nothing outside the grading namespace (no other namespace's objects, no new objects
   elsewhere, no Node);
 - behind a lesson's setup and solutions, "apply for me" (`kubelab.grading.actions.apply_objects`):
