@@ -24,14 +24,15 @@ import click
 
 from kubelab.cluster.base import ClusterError
 from kubelab.commands.exits import CommandFailed, fail, fail_cluster
-from kubelab.grading.reporters import render
+from kubelab.grading.reporters import RENDERERS, render
 from kubelab.grading.reporters.github import summary, workflow_commands
 from kubelab.grading.reporters.text import use_color
 from kubelab.grading.results import Report
 
 F = TypeVar("F", bound=Callable[..., Any])
 
-FORMATS = ("text", "json", "junit", "github")
+FORMATS = (*RENDERERS, "github")
+"""Every renderer's name, and github (a summary file plus annotations on stdout)."""
 SUMMARY_ENV = "GITHUB_STEP_SUMMARY"
 
 
