@@ -55,6 +55,17 @@ class CheckResult:
     def earned(self) -> float:
         return self.points if self.status == "passed" else 0.0
 
+    def details(self, *, diff: bool = True) -> str:
+        """What a failure says, line by line: the message, the hint, the likely causes (and the
+        diff)."""
+        parts = [self.message]
+        if self.explain:
+            parts.append(f"hint: {self.explain}")
+        parts.extend(f"likely cause: {cause}" for cause in self.diagnosis)
+        if diff and self.diff:
+            parts.append(self.diff)
+        return "\n".join(parts)
+
     def to_dict(self) -> dict[str, Any]:
         return {
             "name": self.name,

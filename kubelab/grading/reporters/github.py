@@ -5,7 +5,7 @@ file=...,line=...::`) for failed and errored checks, naming the submitted file w
 
 from __future__ import annotations
 
-from kubelab.grading.results import CheckResult, Location, Report
+from kubelab.grading.results import Location, Report
 
 MARKS = {"passed": "✅", "failed": "❌", "error": "⚠️", "skipped": "➖"}
 
@@ -67,14 +67,6 @@ def _command(level: str, title: str, message: str, location: Location | None) ->
     return f"::{level} {','.join(properties)}::{_data(message)}"
 
 
-def _message(check: CheckResult) -> str:
-    parts = [check.message]
-    if check.explain:
-        parts.append(f"hint: {check.explain}")
-    parts.extend(f"likely cause: {cause}" for cause in check.diagnosis)
-    return "\n".join(parts)
-
-
 def workflow_commands(report: Report) -> str:
     """`::error` for each failed or errored check, `::warning` for each submitted object not
     applied as written, and an `::error` saying why a run could not grade at all."""
@@ -86,7 +78,9 @@ def workflow_commands(report: Report) -> str:
     for lesson in report.lessons:
         for check in lesson.checks:
             if check.status in ("failed", "error"):
-                lines.append(_command("error", check.name, _message(check), check.location))
+                lines.append(
+                    _command("error", check.name, check.details(diff=False), check.location)
+                )
         if lesson.submission is not None:
             for item in lesson.submission.adjustments:
                 title = f"{item.object} {item.action}"

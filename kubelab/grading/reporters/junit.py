@@ -11,21 +11,11 @@ import socket
 import xml.etree.ElementTree as ET
 from datetime import UTC, datetime
 
-from kubelab.grading.results import CheckResult, LessonResult, Points, Report
+from kubelab.grading.results import LessonResult, Points, Report
 
 
 def _seconds(value: float) -> str:
     return f"{value:.3f}"
-
-
-def _details(check: CheckResult) -> str:
-    parts = [check.message]
-    if check.explain:
-        parts.append(f"hint: {check.explain}")
-    parts.extend(f"likely cause: {d}" for d in check.diagnosis)
-    if check.diff:
-        parts.append(check.diff)
-    return "\n".join(parts)
 
 
 def _properties(suite: ET.Element, lesson: LessonResult) -> None:
@@ -111,10 +101,10 @@ def render(report: Report) -> str:
                 )
                 if check.status == "failed":
                     node = ET.SubElement(case, "failure", message=check.message, type=check.kind)
-                    node.text = _details(check)
+                    node.text = check.details()
                 elif check.status == "error":
                     node = ET.SubElement(case, "error", message=check.message, type=check.kind)
-                    node.text = _details(check)
+                    node.text = check.details()
                 elif check.status == "skipped":
                     ET.SubElement(case, "skipped", message=check.message)
         ET.SubElement(suite, "system-out").text = _adjustments(lesson)
