@@ -10,6 +10,7 @@ solution's kubectl commands) and grades the step with kubelab's grader (`grade_s
 until the checks pass or time out).
 
 Reported:
+- the time requests spent inside the simulator's handlers (its `GET /metrics`), beside
 - API latency as the clients see it, p50/p95/p99/max: kubectl's requests (from its `-v=6`
   round-tripper log) and the grader's requests (timed around each API call), and both together;
 - errors: kubectl commands that failed, grader requests that failed, steps that did not pass,
@@ -33,14 +34,17 @@ Bounded: everything stops after --timeout seconds (default 600); loopback only.
 from __future__ import annotations
 
 import argparse
+import base64
 import os
 import re
 import signal
+import ssl
 import subprocess
 import sys
 import tempfile
 import threading
 import time
+import urllib.request
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -273,6 +277,32 @@ class Run:
             self.kubectl(learner, ["delete", "namespace", learner.namespace, "--wait=false"])
 
 
+def handler_quantiles(kubeconfig: Path) -> dict[str, float]:
+    """The simulator's own handler-time quantiles (`GET /metrics`, kubelab_sim_request_handler_
+    seconds): the time requests spent inside the server, beside the clients' latency."""
+    config = yaml.safe_load(kubeconfig.read_text())
+    cluster = config["clusters"][0]["cluster"]
+    context = ssl.create_default_context(
+        cadata=base64.b64decode(cluster["certificate-authority-data"]).decode()
+    )
+    request = urllib.request.Request(
+        cluster["server"] + "/metrics",
+        headers={"Authorization": f"Bearer {config['users'][0]['user']['token']}"},
+    )
+    with urllib.request.urlopen(request, timeout=30, context=context) as response:
+        text = response.read().decode()
+    found: dict[str, float] = {}
+    for line in text.splitlines():
+        match = re.match(
+            r'kubelab_sim_request_handler_seconds(?:\{quantile="([^"]+)"\})?(_count)? (\S+)', line
+        )
+        if match and match.group(1):
+            found[match.group(1)] = float(match.group(3))
+        elif match and match.group(2):
+            found["count"] = float(match.group(3))
+    return found
+
+
 def cpu_seconds(pid: int) -> float | None:
     """User + system CPU time of process `pid` (Linux /proc), None elsewhere."""
     try:
@@ -307,6 +337,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     with tempfile.TemporaryDirectory(prefix="kubelab-classroom-") as temp:
         directory = Path(temp)
         process, kubeconfig = start_simulator(directory)
+        handler: dict[str, float] = {}
         try:
             run = Run(kubeconfig, loaded, time.monotonic() + args.timeout)
             run.barrier = threading.Barrier(args.learners)
@@ -321,6 +352,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                 list(pool.map(run.learn, learners))
             wall = time.perf_counter() - started
             cpu_after = cpu_seconds(process.pid)
+            handler = handler_quantiles(kubeconfig)
         finally:
             process.send_signal(signal.SIGTERM)
             try:
@@ -336,6 +368,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     print(f"API latency ms, kubectl : {percentiles(kubectl_ms)}")
     print(f"API latency ms, grader  : {percentiles(grader_ms)}")
     print(f"API latency ms, all     : {percentiles(kubectl_ms + grader_ms)}")
+    if handler:
+        shown = " / ".join(f"{handler[q] * 1000:.1f}" for q in ("0.5", "0.95", "0.99", "1"))
+        print(f"server-side ms (inside the handler), p50/p95/p99/max: {shown} "
+              f"over {int(handler['count'])} requests")  # fmt: skip
     firsts = [v for learner in learners for v in learner.kubectl_first_ms]
     print(f"  kubectl first requests (connection set-up): {percentiles(firsts)}")
     load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")

@@ -29,6 +29,12 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "status": ("kubelab.commands.status:status", "Show the lab cluster, nodes, exposed Services."),
     "env": ("kubelab.commands.env:env", "Print `export KUBECONFIG=...` for the lab cluster."),
     "shell": ("kubelab.commands.shell:shell", "Open your shell pointed at the lab cluster."),
+    "start": ("kubelab.commands.start:start", "Start a lesson (set up in its own namespace)."),
+    "hint": ("kubelab.commands.hint:hint", "Show the next hint of the current step."),
+    "solve": ("kubelab.commands.solve:solve", "Apply a step's solution for you (assisted)."),
+    "reset": ("kubelab.commands.reset:reset", "Set the current step (or a lesson) up again."),
+    "next": ("kubelab.commands.next:next_", "Move to the next step or lesson."),
+    "watch": ("kubelab.commands.watch:watch", "Grade the current step on every change."),
     "web": ("kubelab.commands.web:web", "Serve the lab in a browser (a URL with a token)."),
 }
 

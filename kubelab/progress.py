@@ -53,6 +53,8 @@ class StepProgress(_Model):
     attempts: int = 0
     hints_used: int = 0
     solution_applied: bool = False
+    setup_applied: bool = False
+    """The step's own setup (a breakage mid-lesson) was applied when the learner reached it."""
 
 
 class LessonProgress(_Model):
@@ -207,6 +209,12 @@ class ProgressStore:
     def record_solution(self, lesson_id: str, step_id: str) -> Progress:
         def change(p: Progress) -> None:
             p.lesson(lesson_id).step(step_id).solution_applied = True
+
+        return self.update(change)
+
+    def record_step_setup(self, lesson_id: str, step_id: str) -> Progress:
+        def change(p: Progress) -> None:
+            p.lesson(lesson_id).step(step_id).setup_applied = True
 
         return self.update(change)
 

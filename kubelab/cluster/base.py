@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 from abc import ABC, abstractmethod
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Final, Literal
@@ -28,7 +28,12 @@ CAPABILITY_MISSING_REASONS: Final[Mapping[str, str]] = {
 
 MANAGED_BY_LABEL: Final = "app.kubernetes.io/managed-by"
 MANAGED_BY_VALUE: Final = "kubelab"
-HOST_ADDRESS_ANNOTATION: Final = "sim.kubelab.dev/host-address"
+HOST_PORTS_PATH: Final = "/kubelab.dev/v1/host-ports"
+"""Where the simulator's API server says where the host serves each Service's NodePorts and
+load balancer ports (a `HostPortList`; a real cluster keeps no such bookkeeping in objects)."""
+LAB_LABEL: Final = "kubelab.dev/lab"
+"""On a lesson's namespace: the lab namespace it belongs to (what `kubelab down` deletes with
+the lab namespace of a borrowed context)."""
 
 Progress = Callable[[str], None]
 Via = Literal["nodePort", "loadBalancer"]
@@ -90,8 +95,8 @@ def not_up(spec: str, detail: str = "", *, up_options: str = "") -> ClusterNotUp
 class LabCluster:
     """A provisioned lab cluster: everything the grader, the TUI and the learner's shell need.
 
-    `host_address_annotation` names the Service annotation in which the cluster (the simulator)
-    says where it serves each NodePort/LoadBalancer port on the host; when set, it alone decides.
+    `host_ports_path` is the API server path at which the cluster (the simulator) says where it
+    serves each NodePort/LoadBalancer port on the host; when set, what it says alone decides.
 
     `nodeport_host` is the host address where NodePorts appear on this machine (None when they do
     not); `nodeport_map` maps a nodePort to the host port it is published on when only some are
@@ -106,7 +111,7 @@ class LabCluster:
     capabilities: frozenset[str] = frozenset()
     nodeport_host: str | None = None
     nodeport_map: Mapping[int, int] | None = field(default=None, compare=False)
-    host_address_annotation: str | None = None
+    host_ports_path: str | None = None
     missing_reasons: Mapping[str, str] = field(default_factory=dict, compare=False)
     """Why this cluster lacks a capability, where the provider knows better than the default."""
 
@@ -129,19 +134,25 @@ class LabCluster:
         ]
 
     def host_endpoint(
-        self, service: Mapping[str, Any], port: int | str, via: Via = "nodePort"
+        self,
+        service: Mapping[str, Any],
+        port: int | str,
+        via: Via = "nodePort",
+        served: Sequence[Mapping[str, Any]] = (),
     ) -> tuple[str, int] | None:
         """How the learner's host reaches `port` (a Service port number or name) of `service`.
 
         `via` is "nodePort" (the port's nodePort on a node) or "loadBalancer" (the Service's
         load-balancer ingress). None when this cluster cannot expose it to the host (yet).
+        `served` is what the cluster says it serves for this Service (`served_ports`), for a
+        cluster with a `host_ports_path`.
         """
         service_port = _find_port(service, port)
         if service_port is None:
             return None
-        if self.host_address_annotation is not None:
-            # the simulator says what it serves on the host: its annotation is the whole truth
-            return _annotated_address(service, self.host_address_annotation, service_port, via)
+        if self.host_ports_path is not None:
+            # the simulator says what it serves on the host: that is the whole truth
+            return _served_address(served, service_port, via)
         if via == "nodePort":
             if "nodeport-from-host" not in self.capabilities or self.nodeport_host is None:
                 return None
@@ -175,7 +186,7 @@ def _find_port(service: Mapping[str, Any], port: int | str) -> Mapping[str, Any]
 
 
 def parse_host_addresses(value: str) -> list[tuple[str, int]]:
-    """Read a host-address annotation: JSON (a list of "host:port" strings or of objects with
+    """Read host addresses: JSON (a list of "host:port" strings or of objects with
     `host`/`port`), or "host:port" items separated by commas or spaces. Items that are not an
     address (a note such as "127.0.0.1:30080 in use") are skipped."""
     items: list[Any]
@@ -201,51 +212,38 @@ def parse_host_addresses(value: str) -> list[tuple[str, int]]:
     return found
 
 
-def annotated_entries(service: Mapping[str, Any], annotation: str) -> list[Obj]:
-    """The simulator's host-address annotation: a JSON list of `{"kind": "NodePort" |
-    "LoadBalancer", "port", "protocol", "nodePort"?, "address" | "error"}` ([] when absent)."""
-    value = ((service.get("metadata") or {}).get("annotations") or {}).get(annotation)
-    if not isinstance(value, str):
-        return []
-    try:
-        parsed = json.loads(value)
-    except ValueError:
-        return []
-    if not isinstance(parsed, list):
-        return []
-    return [entry for entry in parsed if isinstance(entry, dict) and "kind" in entry]
+def served_ports(listing: Mapping[str, Any], namespace: str, name: str) -> list[Obj]:
+    """The entries of a `HostPortList` (the answer at `host_ports_path`) for one Service: each
+    `{"kind": "NodePort" | "LoadBalancer", "port", "protocol", "nodePort"?, "address" | "error"}`
+    ([] when it has none or the answer is malformed)."""
+    for item in listing.get("items") or []:
+        if not isinstance(item, dict):
+            continue
+        if item.get("namespace") == namespace and item.get("name") == name:
+            ports = item.get("ports")
+            if isinstance(ports, list):
+                return [e for e in ports if isinstance(e, dict) and "kind" in e]
+    return []
 
 
-def annotated_problem(
-    service: Mapping[str, Any], annotation: str, port: int, via: Via
-) -> str | None:
-    """Why the simulator could not serve `port` on the host (its annotation's error), if it says."""
+def served_problem(served: Sequence[Mapping[str, Any]], port: int, via: Via) -> str | None:
+    """Why the simulator could not serve `port` on the host (its entry's error), if it says."""
     kind = "NodePort" if via == "nodePort" else "LoadBalancer"
-    for entry in annotated_entries(service, annotation):
+    for entry in served:
         if entry.get("kind") == kind and entry.get("port") == port and entry.get("error"):
             return str(entry["error"])
     return None
 
 
-def _annotated_address(
-    service: Mapping[str, Any], annotation: str, service_port: Mapping[str, Any], via: Via
+def _served_address(
+    served: Sequence[Mapping[str, Any]], service_port: Mapping[str, Any], via: Via
 ) -> tuple[str, int] | None:
     kind = "NodePort" if via == "nodePort" else "LoadBalancer"
-    entries = annotated_entries(service, annotation)
-    for entry in entries:
+    for entry in served:
         if entry.get("kind") != kind or entry.get("port") != service_port.get("port"):
             continue
         found = parse_host_addresses(str(entry.get("address") or ""))
         return found[0] if found else None
-    if entries:
-        return None
-    value = ((service.get("metadata") or {}).get("annotations") or {}).get(annotation)
-    if not isinstance(value, str):
-        return None
-    wanted = service_port.get("nodePort") if via == "nodePort" else service_port.get("port")
-    for address in parse_host_addresses(value):
-        if address[1] == wanted:
-            return address
     return None
 
 

@@ -206,6 +206,13 @@ class KubeClient:
         result: Obj = self._json("GET", "/version")
         return result
 
+    def read_path(self, path: str) -> Obj:
+        """GET a path of the API server outside the resource API (a JSON object)."""
+        result = self._json("GET", path)
+        if not isinstance(result, dict):
+            raise ClusterError(f"the cluster at {self.server} answered GET {path} with no object")
+        return result
+
     def is_reachable(self) -> bool:
         try:
             self.version()
@@ -363,12 +370,17 @@ class KubeClient:
             raise
         return True
 
-    def ensure_namespace(self, name: str, labels: Mapping[str, str] | None = None) -> Obj:
-        """The namespace `name`, created with `labels` when missing (an existing one is left
-        exactly as it is: callers check its labels before trusting it)."""
+    def ensure_namespace(
+        self, name: str, labels: Mapping[str, str] | None = None, *, vetted: bool = False
+    ) -> Obj:
+        """The namespace `name`, created with `labels` when missing. An existing one is used only
+        if it carries `labels` (kubelab's label says kubelab made it): one created meanwhile by
+        someone else, say while a consent prompt was open, is never adopted (ClusterError).
+        `vetted`: the lab namespace the provider already accepted (on a borrowed context only a
+        labelled one; on kubelab's own cluster it may be `default`), used as it is."""
         existing = self.get("v1", "Namespace", name)
         if existing is not None:
-            return existing
+            return existing if vetted else self._ours(existing, name, labels)
         body: Obj = {
             "apiVersion": "v1",
             "kind": "Namespace",
@@ -382,7 +394,20 @@ class KubeClient:
         again = self.get("v1", "Namespace", name)
         if again is None:
             raise ClusterError(f"namespace {name} exists and vanished again; try again")
-        return again
+        return again if vetted else self._ours(again, name, labels)
+
+    @staticmethod
+    def _ours(namespace: Obj, name: str, labels: Mapping[str, str] | None) -> Obj:
+        have = (namespace.get("metadata") or {}).get("labels") or {}
+        missing = {k: v for k, v in (labels or {}).items() if have.get(k) != v}
+        if missing:
+            shown = ", ".join(f"{k}={v}" for k, v in sorted(missing.items()))
+            raise ClusterError(
+                f"namespace {name} exists and was not created by kubelab (it lacks the label "
+                f"{shown}); kubelab will not use it",
+                hint="pick another with --namespace NAME",
+            )
+        return namespace
 
     def delete_namespace(self, name: str) -> bool:
         return self.delete("v1", "Namespace", name)

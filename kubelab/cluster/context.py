@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING
 
 from kubelab.cluster import kubeconfig as kc
 from kubelab.cluster.base import (
+    LAB_LABEL,
     MANAGED_BY_LABEL,
     MANAGED_BY_VALUE,
     ClusterError,
@@ -157,7 +158,8 @@ class ContextProvider(Provider):
             if not self.yes:
                 question = (
                     f"kubelab will create and use namespace {self.namespace} in context "
-                    f"{self.context} ({client.server}). Continue?"
+                    f"{self.context} ({client.server}), and one namespace per lesson named "
+                    f"{self.namespace}-LESSON. Continue?"
                 )
                 if not self.confirm(question):
                     raise ConfirmationRequired(
@@ -244,7 +246,8 @@ class ContextProvider(Provider):
         return status
 
     def teardown(self, progress: Progress = no_progress) -> None:
-        """Delete the lab namespace, only if it carries kubelab's label; nothing else."""
+        """Delete the lab namespace and its lessons' namespaces, only if they carry kubelab's
+        label; nothing else."""
         if not self.kubeconfig.exists():
             self._write_kubeconfig()
         with self._client() as client:
@@ -264,6 +267,25 @@ class ContextProvider(Provider):
                     raise ConfirmationRequired(
                         "not confirmed: nothing was deleted", hint="pass --yes to confirm"
                     )
+                for lesson in self._lesson_namespaces(client, progress):
+                    progress(f"deleting namespace {lesson}")
+                    client.delete_namespace(lesson)
                 progress(f"deleting namespace {self.namespace}")
                 client.delete_namespace(self.namespace)
         self.kubeconfig.unlink(missing_ok=True)
+
+    def _lesson_namespaces(self, client: KubeClient, progress: Progress) -> list[str]:
+        """The namespaces this lab's lessons ran in: kubelab's, labelled with this lab (none,
+        with a notice, where this user may not list namespaces)."""
+        from kubelab.cluster.api_errors import ApiRejected
+
+        selector = {MANAGED_BY_LABEL: MANAGED_BY_VALUE, LAB_LABEL: self.namespace}
+        try:
+            found = client.list("v1", "Namespace", None, selector, all_namespaces=True)
+        except ApiRejected as exc:
+            progress(
+                f"cannot list the lessons' namespaces ({exc.message}); delete those named "
+                f"{self.namespace}-LESSON yourself"
+            )
+            return []
+        return [str(ns["metadata"]["name"]) for ns in found]

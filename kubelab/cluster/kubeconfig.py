@@ -65,6 +65,14 @@ def with_namespace(config: Config, context: str, namespace: str) -> Config:
     return result
 
 
+def point_context(path: Path, context: str, namespace: str) -> None:
+    """Make `namespace` the default namespace of `context` in kubelab's own kubeconfig `path`,
+    so kubectl typed without `-n` (the console, `kubelab shell`, `kubelab env`) lands there."""
+    config = load(path)
+    if context_namespace(config, context) != namespace:
+        save(path, with_namespace(config, context, namespace))
+
+
 _PATH_KEYS = {
     "clusters": ("certificate-authority",),
     "users": ("client-certificate", "client-key", "tokenFile"),

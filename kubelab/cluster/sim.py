@@ -15,7 +15,7 @@ from pathlib import Path
 from kubelab.cluster import kubeconfig as kc
 from kubelab.cluster import process
 from kubelab.cluster.base import (
-    HOST_ADDRESS_ANNOTATION,
+    HOST_PORTS_PATH,
     ClusterError,
     ClusterStatus,
     ClusterUnreachable,
@@ -108,29 +108,50 @@ class SimProvider(Provider):
         return process.owned_pid(self.pidfile, _MARKER)
 
     def _answers(self) -> bool:
-        from kubelab.cluster.client import KubeClient
+        from kubelab.cluster.probe import Probe, ProbeUnsupported
 
         if not self.kubeconfig.exists():
             return False
+        try:
+            # the standard library's HTTPS: a learner's second start need not import the
+            # kubernetes client before the cluster shows as ready
+            Probe(self.kubeconfig).get("/version")
+        except ProbeUnsupported:
+            return self._answers_to_the_client()
+        except ClusterError:
+            return False
+        return True
+
+    def _answers_to_the_client(self) -> bool:
+        from kubelab.cluster.client import KubeClient
+
         try:
             with KubeClient(self.kubeconfig, None, LAB_NAMESPACE, request_timeout=5) as client:
                 return client.is_reachable()
         except ClusterError:
             return False
 
-    def _cluster(self) -> LabCluster:
-        from kubelab.cluster.client import KubeClient
+    def _count_nodes(self, context: str, namespace: str) -> int:
+        from kubelab.cluster.probe import Probe, ProbeUnsupported
 
+        try:
+            items = Probe(self.kubeconfig, context).get("/api/v1/nodes").get("items")
+            return len(items) if isinstance(items, list) else self._nodes
+        except ProbeUnsupported:
+            from kubelab.cluster.client import KubeClient
+
+            with KubeClient(self.kubeconfig, context, namespace, request_timeout=5) as client:
+                return len(client.list("v1", "Node"))
+
+    def _cluster(self) -> LabCluster:
         config = kc.load(self.kubeconfig)
         context = kc.current_context(config) or "kubelab-sim"
-        namespace = kc.context_namespace(config, context) or LAB_NAMESPACE
+        # the lab namespace, not the context's: that follows the lesson being taken
+        namespace = LAB_NAMESPACE
         # Best effort: a simulator that cannot list its nodes right now keeps the node count
         # seen last, and only the multi-node capability depends on it.
-        with (
-            contextlib.suppress(ClusterError),
-            KubeClient(self.kubeconfig, context, namespace, request_timeout=5) as client,
-        ):
-            self._nodes = len(client.list("v1", "Node"))
+        with contextlib.suppress(ClusterError):
+            self._nodes = self._count_nodes(context, namespace)
         return LabCluster(
             provider=self.kind,
             name=self.name,
@@ -139,7 +160,7 @@ class SimProvider(Provider):
             namespace=namespace,
             capabilities=self.capabilities,
             nodeport_host="127.0.0.1",
-            host_address_annotation=HOST_ADDRESS_ANNOTATION,
+            host_ports_path=HOST_PORTS_PATH,
         )
 
     def provision(self, progress: Progress = no_progress) -> LabCluster:

@@ -9,7 +9,8 @@ from kubelab.cluster.base import (
     LabCluster,
     NodeStatus,
     Via,
-    annotated_problem,
+    served_ports,
+    served_problem,
 )
 from kubelab.objects import Obj
 
@@ -24,8 +25,11 @@ def node_status(node: Obj) -> NodeStatus:
     return NodeStatus(name=name, ready=ready, roles=roles)
 
 
-def exposed_services(cluster: LabCluster, services: list[Obj]) -> list[ExposedService]:
-    """One row per NodePort (and per load-balancer port) with where the host reaches it."""
+def exposed_services(
+    cluster: LabCluster, services: list[Obj], host_ports: Obj | None = None
+) -> list[ExposedService]:
+    """One row per NodePort (and per load-balancer port) with where the host reaches it;
+    `host_ports` is the cluster's answer at its `host_ports_path`, if it has one."""
     found: list[ExposedService] = []
     for service in services:
         spec = service.get("spec") or {}
@@ -33,6 +37,9 @@ def exposed_services(cluster: LabCluster, services: list[Obj]) -> list[ExposedSe
         if kind not in ("NodePort", "LoadBalancer"):
             continue
         meta = service.get("metadata") or {}
+        served = served_ports(
+            host_ports or {}, str(meta.get("namespace", "")), str(meta.get("name", ""))
+        )
         vias: list[Via] = ["loadBalancer", "nodePort"] if kind == "LoadBalancer" else ["nodePort"]
         for port in spec.get("ports") or []:
             number = int(port.get("port", 0))
@@ -40,13 +47,10 @@ def exposed_services(cluster: LabCluster, services: list[Obj]) -> list[ExposedSe
                 shown = number if via == "loadBalancer" else int(port.get("nodePort") or 0)
                 if not shown:
                     continue
-                address = cluster.host_endpoint(service, number, via)
+                address = cluster.host_endpoint(service, number, via, served)
                 note = ""
-                if address is None and cluster.host_address_annotation:
-                    note = (
-                        annotated_problem(service, cluster.host_address_annotation, number, via)
-                        or ""
-                    )
+                if address is None and cluster.host_ports_path:
+                    note = served_problem(served, number, via) or ""
                 if address is None and not note:
                     status = service.get("status") or {}
                     ingress = (status.get("loadBalancer") or {}).get("ingress")
@@ -94,7 +98,10 @@ def collect_status(
             except ClusterError as exc:
                 status.problems.append(f"cannot list nodes: {exc.message}")
             services = client.list("v1", "Service", all_namespaces=all_namespaces)
-            status.exposed = exposed_services(cluster, services)
+            host_ports = (
+                client.read_path(cluster.host_ports_path) if cluster.host_ports_path else None
+            )
+            status.exposed = exposed_services(cluster, services, host_ports)
     except ClusterError as exc:
         status.problems.append(exc.message)
     return status

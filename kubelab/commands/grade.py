@@ -6,20 +6,23 @@ unreachable, the options or the lesson are wrong) — never 1 for an infrastruct
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import Iterator
 from pathlib import Path
 
 import click
 
 from kubelab.cluster.base import ClusterError, LabCluster
-from kubelab.commands.exits import exit_codes, fail, fail_cluster
+from kubelab.commands.exits import Terminated, exit_codes, fail, fail_cluster
 from kubelab.commands.grading_support import emit_report, find_lesson, lab_cluster, save_progress
+from kubelab.commands.journey_support import lesson_passed_message
 from kubelab.commands.options import (
     REPORT_CHOICE,
     cluster_options,
     lessons_option,
     load_course_or_exit,
 )
-from kubelab.grading.results import LessonResult, Report
+from kubelab.grading.results import CheckResult, LessonResult, Report, StepResult
 from kubelab.lessons.loader import LoadedLesson
 from kubelab.progress import Progress, ProgressStore
 
@@ -67,26 +70,39 @@ def _grade_live(
     poll: bool,
     max_wait: float,
 ) -> LessonResult:
-    """Grade the lab namespace as it is, with the lesson's bindings (allocated and recorded on
-    first use)."""
+    """Grade the lesson's namespace as it is, with the lesson's bindings (allocated and recorded
+    on first use). A whole lesson is graded by its end state (the last step's checks and the
+    invariants) and the learner's recorded passes of the earlier steps."""
     from kubelab.cluster.client import KubeClient
-    from kubelab.grading.bindings import allocate_bindings
+    from kubelab.grading.lesson_lab import lesson_bindings, lesson_lab
     from kubelab.grading.runner import grade_lesson
 
     lesson_id = loaded.lesson.id
     recorded = progress.lessons.get(lesson_id)
-    bindings: dict[str, str | int] = dict(recorded.bindings) if recorded else {}
-    with KubeClient(lab.kubeconfig, lab.context, lab.namespace) as client:
-        wanted = {b.name for b in loaded.lesson.bindings}
-        if not wanted <= set(bindings):
-            bindings = allocate_bindings(client, loaded.lesson, lab.namespace, cluster=lab)
+    previous: dict[str, str | int] = dict(recorded.bindings) if recorded else {}
+    own = lesson_lab(lab, lesson_id)
+    with KubeClient(own.kubeconfig, own.context, own.namespace) as client:
+        bindings = lesson_bindings(client, own, loaded.lesson, previous)
+        if bindings != previous:
             chosen = bindings
             save_progress(lambda: store.set_bindings(lesson_id, chosen), store.path)
+            wanted = {b.name for b in loaded.lesson.bindings}
             shown = ", ".join(f"{k}={v}" for k, v in bindings.items() if k in wanted)
-            click.echo(f"kubelab: values for lesson {lesson_id}: {shown}", err=True)
-        bindings["namespace"] = lab.namespace
+            if shown:
+                click.echo(f"kubelab: values for lesson {lesson_id}: {shown}", err=True)
+        passes = {
+            step.id: (recorded.steps[step.id].passed_at if step.id in recorded.steps else None)
+            for step in loaded.lesson.steps
+        } if recorded else {}  # fmt: skip
         return grade_lesson(
-            lab, loaded, bindings, client, step_ids=steps, poll=poll, max_wait=max_wait
+            own,
+            loaded,
+            bindings,
+            client,
+            step_ids=steps,
+            poll=poll,
+            max_wait=max_wait,
+            recorded=passes,
         )
 
 
@@ -147,6 +163,79 @@ def grade(
     Exit codes: 0 all checks passed, 1 a check failed, 2 could not grade (cluster not up or
     unreachable, options, lesson).
     """
+    with _report_on_every_exit(output, fmt, target) as written:
+        _grade(
+            written,
+            target,
+            submission,
+            fmt,
+            output,
+            no_wait,
+            max_wait,
+            keep_namespace,
+            lessons_dir,
+            cluster,
+            namespace,
+            yes,
+        )
+        raise SystemExit(written[0].exit_code())
+
+
+@contextlib.contextmanager
+def _report_on_every_exit(
+    output: Path | None, fmt: str, target: str | None
+) -> Iterator[list[Report]]:
+    """Yields the list the finished report goes into; when the block ends without one (an
+    error, Ctrl-C, SIGTERM), writes a report saying why to `output`: CI reads that file."""
+    written: list[Report] = []
+    try:
+        yield written
+    except BaseException as exc:
+        if output is not None and not written:
+            _write_unfinished(output, fmt, target, exc)
+        raise
+
+
+def _write_unfinished(output: Path, fmt: str, target: str | None, exc: BaseException) -> None:
+    """The report of a grade that did not finish: one error saying why."""
+    from kubelab.grading.reporters import render
+
+    if isinstance(exc, Terminated):
+        why = "grading was terminated (SIGTERM) before it finished"
+    elif isinstance(exc, KeyboardInterrupt):
+        why = "grading was interrupted (Ctrl-C) before it finished"
+    elif isinstance(exc, ClusterError):
+        why = f"could not grade: {exc.message}"
+    elif isinstance(exc, SystemExit) and isinstance(exc.__context__, ClusterError):
+        why = f"could not grade: {exc.__context__.message}"
+    else:
+        why = "could not grade (kubelab's message is on its standard error)"
+    lesson_id = _split_target(target)[0] if target else "kubelab"
+    step = StepResult(lesson_id, "grade", "grade")
+    step.checks.append(CheckResult("grade", "action", "error", why))
+    report = Report("grade", [LessonResult(lesson_id, lesson_id, [step])])
+    try:
+        output.parent.mkdir(parents=True, exist_ok=True)
+        output.write_text(render(report, fmt), encoding="utf-8")
+    except OSError as error:
+        click.echo(f"kubelab: cannot write the report to {output}: {error.strerror}", err=True)
+
+
+def _grade(
+    reports: list[Report],
+    target: str | None,
+    submission: Path | None,
+    fmt: str,
+    output: Path | None,
+    no_wait: bool,
+    max_wait: float,
+    keep_namespace: bool,
+    lessons_dir: Path | None,
+    cluster: str | None,
+    namespace: str | None,
+    yes: bool,
+) -> None:
+    """Grade and emit the report (appended to `reports` once written)."""
     from kubelab.cluster.client import KubeClient
     from kubelab.grading.runner import grade_submission
 
@@ -181,8 +270,11 @@ def grade(
             )
             follow_on = [s.id for s in loaded.lesson.steps] if follow_current else None
             save_progress(lambda: _record(store, result, follow_on), store.path)
+            last = loaded.lesson.steps[-1].id
+            if follow_on and [s.step_id for s in result.steps if s.passed] == [last]:
+                click.echo(lesson_passed_message(course, loaded), err=True)
     except ClusterError as exc:
         fail_cluster(exc)
     report = Report("grade", [result], cluster=f"{lab.provider}:{lab.name}")
     emit_report(report, fmt, output)
-    raise SystemExit(report.exit_code())
+    reports.append(report)

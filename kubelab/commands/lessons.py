@@ -28,6 +28,12 @@ def lessons(as_json: bool, lessons_dir: Path | None) -> None:
         ]
         click.echo(json.dumps(listing, indent=2))
     else:
+        if course.info is not None:
+            version = f" (version {course.info.version})" if course.info.version else ""
+            click.echo(f"{course.info.title}{version}")
+            if course.info.description:
+                click.echo(course.info.description.strip())
+            click.echo()
         width = max((len(loaded.lesson.id) for loaded in course.lessons), default=0)
         for number, loaded in enumerate(course.lessons, start=1):
             lesson = loaded.lesson

@@ -11,7 +11,7 @@ from pathlib import Path
 import click
 
 from kubelab.commands.exits import ERROR_EXIT
-from kubelab.commands.options import lessons_option
+from kubelab.commands.options import course_dir_here, lessons_option, say_which_course
 from kubelab.lessons.loader import (
     CourseNotFound,
     LessonLoadError,
@@ -20,15 +20,16 @@ from kubelab.lessons.loader import (
     load_course,
     load_lesson,
 )
+from kubelab.lessons.manifest_lint import ManifestCache
 
 PROBLEMS_FOUND = 1
 
 
 def _lint_path(
-    path: Path, root: Path | None, cache: dict[Path, list[LessonProblem]]
+    path: Path, root: Path | None, cache: ManifestCache
 ) -> tuple[int, list[LessonProblem]]:
     if path.is_dir():
-        course = load_course(path)
+        course = load_course(path, strict=True)
         return len(course.lessons) + len({p.path for p in course.problems}), course.problems
     try:
         load_lesson(path, root, cache)
@@ -45,15 +46,18 @@ def _lint_path(
 def lint(paths: tuple[Path, ...], lessons_dir: Path | None) -> None:
     """Check lesson files or course folders (default: the course of --lessons, or the bundled
     one) and the manifests they reference. Exit 0 clean, 1 problems found, 2 usage error."""
-    cache: dict[Path, list[LessonProblem]] = {}
+    cache = ManifestCache(strict=True)
     problems: list[LessonProblem] = []
     checked = 0
     try:
+        if lessons_dir is None and not paths:
+            lessons_dir = course_dir_here()
         root = course_root_for(lessons_dir) if lessons_dir is not None else None
         targets: list[Path | None] = list(paths) if paths else [root]
         for target in targets:
-            if target is None:
-                course = load_course(None)
+            if target is None or (target == root and not paths):
+                course = load_course(target, strict=True)
+                say_which_course(course)
                 checked += len(course.lessons) + len({p.path for p in course.problems})
                 problems.extend(course.problems)
             else:

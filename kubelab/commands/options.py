@@ -85,8 +85,24 @@ def lessons_option(func: F) -> F:
     return option(func)
 
 
-def load_course_or_exit(lessons_dir: Path | None) -> Course:
-    """Load the course; a folder that is not a course is a usage error (exit 2, no traceback)."""
+def course_dir_here(cwd: Path | None = None) -> Path | None:
+    """The current folder when it is a course (it holds `course.yaml` or a `lessons/` folder)."""
+    here = Path.cwd() if cwd is None else cwd
+    if (here / "course.yaml").is_file() or (here / "lessons").is_dir():
+        return here
+    return None
+
+
+def say_which_course(course: Course) -> None:
+    """One line on stderr naming the course a command checks, so nobody checks the wrong one."""
+    click.echo(f"kubelab: course {course.title!r} in {course.root}", err=True)
+
+
+def load_course_or_exit(lessons_dir: Path | None, *, here: bool = False) -> Course:
+    """Load the course (with `here`, the current folder's when it is one and no --lessons was
+    given); a folder that is not a course is a usage error (exit 2, no traceback)."""
+    if lessons_dir is None and here:
+        lessons_dir = course_dir_here()
     try:
         return load_course(lessons_dir)
     except CourseNotFound as exc:

@@ -17,6 +17,7 @@ from kubelab.commands.options import (
     cluster_options,
     lessons_option,
     load_course_or_exit,
+    say_which_course,
 )
 
 
@@ -66,7 +67,8 @@ def test(
     from kubelab.cluster.client import KubeClient
     from kubelab.grading.selftest import run_selftest
 
-    course = load_course_or_exit(lessons_dir)
+    course = load_course_or_exit(lessons_dir, here=True)
+    say_which_course(course)
     if lesson_ids:
         lessons = [find_lesson(course, lesson_id) for lesson_id in lesson_ids]
     else:

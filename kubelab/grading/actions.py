@@ -1,20 +1,25 @@
-"""Applying a lesson's actions (setup, solutions: "apply for me") and resetting a step or lesson.
+"""Applying a lesson's actions (setup, solutions: "apply for me"); `lesson_lab` resets.
 
 Manifests go through the Kubernetes API (server-side apply); commands are kubectl argument lists
 run without a shell, always against the lab's kubeconfig and namespace.
 
 A lesson acts in its lab namespace only (on a borrowed `context:` cluster other namespaces belong
-to other people): a manifest object naming another namespace, a cluster-scoped object, and a
-command that picks another namespace, all namespaces, another cluster or identity, or that acts
-on namespaces or nodes, are refused (ActionFailed) before anything is sent.
+to other people): a manifest object naming another namespace or a cluster-scoped object is
+refused (ActionFailed) before anything is sent, and so is a command with any part that is not
+on the allowed lists of `kubelab.lessons.kubectl_policy` (checked again here, right before it
+runs, though the loader already refused it). kubectl runs against a private read-only copy of
+the lab's kubeconfig.
 """
 
 from __future__ import annotations
 
+import contextlib
 import copy
 import json
+import shutil
+import tempfile
 import time
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -22,6 +27,7 @@ from kubelab.cluster.api_errors import ApiRejected
 from kubelab.cluster.base import MANAGED_BY_LABEL, MANAGED_BY_VALUE, ClusterError
 from kubelab.cluster.kubectl import run_kubectl
 from kubelab.grading.context import ClusterApi
+from kubelab.lessons.kubectl_policy import command_problem
 from kubelab.lessons.loader import LoadedLesson
 from kubelab.lessons.manifests import read_manifest_docs
 from kubelab.lessons.model import Actions
@@ -112,19 +118,25 @@ def with_last_applied(obj: Mapping[str, Any], namespace: str) -> Obj:
 
 
 def _apply_or_recreate(client: ClusterApi, obj: Obj, namespace: str) -> str:
-    """Apply `obj`; when the API refuses because a field cannot change (a Deployment's selector,
-    a Pod's spec, a clusterIP), delete the object and create it from `obj`, as
-    `kubectl replace --force` does. What was done, for the learner."""
+    """Apply `obj`; when the API refuses it because of what is already there, delete the object
+    and create it from `obj`, as `kubectl replace --force` does. What is there may have a field
+    that cannot change (a Deployment's selector, a Pod's spec, a clusterIP), or fields another
+    writer owns that server-side apply keeps and merges with `obj` (the learner's port 8080 from
+    `kubectl apply` beside the manifest's port 80: "spec.ports[0].name: Required value"): what
+    kubelab applies is recreated as written, never merged. What was done, for the learner."""
+    api_version, kind = str(obj["apiVersion"]), str(obj["kind"])
+    name = str(obj["metadata"]["name"])
     try:
         client.apply(obj, namespace)
     except ApiRejected as exc:
-        if exc.status_code != 422 or not any(text in exc.message for text in _IMMUTABLE):
+        if exc.status_code != 422:
             raise
+        immutable = any(text in exc.message for text in _IMMUTABLE)
+        if not immutable and client.get(api_version, kind, name, namespace) is None:
+            raise  # nothing there to merge with: `obj` itself is refused
         why = exc.message
     else:
         return f"applied {_describe(obj)}"
-    api_version, kind = str(obj["apiVersion"]), str(obj["kind"])
-    name = str(obj["metadata"]["name"])
     client.delete(api_version, kind, name, namespace, grace_period_seconds=0)
     deadline = time.monotonic() + RECREATE_TIMEOUT
     while client.get(api_version, kind, name, namespace) is not None:
@@ -135,73 +147,33 @@ def _apply_or_recreate(client: ClusterApi, obj: Obj, namespace: str) -> str:
             )
         time.sleep(0.1)
     client.apply(obj, namespace)
-    return f"recreated {_describe(obj)} (a field that cannot change differed: {why[:200]})"
-
-
-# kubectl's global flags that point a command at another cluster or identity
-_ELSEWHERE_FLAGS = frozenset(
-    {
-        "--kubeconfig",
-        "--context",
-        "--cluster",
-        "--server",
-        "-s",
-        "--token",
-        "--user",
-        "--username",
-        "--password",
-        "--as",
-        "--as-group",
-        "--as-uid",
-        "--certificate-authority",
-        "--client-certificate",
-        "--client-key",
-        "--insecure-skip-tls-verify",
-        "--tls-server-name",
-    }
-)
-_ALL_NAMESPACES = frozenset({"-A", "--all-namespaces"})
-_NAMESPACE_FLAGS = frozenset({"-n", "--namespace"})
-_CLUSTER_TARGETS = frozenset({"namespace", "namespaces", "ns", "node", "nodes", "no"})
-_NODE_VERBS = frozenset({"cordon", "uncordon", "drain", "taint"})
-_READ_VERBS = frozenset({"get", "describe", "explain", "top", "api-resources", "version"})
+    return f"recreated {_describe(obj)} (applying it over what was there was refused: {why[:200]})"
 
 
 def command_scope_problem(args: list[str], namespace: str) -> str | None:
-    """Why a lesson's kubectl command (argv without `kubectl`) would act outside the lab
-    namespace `namespace` (None: it stays inside). Arguments after `--` belong to a command run
-    in a pod (`kubectl exec POD -- ...`) and are not kubectl's."""
-    own = args[: args.index("--")] if "--" in args else args
-    verb: str | None = None
-    index = 0
-    while index < len(own):
-        arg = own[index]
-        name, has_value, value = arg.partition("=")
-        if name in _ELSEWHERE_FLAGS:
-            return f"{name} points kubectl at another cluster or identity"
-        if name in _ALL_NAMESPACES:
-            if not has_value or value.lower() not in ("false", "0"):
-                return f"{name} acts in every namespace"
-        elif name in _NAMESPACE_FLAGS or (arg.startswith("-n") and not arg.startswith("--")):
-            if name in _NAMESPACE_FLAGS and not has_value:
-                index += 1
-                value = own[index] if index < len(own) else ""
-            elif not has_value:
-                value = arg[2:]  # -nNAME
-            if value != namespace:
-                return f"{arg} picks namespace {value or '(none)'}, not the lab namespace"
-        elif not arg.startswith("-"):
-            if verb is None:
-                verb = arg
-                if verb in _NODE_VERBS:
-                    return f"`kubectl {verb}` acts on nodes"
-            elif verb not in _READ_VERBS:
-                resource = arg.split("/", 1)[0].lower()
-                kinds = {part.split(".", 1)[0] for part in resource.split(",")}
-                if kinds & _CLUSTER_TARGETS:
-                    return f"`kubectl {verb} {arg}`: a lesson does not change namespaces or nodes"
-        index += 1
-    return None
+    """Why a lesson's kubectl command (argv without `kubectl`) may not run in the lab namespace
+    `namespace` (None: every part of it is on the allowed lists of `kubectl_policy`)."""
+    problem = command_problem(["kubectl", *args], namespace)
+    return None if problem is None else problem.message
+
+
+@contextlib.contextmanager
+def private_kubeconfig(kubeconfig: Path) -> Iterator[Path]:
+    """A read-only copy of `kubeconfig` in a private folder, removed afterwards: what a lesson's
+    kubectl runs against, so not even a command that slipped past the checks can change
+    kubelab's own kubeconfig for later commands."""
+    with tempfile.TemporaryDirectory(prefix="kubelab-kubectl-") as folder:
+        copy_path = Path(folder) / "kubeconfig"
+        try:
+            shutil.copyfile(kubeconfig, copy_path)
+        except OSError as exc:
+            raise ClusterError(f"cannot read the kubeconfig {kubeconfig}: {exc}") from exc
+        copy_path.chmod(0o400)
+        Path(folder).chmod(0o500)
+        try:
+            yield copy_path
+        finally:
+            Path(folder).chmod(0o700)  # so the folder can be removed
 
 
 def _with_namespace(argv: list[str], namespace: str, context: str | None) -> list[str]:
@@ -222,7 +194,8 @@ def run_command(
     if problem is not None:
         raise ActionFailed(f"`{shown}` is refused: {problem}")
     args = _with_namespace(argv, namespace, client.context)
-    done = run_kubectl(args, kubeconfig=client.kubeconfig, timeout=timeout)
+    with private_kubeconfig(client.kubeconfig) as kubeconfig:
+        done = run_kubectl(args, kubeconfig=kubeconfig, timeout=timeout)
     if done.returncode != 0:
         raise ActionFailed(f"`{shown}` failed: {(done.stderr or done.stdout).strip()}")
     return done.stdout
@@ -259,37 +232,3 @@ def wait_namespace_gone(client: ClusterApi, namespace: str, timeout: float = 60.
         if time.monotonic() > deadline:
             raise ClusterError(f"namespace {namespace} was not deleted within {timeout:g}s")
         time.sleep(0.1)
-
-
-def reset_lesson(
-    client: KubeconfigClient,
-    loaded: LoadedLesson,
-    bindings: Mapping[str, str | int],
-    *,
-    timeout: float = 60.0,
-) -> list[str]:
-    """Start the lesson over: empty the lab namespace (delete and recreate it), apply setup."""
-    namespace = str(bindings.get("namespace") or client.namespace)
-    client.delete_namespace(namespace)
-    wait_namespace_gone(client, namespace, timeout)
-    client.ensure_namespace(namespace, LAB_LABELS)
-    return apply_actions(client, loaded, loaded.lesson.setup, bindings)
-
-
-def reset_step(
-    client: KubeconfigClient,
-    loaded: LoadedLesson,
-    step_id: str,
-    bindings: Mapping[str, str | int],
-    *,
-    timeout: float = 60.0,
-) -> list[str]:
-    """Put the cluster back as it was when the step began: the lesson reset, then the solutions
-    of every earlier step applied."""
-    ids = [s.id for s in loaded.lesson.steps]
-    if step_id not in ids:
-        raise KeyError(f"lesson {loaded.lesson.id} has no step {step_id!r}")
-    done = reset_lesson(client, loaded, bindings, timeout=timeout)
-    for step in loaded.lesson.steps[: ids.index(step_id)]:
-        done.extend(apply_actions(client, loaded, step.solution, bindings))
-    return done

@@ -195,7 +195,8 @@ def grade_step(
     poll: bool = True,
     context: CheckContext | None = None,
 ) -> StepResult:
-    """Grade one step of a lesson against the cluster's current state (the TUI's entry point)."""
+    """Grade one step of a lesson against the cluster's current state (the TUI's entry point):
+    its checks and the invariants in force (its own and earlier steps')."""
     lesson = loaded.lesson
     step = lesson.step(step_id)
     if step is None:
@@ -218,7 +219,7 @@ def grade_step(
     started = time.monotonic()
     result = StepResult(lesson.id, step.id, step.title)
     missing = cluster.missing(tuple(step.requires))
-    checks = cast("list[CheckBase]", step.checks)
+    checks = cast("list[CheckBase]", [*step.checks, *lesson.invariants_through(step.id)])
     if missing:
         for spec in checks:
             name, explain = shown_text(spec, context.bindings)

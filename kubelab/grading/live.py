@@ -55,3 +55,19 @@ def resolve_value(value: Any, ctx: CheckContext) -> Any:
     if isinstance(value, LiveValue):
         return read_live(value, ctx)
     return value
+
+
+def expected_texts(items: list[str | LiveValue], ctx: CheckContext) -> list[str]:
+    """Texts an output must (or must not) contain: literal, or read live (a list read live
+    stands for each of its items). A live value that reads nothing fails the check for now."""
+    texts: list[str] = []
+    for item in items:
+        if not isinstance(item, LiveValue):
+            texts.append(item)
+            continue
+        value = read_live(item, ctx)
+        values = value if isinstance(value, list) else [value]
+        if value is None or not values:
+            raise LiveValueMissing(f"{item.path!r} of {describe_ref(item.from_, ctx)} is empty")
+        texts.extend(str(v) for v in values)
+    return texts

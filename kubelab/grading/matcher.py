@@ -21,6 +21,8 @@ import jmespath
 import jmespath.exceptions
 import yaml
 
+from kubelab.grading.wording import count_text, expression_mismatch, readable_key, value_text
+
 
 class ExpressionError(ValueError):
     """A `(expr)` key is not valid JMESPath: a problem of the lesson, not of the learner."""
@@ -29,10 +31,12 @@ class ExpressionError(ValueError):
 @dataclass(frozen=True)
 class Mismatch:
     path: str
+    """Where, as the lesson writes it (`spec.(ports[0]).port`): for authors and tests."""
     message: str
+    """What is wrong, in the learner's words: the field, what it should be, what it is."""
 
     def __str__(self) -> str:
-        return f"{self.path or '.'}: {self.message}"
+        return self.message
 
 
 _MISSING = object()
@@ -63,52 +67,56 @@ def _join(path: str, key: str) -> str:
     return f"{path}.{key}" if path else key
 
 
-def _short(value: Any) -> str:
-    text = yaml.safe_dump(value, default_flow_style=True, width=10_000).strip()
-    if text.endswith("\n..."):
-        text = text[: -len("\n...")]
-    text = text.removesuffix("...").strip()
-    return text if len(text) <= 80 else text[:77] + "..."
-
-
-def match(expected: Any, actual: Any, path: str = "") -> list[Mismatch]:
-    """Every way `actual` fails to match the partial `expected` (empty list: it matches)."""
+def match(expected: Any, actual: Any, path: str = "", shown: str = "") -> list[Mismatch]:
+    """Every way `actual` fails to match the partial `expected` (empty list: it matches).
+    `shown` is `path` in the learner's words (expression keys said in words)."""
+    here = shown or path or "the object"
     if isinstance(expected, dict):
         if not isinstance(actual, dict):
-            return [Mismatch(path, f"expected a map, found {_short(actual)}")]
+            return [Mismatch(path, f"{here} should be a map; it is {value_text(actual)}")]
         problems: list[Mismatch] = []
         for key, want in expected.items():
             key_path = _join(path, str(key))
             if is_expression(key):
-                got = evaluate_expression(str(key)[1:-1], actual)
-                problems.extend(match(want, got, key_path))
+                expression = str(key)[1:-1]
+                got = evaluate_expression(expression, actual)
+                key_shown = readable_key(expression, shown)
+                found = match(want, got, key_path, key_shown)
+                if found and not isinstance(want, dict | list):
+                    found = [
+                        Mismatch(
+                            key_path, expression_mismatch(expression, want, got, actual, shown)
+                        )
+                    ]
+                problems.extend(found)
             elif key not in actual:
                 if want is not None:
-                    problems.append(Mismatch(key_path, "field not found"))
+                    message = (
+                        f"{_join(shown, str(key))} is missing; it should be {value_text(want)}"
+                    )
+                    problems.append(Mismatch(key_path, message))
             else:
-                problems.extend(match(want, actual[key], key_path))
+                problems.extend(match(want, actual[key], key_path, _join(shown, str(key))))
         return problems
     if isinstance(expected, list):
         if not isinstance(actual, list):
-            return [Mismatch(path, f"expected an array, found {_short(actual)}")]
+            return [Mismatch(path, f"{here} should be a list; it is {value_text(actual)}")]
         if len(expected) != len(actual):
-            return [
-                Mismatch(
-                    path,
-                    f"expected {len(expected)} item(s), found {len(actual)}"
-                    " (arrays match exactly and in order; use a (JMESPath) key for a looser test)",
-                )
-            ]
+            message = (
+                f"{here} should have {count_text(len(expected), 'entry')}; it has {len(actual)}"
+            )
+            return [Mismatch(path, message)]
         problems = []
         for index, (want, got) in enumerate(zip(expected, actual, strict=True)):
-            problems.extend(match(want, got, f"{path}[{index}]"))
+            problems.extend(match(want, got, f"{path}[{index}]", f"{here}[{index}]"))
         return problems
     if expected is None:
         if actual is None:
             return []
-        return [Mismatch(path, f"expected null, found {_short(actual)}")]
+        return [Mismatch(path, f"{here} should not be set; it is {value_text(actual)}")]
     if not scalars_equal(expected, actual):
-        return [Mismatch(path, f"expected {_short(expected)}, found {_short(actual)}")]
+        message = f"{here} should be {value_text(expected)}; it is {value_text(actual)}"
+        return [Mismatch(path, message)]
     return []
 
 
@@ -143,10 +151,22 @@ def to_yaml(value: Any) -> str:
     return yaml.safe_dump(value, sort_keys=False, default_flow_style=False, width=100)
 
 
+def _readable(value: Any) -> Any:
+    """`value` with its `(expr)` keys said in words (the diff is read by the learner)."""
+    if isinstance(value, dict):
+        return {
+            (readable_key(str(k)[1:-1]) if is_expression(k) else k): _readable(v)
+            for k, v in value.items()
+        }
+    if isinstance(value, list):
+        return [_readable(item) for item in value]
+    return value
+
+
 def diff(expected: Any, actual: Any) -> str:
     """A unified diff of the expected partial object and the actual one projected onto it."""
-    want = to_yaml(expected).splitlines()
-    got = to_yaml(project(expected, actual)).splitlines()
+    want = to_yaml(_readable(expected)).splitlines()
+    got = to_yaml(_readable(project(expected, actual))).splitlines()
     return "\n".join(
         difflib.unified_diff(want, got, fromfile="expected", tofile="actual", lineterm="", n=3)
     )

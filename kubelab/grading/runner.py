@@ -9,7 +9,9 @@
 from __future__ import annotations
 
 import dataclasses
+import errno
 import os
+import stat
 import time
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
@@ -31,11 +33,13 @@ from kubelab.grading.engine import grade_step
 from kubelab.grading.results import CheckResult, LessonResult, Status, StepResult
 from kubelab.grading.selftest import fresh_namespace
 from kubelab.lessons.loader import LoadedLesson
+from kubelab.lessons.marked_yaml import yaml_error_problem
 from kubelab.lessons.problems import LessonLoadError
 from kubelab.lessons.render import MissingBinding, substitute_data
 
 MANIFEST_SUFFIXES = (".yaml", ".yml", ".json")
 MAX_YAML_NODES = 1_000_000
+MAX_FILE_BYTES = 3 * 1024 * 1024  # the API takes no request body larger than this
 """A submitted file may expand (aliases included) to at most this many YAML nodes."""
 
 
@@ -48,9 +52,14 @@ def grade_lesson(
     step_ids: Sequence[str] | None = None,
     poll: bool = True,
     max_wait: float | None = None,
+    recorded: Mapping[str, str | None] | None = None,
 ) -> LessonResult:
     """Grade `step_ids` (default: every step) against the cluster as it is; `max_wait` caps
-    how long each failing check is polled."""
+    how long each failing check is polled.
+
+    `recorded` (step id -> when the learner passed it, None: not yet) grades the whole lesson
+    as a learner's: its end state must hold (the last step's checks and every invariant, graded
+    live), while the earlier steps, which later steps may undo, count from that record."""
     lesson = loaded.lesson
     namespace = str(bindings.get("namespace") or cluster.namespace)
     full = {**dict(bindings), "namespace": namespace}
@@ -58,11 +67,45 @@ def grade_lesson(
     ctx = make_context(client, namespace, full, lab)
     ctx.max_wait = max_wait
     result = LessonResult(lesson.id, lesson.title, namespace=namespace)
+    last = lesson.steps[-1].id
     for step in lesson.steps:
-        if step_ids is None or step.id in step_ids:
-            result.steps.append(
-                grade_step(lab, loaded, step.id, full, client, poll=poll, context=ctx)
-            )
+        if step_ids is not None and step.id not in step_ids:
+            continue
+        if recorded is not None and step_ids is None and step.id != last:
+            result.steps.append(recorded_step(lab, loaded, step.id, recorded.get(step.id)))
+            continue
+        result.steps.append(grade_step(lab, loaded, step.id, full, client, poll=poll, context=ctx))
+    return result
+
+
+def recorded_step(
+    cluster: LabCluster, loaded: LoadedLesson, step_id: str, passed_at: str | None
+) -> StepResult:
+    """An earlier step of a lesson graded as a whole: what the learner's progress says."""
+    step = loaded.lesson.step(step_id)
+    assert step is not None
+    result = StepResult(loaded.lesson.id, step.id, step.title)
+    missing = cluster.missing(tuple(step.requires))
+    status: Status
+    if missing:
+        status, message = "skipped", "skipped: " + "; ".join(missing)
+    elif passed_at:
+        status, message = "passed", f"passed at {passed_at} (recorded progress)"
+    else:
+        status, message = (
+            "failed",
+            "not passed yet: later steps may undo what this step asks for, so it counts when "
+            f"graded while it is the current step (`kubelab grade {loaded.lesson.id}/{step.id}`)",
+        )
+    result.checks.append(
+        CheckResult(
+            name=f"step {step.id} passed",
+            kind="progress",
+            status=status,
+            message=message,
+            explain="earlier steps count from the learner's recorded progress",
+        )
+    )
     return result
 
 
@@ -79,12 +122,58 @@ def manifest_files(directory: Path) -> list[Path]:
     return sorted(found)
 
 
-def _outside(path: Path, directory: Path) -> bool:
-    """Whether `path` (a link, say) leads outside `directory`."""
+class Unreadable(Exception):
+    """A submitted file that is not read; the message says why (after the file's name)."""
+
+
+def _link_problem(path: Path, directory: Path) -> str | None:
+    """Why `path` (a link, say) is not read: it loops, leads nowhere or outside `directory`."""
     try:
-        return not path.resolve().is_relative_to(directory.resolve())
-    except OSError:
-        return True
+        target = path.resolve(strict=True)
+    except RuntimeError:  # Python 3.11's resolve() on a symlink loop
+        return "is a link that loops back on itself; it is not read"
+    except OSError as exc:
+        if exc.errno == errno.ELOOP:
+            return "is a link that loops back on itself; it is not read"
+        return f"cannot be read: {exc.strerror or exc}"
+    if not target.is_relative_to(directory.resolve()):
+        return "is a link to a file outside the submission; it is not read"
+    return None
+
+
+def _read_submitted(path: Path) -> str:
+    """The text of a submitted file, opened without blocking (a FIFO would wait for a writer
+    forever) and read only when it is a regular file of at most `MAX_FILE_BYTES`."""
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_NOCTTY", 0))
+    except OSError as exc:
+        raise Unreadable(f"cannot be read: {exc.strerror or exc}") from None
+    with os.fdopen(fd, "rb") as handle:
+        info = os.fstat(fd)
+        if not stat.S_ISREG(info.st_mode):
+            raise Unreadable(f"is not a regular file ({_file_kind(info.st_mode)}); it is not read")
+        if info.st_size > MAX_FILE_BYTES:
+            raise Unreadable(
+                f"is larger than {MAX_FILE_BYTES // (1024 * 1024)} MiB, more than the API "
+                "accepts in a request; it is not read"
+            )
+        data = handle.read(MAX_FILE_BYTES + 1)
+    if len(data) > MAX_FILE_BYTES:
+        raise Unreadable(f"grew past {MAX_FILE_BYTES // (1024 * 1024)} MiB while being read")
+    return data.decode("utf-8")
+
+
+def _file_kind(mode: int) -> str:
+    for test, kind in (
+        (stat.S_ISFIFO, "a FIFO"),
+        (stat.S_ISSOCK, "a socket"),
+        (stat.S_ISCHR, "a character device"),
+        (stat.S_ISBLK, "a block device"),
+        (stat.S_ISDIR, "a folder"),
+    ):
+        if test(mode):
+            return kind
+    return "not a file"
 
 
 class TooManyNodes(ValueError):
@@ -140,6 +229,17 @@ def _file_result(name: str, status: Status, message: str) -> CheckResult:
     )
 
 
+def _path_segment_problem(name: str) -> str | None:
+    """apimachinery's IsValidPathSegmentName: what no object name may be (the API server says
+    so too; kubelab's client refuses to build such a URL at all)."""
+    if name in (".", ".."):
+        return f"may not be '{name}'"
+    for bad in ("/", "%"):
+        if bad in name:
+            return f"may not contain '{bad}'"
+    return None
+
+
 def _apply_documents(
     client: KubeconfigClient, docs: list[Any], name: str, namespace: str
 ) -> tuple[list[str], str | None]:
@@ -156,6 +256,9 @@ def _apply_documents(
             return applied, f"{name}: a {doc['kind']} without metadata.name"
         metadata["namespace"] = namespace
         described = f"{doc['kind']}/{metadata['name']}"
+        bad_name = _path_segment_problem(str(metadata["name"]))
+        if bad_name is not None:
+            return applied, f"{name}: {described} is invalid: metadata.name {bad_name}"
         scope = object_scope_problem(client, doc, namespace)
         if scope is not None:
             return applied, f"{name}: {scope}; a submission holds namespaced objects only"
@@ -184,25 +287,22 @@ def apply_submission(
     for path in files:
         name = str(path.relative_to(directory))
         started = time.monotonic()
-        if _outside(path, directory):
-            step.checks.append(
-                _file_result(
-                    name,
-                    "failed",
-                    f"{name} is a link to a file outside the submission; it is not read",
-                )
-            )
+        problem = _link_problem(path, directory)
+        if problem is not None:
+            step.checks.append(_file_result(name, "failed", f"{name} {problem}"))
             continue
         try:
-            docs = load_submitted_yaml(path.read_text(encoding="utf-8"))
+            docs = load_submitted_yaml(_read_submitted(path))
             docs = substitute_data(docs, bindings)
-        except (yaml.YAMLError, UnicodeDecodeError, MissingBinding, TooManyNodes) as exc:
-            step.checks.append(_file_result(name, "failed", f"{name} is not valid YAML: {exc}"))
+        except Unreadable as exc:
+            step.checks.append(_file_result(name, "failed", f"{name} {exc}"))
             continue
-        except OSError as exc:
-            step.checks.append(
-                _file_result(name, "failed", f"{name} cannot be read: {exc.strerror or exc}")
-            )
+        except yaml.YAMLError as exc:
+            located = yaml_error_problem(exc, Path(name))
+            step.checks.append(_file_result(name, "failed", str(located)))
+            continue
+        except (UnicodeDecodeError, MissingBinding, TooManyNodes) as exc:
+            step.checks.append(_file_result(name, "failed", f"{name} is not valid YAML: {exc}"))
             continue
         applied, problem = _apply_documents(client, docs, name, namespace)
         result = _file_result(

@@ -1,11 +1,14 @@
 """The self-test (`kubelab test`): prove every step's checks can fail and that its solution passes.
 
 For each lesson, in a fresh namespace: apply setup (and wait for its pods to start, as a learner
-reading the step would); then for each step, evaluate its checks once
+reading the step would); then for each step, apply the step's own setup, evaluate its checks once
 (no polling) and require each to FAIL (a check that already passes cannot tell a learner's work
-from no work: a defect, with no exemptions), apply the step's solution and require each check to
-PASS within its timeout. Lessons run concurrently; their namespaces are deleted afterwards.
-Cluster-wide values come from bindings, so concurrent lessons never collide.
+from no work: a defect; the one exemption is a step's `invariants`, which hold from their step on
+and so may pass already), apply each of the step's wrong answers and require it to be graded as
+failing with the diagnosis the lesson names (`wrong_answers.py`), apply the step's solution and
+require each check, and every invariant in force, to PASS within its timeout. Lessons run
+concurrently; their namespaces are deleted afterwards. Cluster-wide values come from bindings, so
+concurrent lessons never collide.
 """
 
 from __future__ import annotations
@@ -24,8 +27,10 @@ from kubelab.grading.context import GradingError, make_context
 from kubelab.grading.engine import DEFAULT_INTERVAL, run_checks, shown_text
 from kubelab.grading.results import CheckResult, LessonResult, Report, StepResult
 from kubelab.grading.settle import wait_settled
+from kubelab.grading.wrong_answers import try_wrong_answer
 from kubelab.lessons.checks.base import CheckBase
 from kubelab.lessons.loader import LoadedLesson
+from kubelab.lessons.marked_yaml import DataPath
 from kubelab.lessons.problems import LessonLoadError
 
 ClientFactory = Callable[[str], KubeconfigClient]
@@ -37,6 +42,15 @@ AFTER = "passes after the solution"
 def fresh_namespace(lesson_id: str, prefix: str = "kl-test") -> str:
     """A fresh DNS-1123 namespace name for one run of one lesson."""
     return f"{prefix}-{lesson_id}"[:56].rstrip("-") + "-" + secrets.token_hex(3)
+
+
+def _located(loaded: LoadedLesson, path: DataPath, result: CheckResult) -> CheckResult:
+    """`result` with the place in the lesson file it comes from in front of its message, when
+    it is an error (the lesson's fault or the cluster's, to be found in the file)."""
+    if result.status == "error" and not result.message.startswith(str(loaded.path)):
+        line, col = loaded.place(path)
+        result.message = f"{loaded.path}:{line}:{col}: {result.message}"
+    return result
 
 
 def _action_error(name: str, message: str) -> CheckResult:
@@ -112,29 +126,67 @@ def selftest_lesson(
         try:
             apply_actions(client, loaded, lesson.setup, bindings)
         except (ActionFailed, LessonLoadError) as exc:
-            setup.checks.append(_action_error("apply the lesson's setup", str(exc)))
+            error = _action_error("apply the lesson's setup", str(exc))
+            setup.checks.append(_located(loaded, ("setup",), error))
             result.steps.append(setup)
             return result
         wait_settled(client, namespace, settle_timeout)
-        for step in lesson.steps:
+        for step_index, step in enumerate(lesson.steps):
+            at = ("steps", step_index)
             started = time.monotonic()
             step_result = StepResult(lesson.id, step.id, step.title)
             result.steps.append(step_result)
             checks = cast("list[CheckBase]", step.checks)
             missing = lab.missing(tuple(step.requires))
+            if step.setup.manifests or step.setup.commands:
+                try:
+                    apply_actions(client, loaded, step.setup, bindings)
+                except (ActionFailed, LessonLoadError) as exc:
+                    error = _action_error("apply the step's setup", str(exc))
+                    step_result.checks.append(_located(loaded, (*at, "setup"), error))
+                    break
+                wait_settled(client, namespace, settle_timeout)
             if missing:
                 _skipped_step(step_result, checks, "; ".join(missing), bindings)
             else:
                 before = run_checks(checks, ctx, poll=False, diagnose=False)
-                step_result.checks.extend(_before(c) for c in before)
+                step_result.checks.extend(
+                    _located(loaded, (*at, "checks", i), _before(c)) for i, c in enumerate(before)
+                )
+                for wrong_index, wrong in enumerate(step.wrong_answers):
+                    try:
+                        verdict = try_wrong_answer(
+                            client,
+                            ctx,
+                            loaded,
+                            wrong,
+                            checks,
+                            bindings,
+                            settle_timeout=settle_timeout,
+                        )
+                    except (ActionFailed, LessonLoadError) as exc:
+                        verdict = _action_error(f"apply wrong answer {wrong.name!r}", str(exc))
+                    where = (*at, "wrong_answers", wrong_index)
+                    step_result.checks.append(_located(loaded, where, verdict))
             try:
                 apply_actions(client, loaded, step.solution, bindings)
             except (ActionFailed, LessonLoadError) as exc:
-                step_result.checks.append(_action_error("apply the step's solution", str(exc)))
+                error = _action_error("apply the step's solution", str(exc))
+                step_result.checks.append(_located(loaded, (*at, "solution"), error))
                 break
             if not missing:
-                after = run_checks(checks, ctx, poll=True, interval=interval)
-                step_result.checks.extend(_after(c) for c in after)
+                # invariants hold from their step on; they need not fail before the solution
+                places = [(*at, "checks", i) for i in range(len(checks))]
+                for index, earlier in enumerate(lesson.steps[: lesson.step_index(step.id) + 1]):
+                    places += [
+                        ("steps", index, "invariants", i) for i in range(len(earlier.invariants))
+                    ]
+                invariants = cast("list[CheckBase]", lesson.invariants_through(step.id))
+                after = run_checks([*checks, *invariants], ctx, poll=True, interval=interval)
+                step_result.checks.extend(
+                    _located(loaded, place, _after(c))
+                    for place, c in zip(places, after, strict=True)
+                )
             wait_settled(client, namespace, settle_timeout)
             step_result.duration = time.monotonic() - started
     except (ClusterError, GradingError) as exc:

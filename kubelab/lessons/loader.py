@@ -8,7 +8,7 @@ the wheel (`kubelab/_course/`).
 from __future__ import annotations
 
 import difflib
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -17,10 +17,19 @@ from pydantic import BaseModel, ValidationError
 from pydantic_core import ErrorDetails
 
 from kubelab.lessons.api_versions import DEFAULT_API_VERSIONS
+from kubelab.lessons.checks import SPECS
 from kubelab.lessons.checks.base import ObjectRef
-from kubelab.lessons.manifests import read_manifest_docs
+from kubelab.lessons.course_files import (
+    bundled_course_root,
+    course_root_for,
+    lesson_files,
+)
+from kubelab.lessons.lesson_rules import human_path as _human
+from kubelab.lessons.lesson_rules import semantic_problems
+from kubelab.lessons.manifest_lint import ManifestCache
 from kubelab.lessons.marked_yaml import DataPath, Marked, MarkedParseError, parse_marked
-from kubelab.lessons.model import PLACEHOLDER, Lesson
+from kubelab.lessons.messages import did_you_mean, keys_at, own_words
+from kubelab.lessons.model import CourseInfo, Lesson
 from kubelab.lessons.problems import CourseNotFound, LessonLoadError, LessonProblem
 
 __all__ = [
@@ -31,12 +40,9 @@ __all__ = [
     "LoadedLesson",
     "bundled_course_root",
     "course_root_for",
-    "lint_bindings",
     "load_course",
     "load_lesson",
 ]
-
-LESSON_SUFFIXES = (".yaml", ".yml")
 
 
 @dataclass
@@ -72,34 +78,24 @@ class Course:
     root: Path
     lessons: list[LoadedLesson]
     problems: list[LessonProblem]
+    info: CourseInfo | None = None
+    """From `course.yaml`, when the course has one (and it loads)."""
+
+    @property
+    def title(self) -> str:
+        return self.info.title if self.info is not None else self.root.name
 
     def find(self, lesson_id: str) -> LoadedLesson | None:
-        return next((loaded for loaded in self.lessons if loaded.lesson.id == lesson_id), None)
+        """The lesson with id `lesson_id`, else the one at that number in course order (1 is
+        the first, as `kubelab lessons` numbers them)."""
+        found = next((loaded for loaded in self.lessons if loaded.lesson.id == lesson_id), None)
+        if found is None and lesson_id.isdigit() and 1 <= int(lesson_id) <= len(self.lessons):
+            return self.lessons[int(lesson_id) - 1]
+        return found
 
 
 # ---------------------------------------------------------------------------------------------
 # locating courses
-
-
-def bundled_course_root() -> Path:
-    """The bundled course: `kubelab/_course` in a wheel, the repository in a checkout."""
-    package = Path(__file__).resolve().parent.parent
-    shipped = package / "_course"
-    if (shipped / "lessons").is_dir():
-        return shipped
-    return package.parent
-
-
-def course_root_for(folder: Path) -> Path:
-    """The course root for `--lessons DIR`: DIR itself when it holds `lessons/`, or the parent of a
-    folder named `lessons`. `CourseNotFound` otherwise."""
-    if (folder / "lessons").is_dir():
-        return folder
-    if folder.name == "lessons" and folder.is_dir():
-        return folder.parent
-    raise CourseNotFound(
-        f"{folder}: not a course folder (expected a 'lessons/' folder in it, beside 'manifests/')"
-    )
 
 
 def _root_for_file(path: Path) -> Path:
@@ -109,13 +105,6 @@ def _root_for_file(path: Path) -> Path:
 
 # ---------------------------------------------------------------------------------------------
 # validation errors mapped to YAML places
-
-
-def _human(path: DataPath) -> str:
-    text = ""
-    for item in path:
-        text += f"[{item}]" if isinstance(item, int) else (f".{item}" if text else str(item))
-    return text
 
 
 def _walk(loc: tuple[int | str, ...], marked: Marked) -> tuple[DataPath, list[int | str]]:
@@ -131,19 +120,26 @@ def _walk(loc: tuple[int | str, ...], marked: Marked) -> tuple[DataPath, list[in
     return path, rest
 
 
-def _problem_for(error: ErrorDetails, marked: Marked, source: Path) -> LessonProblem:
+def _problem_for(
+    error: ErrorDetails,
+    marked: Marked,
+    source: Path,
+    model: type[BaseModel] = Lesson,
+    top: str = "lesson",
+) -> LessonProblem:
     kind = error["type"]
-    path, rest = _walk(tuple(error["loc"]), marked)
-    where = _human(path) or "lesson"
-    message = error["msg"].removeprefix("Value error, ")
+    loc = tuple(error["loc"])
+    path, rest = _walk(loc, marked)
+    where = _human(path) or top
     place = marked.place_of(path)
     if kind == "extra_forbidden" and path:
         key_place = marked.place_of(path, key=True)
+        advice = did_you_mean(str(path[-1]), keys_at(model, loc[:-1]))
         return LessonProblem(
             source,
             key_place.line,
             key_place.col,
-            f"{_human(path[:-1]) or 'lesson'}: unknown key {path[-1]!r}",
+            f"{_human(path[:-1]) or top}: unknown key {path[-1]!r}{advice}",
         )
     if kind == "missing" and rest:
         return LessonProblem(
@@ -155,12 +151,14 @@ def _problem_for(error: ErrorDetails, marked: Marked, source: Path) -> LessonPro
         if kind_path in marked.values:
             place = marked.place_of(kind_path)
             where = _human(kind_path)
+        close = difflib.get_close_matches(str(ctx.get("tag")), list(SPECS), n=1)
+        advice = f"did you mean {close[0]!r}? " if close else ""
         return LessonProblem(
             source,
             place.line,
             place.col,
-            f"{where}: unknown check kind {ctx.get('tag')!r} (expected one of "
-            f"{ctx.get('expected_tags')})",
+            f"{where}: unknown check kind {ctx.get('tag')!r} ({advice}the kinds are "
+            f"{', '.join(SPECS)})",
         )
     if kind == "union_tag_not_found":
         return LessonProblem(
@@ -169,142 +167,7 @@ def _problem_for(error: ErrorDetails, marked: Marked, source: Path) -> LessonPro
             place.col,
             f"{where}: missing required key 'kind' (the check kind)",
         )
-    return LessonProblem(source, place.line, place.col, f"{where}: {message}")
-
-
-# ---------------------------------------------------------------------------------------------
-# checks pydantic cannot do (on the raw data, so they are reported even when validation fails)
-
-
-def _items(data: Any, key: str) -> list[Any]:
-    value = data.get(key) if isinstance(data, dict) else None
-    return value if isinstance(value, list) else []
-
-
-def _strings(data: Any, path: DataPath) -> Iterator[tuple[DataPath, str]]:
-    if isinstance(data, str):
-        yield path, data
-    elif isinstance(data, dict):
-        for key, value in data.items():
-            yield from _strings(value, (*path, key))
-    elif isinstance(data, list):
-        for index, value in enumerate(data):
-            yield from _strings(value, (*path, index))
-
-
-def _binding_names(data: Any) -> dict[str, str]:
-    names: dict[str, str] = {}
-    for binding in _items(data, "bindings"):
-        if isinstance(binding, dict) and isinstance(binding.get("name"), str):
-            names[binding["name"]] = str(binding.get("allocate"))
-    return names
-
-
-def lint_bindings(names: Mapping[str, str]) -> dict[str, str | int]:
-    """Sample values for checking manifests: `namespace` plus one value per declared binding."""
-    values: dict[str, str | int] = {"namespace": "kubelab-lint"}
-    for index, (name, allocate) in enumerate(sorted(names.items())):
-        values[name] = 30000 + index if allocate == "nodePort" else f"10.96.0.{200 + index}"
-    return values
-
-
-def _manifest_refs(data: Any) -> Iterator[tuple[DataPath, Any]]:
-    setup = data.get("setup") if isinstance(data, dict) else None
-    for index, ref in enumerate(_items(setup, "manifests")):
-        yield ("setup", "manifests", index), ref
-    for step_index, step in enumerate(_items(data, "steps")):
-        solution = step.get("solution") if isinstance(step, dict) else None
-        for index, ref in enumerate(_items(solution, "manifests")):
-            yield ("steps", step_index, "solution", "manifests", index), ref
-
-
-Locate = Callable[[DataPath, str], LessonProblem]
-
-
-def _semantic_problems(
-    marked: Marked, source: Path, root: Path, manifest_cache: dict[Path, list[LessonProblem]]
-) -> list[LessonProblem]:
-    """What validation cannot see: duplicate step ids, empty solutions, unknown placeholders,
-    manifest paths and the manifests themselves (each file read once per course)."""
-    data = marked.data
-
-    def at(path: DataPath, message: str) -> LessonProblem:
-        place = marked.place_of(path)
-        return LessonProblem(source, place.line, place.col, message)
-
-    bindings = _binding_names(data)
-    return [
-        *_step_problems(data, at),
-        *_placeholder_problems(data, {"namespace", *bindings}, at),
-        *_manifest_problems(data, source, root, lint_bindings(bindings), manifest_cache, at),
-    ]
-
-
-def _step_problems(data: Any, at: Locate) -> Iterator[LessonProblem]:
-    seen: dict[str, int] = {}
-    for index, step in enumerate(_items(data, "steps")):
-        step_id = step.get("id") if isinstance(step, dict) else None
-        if not isinstance(step_id, str):
-            continue
-        if step_id in seen:
-            yield at(
-                ("steps", index, "id"),
-                f"steps[{index}].id: duplicate step id {step_id!r} (also steps[{seen[step_id]}])",
-            )
-        else:
-            seen[step_id] = index
-        solution = step.get("solution")
-        if (
-            isinstance(solution, dict)
-            and not solution.get("manifests")
-            and not solution.get("commands")
-        ):
-            yield at(
-                ("steps", index, "solution"),
-                f"steps[{index}].solution: give 'manifests' or 'commands' (the self-test and "
-                "'apply for me' use them)",
-            )
-
-
-def _placeholder_problems(data: Any, known: set[str], at: Locate) -> Iterator[LessonProblem]:
-    for path, text in _strings(data, ()):
-        for match in PLACEHOLDER.finditer(text):
-            if match.group(1) not in known:
-                yield at(
-                    path,
-                    f"{_human(path)}: unknown placeholder ${{{match.group(1)}}} (declare it "
-                    f"under 'bindings'; known: {', '.join(sorted(known))})",
-                )
-
-
-def _manifest_problems(
-    data: Any,
-    source: Path,
-    root: Path,
-    sample: Mapping[str, str | int],
-    manifest_cache: dict[Path, list[LessonProblem]],
-    at: Locate,
-) -> Iterator[LessonProblem]:
-    resolved_root = root.resolve()
-    for path, ref in _manifest_refs(data):
-        if not isinstance(ref, str):
-            continue  # reported by validation
-        where = _human(path)
-        target = (source.parent / ref).resolve()
-        if Path(ref).is_absolute():
-            yield at(path, f"{where}: manifest path must be relative to the lesson file: {ref!r}")
-        elif not target.is_relative_to(resolved_root):
-            yield at(path, f"{where}: manifest path {ref!r} escapes the course root {root}")
-        elif not target.is_file():
-            yield at(path, f"{where}: manifest file not found: {ref!r} (looked for {target})")
-        else:
-            if target not in manifest_cache:
-                try:
-                    read_manifest_docs(target, sample)
-                    manifest_cache[target] = []
-                except LessonLoadError as exc:
-                    manifest_cache[target] = exc.problems
-            yield from manifest_cache[target]
+    return LessonProblem(source, place.line, place.col, f"{where}: {own_words(error)}")
 
 
 def _object_refs(value: Any, path: DataPath) -> Iterator[tuple[DataPath, ObjectRef]]:
@@ -358,7 +221,7 @@ def parse_lesson(
     text: str,
     path: Path,
     root: Path,
-    manifest_cache: dict[Path, list[LessonProblem]] | None = None,
+    manifest_cache: ManifestCache | None = None,
 ) -> LoadedLesson:
     """Load a lesson from its text (`path` names it in problems). Raises `LessonLoadError`."""
     try:
@@ -381,8 +244,9 @@ def parse_lesson(
         lesson = Lesson.model_validate(marked.data)
     except ValidationError as exc:
         problems.extend(_problem_for(error, marked, path) for error in exc.errors())
-    cache = manifest_cache if manifest_cache is not None else {}
-    problems.extend(_semantic_problems(marked, path, root, cache))
+    cache = manifest_cache if manifest_cache is not None else ManifestCache()
+    problems.extend(marked.problems)
+    problems.extend(semantic_problems(marked, path, root, cache))
     if lesson is not None:
         problems.extend(_api_version_problems(lesson, marked, path))
     if problems or lesson is None:
@@ -397,44 +261,101 @@ def _order(problem: LessonProblem) -> tuple[str, int, int, str]:
 def load_lesson(
     path: Path,
     root: Path | None = None,
-    manifest_cache: dict[Path, list[LessonProblem]] | None = None,
+    manifest_cache: ManifestCache | None = None,
 ) -> LoadedLesson:
     """Load one lesson file; `root` defaults to the folder above its `lessons/` folder."""
     course_root = root if root is not None else _root_for_file(path)
     return parse_lesson(_read(path), path, course_root, manifest_cache)
 
 
-def lesson_files(root: Path) -> list[Path]:
-    """The lesson files of a course in course order (sorted file names). `CourseNotFound` when
-    the `lessons/` folder cannot be read."""
-    folder = root / "lessons"
-    try:
-        entries = list(folder.iterdir())
-    except OSError as exc:
-        raise CourseNotFound(f"{folder}: cannot read ({exc.strerror or exc})") from None
-    return sorted(
-        (p for p in entries if p.suffix in LESSON_SUFFIXES and p.is_file()),
-        key=lambda p: p.name,
-    )
+COURSE_FILE = "course.yaml"
 
 
-def load_course(root: Path | None = None) -> Course:
+def load_course(root: Path | None = None, *, strict: bool = False) -> Course:
     """Every lesson of a course in order; problems of lessons that do not load are collected.
 
+    The order is `course.yaml`'s `order` when it gives one, else that of the file names.
+    `strict` adds the checks only `kubelab lint` needs (the served types' schemas).
     Raises `CourseNotFound` when `root` holds no `lessons/` folder.
     """
     course_root = bundled_course_root() if root is None else course_root_for(root)
     loaded: list[LoadedLesson] = []
     problems: list[LessonProblem] = []
-    cache: dict[Path, list[LessonProblem]] = {}
+    cache = ManifestCache(strict=strict)
     for path in lesson_files(course_root):
         try:
             loaded.append(load_lesson(path, course_root, cache))
         except LessonLoadError as exc:
             problems.extend(exc.problems)
+    info, marked = _course_info(course_root / COURSE_FILE, problems)
+    if info is not None and marked is not None and info.order:
+        loaded = _ordered(loaded, info.order, marked, course_root / COURSE_FILE, problems)
     problems.extend(_course_problems(loaded))
     unique = sorted(set(problems), key=_order)
-    return Course(root=course_root, lessons=loaded, problems=unique)
+    return Course(root=course_root, lessons=loaded, problems=unique, info=info)
+
+
+def _course_info(
+    path: Path, problems: list[LessonProblem]
+) -> tuple[CourseInfo | None, Marked | None]:
+    if not path.is_file():
+        return None, None
+    try:
+        marked = parse_marked(_read(path), path)
+    except LessonLoadError as exc:
+        problems.extend(exc.problems)
+        return None, None
+    except MarkedParseError as exc:
+        problems.append(exc.problem)
+        return None, None
+    problems.extend(marked.problems)
+    try:
+        return CourseInfo.model_validate(marked.data), marked
+    except ValidationError as exc:
+        problems.extend(
+            _problem_for(error, marked, path, CourseInfo, COURSE_FILE) for error in exc.errors()
+        )
+        return None, None
+
+
+def _ordered(
+    loaded: list[LoadedLesson],
+    order: list[str],
+    marked: Marked,
+    path: Path,
+    problems: list[LessonProblem],
+) -> list[LoadedLesson]:
+    """The lessons in `order`; ids it names that are no lesson, and lessons it leaves out, are
+    problems (left-out lessons keep their file-name order, after the listed ones)."""
+    by_id = {item.lesson.id: item for item in loaded}
+    result: list[LoadedLesson] = []
+    for index, lesson_id in enumerate(order):
+        item = by_id.get(lesson_id)
+        if item is None or item in result:
+            place = marked.place_of(("order", index))
+            close = difflib.get_close_matches(lesson_id, list(by_id), n=1)
+            advice = f" (did you mean {close[0]!r}?)" if close else ""
+            why = (
+                "is listed twice" if item is not None else f"is not a lesson of this course{advice}"
+            )
+            problems.append(
+                LessonProblem(path, place.line, place.col, f"order[{index}]: {lesson_id!r} {why}")
+            )
+            continue
+        result.append(item)
+    for item in loaded:
+        if item not in result:
+            place = marked.place_of(("order",))
+            problems.append(
+                LessonProblem(
+                    path,
+                    place.line,
+                    place.col,
+                    f"order: lesson {item.lesson.id!r} ({item.path.name}) is not listed",
+                )
+            )
+            result.append(item)
+    return result
 
 
 def _course_problems(loaded: list[LoadedLesson]) -> list[LessonProblem]:

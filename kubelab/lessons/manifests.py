@@ -7,8 +7,8 @@ from pathlib import Path
 from typing import Any
 
 from kubelab.lessons.marked_yaml import MarkedParseError, parse_marked_all
-from kubelab.lessons.model import PLACEHOLDER
 from kubelab.lessons.problems import LessonLoadError, LessonProblem
+from kubelab.lessons.render import fill, find_placeholders
 from kubelab.objects import Obj
 
 
@@ -28,20 +28,20 @@ def _substitute_lines(
     problems: list[LessonProblem] = []
     lines = text.splitlines(keepends=True)
     for number, line in enumerate(lines, start=1):
-        for match in PLACEHOLDER.finditer(line):
-            if match.group(1) not in bindings:
+        for found in find_placeholders(line):
+            if found.valid and found.name not in bindings:
                 known = ", ".join(sorted(bindings)) or "none"
                 problems.append(
                     LessonProblem(
                         path,
                         number,
-                        match.start() + 1,
-                        f"unknown placeholder ${{{match.group(1)}}} (bindings here: {known})",
+                        found.start + 1,
+                        f"unknown placeholder ${{{found.name}}} (bindings here: {known})",
                     )
                 )
     if problems:
         return text, problems
-    substituted = PLACEHOLDER.sub(lambda match: str(bindings[match.group(1)]), text)
+    substituted = fill(text, lambda name: str(bindings[name]))
     return substituted, []
 
 
@@ -76,6 +76,7 @@ def read_manifest_docs(path: Path, bindings: Mapping[str, str | int]) -> list[Ob
         raise LessonLoadError([exc.problem]) from None
     objects: list[Obj] = []
     for marked in documents:
+        problems.extend(marked.problems)
         if marked.data is None:
             continue
         start = marked.place_of(())

@@ -36,6 +36,8 @@ class Marked:
     data: Any
     values: dict[DataPath, Place] = field(default_factory=dict)
     keys: dict[DataPath, Place] = field(default_factory=dict)
+    problems: list[LessonProblem] = field(default_factory=list)
+    """Problems that did not stop parsing (a duplicate key: the first value is kept)."""
 
     def place_of(self, path: DataPath, *, key: bool = False) -> Place:
         """The place of `path`, or of its longest prefix that exists."""
@@ -93,9 +95,12 @@ class _Builder:
                     raise self.fail(key_node, "YAML merge keys ('<<') are not supported here")
                 if key in result:
                     first = self.marked.keys[(*path, key)]
-                    raise self.fail(
-                        key_node, f"duplicate key {key!r} (first given on line {first.line})"
+                    self.marked.problems.append(
+                        self.fail(
+                            key_node, f"duplicate key {key!r} (first given on line {first.line})"
+                        ).problem
                     )
+                    continue
                 self.marked.keys[(*path, key)] = _place(key_node)
                 result[key] = self.build(value_node, (*path, key), inner)
             self.marked.values.pop((*path, "<key>"), None)
@@ -110,19 +115,41 @@ def _describe(exc: yaml.YAMLError) -> str:
     return str(exc) or "cannot parse"
 
 
+# PyYAML's contexts for a bracket or quote that is never closed: the error belongs where it opens,
+# not where the parser gave up (often the next line).
+_UNCLOSED = {
+    "while parsing a flow sequence": "the '[' here is never closed",
+    "while parsing a flow mapping": "the '{' here is never closed",
+    "while scanning a quoted scalar": "the quote here is never closed",
+}
+
+
+def yaml_error_problem(exc: yaml.YAMLError, source: Path) -> LessonProblem:
+    """A YAML syntax error as a located problem: at the opening bracket or quote when one is
+    never closed, else where the parser stopped."""
+    if not isinstance(exc, yaml.MarkedYAMLError):
+        return LessonProblem(source, 1, 1, f"invalid YAML: {_describe(exc)}")
+    problem_mark, context_mark = exc.problem_mark, exc.context_mark
+    unclosed = _UNCLOSED.get(exc.context or "")
+    if unclosed is not None and context_mark is not None:
+        stopped = ""
+        if problem_mark is not None:
+            stopped = f" ({exc.problem} at line {problem_mark.line + 1}, column "
+            stopped += f"{problem_mark.column + 1})"
+        line, col = context_mark.line + 1, context_mark.column + 1
+        return LessonProblem(source, line, col, f"invalid YAML: {unclosed}{stopped}")
+    mark = problem_mark or context_mark
+    line, col = (mark.line + 1, mark.column + 1) if mark is not None else (1, 1)
+    return LessonProblem(source, line, col, f"invalid YAML: {_describe(exc)}")
+
+
 def _compose(text: str, source: Path, *, many: bool) -> list[Node]:
     try:
         if many:
             return list(yaml.compose_all(text, Loader=yaml.SafeLoader))
         node = yaml.compose(text, Loader=yaml.SafeLoader)
-    except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        line, col = (mark.line + 1, mark.column + 1) if mark is not None else (1, 1)
-        problem = LessonProblem(source, line, col, f"invalid YAML: {_describe(exc)}")
-        raise MarkedParseError(problem) from None
     except yaml.YAMLError as exc:
-        problem = LessonProblem(source, 1, 1, f"invalid YAML: {_describe(exc)}")
-        raise MarkedParseError(problem) from None
+        raise MarkedParseError(yaml_error_problem(exc, source)) from None
     except RecursionError:
         problem = LessonProblem(source, 1, 1, "invalid YAML: nested too deeply")
         raise MarkedParseError(problem) from None

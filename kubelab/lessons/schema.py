@@ -11,9 +11,10 @@ import json
 from pathlib import Path
 from typing import Any
 
-from kubelab.lessons.model import FORMAT_VERSION, Lesson
+from kubelab.lessons.model import FORMAT_VERSION, CourseInfo, Lesson
 
 SCHEMA_FILE = Path(__file__).with_name("lesson.schema.json")
+COURSE_SCHEMA_FILE = Path(__file__).with_name("course.schema.json")
 
 
 def lesson_json_schema() -> dict[str, Any]:
@@ -30,3 +31,19 @@ def lesson_json_schema() -> dict[str, Any]:
 def schema_text() -> str:
     """The schema as `kubelab schema` prints it and `lesson.schema.json` stores it."""
     return json.dumps(lesson_json_schema(), indent=2, sort_keys=True) + "\n"
+
+
+def course_json_schema() -> dict[str, Any]:
+    """The schema of `course.yaml`."""
+    schema = CourseInfo.model_json_schema(by_alias=True, mode="validation")
+    return {
+        "$schema": "https://json-schema.org/draft/2020-12/schema",
+        "$id": f"https://kubelab.dev/schema/course-v{FORMAT_VERSION}.json",
+        **schema,
+        "title": "kubelab course.yaml",
+    }
+
+
+def course_schema_text() -> str:
+    """As `kubelab schema --course` prints it and `course.schema.json` stores it."""
+    return json.dumps(course_json_schema(), indent=2, sort_keys=True) + "\n"

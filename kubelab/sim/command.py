@@ -48,8 +48,45 @@ def sim() -> None:
     show_default=True,
     help="Namespace of the kubeconfig's context.",
 )
+@click.option(
+    "--header-timeout",
+    default=32.0,
+    show_default=True,
+    type=click.FloatRange(0.1, 3600),
+    help="Seconds a client has, from connecting, to send a whole request head.",
+)
+@click.option(
+    "--session-cpu-seconds",
+    default=120.0,
+    show_default=True,
+    type=click.FloatRange(0.5, 86400),
+    help="CPU time one exec/attach session's commands may use before the kernel ends them.",
+)
+@click.option(
+    "--node-monitor-grace-period",
+    default=40.0,
+    show_default=True,
+    type=click.FloatRange(0.1, 3600),
+    help="Seconds a node may go without reporting before its conditions become Unknown.",
+)
+@click.option(
+    "--node-startup-grace-period",
+    default=60.0,
+    show_default=True,
+    type=click.FloatRange(0.1, 3600),
+    help="The same for a node that never reported a Ready condition.",
+)
 def serve_command(
-    host: str, port: int, kubeconfig: Path | None, state: Path | None, nodes: int, namespace: str
+    host: str,
+    port: int,
+    kubeconfig: Path | None,
+    state: Path | None,
+    nodes: int,
+    namespace: str,
+    header_timeout: float,
+    session_cpu_seconds: float,
+    node_monitor_grace_period: float,
+    node_startup_grace_period: float,
 ) -> None:
     """Serve the simulated cluster's API on HOST:PORT until interrupted."""
     from kubelab.sim.serve import (
@@ -64,8 +101,18 @@ def serve_command(
         check_loopback(host)
     except ServeError as e:
         raise click.BadParameter(str(e), param_hint="--host") from None
+    from kubelab.sim.cluster_settings import ClusterSettings
+
     options = ServeOptions(
-        host=host, port=port, kubeconfig=kubeconfig, state=state, nodes=nodes, namespace=namespace
+        host=host,
+        port=port,
+        kubeconfig=kubeconfig,
+        state=state,
+        nodes=nodes,
+        namespace=namespace,
+        header_timeout=header_timeout,
+        session_cpu_seconds=session_cpu_seconds,
+        settings=ClusterSettings(node_monitor_grace_period, node_startup_grace_period),
     )
     configure_logging()
     try:

@@ -146,7 +146,8 @@ def _details(name: str, group: str, kind: str) -> Obj:
         out["name"] = name
     if group:
         out["group"] = group
-    out["kind"] = kind
+    if kind:  # omitempty
+        out["kind"] = kind
     return out
 
 

@@ -100,6 +100,8 @@ class Lifecycle:
         for rt in self.store.registry.types:
             if rt.storage is not None or not rt.graceful_deletion:
                 continue
+            if rt.deletion_finished_by_controller:  # its controller resumes them itself
+                continue
             for obj in self.store.objects(rt.storage_key):
                 meta = obj["metadata"]
                 if not meta.get("deletionTimestamp") or meta.get("finalizers"):

@@ -1,24 +1,63 @@
 """The store's SQLite file: every object, the latest resourceVersion and the runtime table.
 
-Writes are statements queued by the store; `transaction()` groups several into one commit, and
-with `defer_commits` the writes of one event-loop iteration are committed together (or by
-`flush()`, which the server calls before it answers a request).
+Writes are statements collected by the store's transaction and committed together when it ends
+(`commit`), before the store announces the change or answers. A commit that fails (a full disk,
+an I/O error) raises `WriteFailed` with SQLite's own reason: SQLite may already have rolled
+the transaction back itself (it does on SQLITE_FULL), so the rollback is attempted only while a
+transaction is open, and a failing rollback never replaces the reason.
+
+Opening checks every row: a row that is not what the store wrote (`[1,2,3]` where an object
+belongs) is a `CorruptState` naming the row, so `sim serve` exits 2 with it instead of failing
+later in whatever reads the row first.
 """
 
 from __future__ import annotations
 
-import asyncio
 import json
+import logging
 import os
 import sqlite3
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 from kubelab.sim.objects import Obj
 
 Statement = tuple[str, tuple[Any, ...]]
+log = logging.getLogger("kubelab.sim.store")
+
+
+class WriteFailed(Exception):
+    """A commit failed; `reason` is SQLite's (e.g. "database or disk is full")."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
+class CorruptState(ValueError):
+    """A row of the state file is not what the store writes."""
+
+
+def _row_object(key: str, ns: str, name: str, data: Any) -> Obj:
+    where = f"row {key or '(core)'} {ns + '/' if ns else ''}{name} of table objects"
+    try:
+        obj = json.loads(data)
+    except (TypeError, ValueError) as exc:
+        raise CorruptState(f"{where}: not JSON ({exc})") from None
+    if not isinstance(obj, dict) or not isinstance(obj.get("metadata"), dict):
+        shown = str(data)[:60]
+        raise CorruptState(f"{where}: not an object with metadata: {shown}")
+    if obj["metadata"].get("name") != name:
+        raise CorruptState(f"{where}: it holds an object named {obj['metadata'].get('name')!r}")
+    return obj
+
+
+def _row_value(key: str, data: Any) -> Any:
+    try:
+        return json.loads(data)
+    except (TypeError, ValueError) as exc:
+        raise CorruptState(f"row {key} of table runtime: not JSON ({exc})") from None
 
 
 class Persistence:
@@ -27,10 +66,7 @@ class Persistence:
     def __init__(self, resource_version: Callable[[], int]) -> None:
         self._resource_version = resource_version
         self._db: sqlite3.Connection | None = None
-        self._batch: list[Statement] | None = None
-        self._dirty: list[Statement] = []
-        self._flush_scheduled = False
-        self.defer_commits = False
+        self._batch: list[Statement] = []
 
     def open(self, path: Path) -> tuple[dict[str, dict[tuple[str, str], Obj]], int, dict[str, Any]]:
         """Open (or create) the file; returns its objects by storage key, its resourceVersion
@@ -48,41 +84,25 @@ class Persistence:
         db.execute("CREATE TABLE IF NOT EXISTS runtime (k TEXT PRIMARY KEY, v TEXT)")
         objects: dict[str, dict[tuple[str, str], Obj]] = {}
         for key, ns, name, data in db.execute("SELECT key, namespace, name, data FROM objects"):
-            objects.setdefault(key, {})[(ns, name)] = json.loads(data)
+            objects.setdefault(key, {})[(ns, name)] = _row_object(key, ns, name, data)
         row = db.execute("SELECT v FROM meta WHERE k='rv'").fetchone()
-        runtime = {k: json.loads(v) for k, v in db.execute("SELECT k, v FROM runtime")}
+        runtime = {k: _row_value(k, v) for k, v in db.execute("SELECT k, v FROM runtime")}
+        try:
+            rv = int(row[0]) if row else 0
+        except (TypeError, ValueError):
+            db.close()
+            raise CorruptState(f"row rv of table meta: not a number: {row[0]!r}") from None
         self._db = db
-        return objects, int(row[0]) if row else 0, runtime
+        return objects, rv, runtime
 
     def close(self) -> None:
-        self.flush()
         if self._db is not None:
             self._db.close()
             self._db = None
 
-    @contextmanager
-    def transaction(self, after: Callable[[], None]) -> Iterator[None]:
-        """Group the writes made inside into one commit; `after()` runs once it is queued."""
-        if self._batch is not None:
-            yield
-            return
-        self._batch = []
-        try:
-            yield
-        finally:
-            batch, self._batch = self._batch, None
-            self._queue(batch)
-            after()
-
-    @property
-    def in_transaction(self) -> bool:
-        return self._batch is not None
-
     def write(self, sql: str, args: tuple[Any, ...]) -> None:
-        if self._batch is not None:
-            self._batch.append((sql, args))
-        else:
-            self._queue([(sql, args)])
+        """Add a statement to the open transaction's commit."""
+        self._batch.append((sql, args))
 
     def save_object(self, key: str, ns: str, name: str, obj: Obj | None) -> None:
         """Write an object (None: delete it)."""
@@ -96,41 +116,31 @@ class Persistence:
                 (key, ns, name, json.dumps(obj, separators=(",", ":"))),
             )
 
-    def flush(self) -> None:
-        """Commit every deferred write now."""
-        pending, self._dirty = self._dirty, []
-        self._flush_scheduled = False
-        self._commit(pending)
+    def discard(self) -> None:
+        """Forget the statements of a transaction that is undone."""
+        self._batch = []
 
-    def _queue(self, statements: list[Statement]) -> None:
-        if not self.defer_commits:
-            self._commit(statements)
-            return
-        self._dirty.extend(statements)
-        if self._flush_scheduled:
-            return
-        try:
-            loop = asyncio.get_running_loop()
-        except RuntimeError:
-            self.flush()
-            return
-        self._flush_scheduled = True
-        loop.call_soon(self.flush)
-
-    def _commit(self, statements: list[Statement]) -> None:
+    def commit(self) -> None:
+        """Commit the statements written since the last commit; `WriteFailed` if SQLite cannot
+        (nothing of them is then in the file)."""
+        statements, self._batch = self._batch, []
         if self._db is None or not statements:
             return
         db = self._db
-        db.execute("BEGIN")
         try:
+            db.execute("BEGIN")
             for sql, args in statements:
                 db.execute(sql, args)
             rv = str(self._resource_version())
             db.execute("INSERT OR REPLACE INTO meta (k, v) VALUES ('rv', ?)", (rv,))
             db.execute("COMMIT")
-        except BaseException:
-            db.execute("ROLLBACK")
-            raise
+        except sqlite3.Error as exc:
+            if db.in_transaction:  # SQLite may have rolled back already (SQLITE_FULL does)
+                try:
+                    db.execute("ROLLBACK")
+                except sqlite3.Error as also:  # the first error stays the reason given
+                    log.warning("rollback after %r failed too: %s", str(exc), also)
+            raise WriteFailed(str(exc)) from exc
 
 
 def make_private(path: Path) -> None:

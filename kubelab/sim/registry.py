@@ -138,6 +138,8 @@ def default_row(obj: Obj) -> list[Cell]:
 
 
 DefaultsHook = Callable[[Obj, "Store"], None]
+# (the object, the grace period asked or defaulted) -> the grace period the delete gets.
+GraceHook = Callable[[Obj, int], int]
 CreateHook = Callable[[Obj, "Store"], None]
 UpdateHook = Callable[[Obj, Obj, "Store"], None]
 Convert = Callable[[Obj], Obj]
@@ -179,8 +181,19 @@ class ResourceType:
     name_rule: NameRule = DNS1123_SUBDOMAIN
     # Deletion waits for the grace period (`spec.terminationGracePeriodSeconds`, e.g. pods).
     graceful_deletion: bool = False
+    # Adjusts a graceful delete's period (pods: 0 when never scheduled or already finished).
+    grace_period: GraceHook | None = None
+    # A graceful deletion is finished by a controller (the kubelet deletes a Pod again with
+    # grace 0 once its containers have stopped), not by the store when the period ends.
+    deletion_finished_by_controller: bool = False
     # DELETE answers with the object rather than a Status (e.g. pods, service accounts).
     return_deleted_object: bool = False
+    # The strategy's PrepareForCreate keeps the status a client sends (nodes: a node registers
+    # with its status); every other type with a status subresource starts with none.
+    keeps_status_on_create: bool = False
+    # The strategy's AllowUnconditionalUpdate(): a PUT without metadata.resourceVersion
+    # replaces whatever is stored; when False it is refused (422, e.g. leases).
+    unconditional_update: bool = True
     # Create-only reviews: `defaults` computes the answer, nothing is stored.
     ephemeral: bool = False
     # Warnings about an object, sent as Warning headers on its create and update answers
@@ -207,6 +220,11 @@ class ResourceType:
     @property
     def has_status(self) -> bool:
         return "status" in self.subresources
+
+    @property
+    def drops_status_on_create(self) -> bool:
+        """A create ignores the status the client sent (status is the controllers' to write)."""
+        return self.has_status and not self.keeps_status_on_create
 
     @property
     def qualified_resource(self) -> str:

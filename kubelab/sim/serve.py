@@ -21,12 +21,13 @@ import socket
 import sys
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from aiohttp import web
 
 from kubelab.sim.atomic import write_private
+from kubelab.sim.cluster_settings import ClusterSettings
 from kubelab.sim.registry import load_registry
 from kubelab.sim.store import Store
 from kubelab.sim.supervisor import Supervisor
@@ -49,6 +50,9 @@ class ServeOptions:
     state: Path | None = None
     nodes: int = 3
     namespace: str = "default"
+    header_timeout: float = 32.0  # see server/limits.py
+    session_cpu_seconds: float = 120.0  # see dataplane/exec_workers.py
+    settings: ClusterSettings = field(default_factory=ClusterSettings)
 
 
 def check_loopback(host: str) -> str:
@@ -137,7 +141,10 @@ async def serve(
         store = Store(registry, options.state)
     except Exception as e:  # sqlite3.Error, OSError, a corrupt file: say which file
         raise ServeError(f"cannot open the state file {options.state}: {e}") from e
-    store.defer_commits = True  # the server flushes before each answer
+    from kubelab.sim.dataplane import exec_workers
+
+    exec_workers.CPU_SECONDS = options.session_cpu_seconds
+    store.settings = options.settings
     token = secrets.token_urlsafe(32)
     from kubelab.sim.server import tls
     from kubelab.sim.server.app import make_app
@@ -148,7 +155,15 @@ async def serve(
     supervisor = Supervisor()
     stop_event = _stop_on_signals(stop)
     app = make_app(store, token, supervisor.checks)
-    runner = web.AppRunner(app, access_log=None, handle_signals=False, shutdown_timeout=1.0)
+    from kubelab.sim.server import limits
+
+    runner = web.AppRunner(
+        app,
+        access_log=None,
+        handle_signals=False,
+        shutdown_timeout=1.0,
+        keepalive_timeout=limits.IDLE_TIMEOUT,
+    )
     await runner.setup()
     wrote: Path | None = None
     try:
@@ -157,8 +172,13 @@ async def serve(
         from kubelab.sim import namespace_content
 
         namespace_content.install(store, certificate.cert_pem.decode())
-        site = web.TCPSite(
-            runner, host, options.port, reuse_address=True, ssl_context=certificate.ssl_context()
+        site = limits.LimitedSite(
+            runner,
+            host,
+            options.port,
+            ssl_context=certificate.ssl_context(),
+            cap=limits.connection_cap(limits.raise_fd_limit(), limits.open_fds()),
+            header_timeout=options.header_timeout,
         )
         try:
             await site.start()

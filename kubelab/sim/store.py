@@ -2,7 +2,10 @@
 
 Everything runs on the event loop's thread; every method is synchronous and atomic. A write is
 committed to SQLite (`persistence.py`) before the method returns, so an answer sent after it
-never announces a write a crash could lose.
+never announces a write a crash could lose. Each write is a transaction (or part of the one
+open): its changes to memory are recorded, its events held, and at its end it commits; if the
+commit fails (a full disk), the memory changes are undone and the events dropped, so nothing
+anyone can see changed, and the caller gets a 500 with SQLite's reason.
 
 Objects are plain dicts keyed by the storage key of their type (`group/plural`, e.g. `/pods`,
 `apps/deployments`), namespace ("" for cluster-scoped) and name. Reads return deep copies.
@@ -25,12 +28,13 @@ from pathlib import Path
 from typing import Any
 
 from kubelab.sim import errors
+from kubelab.sim.cluster_settings import ClusterSettings
 from kubelab.sim.continue_tokens import Key, decode_continue, encode_continue
 from kubelab.sim.errors import ApiError
 from kubelab.sim.lifecycle import NAMESPACES, Lifecycle
 from kubelab.sim.metadata import SYSTEM_FIELDS, same_ignoring_managed, validate_meta
 from kubelab.sim.objects import Obj, clone, now_rfc3339
-from kubelab.sim.persistence import Persistence
+from kubelab.sim.persistence import Persistence, WriteFailed
 from kubelab.sim.registry import Registry, ResourceType
 from kubelab.sim.runtime_table import RuntimeTable
 from kubelab.sim.selectors import FieldSelector, LabelSelector
@@ -70,21 +74,13 @@ class Store:
         if path is not None:
             self._objects, saved_rv, loaded = self.persistence.open(path)
             self._rv = saved_rv or self._rv
-        self.runtime = RuntimeTable(self.persistence, loaded)
+        self._undo: list[Callable[[], None]] | None = None  # the open transaction's undo log
+        self.runtime = RuntimeTable(self.persistence, loaded, self.transaction, self.remember)
         self.watches = Watches(self._rv)
         self.lifecycle = Lifecycle(self)
+        self.settings = ClusterSettings()
 
     # ------------------------------------------------------------------ persistence
-
-    @property
-    def defer_commits(self) -> bool:
-        """Writes made while the event loop runs are committed together at the end of the loop
-        iteration (or by `flush()`, which the server calls before it answers a request)."""
-        return self.persistence.defer_commits
-
-    @defer_commits.setter
-    def defer_commits(self, value: bool) -> None:
-        self.persistence.defer_commits = value
 
     @property
     def grace_cap(self) -> float:
@@ -105,15 +101,55 @@ class Store:
 
     @contextmanager
     def transaction(self) -> Iterator[None]:
-        """Group several writes into one commit (and deliver their events after it)."""
-        if not self.persistence.in_transaction:
-            self.watches.hold()
-        with self.persistence.transaction(self.watches.release):
+        """Group several writes into one commit; their events are delivered after it. What the
+        body wrote is committed even when it raises (a deletecollection that fails half-way
+        keeps what it did, as on a real server); a failed commit undoes every change of the
+        transaction in memory and raises a 500 ApiError with the reason."""
+        if self._undo is not None:
+            yield  # part of the transaction already open
+            return
+        self._undo = []
+        rv_before = self._rv
+        self.watches.hold()
+        try:
             yield
+        finally:
+            undo, self._undo = self._undo, None
+            try:
+                self.persistence.commit()
+            except WriteFailed as exc:
+                for restore in reversed(undo):
+                    restore()
+                self._rv = rv_before
+                self.watches.discard()
+                raise errors.internal(exc.reason) from exc
+            self.watches.release()
 
-    def flush(self) -> None:
-        """Commit every deferred write now."""
-        self.persistence.flush()
+    def remember(self, restore: Callable[[], None]) -> None:
+        """Record how to undo a change to memory made in the open transaction."""
+        if self._undo is None:
+            raise RuntimeError("a store write outside a transaction")
+        self._undo.append(restore)
+
+    def _put(self, key: str, at: Key, obj: Obj | None) -> None:
+        """Set (or, with None, remove) a stored object, recording how to undo it."""
+        bucket = self._bucket(key)
+        previous = bucket.get(at)
+        if obj is None:
+            bucket.pop(at, None)
+        else:
+            bucket[at] = obj
+        if (previous is None) != (obj is None):
+            self._order.pop(key, None)
+
+        def restore() -> None:
+            if previous is None:
+                bucket.pop(at, None)
+            else:
+                bucket[at] = previous
+            self._order.pop(key, None)
+
+        self.remember(restore)
 
     # ------------------------------------------------------------------ runtime key-value table
 
@@ -286,15 +322,13 @@ class Store:
         self, rt: ResourceType, ns: str, name: str, new: Obj, old: Obj | None
     ) -> Obj:
         """Store `new` with the next resourceVersion, save it and announce it."""
-        rv = self._next_rv()
-        new["metadata"]["resourceVersion"] = str(rv)
-        bucket = self._bucket(rt.storage_key)
-        if (ns, name) not in bucket:
-            self._order.pop(rt.storage_key, None)
-        bucket[(ns, name)] = new
-        self.persistence.save_object(rt.storage_key, ns, name, new)
-        kind = "ADDED" if old is None else "MODIFIED"
-        self.watches.emit(WatchEvent(kind, rt.storage_key, clone(new), old, rv))
+        with self.transaction():
+            rv = self._next_rv()
+            new["metadata"]["resourceVersion"] = str(rv)
+            self._put(rt.storage_key, (ns, name), new)
+            self.persistence.save_object(rt.storage_key, ns, name, new)
+            kind = "ADDED" if old is None else "MODIFIED"
+            self.watches.emit(WatchEvent(kind, rt.storage_key, clone(new), old, rv))
         return clone(new)
 
     def create(
@@ -368,6 +402,18 @@ class Store:
         if current is None:
             raise errors.not_found(rt.plural, name, rt.group)
         want_rv = meta_in.get("resourceVersion")
+        if check_rv and not want_rv and not rt.unconditional_update:
+            # staging/src/k8s.io/apiserver/pkg/registry/generic/registry/store.go (Update)
+            raise errors.invalid(
+                rt.plural,
+                name,
+                [
+                    errors.invalid_value(
+                        "metadata.resourceVersion", 0, "must be specified for an update"
+                    )
+                ],
+                rt.group,
+            )
         if check_rv and want_rv and str(want_rv) != current["metadata"]["resourceVersion"]:
             raise errors.stale(rt.plural, name, rt.group)
         old = clone(current)
@@ -443,8 +489,9 @@ class Store:
     ) -> Obj:
         """Delete (or start deleting) an object; returns it as it stands after the call.
         Finalizers defer the removal (deletionTimestamp set); graceful types (declared with
-        `graceful_deletion=True`) keep the object until the grace period ends or a second
-        delete with grace 0. Dependents are garbage-collected by ownerReferences."""
+        `graceful_deletion=True`) keep the object until the grace period ends (or, for a type
+        whose deletion a controller finishes, until it deletes again) or a second delete with
+        grace 0. Dependents are garbage-collected by ownerReferences."""
         rt = self.registry.storage_type(rt) if rt.storage else rt
         ns = (namespace or "default") if rt.namespaced else ""
         current = self._read(rt.storage_key).get((ns, name))
@@ -464,6 +511,8 @@ class Store:
             if rt.graceful_deletion and grace is None:
                 spec = current.get("spec") or {}
                 grace = int(spec.get("terminationGracePeriodSeconds", 30))
+            if rt.graceful_deletion and rt.grace_period is not None and grace is not None:
+                grace = rt.grace_period(current, grace)
             if policy == "Orphan":
                 self.lifecycle.orphan_dependents(uid)
             elif policy == "Foreground":
@@ -494,7 +543,7 @@ class Store:
             m["deletionGracePeriodSeconds"] = int(grace or 0)
 
         marked = self.mark(rt, ns, name, mark)
-        if rt.graceful_deletion and not held:
+        if rt.graceful_deletion and not held and not rt.deletion_finished_by_controller:
             uid = str(current["metadata"].get("uid", ""))
             self.lifecycle.schedule_removal(rt, ns, name, uid, float(grace or 0))
         return marked
@@ -513,15 +562,14 @@ class Store:
 
     def remove(self, rt: ResourceType, ns: str, name: str, last: Obj) -> Obj:
         """Remove an object now; `last` (its final state) is announced as DELETED."""
-        bucket = self._bucket(rt.storage_key)
-        if (ns, name) not in bucket:
+        if (ns, name) not in self._read(rt.storage_key):
             return last
-        del bucket[(ns, name)]
-        self._order.pop(rt.storage_key, None)
-        rv = self._next_rv()
-        last["metadata"]["resourceVersion"] = str(rv)
-        self.persistence.save_object(rt.storage_key, ns, name, None)
-        self.watches.emit(WatchEvent("DELETED", rt.storage_key, clone(last), None, rv))
+        with self.transaction():
+            self._put(rt.storage_key, (ns, name), None)
+            rv = self._next_rv()
+            last["metadata"]["resourceVersion"] = str(rv)
+            self.persistence.save_object(rt.storage_key, ns, name, None)
+            self.watches.emit(WatchEvent("DELETED", rt.storage_key, clone(last), None, rv))
         return last
 
     def delete_collection(

@@ -111,6 +111,15 @@ class Watches:
         for ev in events:
             self._deliver(ev)
 
+    def discard(self) -> None:
+        """Drop the held events: their transaction was undone (its commit failed), so they
+        leave the history too and nobody ever sees them."""
+        events, self._held = self._held or [], None
+        dropped = {id(ev) for ev in events}
+        kept = [ev for ev in self._history if id(ev) not in dropped]
+        self._history.clear()
+        self._history.extend(kept)
+
     def _deliver(self, ev: WatchEvent) -> None:
         for w in list(self.watchers):
             w.offer(ev)

@@ -7,7 +7,7 @@ the message and what to do: never a traceback.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, ClassVar
 
@@ -20,20 +20,22 @@ from textual.worker import Worker, WorkerState
 from kubelab.tui.messages import (
     ClusterFailed,
     ClusterReady,
+    ClusterStatusRead,
     ConfirmationNeeded,
     CourseLoaded,
+    OutlineRead,
     ProvisionStage,
 )
 from kubelab.tui.screens.confirm import ConfirmScreen
 from kubelab.tui.screens.error import ErrorScreen, describe_error
 from kubelab.tui.screens.help import HelpScreen
 from kubelab.tui.screens.home import HomeScreen
-from kubelab.tui.screens.lesson import LessonScreen
 from kubelab.tui.widgets.cluster_panel import ClusterPanel
 
 if TYPE_CHECKING:
-    from kubelab.cluster.base import LabCluster
+    from kubelab.cluster.base import LabCluster, Provider
     from kubelab.lessons.loader import Course
+    from kubelab.lessons.outline import CourseOutline
     from kubelab.tui.services import Services
 
 
@@ -41,6 +43,8 @@ class KubelabApp(App[int]):
     CSS_PATH = "app.tcss"
     TITLE = "kubelab"
     SUB_TITLE = "Kubernetes Services, by doing"
+    # the console is maximized while vim (or `kubectl edit`) runs: Esc is vim's, never the app's
+    ESCAPE_TO_MINIMIZE = False
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("ctrl+q", "quit", "Quit", id="app.quit", tooltip="Leave kubelab", show=False),
     ]
@@ -60,8 +64,13 @@ class KubelabApp(App[int]):
         self.keymap = dict(keymap or {})
         self.watch_mode = watch_mode
         self.course: Course | None = None
+        self.outline: CourseOutline | None = None
+        """What the lesson list shows: read fast at start, then the loaded course's."""
         self.cluster: LabCluster | None = None
+        self.provider: Provider | None = None
         self.resume_step: str | None = None
+        self._resumed = False
+        """Whether the lesson the learner left off in was opened (once, at start)."""
         self.errors: list[tuple[str, str | None]] = []
         """Every error shown in the modal, for tests and the log."""
 
@@ -81,8 +90,24 @@ class KubelabApp(App[int]):
             self.notify(notice, title="Progress", severity="warning", timeout=10)
 
     def _start_workers(self) -> None:
-        self.load_course()
         self.start_provisioning()
+        if self.services.outline is not None:
+            self._read_outline(self.services.outline)
+        self.load_course()
+
+    @work(thread=True, exclusive=True, group="outline", exit_on_error=False)
+    def _read_outline(self, read: Callable[[], CourseOutline]) -> None:
+        self.post_message(OutlineRead(read()))
+
+    def on_outline_read(self, message: OutlineRead) -> None:
+        if self.course is None:  # the loaded course's own outline is the truth
+            self.outline = message.outline
+            self._refresh_homes()
+
+    def _refresh_homes(self) -> None:
+        for screen in self.screen_stack:
+            if isinstance(screen, HomeScreen):
+                screen.refresh_lessons()
 
     # -- the course and the cluster -------------------------------------------------------------
 
@@ -92,13 +117,39 @@ class KubelabApp(App[int]):
         self.post_message(CourseLoaded(course))
 
     def on_course_loaded(self, message: CourseLoaded) -> None:
+        from kubelab.lessons.outline import outline_of
+
         self.course = message.course
-        for screen in self.screen_stack:
-            if isinstance(screen, HomeScreen):
-                screen.refresh_lessons()
+        self.outline = outline_of(message.course)
+        self._refresh_homes()
+        self._resume_where_left_off()
+
+    def _resume_where_left_off(self) -> None:
+        """Once the course and the cluster are both ready at start: open the lesson the learner
+        was on (set by the TUI or by `kubelab start`/`next`), at their step."""
+        if self._resumed or self.course is None or self.cluster is None:
+            return
+        self._resumed = True
+        current = self.services.progress.current()
+        if current is None or self.course.find(current[0]) is None:
+            return
+        if isinstance(self.screen, HomeScreen):
+            self.open_lesson(current[0])
+
+    def open_next_lesson(self, lesson_id: str) -> None:
+        """Leave lesson `lesson_id` for the one after it in course order."""
+        if self.course is None:
+            return
+        ids = [loaded.lesson.id for loaded in self.course.lessons]
+        if lesson_id not in ids or ids.index(lesson_id) + 1 >= len(ids):
+            self.notify("That was the last lesson: the course is done.", title="Course done")
+            return
+        self.pop_screen()
+        self.open_lesson(ids[ids.index(lesson_id) + 1])
 
     def start_provisioning(self, *, yes: bool = False) -> None:
         self.cluster = None
+        self.provider = None
         for panel in self._cluster_panels():
             panel.restart()
         self._provision(yes)
@@ -123,13 +174,30 @@ class KubelabApp(App[int]):
         except ClusterError as exc:
             self.post_message(ClusterFailed(exc.message, exc.hint))
             return
-        self.post_message(ProvisionStage("reading the cluster's status"))
+        self.provider = provider
+        self.post_message(ClusterReady(cluster, None))
+
+    def refresh_status(self) -> None:
+        """Read the cluster's status again (the home screen shows it as it is now)."""
+        if self.cluster is not None and self.provider is not None:
+            self._read_status(self.cluster, self.provider)
+
+    @work(thread=True, exclusive=True, group="status", exit_on_error=False)
+    def _read_status(self, cluster: LabCluster, provider: Provider) -> None:
+        from kubelab.cluster.base import ClusterError
+
         try:
             status = provider.status()
         except ClusterError as exc:
-            self.post_message(ProvisionStage(f"status unavailable: {exc.message}"))
-            status = None
-        self.post_message(ClusterReady(cluster, status))
+            self.post_message(ClusterStatusRead(cluster, None, exc.message))
+            return
+        self.post_message(ClusterStatusRead(cluster, status, None))
+
+    def on_cluster_status_read(self, message: ClusterStatusRead) -> None:
+        if message.cluster is not self.cluster:
+            return  # read before a re-provisioning
+        for panel in self._cluster_panels():
+            panel.show_status(message.status, message.error)
 
     def _cluster_panels(self) -> list[ClusterPanel]:
         panels: list[ClusterPanel] = []
@@ -145,6 +213,8 @@ class KubelabApp(App[int]):
         self.cluster = message.cluster
         for panel in self._cluster_panels():
             panel.ready(message.cluster, message.status)
+        self.refresh_status()
+        self._resume_where_left_off()
 
     def on_confirmation_needed(self, message: ConfirmationNeeded) -> None:
         """Ask in a dialog; yes provisions again with the change confirmed."""
@@ -200,6 +270,10 @@ class KubelabApp(App[int]):
         resume = self.services.progress.current()
         step = resume[1] if resume and resume[0] == lesson_id else None
         self.resume_step = step
+        # imported here: the lesson screen (Markdown, the terminal emulator) is not part of the
+        # first frame
+        from kubelab.tui.screens.lesson import LessonScreen
+
         self.push_screen(LessonScreen(loaded, self.cluster, step))
 
     # -- errors, help, palette ------------------------------------------------------------------
@@ -215,15 +289,61 @@ class KubelabApp(App[int]):
         self.push_screen(ErrorScreen(f"{_what(event.worker.name)} failed", message, hint))
 
     def action_help(self) -> None:
+        from kubelab.tui.screens.lesson import SCROLL_BINDINGS, LessonScreen
+        from kubelab.tui.widgets.terminal import Terminal
+
+        own = [b for b in LessonScreen.BINDINGS if b not in SCROLL_BINDINGS]
         sections = [
-            ("Lesson", list(LessonScreen.BINDINGS)),
+            ("Lesson", own),
+            ("Scrolling the lesson (from anywhere but the console)", list(SCROLL_BINDINGS)),
+            ("Console: every key goes to your shell, except", list(Terminal.BINDINGS)),
             ("Lessons list", list(HomeScreen.BINDINGS)),
         ]
-        from kubelab.tui.widgets.console import Console
-
-        sections.append(("Console", list(Console.BINDINGS)))
         self.push_screen(
             HelpScreen(sections, self.keymap, in_browser=self.in_browser, also=self.BINDINGS)
+        )
+
+    # -- quitting -------------------------------------------------------------------------------
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """The console's keys are the shell's: while it has the focus no key acts on the app
+        (ctrl+q, ctrl+p, f1 go to the shell; only the console's own way out is left)."""
+        from kubelab.tui.widgets.terminal import Terminal
+
+        return not isinstance(self.focused, Terminal)
+
+    def busy_with(self) -> list[str]:
+        """What quitting now would interrupt: a console command, a change to the cluster."""
+        from kubelab.tui.widgets.console import Console
+
+        busy = []
+        for screen in self.screen_stack:
+            for console in screen.query(Console):
+                if console.command_running():
+                    busy.append("a command in the console")
+        names = {worker.name for worker in self.workers if worker.is_running}
+        for name in sorted(names & set(CHANGES)):
+            busy.append(CHANGES[name])
+        return busy
+
+    async def action_quit(self) -> None:
+        busy = self.busy_with()
+        if not busy:
+            self.exit()
+            return
+        if isinstance(self.screen, ConfirmScreen):
+            return
+
+        def answered(yes: bool | None) -> None:
+            if yes:
+                self.exit()
+
+        self.push_screen(
+            ConfirmScreen(
+                f"Still running: {' and '.join(busy)}. Quit anyway? It will be stopped.",
+                yes="Quit",
+            ),
+            answered,
         )
 
     def get_system_commands(self, screen: Screen[object]) -> Iterable[SystemCommand]:
@@ -241,6 +361,15 @@ class KubelabApp(App[int]):
             )
 
 
+#: workers whose interruption leaves something half done, and what they are doing
+CHANGES = {
+    "_provision": "provisioning the lab cluster",
+    "start_lesson": "starting the lesson (its setup)",
+    "_apply": "applying the solution",
+    "_reset": "a reset",
+}
+
+
 def _what(worker_name: str) -> str:
     names = {
         "load_course": "Loading the course",
@@ -248,7 +377,7 @@ def _what(worker_name: str) -> str:
         "_grade": "Checking the step",
         "_apply": "Applying the solution",
         "_reset": "Resetting",
-        "_pump": "The console",
+        "_read": "The console",
         "_provision": "Provisioning",
     }
     return names.get(worker_name, "A background task")

@@ -12,6 +12,7 @@ from kubelab.objects import Obj
 if TYPE_CHECKING:
     from kubelab.cluster.base import ClusterStatus, LabCluster
     from kubelab.lessons.loader import Course
+    from kubelab.lessons.outline import CourseOutline
 
 
 @dataclass
@@ -19,6 +20,13 @@ class CourseLoaded(Message):
     """The course finished loading."""
 
     course: Course
+
+
+@dataclass
+class OutlineRead(Message):
+    """The course's outline was read (the lesson list, before the course has loaded)."""
+
+    outline: CourseOutline
 
 
 @dataclass
@@ -34,6 +42,15 @@ class ClusterReady(Message):
 
     cluster: LabCluster
     status: ClusterStatus | None
+
+
+@dataclass
+class ClusterStatusRead(Message):
+    """The cluster's status as read just now (or why it could not be read)."""
+
+    cluster: LabCluster
+    status: ClusterStatus | None
+    error: str | None
 
 
 @dataclass
@@ -60,18 +77,3 @@ class ClusterEvent(Message):
 
     def can_replace(self, message: Message) -> bool:
         return False
-
-
-@dataclass
-class ConsoleOutput(Message):
-    """Output of the command running in the console."""
-
-    text: str
-
-
-@dataclass
-class ConsoleExited(Message):
-    """The console's command ended (exit code, None if unknown)."""
-
-    command: str
-    code: int | None

@@ -81,6 +81,23 @@ class ServiceRow:
     endpoints: list[EndpointRow]
     pods: list[PodRow]
     """Pods the selector matches (ready or not)."""
+    external_name: str | None = None
+    """The DNS name an ExternalName Service is an alias for."""
+    managed_by: str | None = None
+    """Who keeps the endpoints of a Service without a selector (its EndpointSlices' label)."""
+
+    @property
+    def kind_of_backends(self) -> str:
+        """Where the Service's endpoints come from, in words."""
+        if self.type == "ExternalName":
+            return "alias"
+        if self.selector:
+            return "selector"
+        if self.managed_by == APISERVER:
+            return "apiserver"
+        if self.managed_by == MIRRORING:
+            return "mirrored"
+        return "own-slices"
 
     @property
     def selects_nothing(self) -> bool:
@@ -134,6 +151,29 @@ def _ports(service: Mapping[str, Any]) -> str:
     return ",".join(shown) or "-"
 
 
+#: who keeps a selectorless Service's EndpointSlices (their endpointslice.kubernetes.io/managed-by)
+MANAGED_BY = "endpointslice.kubernetes.io/managed-by"
+MIRRORING = "endpointslicemirroring-controller.k8s.io"
+APISERVER = "kube-apiserver"
+
+
+def _managed_by(slices: list[Obj], service: Mapping[str, Any], namespace: str | None) -> str | None:
+    """Who keeps the endpoints of a Service without a selector. The API server keeps those of
+    `default/kubernetes` (its own addresses: pkg/controlplane/reconcilers), the mirroring
+    controller copies an Endpoints object the learner wrote into EndpointSlices (labelled
+    managed-by; the API server labels its own slice with the service name only, see
+    pkg/controlplane/reconcilers/endpointsadapter.go), anything
+    else is EndpointSlices someone created."""
+    name = _name(service)
+    if name == "kubernetes" and (namespace or _meta(service).get("namespace")) == "default":
+        return APISERVER
+    for item in slices:
+        labels = _meta(item).get("labels") or {}
+        if labels.get("kubernetes.io/service-name") == name and labels.get(MANAGED_BY):
+            return str(labels[MANAGED_BY])
+    return None
+
+
 def _endpoints(slices: list[Obj], service: str) -> list[EndpointRow]:
     rows = []
     for item in slices:
@@ -155,7 +195,7 @@ def _endpoints(slices: list[Obj], service: str) -> list[EndpointRow]:
     return sorted(rows, key=lambda row: row.address)
 
 
-def build_map(objects: NamespaceObjects) -> NamespaceMap:
+def build_map(objects: NamespaceObjects, namespace: str | None = None) -> NamespaceMap:
     pods = objects.of("Pod")
     slices = objects.of("EndpointSlice")
     selected: set[str] = set()
@@ -178,6 +218,8 @@ def build_map(objects: NamespaceObjects) -> NamespaceMap:
                 selector=selector,
                 endpoints=_endpoints(slices, _name(service)),
                 pods=matched,
+                external_name=str(spec["externalName"]) if spec.get("externalName") else None,
+                managed_by=None if selector else _managed_by(slices, service, namespace),
             )
         )
     unselected = [_pod_row(pod) for pod in pods if _name(pod) not in selected]

@@ -46,6 +46,14 @@ class StoreProgress:
     def record_solution(self, lesson_id: str, step_id: str) -> None:
         self._save(lambda: self.store.record_solution(lesson_id, step_id))
 
+    def step_setup_applied(self, lesson_id: str, step_id: str) -> bool:
+        lesson = self.store.load().lessons.get(lesson_id)
+        step = lesson.steps.get(step_id) if lesson else None
+        return bool(step and step.setup_applied)
+
+    def record_step_setup(self, lesson_id: str, step_id: str) -> None:
+        self._save(lambda: self.store.record_step_setup(lesson_id, step_id))
+
     def hints_shown(self, lesson_id: str, step_id: str) -> int:
         lesson = self.store.load().lessons.get(lesson_id)
         step = lesson.steps.get(step_id) if lesson else None

@@ -11,7 +11,7 @@ import threading
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Literal, Protocol
 
 from kubelab.objects import Obj
 
@@ -20,7 +20,8 @@ if TYPE_CHECKING:
     from kubelab.cluster.client import KubeClient
     from kubelab.grading.results import StepResult
     from kubelab.lessons.loader import Course, LoadedLesson
-    from kubelab.tui.console_process import ConsoleProcess
+    from kubelab.lessons.outline import CourseOutline
+    from kubelab.tui.shell_session import ShellSession
 
 Bindings = dict[str, str | int]
 
@@ -36,10 +37,15 @@ class Grader(Protocol):
     """Grading and the lesson's actions, against one provisioned lab cluster."""
 
     def start_lesson(
-        self, cluster: LabCluster, loaded: LoadedLesson, previous: Bindings
+        self,
+        cluster: LabCluster,
+        loaded: LoadedLesson,
+        previous: Bindings,
+        step_id: str | None = None,
     ) -> Bindings:
-        """Allocate the lesson's bindings (reusing `previous` ones), make sure its namespace
-        exists, apply its setup."""
+        """Open the lesson in its own namespace: as the learner left it when it is there (with
+        the `previous` bindings), else set up afresh at the start of `step_id`; kubelab's
+        kubeconfig then points at that namespace. The lesson's bindings."""
 
     def grade(
         self, cluster: LabCluster, loaded: LoadedLesson, step_id: str, bindings: Bindings
@@ -51,6 +57,11 @@ class Grader(Protocol):
     ) -> list[str]:
         """Apply the step's solution ("apply for me"); what was done, one line each."""
 
+    def start_step(
+        self, cluster: LabCluster, loaded: LoadedLesson, step_id: str, bindings: Bindings
+    ) -> list[str]:
+        """Apply the step's own setup (a breakage mid-lesson), when the learner reaches it."""
+
     def reset_step(
         self, cluster: LabCluster, loaded: LoadedLesson, step_id: str, bindings: Bindings
     ) -> list[str]:
@@ -59,7 +70,8 @@ class Grader(Protocol):
     def reset_lesson(
         self, cluster: LabCluster, loaded: LoadedLesson, bindings: Bindings
     ) -> list[str]:
-        """Empty the lesson's namespace and apply its setup again."""
+        """Empty the lesson's namespace and apply its setup again (`default` is emptied, not
+        deleted)."""
 
     def watch(
         self,
@@ -91,6 +103,11 @@ class ProgressTracker(Protocol):
 
     def hints_shown(self, lesson_id: str, step_id: str) -> int: ...
 
+    def step_setup_applied(self, lesson_id: str, step_id: str) -> bool:
+        """Whether the step's own setup was applied for this learner (it is applied once)."""
+
+    def record_step_setup(self, lesson_id: str, step_id: str) -> None: ...
+
     def set_current(self, lesson_id: str, step_id: str | None) -> None: ...
 
     def current(self) -> tuple[str, str | None] | None:
@@ -105,13 +122,13 @@ class ProgressTracker(Protocol):
         """Messages for the learner (a progress file set aside), once each."""
 
 
-class ConsoleRunner(Protocol):
-    """Starts kubectl in a pseudo-terminal for the console."""
+class ShellRunner(Protocol):
+    """Starts the learner's shell in a pseudo-terminal for the console."""
 
     def spawn(
-        self, argv: list[str], env: Mapping[str, str], size: tuple[int, int]
-    ) -> ConsoleProcess:
-        """Start `argv` (kubectl argv, never a shell) with `env`; `size` is (rows, cols)."""
+        self, argv: list[str], env: Mapping[str, str], cwd: Path, size: tuple[int, int]
+    ) -> ShellSession:
+        """Start `argv` (the shell) with `env` in `cwd`; `size` is (rows, cols)."""
 
 
 class ProviderResolver(Protocol):
@@ -128,9 +145,12 @@ class Services:
     resolve_provider: ProviderResolver
     grader: Grader
     progress: ProgressTracker
-    console: ConsoleRunner
+    console: ShellRunner
     kubectl: Callable[[], Path]
     """The kubectl binary the console runs (the one beside kubelab's Python)."""
+    outline: Callable[[], CourseOutline] | None = None
+    """The course's outline, read fast for the lesson list (None: the list waits for the
+    course)."""
 
 
 # ---------------------------------------------------------------------------------------------
@@ -176,33 +196,22 @@ class ClusterGrader:
             client.close()
 
     def start_lesson(
-        self, cluster: LabCluster, loaded: LoadedLesson, previous: Bindings
+        self,
+        cluster: LabCluster,
+        loaded: LoadedLesson,
+        previous: Bindings,
+        step_id: str | None = None,
     ) -> Bindings:
-        """First start: allocate bindings, apply the setup. Later starts (the learner comes
-        back): reuse the bindings and re-create only setup objects that are missing, so what the
-        learner changed (a fixed selector) is not reverted."""
-        from kubelab.grading.actions import LAB_LABELS, apply_actions, apply_objects
-        from kubelab.grading.bindings import allocate_bindings, release_bindings
-        from kubelab.lessons.manifests import read_manifest_docs
+        from kubelab.grading.lesson_lab import lesson_lab, point_kubeconfig, resume_lesson
 
-        client = self._client(cluster, cluster.namespace)
-        wanted = {b.name for b in loaded.lesson.bindings}
-        again = bool(previous) and previous.get("namespace") == cluster.namespace
-        if again and wanted <= set(previous):
-            bindings = dict(previous)
-        else:
-            again = False
-            bindings = allocate_bindings(client, loaded.lesson, cluster.namespace, cluster=cluster)
-        namespace = str(bindings["namespace"])
-        client.ensure_namespace(namespace, LAB_LABELS)
-        if not again:
-            apply_actions(client, loaded, loaded.lesson.setup, bindings)
-        else:
-            for rel in loaded.lesson.setup.manifests:
-                docs = read_manifest_docs(loaded.manifest_path(rel), bindings)
-                missing = [doc for doc in docs if _missing(client, doc, namespace)]
-                apply_objects(client, missing, namespace, rel)
-        release_bindings(bindings)
+        own = lesson_lab(cluster, loaded.lesson.id)
+        # kubelab's kubeconfig points at the lesson first, so the client opened now is the one
+        # every later call of the session reuses (a rewritten kubeconfig opens a new client)
+        point_kubeconfig(cluster, own.namespace)
+        client = self._client(cluster, own.namespace)
+        # the step's own setup is left to the lesson screen, which applies it once per learner
+        # when they reach the step (recorded in their progress)
+        bindings, _ = resume_lesson(client, cluster, loaded, previous, step_id, own_setup=False)
         return bindings
 
     def grade(
@@ -217,6 +226,21 @@ class ClusterGrader:
     def apply_solution(
         self, cluster: LabCluster, loaded: LoadedLesson, step_id: str, bindings: Bindings
     ) -> list[str]:
+        return self._apply_of_step(cluster, loaded, step_id, bindings, "solution")
+
+    def start_step(
+        self, cluster: LabCluster, loaded: LoadedLesson, step_id: str, bindings: Bindings
+    ) -> list[str]:
+        return self._apply_of_step(cluster, loaded, step_id, bindings, "setup")
+
+    def _apply_of_step(
+        self,
+        cluster: LabCluster,
+        loaded: LoadedLesson,
+        step_id: str,
+        bindings: Bindings,
+        which: Literal["setup", "solution"],
+    ) -> list[str]:
         from kubelab.grading.actions import apply_actions
 
         step = loaded.lesson.step(step_id)
@@ -224,25 +248,25 @@ class ClusterGrader:
             raise KeyError(f"lesson {loaded.lesson.id} has no step {step_id!r}")
         namespace = str(bindings.get("namespace") or cluster.namespace)
         client = self._client(cluster, namespace)
-        return apply_actions(client, loaded, step.solution, bindings)
+        return apply_actions(client, loaded, getattr(step, which), bindings)
 
     def reset_step(
         self, cluster: LabCluster, loaded: LoadedLesson, step_id: str, bindings: Bindings
     ) -> list[str]:
-        from kubelab.grading.actions import reset_step
+        from kubelab.grading.lesson_lab import prepare_step
 
         namespace = str(bindings.get("namespace") or cluster.namespace)
         client = self._client(cluster, namespace)
-        return reset_step(client, loaded, step_id, bindings)
+        return prepare_step(client, loaded, step_id, bindings, cluster.namespace)
 
     def reset_lesson(
         self, cluster: LabCluster, loaded: LoadedLesson, bindings: Bindings
     ) -> list[str]:
-        from kubelab.grading.actions import reset_lesson
+        from kubelab.grading.lesson_lab import prepare_step
 
         namespace = str(bindings.get("namespace") or cluster.namespace)
         client = self._client(cluster, namespace)
-        return reset_lesson(client, loaded, bindings)
+        return prepare_step(client, loaded, None, bindings, cluster.namespace)
 
     def watch(
         self,
@@ -275,20 +299,6 @@ def _stamp(path: Path) -> _Stamp:
     return (info.st_ino, info.st_mtime_ns, info.st_size)
 
 
-def _missing(client: KubeClient, doc: Mapping[str, Any], namespace: str) -> bool:
-    metadata = doc.get("metadata") or {}
-    name = metadata.get("name")
-    if not isinstance(name, str):
-        return True
-    found = client.get(
-        str(doc.get("apiVersion") or "v1"),
-        str(doc.get("kind")),
-        name,
-        str(metadata.get("namespace") or namespace),
-    )
-    return found is None
-
-
 def default_services(
     *,
     cluster: str | None = None,
@@ -297,8 +307,8 @@ def default_services(
     lessons: Path | None = None,
 ) -> Services:
     """The real services, for `kubelab` run by a learner."""
-    from kubelab.tui.console_process import PexpectRunner
     from kubelab.tui.progress_adapter import StoreProgress
+    from kubelab.tui.shell_session import PtyShellRunner
 
     def load_course() -> Course:
         from kubelab.lessons.loader import load_course as load
@@ -315,11 +325,17 @@ def default_services(
 
         return kubectl_path()
 
+    def outline() -> CourseOutline:
+        from kubelab.lessons.outline import read_outline
+
+        return read_outline(lessons)
+
     return Services(
         load_course=load_course,
         resolve_provider=resolve,
         grader=ClusterGrader(),
         progress=StoreProgress(),
-        console=PexpectRunner(),
+        console=PtyShellRunner(),
         kubectl=kubectl,
+        outline=outline,
     )

@@ -1,8 +1,10 @@
 """End to end: the real `kubelab` command in a pseudo-terminal, driven as a new user would.
 
-A fresh state dir, `kubelab --cluster sim` (kubelab provisions its own simulator), lesson 2, the
-tutorial's Service applied from the console, the check pressed, the step seen passing. The screen
-is read through a terminal emulator (pyte), so the test sees what the learner sees.
+A fresh state dir, `kubelab --cluster sim` (kubelab provisions its own simulator), lesson 2: the
+tutorial's Service saved with a here-document in the console (the learner's shell, started in the
+course's workspace folder), applied, looked at through a pipe; the check pressed, the step seen
+passing. The screen is read through a terminal emulator (pyte), so the test sees what the learner
+sees.
 """
 
 from __future__ import annotations
@@ -78,10 +80,16 @@ def kubelab_argv() -> list[str]:
 
 @pytest.fixture
 def learner(tmp_path: Path) -> Iterator[tuple[Path, dict[str, str]]]:
-    """A new learner: an empty state dir and home, a working folder holding nginx-svc.yaml."""
+    """A new learner: an empty state dir and home, bash as their shell (with no rc files: the
+    system's bashrc would set its own prompt), starting kubelab from an empty folder."""
     work = tmp_path / "work"
     work.mkdir()
-    shutil.copy(REPO / "manifests" / "nginx-svc.yaml", work / "nginx-svc.yaml")
+    bash = shutil.which("bash")
+    if bash is None:
+        pytest.skip("the console's end-to-end test types bash")
+    shell = tmp_path / "bash-norc"
+    shell.write_text(f'#!/bin/sh\nexec {bash} --norc --noprofile "$@"\n')
+    shell.chmod(0o755)
     env = dict(os.environ)
     env.update(
         {
@@ -91,6 +99,8 @@ def learner(tmp_path: Path) -> Iterator[tuple[Path, dict[str, str]]]:
             "TERM": "xterm-256color",
             "COLUMNS": str(COLS),
             "LINES": str(ROWS),
+            "SHELL": str(shell),
+            "PS1": "learner$ ",
         }
     )
     for name in ("KUBECONFIG", "KUBELAB_CLUSTER", "KUBELAB_KEYS", "NO_COLOR"):
@@ -115,14 +125,29 @@ def test_a_new_learner_passes_lesson_two_step_one(learner: tuple[Path, dict[str,
         term.send("\x1b[B")  # down: lesson 2
         term.send("\r")
         term.wait_for("Step 1/2: Create the Service")
-        term.wait_for("ns/default $", timeout=60)  # the lesson started (setup applied)
+        term.wait_for("learner$", timeout=30)  # the console's shell is at its prompt
+        term.send("\x1b[F")  # End: the lesson's foot, where its status line is
+        term.wait_for(
+            "Lesson ready in namespace kubelab-clusterip-service", timeout=60
+        )  # setup applied
+        term.send("\x1b[H")  # Home
+        term.wait_for("Step 1/2: Create the Service")
         term.send("i")
+        # the tutorial's nginx-svc.yaml, saved with a here-document in the workspace folder
+        term.send("cat > nginx-svc.yaml <<'EOF'\r")
+        manifest = (REPO / "manifests" / "nginx-svc.yaml").read_text().splitlines()
+        for line in [*manifest, "EOF"]:
+            term.send(line + "\r", pause=0.05)
         term.send("kubectl apply -f nginx-svc.yaml\r")
         term.wait_for("service/my-nginx created")
-        term.send("\x1b", pause=0.5)  # escape: leave the console
+        term.send("kubectl get svc -o name | grep nginx | tr a-z A-Z\r")
+        term.wait_for("SERVICE/MY-NGINX")
+        term.send("q\r")  # typed into the shell: kubelab stays
+        term.wait_for("q: command not found")
+        term.send("\x1d", pause=0.5)  # ctrl+]: back to the lesson
         term.send("c")
-        term.wait_for("✔ Step passed", timeout=60)
-        assert "✔  1. Create the" in term.text()
+        term.wait_for("✔  1. Create the", timeout=60)
+        term.wait_for("Step 2/2", timeout=30)  # a passed step moves the learner on
         term.send("\x11")  # ctrl+q
         term.child.expect(pexpect.EOF, timeout=15)
     finally:
@@ -130,6 +155,8 @@ def test_a_new_learner_passes_lesson_two_step_one(learner: tuple[Path, dict[str,
             term.child.terminate(force=True)
     term.child.close()
     assert term.child.exitstatus == 0
+    saved = Path(env["KUBELAB_STATE_DIR"]) / "workspace" / "kubelab" / "nginx-svc.yaml"
+    assert saved.read_text() == (REPO / "manifests" / "nginx-svc.yaml").read_text()
     progress = json.loads((Path(env["KUBELAB_STATE_DIR"]) / "progress.json").read_text())
     step = progress["lessons"]["clusterip-service"]["steps"]["create-the-service"]
     assert step["passed_at"] and not step["solution_applied"]

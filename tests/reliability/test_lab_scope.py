@@ -70,9 +70,9 @@ def test_a_lesson_manifest_cannot_write_another_namespace(
 def test_a_lesson_command_cannot_act_in_another_namespace(
     tmp_path: Path, lab_client: KubeClient, victim: str, argv: list[str]
 ) -> None:
-    loaded = lesson_with(tmp_path, None, [[a.replace("{victim}", victim) for a in argv]])
     bindings = {"namespace": lab_client.namespace}
-    with contextlib.suppress(ActionFailed, LessonLoadError):
+    with contextlib.suppress(ActionFailed, LessonLoadError):  # refused at load or at run
+        loaded = lesson_with(tmp_path, None, [[a.replace("{victim}", victim) for a in argv]])
         apply_actions(lab_client, loaded, loaded.lesson.steps[0].solution, bindings)
     assert lab_client.get("v1", "ConfigMap", "victim", victim) is not None
     assert lab_client.get("v1", "ConfigMap", "pwn", victim) is None

@@ -32,7 +32,7 @@ from typing import Any
 import pytest
 
 from kubelab.cluster.client import KubeClient
-from kubelab.grading.actions import ActionFailed, apply_actions
+from kubelab.grading.actions import ActionFailed, apply_actions, run_command
 from kubelab.lessons.loader import load_lesson
 from kubelab.lessons.problems import LessonLoadError
 
@@ -244,28 +244,32 @@ def test_a_lesson_command_cannot_start_a_kubectl_plugin(
     plugin.write_text(f"#!/bin/sh\ntouch {marker}\n")
     plugin.chmod(0o755)
     monkeypatch.setenv("PATH", f"{bin_dir}{os.pathsep}{os.environ.get('PATH', '')}")
-    loaded = lesson_with(tmp_path, None, [["kubectl", "pwn"]])
-    bindings = {"namespace": lab_client.namespace}
-    with pytest.raises((ActionFailed, LessonLoadError)):
-        apply_actions(lab_client, loaded, loaded.lesson.steps[0].solution, bindings)
+    with pytest.raises(LessonLoadError, match="`kubectl pwn` is not a command a lesson may run"):
+        lesson_with(tmp_path, None, [["kubectl", "pwn"]])
+    with pytest.raises(ActionFailed):  # and refused again right before running
+        run_command(lab_client, ["kubectl", "pwn"], lab_client.namespace)
     assert not marker.exists(), "a lesson command ran a program from the learner's PATH"
 
 
 def test_kubectl_runs_without_a_shell(tmp_path: Path, lab_client: KubeClient) -> None:
     marker = tmp_path / "shell-ran"
-    loaded = lesson_with(
-        tmp_path,
-        None,
-        [["kubectl", "get", "configmaps", f"; touch {marker}", f"$(touch {marker})"]],
-    )
-    with pytest.raises(ActionFailed):
+    with pytest.raises((ActionFailed, LessonLoadError)):
+        loaded = lesson_with(
+            tmp_path,
+            None,
+            [["kubectl", "get", "configmaps", f"; touch {marker}", f"$(touch {marker})"]],
+        )
         apply_actions(
             lab_client,
             loaded,
             loaded.lesson.steps[0].solution,
             {"namespace": lab_client.namespace},
         )
+    names = ["kubectl", "get", "configmaps", "; touch marker", "$(touch marker)"]
+    with pytest.raises(ActionFailed, match="failed"):  # allowed, and kubectl finds no such names
+        run_command(lab_client, names, lab_client.namespace)
     assert not marker.exists()
+    assert not Path("marker").exists()
 
 
 def test_sys_executable_kubectl_is_the_one_run() -> None:

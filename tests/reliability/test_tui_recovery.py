@@ -12,6 +12,7 @@ import pytest
 from tui_support import COURSE, StaticProvider, lab_cluster, services_for, wait_for
 from tui_vanish_support import check_after_the_cluster_vanished, shown_text
 
+from kubelab.grading.lesson_lab import lesson_namespace
 from kubelab.lessons.loader import load_course
 from kubelab.tui.app import create_app
 
@@ -40,7 +41,7 @@ async def test_tui_recovers_when_the_cluster_is_back(
             "web",
             "--tcp=80:80",
             "-n",
-            cluster.namespace,
+            lesson_namespace(cluster.namespace, "first-service"),
             check=True,
         )
         del screen.results["create-web"]
@@ -88,7 +89,8 @@ async def test_watch_mode_survives_the_cluster_vanishing_and_grades_again(
 
         server = sim_factory("lab", state=state)  # a fresh port: the old one may be taken meanwhile
         server.kubectl(
-            "create", "service", "clusterip", "web", "--tcp=80:80", "-n", cluster.namespace,
+            "create", "service", "clusterip", "web", "--tcp=80:80", "-n",
+            lesson_namespace(cluster.namespace, "first-service"),
             check=True,
         )  # fmt: skip
         await wait_for(

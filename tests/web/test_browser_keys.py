@@ -9,7 +9,7 @@ from kubelab.tui.app import KubelabApp
 from kubelab.tui.browser_keys import browser_rows, kept
 from kubelab.tui.screens.confirm import ConfirmScreen
 from kubelab.tui.screens.error import ErrorScreen
-from kubelab.tui.screens.help import HelpScreen, help_table, key_name
+from kubelab.tui.screens.help import HelpScreen, help_rows, help_table, key_text
 from kubelab.tui.screens.home import HomeScreen
 from kubelab.tui.screens.lesson import LessonScreen
 from kubelab.tui.widgets.console import Console as LabConsole
@@ -48,9 +48,9 @@ def test_the_help_in_a_browser_names_the_kept_keys_and_what_to_press_instead() -
         ("Lesson", list(LessonScreen.BINDINGS)),
         ("Console", list(LabConsole.BINDINGS)),
     ]
-    text = rendered(help_table(sections, {}, in_browser=True, also=KubelabApp.BINDINGS))
-    assert "Keys a browser keeps" in text
-    rows = dict(browser_rows([*sections, ("", list(KubelabApp.BINDINGS))], {}, key_name))
+    text = rendered(help_table(help_rows(sections, {}, in_browser=True, also=KubelabApp.BINDINGS)))
+    assert "keys a browser keeps" in text
+    rows = dict(browser_rows([*sections, ("", list(KubelabApp.BINDINGS))], {}, key_text))
     assert rows["f5"].startswith("Check: press c (")
     assert rows["f1"].startswith("Help: press ? (")
     assert rows["ctrl+q"].startswith("Quit: press q (")
@@ -58,7 +58,7 @@ def test_the_help_in_a_browser_names_the_kept_keys_and_what_to_press_instead() -
     for key in ("f5", "ctrl+q", "ctrl+w", "ctrl+n"):
         assert key in text
     # the terminal's help is unchanged
-    assert "Keys a browser keeps" not in rendered(help_table(sections, {}))
+    assert "keys a browser keeps" not in rendered(help_table(help_rows(sections, {})))
 
 
 def test_a_key_remapped_onto_one_the_browser_keeps_is_flagged() -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from kubelab.grading.checks.kind import CheckKind
 from kubelab.grading.context import CheckContext, iter_ready_pods
 from kubelab.grading.results import CheckOutcome
+from kubelab.grading.wording import count_text
 from kubelab.lessons.checks.endpoints import Spec
 from kubelab.objects import Obj
 
@@ -22,6 +23,10 @@ def ready_endpoint_addresses(slices: list[Obj]) -> set[str]:
     return found
 
 
+def _ready(count: int, noun: str = "endpoint") -> str:
+    return count_text(count, f"ready {noun}")
+
+
 def evaluate(spec: Spec, ctx: CheckContext) -> CheckOutcome:
     namespace = ctx.namespace_of(spec.namespace)
     service = ctx.client.get("v1", "Service", spec.service, namespace)
@@ -37,17 +42,17 @@ def evaluate(spec: Spec, ctx: CheckContext) -> CheckOutcome:
     shown = ", ".join(sorted(ready)) or "none"
     if spec.ready is not None:
         if len(ready) == spec.ready:
-            return CheckOutcome.passed(f"Service {spec.service} has {len(ready)} ready endpoints")
+            return CheckOutcome.passed(f"Service {spec.service} has {_ready(len(ready))}")
         return CheckOutcome.failed(
-            f"Service {spec.service} has {len(ready)} ready endpoint(s) ({shown}), "
-            f"expected {spec.ready}"
+            f"Service {spec.service} should have {_ready(spec.ready)}; "
+            f"it has {len(ready)} ({shown})"
         )
     if spec.min_ready is not None:
         if len(ready) >= spec.min_ready:
-            return CheckOutcome.passed(f"Service {spec.service} has {len(ready)} ready endpoints")
+            return CheckOutcome.passed(f"Service {spec.service} has {_ready(len(ready))}")
         return CheckOutcome.failed(
-            f"Service {spec.service} has {len(ready)} ready endpoint(s) ({shown}), "
-            f"expected at least {spec.min_ready}"
+            f"Service {spec.service} should have at least {_ready(spec.min_ready)}; "
+            f"it has {len(ready)} ({shown})"
         )
     selector = (service.get("spec") or {}).get("selector") or {}
     if not selector:
@@ -60,7 +65,7 @@ def evaluate(spec: Spec, ctx: CheckContext) -> CheckOutcome:
         )
     if pod_ips == ready:
         return CheckOutcome.passed(
-            f"Service {spec.service} has exactly the {len(ready)} ready pods its selector picks"
+            f"Service {spec.service} has exactly the {_ready(len(ready), 'pod')} its selector picks"
         )
     missing = ", ".join(sorted(pod_ips - ready)) or "none"
     extra = ", ".join(sorted(ready - pod_ips)) or "none"

@@ -7,6 +7,7 @@ import re
 from kubelab.grading.checks.kind import CheckKind, ServiceTarget
 from kubelab.grading.checks.targets import service_of_url
 from kubelab.grading.context import CheckContext, GradingError
+from kubelab.grading.live import expected_texts
 from kubelab.grading.pods import Ran, run_in, target_pods
 from kubelab.grading.results import CheckOutcome
 from kubelab.lessons.checks.exec_ import ExecExpect, Spec
@@ -17,27 +18,28 @@ def _excerpt(text: str, limit: int = 300) -> str:
     return text if len(text) <= limit else text[:limit] + "..."
 
 
-def judge(expect: ExecExpect, ran: Ran) -> list[str]:
+def judge(expect: ExecExpect, ran: Ran, ctx: CheckContext) -> list[str]:
     """What is wrong with the command's result (empty: it is as expected)."""
     problems: list[str] = []
     if expect.exit_code is not None and ran.exit_code != expect.exit_code:
-        problems.append(f"exit code {ran.exit_code}, expected {expect.exit_code}")
-    for text in expect.stdout_contains:
+        problems.append(f"the exit code should be {expect.exit_code}; it is {ran.exit_code}")
+    for text in expected_texts(expect.stdout_contains, ctx):
         if text not in ran.stdout:
-            problems.append(f"output lacks {text!r}")
-    for text in expect.stdout_not_contains:
+            problems.append(f"the output should contain {text!r}; it does not")
+    for text in expected_texts(expect.stdout_not_contains, ctx):
         if text in ran.stdout:
-            problems.append(f"output contains {text!r}")
+            problems.append(f"the output should not contain {text!r}; it does")
     if expect.stdout_regex is not None:
         try:
             found = re.search(expect.stdout_regex, ran.stdout, re.MULTILINE)
         except re.error as exc:
             raise GradingError(f"invalid stdout_regex {expect.stdout_regex!r}: {exc}") from exc
         if not found:
-            problems.append(f"output does not match /{expect.stdout_regex}/")
+            # the pattern is the lesson's business: the learner is shown the output itself
+            problems.append("the output is not in the form this step expects")
     for text in expect.stderr_contains:
         if text not in ran.stderr:
-            problems.append(f"error output lacks {text!r}")
+            problems.append(f"the error output should contain {text!r}; it does not")
     return problems
 
 
@@ -45,7 +47,7 @@ def evaluate(spec: Spec, ctx: CheckContext) -> CheckOutcome:
     target = target_pods(spec.pod, ctx)[0]
     ran = run_in(target, spec.command, ctx, timeout=min(spec.timeout, 30.0))
     shown = " ".join(spec.command)
-    problems = judge(spec.expect, ran)
+    problems = judge(spec.expect, ran, ctx)
     if not problems:
         return CheckOutcome.passed(f"`{shown}` in pod {target.name} gave what was expected")
     output = _excerpt(ran.output) or "(no output)"

@@ -7,12 +7,15 @@ import urllib.error
 import urllib.request
 from dataclasses import dataclass
 
+from kubelab.cluster.base import served_ports
 from kubelab.grading.checks.kind import CheckKind, ServiceTarget
 from kubelab.grading.checks.targets import service_of_url
 from kubelab.grading.context import CheckContext, GradingError
+from kubelab.grading.live import expected_texts
 from kubelab.grading.pods import run_in, target_pods
 from kubelab.grading.results import CheckOutcome
 from kubelab.lessons.checks.http import HostTarget, Spec
+from kubelab.objects import Obj
 
 # Never through a proxy from the environment: the address is the cluster's, on this machine.
 _NO_PROXY = urllib.request.build_opener(urllib.request.ProxyHandler({}))
@@ -49,7 +52,11 @@ def fetch_from_host(host: HostTarget, ctx: CheckContext, timeout: float) -> tupl
     service = ctx.client.get("v1", "Service", host.service, ctx.namespace)
     if service is None:
         return f"Service {host.service}", Fetched(None, "", "the Service does not exist")
-    endpoint = ctx.cluster.host_endpoint(service, host.port, host.via)
+    served: list[Obj] = []
+    if ctx.cluster.host_ports_path:
+        listing = ctx.client.read_path(ctx.cluster.host_ports_path)
+        served = served_ports(listing, ctx.namespace, host.service)
+    endpoint = ctx.cluster.host_endpoint(service, host.port, host.via, served)
     if endpoint is None:
         svc_type = (service.get("spec") or {}).get("type", "ClusterIP")
         return f"Service {host.service} ({svc_type})", Fetched(
@@ -82,7 +89,8 @@ def evaluate(spec: Spec, ctx: CheckContext) -> CheckOutcome:
     )
     if not status_ok:
         return CheckOutcome.failed(f"{where}: status {fetched.status}, expected {wanted}")
-    missing = [text for text in spec.expect.body_contains if text not in fetched.body]
+    expected = expected_texts(spec.expect.body_contains, ctx)
+    missing = [text for text in expected if text not in fetched.body]
     if missing:
         excerpt = fetched.body.strip()[:200] or "(empty body)"
         return CheckOutcome.failed(

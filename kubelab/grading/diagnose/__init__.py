@@ -76,15 +76,15 @@ def gather(ctx: CheckContext, name: str, namespace: str) -> ServiceFacts:
     client = ctx.client
     service = client.get("v1", "Service", name, namespace)
     pods = client.list("v1", "Pod", namespace)
-    facts = ServiceFacts(name, namespace, service, pods)
+    services = client.list("v1", "Service", namespace)
+    facts = ServiceFacts(name, namespace, service, pods, services)
     if service is None:
-        services = client.list("v1", "Service", namespace)
         elsewhere = [
             s
             for s in _everywhere(ctx, "Service", namespace)
             if (s.get("metadata") or {}).get("name") == name
         ]
-        return dataclasses.replace(facts, services=services, elsewhere=elsewhere)
+        return dataclasses.replace(facts, elsewhere=elsewhere)
     if facts.selector and not facts.selected_pods:
         pods_elsewhere = [
             p

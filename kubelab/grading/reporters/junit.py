@@ -8,6 +8,7 @@ import socket
 import xml.etree.ElementTree as ET
 from datetime import UTC, datetime
 
+from kubelab.grading.reporters.escaping import xml_safe
 from kubelab.grading.results import CheckResult, Report
 
 
@@ -22,11 +23,11 @@ def _details(check: CheckResult) -> str:
     parts.extend(f"likely cause: {d}" for d in check.diagnosis)
     if check.diff:
         parts.append(check.diff)
-    return "\n".join(parts)
+    return xml_safe("\n".join(parts))
 
 
 def render(report: Report) -> str:
-    root = ET.Element("testsuites", name=f"kubelab {report.mode}")
+    root = ET.Element("testsuites", name=xml_safe(f"kubelab {report.mode}"))
     totals = {"tests": 0, "failures": 0, "errors": 0, "skipped": 0}
     total_time = 0.0
     stamp = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S")
@@ -44,7 +45,7 @@ def render(report: Report) -> str:
         suite = ET.SubElement(
             root,
             "testsuite",
-            name=lesson.lesson_id,
+            name=xml_safe(lesson.lesson_id),
             tests=str(counts["tests"]),
             failures=str(counts["failures"]),
             errors=str(counts["errors"]),
@@ -61,18 +62,22 @@ def render(report: Report) -> str:
                 case = ET.SubElement(
                     suite,
                     "testcase",
-                    name=check.name,
-                    classname=f"{lesson.lesson_id}.{step.step_id}",
+                    name=xml_safe(check.name),
+                    classname=xml_safe(f"{lesson.lesson_id}.{step.step_id}"),
                     time=_seconds(check.duration),
                 )
                 if check.status == "failed":
-                    node = ET.SubElement(case, "failure", message=check.message, type=check.kind)
+                    node = ET.SubElement(
+                        case, "failure", message=xml_safe(check.message), type=check.kind
+                    )
                     node.text = _details(check)
                 elif check.status == "error":
-                    node = ET.SubElement(case, "error", message=check.message, type=check.kind)
+                    node = ET.SubElement(
+                        case, "error", message=xml_safe(check.message), type=check.kind
+                    )
                     node.text = _details(check)
                 elif check.status == "skipped":
-                    ET.SubElement(case, "skipped", message=check.message)
+                    ET.SubElement(case, "skipped", message=xml_safe(check.message))
         ET.SubElement(suite, "system-out").text = ""
         ET.SubElement(suite, "system-err").text = ""
     for key, value in totals.items():

@@ -8,6 +8,7 @@ from typing import TextIO
 
 import click
 
+from kubelab.grading.reporters.escaping import printable
 from kubelab.grading.results import CheckResult, Report, Status
 
 MARKS: dict[Status, tuple[str, str]] = {
@@ -34,21 +35,21 @@ def _paint(text: str, color: str | None, enabled: bool, bold: bool = False) -> s
 
 def _check_lines(check: CheckResult, color: bool) -> list[str]:
     mark, fg = MARKS[check.status]
-    head = f"  {_paint(mark, fg, color)} {check.name}"
+    head = f"  {_paint(mark, fg, color)} {printable(check.name)}"
     if check.status == "passed":
         return [head + _paint(f"  ({check.duration * 1000:.0f} ms)", "bright_black", color)]
     lines = [head]
     for i, text in enumerate(check.message.splitlines() or [""]):
         prefix = "      " if i else "    "
-        lines.append(prefix + _paint(text, fg if i == 0 else None, color))
+        lines.append(prefix + _paint(printable(text), fg if i == 0 else None, color))
     if check.status in ("failed", "error") and check.explain:
-        lines.append("    " + _paint("hint: ", "cyan", color) + check.explain)
+        lines.append("    " + _paint("hint: ", "cyan", color) + printable(check.explain))
     for cause in check.diagnosis:
-        lines.append("    " + _paint("likely cause: ", "magenta", color) + cause)
+        lines.append("    " + _paint("likely cause: ", "magenta", color) + printable(cause))
     if check.diff:
         for line in check.diff.splitlines():
             style = "red" if line.startswith("-") else "green" if line.startswith("+") else None
-            lines.append("      " + _paint(line, style, color))
+            lines.append("      " + _paint(printable(line), style, color))
     return lines
 
 
@@ -56,10 +57,12 @@ def render(report: Report, *, color: bool = False) -> str:
     lines: list[str] = []
     for lesson in report.lessons:
         where = f" (namespace {lesson.namespace})" if lesson.namespace else ""
-        lines.append(_paint(f"{lesson.lesson_id}: {lesson.title}{where}", None, color, bold=True))
+        heading = printable(f"{lesson.lesson_id}: {lesson.title}{where}")
+        lines.append(_paint(heading, None, color, bold=True))
         for step in lesson.steps:
             mark, fg = MARKS[step.status]
-            lines.append(f" {_paint(mark, fg, color)} step {step.step_id}: {step.title}")
+            shown = printable(f"step {step.step_id}: {step.title}")
+            lines.append(f" {_paint(mark, fg, color)} {shown}")
             for check in step.checks:
                 lines.extend(_check_lines(check, color))
     counts = report.to_dict()["counts"]

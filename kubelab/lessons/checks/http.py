@@ -6,7 +6,7 @@ from typing import Literal
 
 from pydantic import Field, model_validator
 
-from kubelab.lessons.checks.base import CheckBase, PodRef, StrictModel
+from kubelab.lessons.checks.base import CheckBase, LiveValue, PodRef, StrictModel
 
 
 class HostTarget(StrictModel):
@@ -20,7 +20,10 @@ class HostTarget(StrictModel):
 
 class HttpExpect(StrictModel):
     status: int = 200
-    body_contains: list[str] = Field(default_factory=list)
+    body_contains: list[str | LiveValue] = Field(
+        default_factory=list,
+        description="texts the body must contain; a live value is read when the check runs",
+    )
 
 
 class Spec(CheckBase):

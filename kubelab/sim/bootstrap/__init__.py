@@ -13,6 +13,7 @@ from kubelab.sim.bootstrap import system
 from kubelab.sim.bootstrap.nodes import node_lease, node_names, node_object
 from kubelab.sim.objects import Obj
 from kubelab.sim.objects import now_rfc3339 as now
+from kubelab.sim.runtime_table import KUBELET_NODES
 
 if TYPE_CHECKING:
     from kubelab.sim.store import Store
@@ -27,24 +28,6 @@ def _ensure(store: Store, key: str, obj: Obj, namespace: str | None = None) -> O
     if found is not None:
         return found
     return store.create(rt, obj, namespace=namespace)
-
-
-def _ensure_node(store: Store, obj: Obj) -> Obj:
-    rt = store.registry.by_key("/nodes")
-    found = store.try_get(rt, None, obj["metadata"]["name"])
-    if found is not None:
-        return found
-    status = obj.pop("status")
-    created = store.create(rt, obj)
-
-    def with_status(o: Obj) -> None:
-        o["status"] = status
-
-    result: Obj = store.mutate(
-        rt, None, obj["metadata"]["name"], with_status, subresource="status", hooks=False
-    )
-    del created
-    return result
 
 
 def _ensure_service_cidr(store: Store) -> None:
@@ -75,9 +58,11 @@ def bootstrap(store: Store, nodes: int = 3) -> None:
         names = node_names(nodes)
         stamp = now()
         created_nodes = [
-            _ensure_node(store, node_object(i, name, len(names), stamp))
+            _ensure(store, "/nodes", node_object(i, name, len(names), stamp))
             for i, name in enumerate(names)
         ]
+        # the nodes the simulator's kubelet runs: they report for as long as it runs
+        store.runtime_set(KUBELET_NODES, [n["metadata"]["uid"] for n in created_nodes])
         micro = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
         for node in created_nodes:
             meta = node["metadata"]

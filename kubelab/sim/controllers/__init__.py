@@ -15,9 +15,11 @@ from kubelab.sim.controllers.endpointslice_mirroring import EndpointSliceMirrori
 from kubelab.sim.controllers.hostports import HostPortController
 from kubelab.sim.controllers.kubelet import Kubelet
 from kubelab.sim.controllers.loadbalancer import LoadBalancerController
+from kubelab.sim.controllers.nodelifecycle import NodeLifecycleController
 from kubelab.sim.controllers.replicaset import ReplicaSetController
 from kubelab.sim.controllers.replicationcontroller import ReplicationManager
 from kubelab.sim.controllers.scheduler import Scheduler
+from kubelab.sim.controllers.statefulset import StatefulSetController
 from kubelab.sim.supervisor import ControllerSpec
 
 if TYPE_CHECKING:
@@ -30,6 +32,7 @@ CONTROLLERS: list[ControllerSpec] = [
         ReplicaSetController,
         ReplicationManager,
         DaemonSetController,
+        StatefulSetController,
         Scheduler,
         Kubelet,
         EndpointsController,
@@ -37,6 +40,7 @@ CONTROLLERS: list[ControllerSpec] = [
         EndpointSliceMirroringController,
         LoadBalancerController,
         HostPortController,
+        NodeLifecycleController,
     )
 ]
 

@@ -26,6 +26,7 @@ NODES = "/nodes"
 DEPLOYMENTS = "apps/deployments"
 REPLICASETS = "apps/replicasets"
 DAEMONSETS = "apps/daemonsets"
+STATEFULSETS = "apps/statefulsets"
 RCS = "/replicationcontrollers"
 NAMESPACES = "/namespaces"
 

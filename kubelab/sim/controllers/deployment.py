@@ -32,6 +32,9 @@ if TYPE_CHECKING:
 COMPONENT = "deployment-controller"
 HASH_LABEL = "pod-template-hash"
 REVISION = "deployment.kubernetes.io/revision"
+REVISION_HISTORY = "deployment.kubernetes.io/revision-history"
+# pkg/controller/deployment: MaxRevHistoryLengthInChars
+MAX_REVISION_HISTORY_CHARS = 2000
 DESIRED = "deployment.kubernetes.io/desired-replicas"
 MAX = "deployment.kubernetes.io/max-replicas"
 _ALPHANUMS = "bcdfghjklmnpqrstvwxz2456789"
@@ -81,6 +84,26 @@ def resolve(value: Any, total: int, round_up: bool) -> int:
         return int(value)
     except (TypeError, ValueError):
         return 0
+
+
+def revision_history(history: str, old_revision: str) -> str | None:
+    """The revision-history annotation of a ReplicaSet rolled back to, which had revision
+    `old_revision` (SetNewReplicaSetAnnotations in pkg/controller/deployment/util/
+    deployment_util.go): the old revisions it had, oldest dropped past 2000 characters; None
+    when it stays as it is."""
+    if not old_revision:
+        return None
+    if not history:
+        return old_revision
+    kept = history.split(",")
+    total = len(history) + len(old_revision) + 1
+    start = 0
+    while total > MAX_REVISION_HISTORY_CHARS and start < len(kept):
+        total -= len(kept[start]) + 1
+        start += 1
+    if total > MAX_REVISION_HISTORY_CHARS:
+        return None
+    return ",".join([*kept[start:], old_revision])
 
 
 def _revision(rs: Obj) -> int:
@@ -299,7 +322,12 @@ class DeploymentController(Controller):
             rs_ns, rs_name = ns_name(new_rs)
 
             def bump(o: Obj) -> None:
-                o["metadata"].setdefault("annotations", {})[REVISION] = revision
+                annotations = o["metadata"].setdefault("annotations", {})
+                previous = str(annotations.get(REVISION) or "")
+                annotations[REVISION] = revision
+                history = revision_history(str(annotations.get(REVISION_HISTORY) or ""), previous)
+                if history is not None:
+                    annotations[REVISION_HISTORY] = history
 
             new_rs = self.store.mutate(
                 rt(self.store, REPLICASETS), rs_ns, rs_name, bump, hooks=False

@@ -3,9 +3,10 @@ NodePort is served for real on 127.0.0.1:<nodePort>, and every LoadBalancer Serv
 ingress IP on 127.0.0.1:<port> when free, else on an ephemeral port. Requests are answered by
 the data plane (`kubelab.sim.dataplane.hostport.host_handler`). Only loopback is ever bound.
 
-What is served (or why not) is announced in an event and kept in the Service's annotation
-`sim.kubelab.dev/host-address`: a JSON list of
-`{"kind": "NodePort"|"LoadBalancer", "port", "protocol", "nodePort"?, "address"|"error"}`.
+What is served (or why not) is announced in an event and kept out of band, as a real cluster
+adds nothing to the Service: the runtime table's `host-ports/<namespace>/<service>` holds a list
+of `{"kind": "NodePort"|"LoadBalancer", "port", "protocol", "nodePort"?, "address"|"error"}`,
+which the API server serves at `/kubelab.dev/v1/host-ports` (`server/host_ports.py`).
 When a host port is taken the Service still works inside the cluster.
 """
 
@@ -13,23 +14,22 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import json
 from collections.abc import Hashable, Iterable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from aiohttp import web
 
-from kubelab.sim.controllers.base import SERVICES, Controller, log, meta, ns_name, rt
+from kubelab.sim.controllers.base import SERVICES, Controller, log, ns_name, rt
 from kubelab.sim.controllers.events import NORMAL, WARNING, record
 from kubelab.sim.controllers.loadbalancer import ingress_ips
 from kubelab.sim.objects import Obj
+from kubelab.sim.runtime_table import HOST_PORTS
 
 if TYPE_CHECKING:
     from kubelab.sim.store import WatchEvent
 
 HOST = "127.0.0.1"
-ANNOTATION = "sim.kubelab.dev/host-address"
 COMPONENT = "kubelab-host-ports"
 
 Key = tuple[str, str, str, int]  # namespace, service, kind, service port
@@ -80,6 +80,9 @@ class HostPortController(Controller):
         super().__init__(*args, **kwargs)
         self._mappings: dict[Key, Mapping] = {}
         self._opening: set[Key] = set()
+        # what a previous run published is stale: this run opens its own listeners
+        for key in self.store.runtime_keys(HOST_PORTS):
+            self.store.runtime_delete(key)
 
     def items_for(self, event: WatchEvent) -> Iterable[Hashable]:
         return [ns_name(event.obj)]
@@ -107,8 +110,7 @@ class HostPortController(Controller):
                 self._open(key, port, node_port, protocol)
             )
             task.add_done_callback(_report_failure)
-        if service is not None:
-            self._annotate(service)
+        self._publish(namespace, name)
 
     async def _open(self, key: Key, port: int, node_port: int, protocol: str) -> None:
         namespace, name, kind, service_port = key
@@ -158,10 +160,10 @@ class HostPortController(Controller):
                     "works inside the cluster only",
                     COMPONENT,
                 )
-            self._annotate(service)
+            self._publish(namespace, name)
 
-    def _annotate(self, service: Obj) -> None:
-        namespace, name = ns_name(service)
+    def _publish(self, namespace: str, name: str) -> None:
+        """Record where the host serves the Service's ports (or why it cannot)."""
         entries = []
         for key, mapping in sorted(self._mappings.items()):
             if key[:2] != (namespace, name):
@@ -174,21 +176,11 @@ class HostPortController(Controller):
             else:
                 entry["error"] = mapping.error
             entries.append(entry)
-        value = json.dumps(entries, separators=(",", ":")) if entries else None
-        annotations = meta(service).get("annotations") or {}
-        if annotations.get(ANNOTATION) == value:
-            return
-
-        def change(o: Obj) -> None:
-            ann = o["metadata"].setdefault("annotations", {})
-            if value is None:
-                ann.pop(ANNOTATION, None)
-                if not ann:
-                    o["metadata"].pop("annotations")
-            else:
-                ann[ANNOTATION] = value
-
-        self.store.mutate(rt(self.store, SERVICES), namespace, name, change, hooks=False)
+        published = f"{HOST_PORTS}{namespace}/{name}"
+        if not entries:
+            self.store.runtime_delete(published)
+        elif self.store.runtime_get(published) != entries:
+            self.store.runtime_set(published, entries)
 
     def _close(self, key: Key) -> None:
         mapping = self._mappings.pop(key, None)

@@ -7,7 +7,7 @@ process exits at once (a shell without stdin) goes Completed -> CrashLoopBackOff
 container start the Service environment variables are computed and stored for the data plane
 (`envvars.store_env`). Readiness probes gate `Ready` (and so the endpoints); a container failing
 its liveness probe `failureThreshold` times is killed and started again (`probes.py`). Deleted
-Pods get `Killing` events and are not ready while they terminate.
+Pods terminate gracefully (`kubelet_termination.py`).
 """
 
 from __future__ import annotations
@@ -44,6 +44,7 @@ from kubelab.sim.controllers.kubelet_rules import (
     order_conditions,
     refresh_readiness,
 )
+from kubelab.sim.controllers.kubelet_termination import STOP, Terminations
 from kubelab.sim.controllers.timing import TIMINGS
 from kubelab.sim.dataplane.images import lookup
 from kubelab.sim.objects import Obj
@@ -63,6 +64,7 @@ class Kubelet(Controller):
         self.pods = KubeletPods(self.store, self.after)
         self.probes = Probes(self.pods)
         self.restarts = Restarts(self.pods, self.probes)
+        self.terminations = Terminations(self.store, self.pods)
         self._next_ip: dict[str, int] = {}
         self._by_node = Index(
             self.store, PODS, lambda p: [str(p["spec"]["nodeName"])]
@@ -70,7 +72,6 @@ class Kubelet(Controller):
         )  # fmt: skip
         self._allocated: dict[str, set[str]] = {}  # this batch's pod IPs (events come after it)
         self._nodes: dict[str, Obj] | None = None
-        self._killed: set[str] = set()
         self._services_seen = 0  # bumped on every Service change
         self._service_vars: dict[tuple[str, bool], tuple[int, list[tuple[str, str]]]] = {}
 
@@ -110,7 +111,7 @@ class Kubelet(Controller):
     def _forget(self, pod: Obj) -> None:
         uid = str(meta(pod).get("uid"))
         self.pods.progress.pop(uid, None)
-        self._killed.discard(uid)
+        self.terminations.forget(uid)
         for key in [k for k in self.probes.live_failures if k[0] == uid]:
             del self.probes.live_failures[key]
         for key in [k for k in self.pods.pull_started if k[0] == uid]:
@@ -163,6 +164,9 @@ class Kubelet(Controller):
 
     def reconcile(self, item: Hashable) -> None:
         assert isinstance(item, tuple)
+        if item[0] == STOP:
+            self.terminations.finish(item[1], item[2], item[3])
+            return
         if len(item) == 3:
             if item[0] == "image":
                 self.restarts.image_changed(item[1], item[2])
@@ -180,7 +184,7 @@ class Kubelet(Controller):
             return
         uid = str(meta(pod).get("uid"))
         if is_terminating(pod):
-            self._terminate(pod, uid)
+            self.terminations.begin(pod, uid)
             return
         status = pod.get("status") or {}
         if status.get("phase") in ("Succeeded", "Failed"):
@@ -466,33 +470,6 @@ class Kubelet(Controller):
         result = envvars.service_env(services, namespace, links)
         self._service_vars[(namespace, links)] = (self._services_seen, result)
         return result
-
-    def _terminate(self, pod: Obj, uid: str) -> None:
-        if uid in self._killed:
-            return
-        self._killed.add(uid)
-        self.pods.progress[uid] = Progress("done")
-        containers = self.pods.containers(pod)
-        status = pod.get("status") or {}
-        running = {
-            cs.get("name")
-            for cs in status.get("containerStatuses") or []
-            if (cs.get("state") or {}).get("running") is not None
-        }
-        for c in containers:
-            if c["name"] in running:
-                self.pods.event(
-                    pod, NORMAL, "Killing", f"Stopping container {c['name']}", c["name"]
-                )
-
-        def not_ready(p: Obj) -> None:
-            st = p.setdefault("status", {})
-            for cs in st.get("containerStatuses") or []:
-                cs["ready"] = False
-            refresh_readiness(st, containers)
-
-        if status.get("phase") == "Running":
-            self.pods.write_status(pod, not_ready)
 
 
 def _ephemeral(pod: Obj) -> list[Obj]:

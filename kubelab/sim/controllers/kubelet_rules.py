@@ -9,6 +9,7 @@ from dataclasses import dataclass
 
 from kubelab.sim.controllers.base import meta, set_condition
 from kubelab.sim.dataplane.images import Image
+from kubelab.sim.dataplane.servers import server_kind
 from kubelab.sim.objects import Obj
 
 SHELLS = frozenset({"sh", "ash", "bash", "dash"})
@@ -50,6 +51,15 @@ def exits_at_once(container: Obj, image: Image) -> bool:
         return False
     argv = image.main_argv(container.get("command"), container.get("args"))
     return len(argv) == 1 and posixpath.basename(argv[0]) in SHELLS
+
+
+def stops_on_sigterm(container: Obj, image: Image) -> bool:
+    """Does the main process end when the kubelet sends SIGTERM? Servers do (nginx's fast
+    shutdown; Go programs such as agnhost, http-echo and CoreDNS exit on it). A shell or
+    `sleep` is PID 1 of its container and installs no handler, so the kernel ignores the
+    signal: it runs until SIGKILL at the end of the grace period."""
+    argv = image.main_argv(container.get("command"), container.get("args"))
+    return server_kind(image, argv) is not None
 
 
 def field_value(pod: Obj, path: str) -> str:

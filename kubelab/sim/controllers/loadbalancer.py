@@ -1,16 +1,22 @@
 """The LoadBalancer controller, standing in for cloud-provider-kind / MetalLB: gives each
 LoadBalancer Service an ingress IP from a pool on the kind network (honouring
 `spec.loadBalancerIP` when it is free and in the pool), so EXTERNAL-IP leaves `<pending>`;
-clears it when the Service stops being a LoadBalancer."""
+clears it when the Service stops being a LoadBalancer.
+
+Like cloud-provider-kind, which starts a proxy container per load balancer, the address comes a
+moment (`TIMINGS.load_balancer`) after the controller starts ensuring it: `kubectl get svc`
+shows `<pending>` in between."""
 
 from __future__ import annotations
 
 import ipaddress
+import time
 from collections.abc import Hashable, Iterable
 from typing import TYPE_CHECKING, Any
 
 from kubelab.sim.controllers.base import SERVICES, Controller, ns_name, rt
 from kubelab.sim.controllers.events import NORMAL, WARNING, record
+from kubelab.sim.controllers.timing import TIMINGS
 from kubelab.sim.objects import Obj
 
 if TYPE_CHECKING:
@@ -46,6 +52,8 @@ class LoadBalancerController(Controller):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self._failed: dict[tuple[str, str], str] = {}
+        # Services whose load balancer is being made: the uid it is made for, when it is ready.
+        self._ensuring: dict[tuple[str, str], tuple[str, float]] = {}
 
     def items_for(self, event: WatchEvent) -> Iterable[Hashable]:
         if event.type == "DELETED":
@@ -64,10 +72,12 @@ class LoadBalancerController(Controller):
         service = self.store.try_get(svc_rt, namespace, name)
         if service is None:
             self._failed.pop(item, None)
+            self._ensuring.pop(item, None)
             return
         spec = service.get("spec") or {}
         current = ingress_ips(service)
         if not _managed(spec):
+            self._ensuring.pop(item, None)
             if current or (service.get("status") or {}).get("loadBalancer"):
                 record(self.store, service, NORMAL, "DeletingLoadBalancer",
                        "Deleting load balancer", COMPONENT)  # fmt: skip
@@ -105,8 +115,20 @@ class LoadBalancerController(Controller):
                 )
             return
         self._failed.pop(item, None)
-        record(self.store, service, NORMAL, "EnsuringLoadBalancer", "Ensuring load balancer",
-               COMPONENT)  # fmt: skip
+        uid = str((service.get("metadata") or {}).get("uid", ""))
+        ensuring = self._ensuring.get(item)
+        if ensuring is None or ensuring[0] != uid:
+            # the load balancer is being made: its address comes when it is ready
+            self._ensuring[item] = (uid, time.monotonic() + TIMINGS.load_balancer)
+            record(self.store, service, NORMAL, "EnsuringLoadBalancer",
+                   "Ensuring load balancer", COMPONENT)  # fmt: skip
+            self.after(TIMINGS.load_balancer, item)
+            return
+        left = ensuring[1] - time.monotonic()
+        if left > 0:  # woken by another change of the Service: not ready yet
+            self.after(left, item)
+            return
+        del self._ensuring[item]
 
         def assign(o: Obj) -> None:
             o.setdefault("status", {})["loadBalancer"] = {"ingress": [{"ip": ip, "ipMode": "VIP"}]}

@@ -19,6 +19,8 @@ class Timings:
     back_off: float = 2.0  # ErrImagePull -> ImagePullBackOff; doubles per retry
     back_off_cap: float = 60.0
     crash_back_off: float = 2.0  # restart delay of a container that exited; doubles
+    sigterm_exit: float = 1.0  # SIGTERM -> exited, for a process that handles it (nginx)
+    load_balancer: float = 1.0  # a LoadBalancer Service's EXTERNAL-IP <pending> -> an address
 
     def scaled(self, factor: float) -> Timings:
         return Timings(**{k: v * factor for k, v in self.__dict__.items()})

@@ -36,6 +36,10 @@ Obj = Mapping[str, Any]
 SERVICE_NAME_LABEL = "kubernetes.io/service-name"
 
 
+# CNAME chains CoreDNS follows inside the zone before it answers with what it has.
+MAX_CNAME_DEPTH = 7
+
+
 class ClusterView(Protocol):
     """Read access to the API objects the data plane needs."""
 
@@ -180,7 +184,8 @@ class ClusterNetwork:
         return out
 
     # -- DNS -------------------------------------------------------------------------------
-    def query(self, name: str, qtype: str) -> DnsAnswer:
+    def query(self, name: str, qtype: str, depth: int = 0) -> DnsAnswer:
+        """CoreDNS's answer; `depth` counts the in-zone CNAMEs followed to get here."""
         qname = name.lower().rstrip(".")
         if qtype == "PTR":
             return self._ptr_query(qname)
@@ -208,7 +213,7 @@ class ClusterNetwork:
             spec = _spec(svc)
             if spec.get("type") == "ExternalName":
                 target = str(spec.get("externalName") or "").rstrip(".")
-                return DnsAnswer(NOERROR, (DnsRecord(qname, "CNAME", target),))
+                return self._cname(qname, target, qtype, depth)
             if is_headless(svc):
                 ips = [str(ep["addresses"][0]) for ep, _ in self.ready_endpoints(svc)]
                 if not ips:
@@ -226,6 +231,19 @@ class ClusterNetwork:
                 if labels[0] in (str(ep.get("hostname") or ""), dashed(ip)):
                     return self._a(qname, [ip], qtype)
         return DnsAnswer(NXDOMAIN)
+
+    def _cname(self, qname: str, target: str, qtype: str, depth: int) -> DnsAnswer:
+        """An ExternalName's CNAME; a target in the cluster zone is followed and its records
+        added to the answer, as CoreDNS's backend lookup does (plugin/backend_lookup.go, A:
+        `case dns.TypeCNAME` looks the target up in the zone; loops and errors keep the
+        CNAME alone)."""
+        records = [DnsRecord(qname, "CNAME", target)]
+        in_zone = target.lower().endswith("." + CLUSTER_DOMAIN)
+        if in_zone and target.lower() != qname and depth < MAX_CNAME_DEPTH:
+            followed = self.query(target, qtype, depth + 1)
+            if followed.rcode == NOERROR:
+                records.extend(followed.records)
+        return DnsAnswer(NOERROR, tuple(records))
 
     def _srv(self, qname: str, labels: list[str], qtype: str) -> DnsAnswer:
         """`_<port>._<proto>.<svc>.<ns>.svc.cluster.local`: one SRV per named port (per ready

@@ -12,8 +12,13 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+# Archive and digest tools both userlands have (busybox applets; Debian's tar, gzip, coreutils).
+ARCHIVE_COMMANDS = frozenset(
+    {"gzip", "gunzip", "zcat", "tar", "base64", "md5sum", "sha1sum", "sha256sum", "sha512sum", "od"}
+)
+
 # Commands of busybox's userland that the command table implements.
-BUSYBOX_COMMANDS = frozenset(
+BUSYBOX_COMMANDS = ARCHIVE_COMMANDS | frozenset(
     {
         "sh",
         "ash",
@@ -69,8 +74,8 @@ BUSYBOX_COMMANDS = frozenset(
     }
 )
 
-# Debian-based nginx: coreutils, grep, procps is absent (no ps/uptime), curl is installed.
-DEBIAN_COMMANDS = frozenset(
+# Debian-based nginx: coreutils, grep, tar, gzip; no procps (ps/uptime); curl is installed.
+DEBIAN_COMMANDS = ARCHIVE_COMMANDS | frozenset(
     {
         "sh",
         "dash",

@@ -62,6 +62,16 @@ class Pipe:
             self._buf += data
             self._notify()
 
+    @property
+    def full(self) -> bool:
+        """The buffer holds its limit or more, and someone may still read it."""
+        return len(self._buf) >= self._limit and not self._reader_gone and not self._eof
+
+    async def drained(self) -> None:
+        """Wait until the reader has taken something (or is gone)."""
+        if self.full:
+            await self._changed.wait()
+
     def feed_eof(self) -> None:
         """A terminal's Ctrl-D: the reader's next read ends its input, later reads go on."""
         self._eof_marks += 1
@@ -113,13 +123,22 @@ class Pipe:
         return "".join(parts)
 
 
-class Collector:
-    """A writer keeping everything written to it."""
+class OutOfMemory(Exception):
+    """A collector's limit was reached: the shell is out of memory (a container's limit)."""
 
-    def __init__(self) -> None:
+
+class Collector:
+    """A writer keeping everything written to it (at most `limit` characters)."""
+
+    def __init__(self, limit: int | None = None) -> None:
         self.parts: list[str] = []
+        self.size = 0
+        self.limit = limit
 
     async def write(self, data: str) -> None:
+        self.size += len(data)
+        if self.limit is not None and self.size > self.limit:
+            raise OutOfMemory
         self.parts.append(data)
         await asyncio.sleep(0)
 

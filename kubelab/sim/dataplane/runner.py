@@ -27,7 +27,7 @@ from typing import Any
 
 from kubelab.sim import errors
 from kubelab.sim.controllers.timing import TIMINGS
-from kubelab.sim.dataplane import lifecycle, pods, servers, sessions
+from kubelab.sim.dataplane import exec_workers, lifecycle, pods, servers, sessions
 from kubelab.sim.dataplane.pipes import Pipe
 from kubelab.sim.dataplane.runtime import DataplaneRuntime, runtime_for
 from kubelab.sim.dataplane.shell.interpreter import IO, SHELLS, find_program
@@ -242,6 +242,7 @@ def ensure_runner(store: Any) -> MainProcessRunner | None:
     runner = _RUNNERS.get(store)
     if runner is None:
         runner = _RUNNERS[store] = MainProcessRunner(store)
+        exec_workers.warm()  # exec sessions run in worker processes: have one ready
     runner.start()
     return runner
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import codecs
+import contextlib
 import json
 import logging
 import secrets
@@ -20,14 +21,10 @@ from typing import Any
 from aiohttp import WSMsgType, web
 
 from kubelab.sim import errors
-from kubelab.sim.dataplane import lifecycle, pods, runner, servers, sessions
-from kubelab.sim.dataplane.commands import NOT_SIMULATED
+from kubelab.sim.dataplane import exec_workers, lifecycle, pods, runner, servers, sessions
 from kubelab.sim.dataplane.container import ContainerContext
-from kubelab.sim.dataplane.pipes import BrokenPipe, CallbackWriter, Pipe, Writer
+from kubelab.sim.dataplane.pipes import BrokenPipe, CallbackWriter, Writer
 from kubelab.sim.dataplane.runtime import runtime_for
-from kubelab.sim.dataplane.shell.interpreter import IO, SHELLS, find_program
-from kubelab.sim.dataplane.shell.jobs import end_jobs, session_jobs
-from kubelab.sim.dataplane.terminal import LineDiscipline, TerminalOutput, interactive_shell
 
 log = logging.getLogger("kubelab.sim.dataplane")
 PROTOCOLS = ("v5.channel.k8s.io", "v4.channel.k8s.io")
@@ -76,23 +73,44 @@ def not_found_in_path(argv0: str) -> str:
     )
 
 
+FRAME = 1 << 15  # characters per output frame: a big write goes out (and waits) in pieces
+
+
 class Channels:
     """The channel-multiplexed WebSocket of one exec/attach session."""
 
-    def __init__(self, ws: web.WebSocketResponse) -> None:
+    def __init__(self, ws: web.WebSocketResponse, request: web.Request | None = None) -> None:
         self.ws = ws
+        self.request = request
         self.v5 = ws.ws_protocol == "v5.channel.k8s.io"
 
     async def send(self, channel: int, text: str) -> None:
-        """Write to the client; once it is gone, writers get `BrokenPipe` (SIGPIPE/SIGHUP)."""
-        if not text:
-            return
-        if self.ws.closed:
-            raise BrokenPipe
-        try:
-            await self.ws.send_bytes(bytes([channel]) + text.encode())
-        except ConnectionResetError as exc:
-            raise BrokenPipe from exc
+        """Write to the client; once it is gone, writers get `BrokenPipe` (SIGPIPE/SIGHUP).
+        Each frame waits for the client to take the previous ones (aiohttp drains its writer),
+        so a program writing without end goes at the client's pace, in bounded memory."""
+        for start in range(0, len(text), FRAME):
+            if self.ws.closed or self.gone():
+                raise BrokenPipe
+            try:
+                await self.ws.send_bytes(
+                    bytes([channel])
+                    + text[start : start + FRAME].encode("utf-8", "surrogateescape")
+                )
+            except ConnectionResetError as exc:
+                raise BrokenPipe from exc
+
+    def gone(self) -> bool:
+        """The client's connection is closed (seen without reading from it)."""
+        if self.request is None:
+            return False
+        transport = self.request.transport
+        return transport is None or transport.is_closing()
+
+    async def probe(self) -> None:
+        """A ping: writing to a connection whose client has died makes the kernel report it."""
+        # a connection already closing raises here: `gone()` says so from now on
+        with contextlib.suppress(ConnectionResetError, RuntimeError):
+            await self.ws.ping()
 
     def writer(self, channel: int) -> Writer:
         async def send(text: str) -> None:
@@ -113,49 +131,49 @@ class Channels:
 async def _open(request: web.Request) -> Channels:
     ws = web.WebSocketResponse(protocols=PROTOCOLS, autoping=True, max_msg_size=0)
     await ws.prepare(request)
-    return Channels(ws)
+    return Channels(ws, request)
 
 
-async def _pump_input(ch: Channels, stdin: Pipe | None, tty: LineDiscipline | None) -> None:
-    """Client frames -> stdin (or the terminal); returns when the client goes away."""
-    decoder = codecs.getincrementaldecoder("utf-8")(errors="replace")
+async def _pump_input(ch: Channels) -> None:
+    """Read the client's frames until it goes away (a session without input)."""
     async for msg in ch.ws:
-        if msg.type != WSMsgType.BINARY or not msg.data:
+        if msg.type in (WSMsgType.ERROR, WSMsgType.CLOSE):
+            break
+
+
+async def _relay_input(ch: Channels, into: exec_workers.Input) -> None:
+    """Client frames -> the session's worker (stdin, or the terminal's keystrokes); returns when
+    the client goes away. Each frame waits for the worker to take the last one: back-pressure
+    down to the client's TCP connection, with the client's liveness probed meanwhile."""
+    decoder = codecs.getincrementaldecoder("utf-8")(errors="surrogateescape")
+    async for msg in ch.ws:
+        if msg.type not in (WSMsgType.BINARY, WSMsgType.TEXT) or not msg.data:
             if msg.type in (WSMsgType.ERROR, WSMsgType.CLOSE):
                 break
             continue
-        data: bytes = msg.data
+        # wsstream reads every data frame alike (websocket.Message.Receive into []byte): the
+        # Python client sends str stdin as TEXT frames ("\x00" + text), bytes as BINARY
+        data: bytes = msg.data.encode() if msg.type == WSMsgType.TEXT else msg.data
         channel = data[0]
         if channel == STDIN:
-            text = decoder.decode(data[1:])
-            if tty is not None:
-                await tty.feed(text)
-            elif stdin is not None:
-                stdin.feed(text)
-        elif channel == CLOSE and len(data) > 1 and data[1] == STDIN:
-            if tty is not None:
-                tty.close()
-            elif stdin is not None:
-                stdin.close()
+            if not await into.text(decoder.decode(data[1:])):
+                return
+        elif channel == CLOSE and len(data) > 1 and data[1] == STDIN and not await into.eof():
+            return
 
 
 async def _run_with_client(
-    ch: Channels,
-    work: asyncio.Future[int] | asyncio.Task[int],
-    stdin: Pipe | None,
-    tty: LineDiscipline | None,
+    ch: Channels, work: asyncio.Future[int] | asyncio.Task[int]
 ) -> int | None:
-    """Run `work` while feeding it the client's input; None if the client went away first."""
-    pump = asyncio.ensure_future(_pump_input(ch, stdin, tty))
+    """Run `work` while the client stays; None if the client went away first."""
+    pump = asyncio.ensure_future(_pump_input(ch))
     try:
         waiting: list[asyncio.Future[Any]] = [work, pump]
         done, _ = await asyncio.wait(waiting, return_when=asyncio.FIRST_COMPLETED)
         if work in done:
             return work.result()
-        work.cancel()
         return None
     finally:
-        pump.cancel()
         for task in (work, pump):
             if not task.done():
                 task.cancel()
@@ -169,15 +187,6 @@ def _pick_container(pod: Obj, name: str | None) -> Obj:
     return c
 
 
-def _wants_interactive_shell(argv: list[str], tty: bool) -> bool:
-    if not tty or not argv or argv[0].rsplit("/", 1)[-1] not in SHELLS:
-        return False
-    rest = argv[1:]
-    return not any(a.startswith("-") and "c" in a for a in rest) and not [
-        a for a in rest if not a.startswith("-")
-    ]
-
-
 async def _run_argv(
     ch: Channels,
     ctx: ContainerContext,
@@ -186,57 +195,29 @@ async def _run_argv(
     program_env: dict[str, str],
     main: bool = False,
 ) -> dict[str, Any] | int | None:
-    """Run argv in the container attached to the session: its exit code, a Failure status
-    (the program cannot start), or None when the client went away first."""
-    tty = _true(query, "tty")
-    want_stdin = _true(query, "stdin")
-    program = find_program(ctx, argv[0])
-    if program is None:
-        name = argv[0].rsplit("/", 1)[-1]
-        if name in NOT_SIMULATED and ctx.image.shell is not None:
-            # the real image has it; say plainly that the simulator does not emulate it
-            await ch.send(
-                STDOUT if _true(query, "tty") else STDERR, f"{name}: {NOT_SIMULATED[name]}\n"
-            )
-            return 127
-        return failure_status(not_found_in_path(argv[0]))
-    line_discipline: LineDiscipline | None = None
-    stdin: Pipe | None = None
-    if tty:
-        out: Writer = TerminalOutput(lambda text: ch.send(STDOUT, text))
-        err: Writer = out
-        line_discipline = LineDiscipline(lambda text: ch.send(STDOUT, text))
-        if not want_stdin:
-            line_discipline.close()
-        source = line_discipline.lines
-    else:
-        out, err = ch.writer(STDOUT), ch.writer(STDERR)
-        stdin = Pipe()
-        if not want_stdin:
-            stdin.close()
-        source = stdin
-    with session_jobs() as jobs:  # tasks the program starts in the background
-        if _wants_interactive_shell(argv, tty):
-            assert line_discipline is not None
-            work = asyncio.ensure_future(
-                interactive_shell(
-                    ctx, program_env, line_discipline, out, name=argv[0], show_first_prompt=not main
-                )
-            )
-        else:
-            work = asyncio.ensure_future(
-                program(argv, IO(source, out, err, tty=tty), program_env, ctx.image.workdir)
-            )
-    try:
-        return await _run_with_client(ch, work, stdin, line_discipline)
-    except BrokenPipe:
-        return None  # the client went away while the program was writing to it
-    except Exception as exc:  # a fault of the simulator itself: say so, keep serving
-        log.exception("simulated %r in pod %s failed", argv, ctx.pod_name)
-        await err.write(f"kubelab simulator: internal error while running {argv[0]}: {exc!r}\n")
-        return 1
-    finally:
-        end_jobs(jobs)
+    """Run argv in the container attached to the session, in a worker process: its exit code,
+    a Failure status (the program cannot start), or None when the client went away first."""
+
+    async def relay(into: exec_workers.Input) -> None:
+        await _relay_input(ch, into)
+
+    outcome = await exec_workers.run_session(
+        ch.send,
+        relay,
+        ch.gone,
+        ch.probe,
+        ctx,
+        argv,
+        program_env,
+        tty=_true(query, "tty"),
+        stdin=_true(query, "stdin"),
+        main=main,
+    )
+    if outcome is None or outcome.get("gone"):
+        return None
+    if "not_found" in outcome:
+        return failure_status(not_found_in_path(str(outcome["not_found"])))
+    return int(outcome.get("code", 1))
 
 
 def _status_of(outcome: dict[str, Any] | int | None) -> dict[str, Any]:
@@ -337,6 +318,6 @@ async def _follow_logs(ch: Channels, store: Any, pod: Obj, container: str) -> No
             await asyncio.sleep(0.2)
 
     try:
-        await _run_with_client(ch, asyncio.ensure_future(follow()), None, None)
+        await _run_with_client(ch, asyncio.ensure_future(follow()))
     except BrokenPipe:
         return  # the client detached

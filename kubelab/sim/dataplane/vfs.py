@@ -17,12 +17,22 @@ class FsError(Exception):
 NOENT = "No such file or directory"
 ISDIR = "Is a directory"
 NOTDIR = "Not a directory"
+NOSPACE = "No space left on device"
+# What a container may write, as a container's writable layer has a size: past it a write fails
+# with ENOSPC, as it does on a full disk, instead of the simulator's memory taking it.
+CAPACITY = 16 << 20  # characters
 
 
 class FileSystem:
-    def __init__(self, files: dict[str, str] | None = None, dirs: set[str] | None = None) -> None:
+    def __init__(
+        self,
+        files: dict[str, str] | None = None,
+        dirs: set[str] | None = None,
+        capacity: int = CAPACITY,
+    ) -> None:
         self.files: dict[str, str] = {}
         self.dirs: set[str] = {"/"}
+        self.capacity = capacity
         for d in dirs or ():
             self.mkdir(d, parents=True)
         for path, text in (files or {}).items():
@@ -35,6 +45,20 @@ class FileSystem:
 
     def is_dir(self, path: str) -> bool:
         return path in self.dirs
+
+    def is_file(self, path: str) -> bool:
+        return path in self.files
+
+    def size(self, path: str) -> int:
+        """A file's size in bytes (0 for anything else)."""
+        return len(self.files.get(path, "").encode())
+
+    def remove_tree(self, path: str) -> None:
+        """`rm -r`: the directory `path` and everything below it."""
+        prefix = path.rstrip("/") + "/"
+        for name in [f for f in self.files if f.startswith(prefix)]:
+            del self.files[name]
+        self.dirs = {d for d in self.dirs if not (d == path or d.startswith(prefix))}
 
     def exists(self, path: str) -> bool:
         return path in self.files or path in self.dirs
@@ -52,7 +76,12 @@ class FileSystem:
         parent = posixpath.dirname(path)
         if parent not in self.dirs:
             raise FsError(path, NOTDIR if parent in self.files else NOENT)
-        self.files[path] = (self.files.get(path, "") if append else "") + text
+        old = self.files.get(path, "")
+        kept = old if append else ""
+        used = sum(len(t) for t in self.files.values()) - len(old)
+        if used + len(kept) + len(text) > self.capacity:
+            raise FsError(path, NOSPACE)
+        self.files[path] = kept + text
 
     def mkdir(self, path: str, parents: bool = False) -> None:
         path = posixpath.normpath(path) if path else "/"

@@ -33,6 +33,8 @@ TYPES = (
             AGE,
         ),
         row=lease_row,
+        # pkg/registry/coordination/lease/strategy.go: AllowUnconditionalUpdate() is false.
+        unconditional_update=False,
         has_spec=False,  # no metadata.generation, as on a real server
     ),
 )

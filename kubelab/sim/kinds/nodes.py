@@ -64,6 +64,9 @@ TYPES = (
         namespaced=False,
         short_names=("no",),
         subresources=("status",),
+        # pkg/registry/core/node/strategy.go: PrepareForCreate keeps the status (a kubelet
+        # registers its node with it); AllowUnconditionalUpdate is true.
+        keeps_status_on_create=True,
         has_spec=False,  # no metadata.generation, as on a real server
         columns=(
             NAME,

@@ -50,13 +50,34 @@ def default_container(container: Obj) -> None:
             port["protocol"] = "TCP"
 
 
+# pkg/apis/core/v1/defaults.go: the volume sources whose DefaultMode defaults to 0644.
+_MODE_DEFAULTED_SOURCES = ("configMap", "secret", "downwardAPI", "projected")
+
+
+def default_volume(volume: Obj) -> None:
+    """SetDefaults_Volume (no source at all is an emptyDir), SetDefaults_HostPathVolumeSource
+    and the sources' DefaultMode (0644)."""
+    if not any(value is not None for key, value in volume.items() if key != "name"):
+        volume["emptyDir"] = {}
+    for key in _MODE_DEFAULTED_SOURCES:
+        source = volume.get(key)
+        if isinstance(source, dict) and source.get("defaultMode") is None:
+            source["defaultMode"] = 420
+    host_path = volume.get("hostPath")
+    if isinstance(host_path, dict) and host_path.get("type") is None:
+        host_path["type"] = ""
+
+
 def default_pod_spec(spec: Obj) -> None:
-    """SetDefaults_PodSpec and container defaults (templates and pods alike)."""
+    """SetDefaults_PodSpec, volume and container defaults (templates and pods alike)."""
     spec.setdefault("restartPolicy", "Always")
     spec.setdefault("dnsPolicy", "ClusterFirst")
     spec.setdefault("terminationGracePeriodSeconds", 30)
     spec.setdefault("securityContext", {})
     spec.setdefault("schedulerName", "default-scheduler")
+    for volume in spec.get("volumes") or []:
+        if isinstance(volume, dict):
+            default_volume(volume)
     for key in ("initContainers", "containers"):
         for container in spec.get(key) or []:
             if isinstance(container, dict):

@@ -255,6 +255,16 @@ def _ephemeral_errors(new_spec: Obj, old_spec: Obj) -> list[FieldError]:
     return errors
 
 
+def grace_period(pod: Obj, asked: int) -> int:
+    """The pod strategy's CheckGracefulDelete (pkg/registry/core/pod/strategy.go): a pod never
+    scheduled or already Succeeded/Failed has nothing to stop and goes at once."""
+    if not (pod.get("spec") or {}).get("nodeName"):
+        return 0
+    if (pod.get("status") or {}).get("phase") in ("Succeeded", "Failed"):
+        return 0
+    return asked
+
+
 TYPES = (
     ResourceType(
         group="",
@@ -290,5 +300,9 @@ TYPES = (
             "status.nominatedNodeName",
         ),
         graceful_deletion=True,
+        grace_period=grace_period,
+        deletion_finished_by_controller=True,
+        # pkg/registry/core/pod/storage/storage.go: ReturnDeletedObject: true
+        return_deleted_object=True,
     ),
 )

@@ -117,6 +117,13 @@ def _services(store: Store) -> list[Obj]:
 
 def defaults(svc: Obj, store: Store) -> None:
     service_rules.default_service(svc)
+    # ServiceStatus and its LoadBalancer are structs, not pointers (staging/src/k8s.io/api/
+    # core/v1/types.go): a Service always serializes `status: {loadBalancer: {}}`.
+    status = svc.get("status")
+    if not isinstance(status, dict):
+        status = svc["status"] = {}
+    if not isinstance(status.get("loadBalancer"), dict):
+        status["loadBalancer"] = {}
 
 
 def validate_create(svc: Obj, store: Store) -> None:
@@ -153,5 +160,7 @@ TYPES = (
         has_spec=False,  # no metadata.generation, as on a real server
         warnings=service_rules.service_warnings,
         name_rule=DNS1035_LABEL,  # ValidateServiceName
+        # pkg/registry/core/service/storage/storage.go: ReturnDeletedObject: true
+        return_deleted_object=True,
     ),
 )

@@ -13,6 +13,8 @@ from kubelab.sim.errors import ApiError
 from kubelab.sim.objects import Obj
 from kubelab.sim.server import discovery
 from kubelab.sim.server.bodies import MAX_BODY, wire
+from kubelab.sim.server.handler_times import TIMES, HandlerTimes, metrics, timing_middleware
+from kubelab.sim.server.host_ports import HOST_PORTS_PATH, host_port_list
 from kubelab.sim.server.responses import json_response, page_not_found, status_response
 from kubelab.sim.store import Store
 from kubelab.sim.supervisor import ControllerHealth, readyz_text
@@ -50,15 +52,6 @@ PUBLIC_PATHS = frozenset({"/livez", "/readyz", "/healthz", "/version"})
 
 
 @web.middleware
-async def commit_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
-    """Every write a request made is committed before its answer goes out."""
-    try:
-        return await handler(request)
-    finally:
-        request.app[STORE].flush()
-
-
-@web.middleware
 async def error_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
     try:
         return await handler(request)
@@ -80,9 +73,9 @@ async def auth_middleware(request: web.Request, handler: Handler) -> web.StreamR
         header = request.headers.get("Authorization", "")
         scheme, _, token = header.partition(" ")
         want = request.app[TOKEN]
-        if scheme.lower() != "bearer" or not hmac.compare_digest(
-            token.strip().encode(), want.encode()
-        ):
+        # a header that is not text (`Bearer \xe9` arrives as a lone surrogate) is just wrong
+        given = token.strip().encode("utf-8", errors="replace")
+        if scheme.lower() != "bearer" or not hmac.compare_digest(given, want.encode()):
             raise errors.unauthorized()
     return await handler(request)
 
@@ -163,6 +156,11 @@ async def dispatch(request: web.Request) -> web.StreamResponse:
     return await handle(request)
 
 
+async def host_ports(request: web.Request) -> web.StreamResponse:
+    """Where the host reaches the Services' node and load balancer ports (`host_ports.py`)."""
+    return json_response(host_port_list(request.app[STORE]))
+
+
 async def not_found(request: web.Request) -> web.StreamResponse:
     raise page_not_found()
 
@@ -178,6 +176,7 @@ async def root_paths(request: web.Request) -> web.StreamResponse:
     paths += [
         "/healthz",
         "/livez",
+        "/metrics",
         "/openapi/v2",
         "/openapi/v3",
         "/openapi/v3/",
@@ -193,12 +192,13 @@ def _no_checks() -> list[ControllerHealth]:
 
 def make_app(store: Store, token: str, checks: HealthChecks = _no_checks) -> web.Application:
     app = web.Application(
-        middlewares=[error_middleware, commit_middleware, auth_middleware],
+        middlewares=[timing_middleware, error_middleware, auth_middleware],
         client_max_size=MAX_BODY + 1,
     )
     app[STORE] = store
     app[TOKEN] = token
     app[CHECKS] = checks
+    app[TIMES] = HandlerTimes()
     r = app.router
     for path in ("/livez", "/healthz"):
         r.add_get(path, health)
@@ -207,6 +207,7 @@ def make_app(store: Store, token: str, checks: HealthChecks = _no_checks) -> web
     r.add_get("/readyz/", readyz)
     r.add_get("/version", version)
     r.add_get("/version/", version)
+    r.add_get("/metrics", metrics)
     r.add_get("/api", api_root)
     r.add_get("/api/", api_root)
     r.add_get("/apis", apis_root)
@@ -217,6 +218,7 @@ def make_app(store: Store, token: str, checks: HealthChecks = _no_checks) -> web
     r.add_get("/openapi/v3/{tail:.+}", openapi_v3)
     r.add_route("*", "/api/{tail:.+}", dispatch)
     r.add_route("*", "/apis/{tail:.+}", dispatch)
+    r.add_get(HOST_PORTS_PATH, host_ports)
     r.add_get("/", root_paths)
     r.add_route("*", "/{tail:.*}", not_found)
     return app

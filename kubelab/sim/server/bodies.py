@@ -8,6 +8,7 @@ from __future__ import annotations
 import importlib
 import json
 import pkgutil
+from collections.abc import Callable
 from functools import cache
 from typing import Any
 
@@ -177,9 +178,9 @@ def decode_object(rt: ResourceType, raw: bytes, content_type: str | None) -> Obj
     if not raw:
         raise errors.bad_request("the body of the request is empty")
     if mt in ("", "application/json", "*/*"):
-        obj = parse_json(raw, "couldn't get version/kind; ")
+        obj = _read_kind(rt, raw, parse_json)
     elif mt in ("application/yaml", "application/x-yaml", "text/yaml"):
-        obj = parse_yaml(raw, "couldn't get version/kind; ")
+        obj = _read_kind(rt, raw, parse_yaml)
     elif mt == PROTOBUF:
         decode = wire("decode_protobuf")
         if decode is None:
@@ -193,10 +194,12 @@ def decode_object(rt: ResourceType, raw: bytes, content_type: str | None) -> Obj
     else:
         raise errors.unsupported_media_type(BODY_TYPES)
     if not isinstance(obj, dict):
-        raise errors.bad_request(
+        raise unrecognized(
+            rt,
             "couldn't get version/kind; json parse error: json: cannot unmarshal "
             f"{_go_type(obj)} into Go value of type struct {{ APIVersion string "
-            '"json:\\"apiVersion,omitempty\\""; Kind string "json:\\"kind,omitempty\\"" }'
+            '"json:\\"apiVersion,omitempty\\""; Kind string "json:\\"kind,omitempty\\"" }',
+            raw,
         )
     check_kind(rt, obj)
     if "metadata" in obj and not isinstance(obj["metadata"], dict):
@@ -206,6 +209,40 @@ def decode_object(rt: ResourceType, raw: bytes, content_type: str | None) -> Obj
             f"{rt.kind}.metadata of type v1.ObjectMeta",
         )
     return obj
+
+
+def summarize_data(data: bytes, max_length: int = 30) -> str:
+    """`summarizeData` (staging/src/k8s.io/apiserver/pkg/endpoints/handlers/rest.go): a body
+    that looks like a JSON object as text, anything else in hex, cut after `max_length` bytes."""
+    if not data:
+        return "<empty>"
+    cut = data[:max_length]
+    shown = cut.decode("utf-8", errors="replace") if data[:1] == b"{" else cut.hex()
+    return shown + " ..." if len(data) > max_length else shown
+
+
+def unrecognized(rt: ResourceType, detail: str, raw: bytes) -> ApiError:
+    """`transformDecodeError` for a body whose apiVersion/kind could not be read at all."""
+    return errors.bad_request(
+        f"the object provided is unrecognized (must be of type {rt.kind}): {detail} "
+        f"({summarize_data(raw)})"
+    )
+
+
+def _read_kind(rt: ResourceType, raw: bytes, parse: Callable[[bytes, str], Any]) -> Any:
+    """The decoded body; one that does not parse is `unrecognized`, worded as Go's
+    encoding/json words its syntax error (the first byte that cannot come next)."""
+    try:
+        return parse(raw, "couldn't get version/kind; ")
+    except ApiError as e:
+        if parse is parse_json:
+            syntax = wire("go_syntax_error")
+            found = syntax(raw) if syntax is not None else None
+            if found:
+                raise unrecognized(
+                    rt, f"couldn't get version/kind; json parse error: {found}", raw
+                ) from None
+        raise unrecognized(rt, e.message, raw) from None
 
 
 def _go_type(value: Any) -> str:
@@ -314,4 +351,26 @@ def apply_patch(rt: ResourceType, current: Obj, raw: bytes, content_type: str | 
         raise errors.unsupported_media_type(PATCH_TYPES)
     if not isinstance(result, dict):
         raise errors.bad_request("the patch did not produce an object")
+    if _encoded_size(result) > MAX_BODY:
+        raise errors.too_large()  # the object may not grow past what a request could carry
     return result
+
+
+def _encoded_size(obj: Obj) -> int:
+    return len(json.dumps(obj, separators=(",", ":"), ensure_ascii=False).encode())
+
+
+def check_converts(rt: ResourceType, patched: Obj, raw: bytes, content_type: str | None) -> None:
+    """A strategic merge patch whose result has a value of the wrong type is a 422 in
+    kube-apiserver's words (handlers/patch.go `applyPatchToObject`): `patch: Invalid value:
+    "<the patch, as Go's %+v prints it>": <the unstructured converter's error>`."""
+    if media_type(content_type) != "application/strategic-merge-patch+json":
+        return
+    find = wire("conversion_error")
+    show = wire("patch_value_text")
+    if find is None or show is None:
+        return
+    problem = find(patched, rt.group, rt.version, rt.kind)
+    if problem:
+        shown = show(parse_json(raw))
+        raise errors.invalid("", "", [errors.invalid_value("patch", shown, problem)])

@@ -20,6 +20,7 @@ from kubelab.sim.server.bodies import (
     PATCH_TYPES,
     PROTOBUF,
     apply_patch,
+    check_converts,
     check_kind,
     decode_object,
     media_type,
@@ -118,7 +119,7 @@ async def create(ctx: Ctx) -> web.Response:
     validate_fields(t.rt, obj, ctx.query.get("fieldValidation", ""), ctx.warnings)
     obj = ctx.stored(obj)
     srt = ctx.store.registry.storage_type(t.rt)
-    if srt.has_status:
+    if srt.drops_status_on_create:
         obj.pop("status", None)
     hook = managed_hook(ctx, "", srt)
     dry_run = ctx.dry_run
@@ -140,13 +141,8 @@ async def update(ctx: Ctx) -> web.Response:
         raise errors.bad_request(
             f"the name of the object ({meta['name']}) does not match the name on the URL ({t.name})"
         )
-    return _store_update(ctx, ctx.store.registry.storage_type(t.rt), ctx.stored(obj))
-
-
-def _store_update(ctx: Ctx, srt: ResourceType, obj: Obj) -> web.Response:
-    """Store `obj` over the target object (PUT and PATCH alike) and answer with what was kept."""
-    t = ctx.target
-    assert t.name is not None
+    obj = ctx.stored(obj)
+    srt = ctx.store.registry.storage_type(t.rt)
     hook = managed_hook(ctx, t.subresource or "", srt)
     dry_run = ctx.dry_run
     updated = guard(
@@ -186,6 +182,7 @@ async def patch(ctx: Ctx) -> web.Response:
         log.exception("a %s patch failed", t.rt.kind)
         raise errors.ApiError(422, "Invalid", f"the patch could not be applied: {e}") from None
     check_kind(t.rt, patched)
+    check_converts(t.rt, patched, raw, content_type)
     validate_fields(t.rt, patched, ctx.query.get("fieldValidation", ""), ctx.warnings)
     meta = patched.get("metadata")
     if not isinstance(meta, dict):
@@ -195,8 +192,23 @@ async def patch(ctx: Ctx) -> web.Response:
             f"the name of the object ({meta.get('name')}) does not match the name on the URL "
             f"({t.name})"
         )
+    obj = ctx.stored(patched)
+    hook = managed_hook(ctx, t.subresource or "", srt)
+    dry_run = ctx.dry_run
     # A patch that carries metadata.resourceVersion is a precondition; otherwise none.
-    return _store_update(ctx, srt, ctx.stored(patched))
+    updated = guard(
+        ctx,
+        lambda: ctx.store.update(
+            srt,
+            obj,
+            namespace=t.namespace,
+            name=t.name,
+            subresource=t.subresource,
+            dry_run=dry_run,
+            managed=hook,
+        ),
+    )
+    return ctx.written(updated)
 
 
 async def apply(ctx: Ctx, raw: bytes) -> web.Response:
@@ -247,7 +259,7 @@ async def apply(ctx: Ctx, raw: bytes) -> web.Response:
     dry_run = ctx.dry_run
     if live_stored is None:
         obj.setdefault("metadata", {})["name"] = t.name
-        if srt.has_status:
+        if srt.drops_status_on_create:
             obj.pop("status", None)
         created = guard(
             ctx, lambda: ctx.store.create(srt, obj, namespace=t.namespace, dry_run=dry_run)

@@ -33,6 +33,7 @@ from typing import Any, Final
 from kubelab.sim.errors import ApiError
 from kubelab.sim.objects import Obj
 from kubelab.sim.wire._limits import nesting_guard
+from kubelab.sim.wire.last_applied import last_applied_object, sync_last_applied
 from kubelab.sim.wire.schemas import Schema, schema_for
 
 Path = tuple[str, ...]
@@ -647,7 +648,11 @@ def server_side_apply(
         for path in sorted(paths & changed):
             conflicts.append((key, path))
     if conflicts and not force:
-        raise _conflict_error(conflicts)
+        conflicts = _conflicts_after_client_side_apply(
+            conflicts, live, manager, group, version, kind
+        )
+        if conflicts:
+            raise _conflict_error(conflicts)
     for key in list(sets):
         if key != me:
             sets[key] = sets[key] - changed - removed
@@ -656,4 +661,24 @@ def server_side_apply(
     for key in [k for k, v in sets.items() if not v]:
         del sets[key]
         times.pop(key, None)
+    sync_last_applied(merged, live, applied, manager)
     return _store(merged, sets, times)
+
+
+def _conflicts_after_client_side_apply(
+    conflicts: list[tuple[Manager, Path]],
+    live: Obj | None,
+    manager: str,
+    group: str,
+    version: str,
+    kind: str,
+) -> list[tuple[Manager, Path]]:
+    """The conflicts left when the fields client-side apply last applied are allowed
+    (lastAppliedManager): all of them when there is no annotation or `manager` is not kubectl,
+    none when every conflicting field is in the annotation (the apply is then forced)."""
+    last = last_applied_object(live, manager)
+    if last is None:
+        return conflicts
+    allowed = to_field_set(last, group, version, kind)
+    remaining = [(key, path) for key, path in conflicts if path not in allowed]
+    return remaining

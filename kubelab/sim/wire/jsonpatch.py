@@ -4,16 +4,27 @@ CORE calls `json_merge_patch(live, patch)` for `application/merge-patch+json` an
 `json_patch(live, operations)` for `application/json-patch+json`; both return a new object and
 raise `ApiError` (400 for a malformed patch, 422 for an operation that does not apply, as
 `k8s.io/apiserver/pkg/endpoints/handlers/patch.go` answers).
+
+Bounded as kube-apiserver bounds them: a JSON patch of more than `MAX_OPERATIONS` operations is
+413 RequestEntityTooLarge (patch.go's `maxJSONPatchOperations`), and the values its `copy`
+operations copy may add up to `MAX_COPY_BYTES` of JSON (the server's `JSONPatchMaxCopyBytes`,
+3 MiB, set as json-patch's `AccumulatedCopySizeLimit`): past it the patch is 422 with
+json-patch's message. So 22 copies of `/x` into itself stop at 3 MiB instead of doubling into
+millions of nodes.
 """
 
 from __future__ import annotations
 
 import copy
+import json
 from typing import Any
 
 from kubelab.sim.errors import ApiError
 from kubelab.sim.objects import Obj
 from kubelab.sim.wire._limits import nesting_guard
+
+MAX_OPERATIONS = 10000
+MAX_COPY_BYTES = 3 * 1024 * 1024
 
 
 @nesting_guard
@@ -28,6 +39,26 @@ def json_merge_patch(original: Any, patch: Any) -> Any:
         else:
             target[key] = json_merge_patch(target.get(key), value)
     return target
+
+
+def _too_many_operations(count: int) -> ApiError:
+    return ApiError(
+        413,
+        "RequestEntityTooLarge",
+        f"Request entity too large: The allowed maximum operations in a JSON patch is "
+        f"{MAX_OPERATIONS}, got {count}",
+    )
+
+
+def _clone(value: Any) -> Any:
+    """A deep copy of a JSON value, made by the C JSON codec (copy.deepcopy takes seconds for
+    the millions of nodes a hostile patch can carry)."""
+    return json.loads(json.dumps(value))
+
+
+def _encoded(value: Any) -> str:
+    """`value` as Go's encoding/json writes it (json-patch counts its bytes)."""
+    return json.dumps(value, separators=(",", ":"), ensure_ascii=False)
 
 
 def _bad_request(message: str) -> ApiError:
@@ -129,7 +160,10 @@ def json_patch(original: Any, operations: Any) -> Any:
     """RFC 6902 `add`, `remove`, `replace`, `move`, `copy` and `test`, applied in order."""
     if not isinstance(operations, list):
         raise _bad_request("json: cannot unmarshal object into Go value of type jsonpatch.Patch")
-    doc = copy.deepcopy(original)
+    if len(operations) > MAX_OPERATIONS:
+        raise _too_many_operations(len(operations))
+    doc = _clone(original)
+    copied = 0
     for operation in operations:
         if not isinstance(operation, dict):
             raise _bad_request("json: cannot unmarshal into Go value of type jsonpatch.Operation")
@@ -140,22 +174,22 @@ def json_patch(original: Any, operations: Any) -> Any:
         if op in ("add", "replace", "test") and "value" not in operation:
             raise _bad_request(f"{op} operation missing value")
         if op == "add":
-            doc = _add(doc, path, copy.deepcopy(operation["value"]))
+            doc = _add(doc, path, _clone(operation["value"]))
         elif op == "remove":
             doc, _ = _remove(doc, path)
         elif op == "replace":
             _get(doc, path, "replace")
             tokens = _pointer(path)
             if not tokens:
-                doc = copy.deepcopy(operation["value"])
+                doc = _clone(operation["value"])
             else:
                 parent = _parent(doc, tokens, path, "replace")
                 if isinstance(parent, list):
-                    parent[_index(tokens[-1], len(parent), path, False)] = copy.deepcopy(
+                    parent[_index(tokens[-1], len(parent), path, False)] = _clone(
                         operation["value"]
                     )
                 else:
-                    parent[tokens[-1]] = copy.deepcopy(operation["value"])
+                    parent[tokens[-1]] = _clone(operation["value"])
         elif op in ("move", "copy"):
             source = operation.get("from")
             if not isinstance(source, str):
@@ -165,7 +199,14 @@ def json_patch(original: Any, operations: Any) -> Any:
                     raise _unprocessable(f"move operation does not apply: {source} into itself")
                 doc, value = _remove(doc, source, "move")
             else:
-                value = copy.deepcopy(_get(doc, source, "copy"))
+                encoded = _encoded(_get(doc, source, "copy"))
+                copied += len(encoded.encode())
+                if copied > MAX_COPY_BYTES:
+                    raise _unprocessable(
+                        "Unable to complete the copy, the accumulated size increase of copy is "
+                        f"{copied}, exceeding the limit {MAX_COPY_BYTES}"
+                    )
+                value = json.loads(encoded)  # the copy, made in C (deepcopy takes seconds)
             doc = _add(doc, path, value, op)
         elif op == "test":
             if _get(doc, path, "test") != operation["value"]:

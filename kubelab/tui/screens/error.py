@@ -8,7 +8,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical
 from textual.screen import ModalScreen
-from textual.widgets import Button, Label, Static
+from textual.widgets import Button, Static
 
 
 def describe_error(error: BaseException) -> tuple[str, str | None]:
@@ -46,7 +46,7 @@ class ErrorScreen(ModalScreen[None]):
 
     def compose(self) -> ComposeResult:
         with Vertical(id="dialog"):
-            yield Label(self.title_text, id="error-title")
+            yield Static(self.title_text, id="error-title", markup=False)
             yield Static(self.message, id="error-message", markup=False)
             if self.hint:
                 yield Static(f"What to do: {self.hint}", id="error-hint", markup=False)

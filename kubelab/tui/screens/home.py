@@ -15,8 +15,13 @@ from kubelab.tui.widgets.cluster_panel import ClusterPanel
 from kubelab.tui.widgets.lesson_list import LessonList, lesson_state
 
 if TYPE_CHECKING:
-    from kubelab.lessons.loader import Course, LoadedLesson
+    from kubelab.lessons.loader import Course
+    from kubelab.lessons.outline import LessonOutline
     from kubelab.tui.app import KubelabApp
+
+
+STATUS_SECONDS = 10.0
+"""How often the home screen reads the cluster's status again."""
 
 
 class HomeScreen(Screen[None]):
@@ -47,30 +52,37 @@ class HomeScreen(Screen[None]):
     def on_mount(self) -> None:
         self.query_one(LessonList).focus()
         self.refresh_lessons()
+        self.set_interval(STATUS_SECONDS, self._refresh_status)
 
     def on_screen_resume(self) -> None:
         self.refresh_lessons()
+        self.kubelab.refresh_status()
+
+    def _refresh_status(self) -> None:
+        if self.is_current:
+            self.kubelab.refresh_status()
 
     def refresh_lessons(self) -> None:
-        course = self.kubelab.course
-        if course is None:
+        outline = self.kubelab.outline
+        if outline is None:
             return
         lessons = self.query_one(LessonList)
         current = lessons.highlighted
         if current is None:
             resume = self.kubelab.services.progress.current()
-            ids = [loaded.lesson.id for loaded in course.lessons]
+            ids = [lesson.id for lesson in outline.lessons]
             current = ids.index(resume[0]) if resume and resume[0] in ids else 0
-        rows = [(loaded, self._passed(loaded)) for loaded in course.lessons]
+        rows = [(lesson, self._passed(lesson)) for lesson in outline.lessons]
         lessons.set_lessons(rows, current)
-        if not course.lessons:
+        course = self.kubelab.course
+        if not outline.lessons and course is not None:
             self.query_one("#lesson-detail", Static).update(self._problems_text(course))
         else:
             self._show_detail(current)
 
-    def _passed(self, loaded: LoadedLesson) -> int:
-        passed = self.kubelab.services.progress.passed_steps(loaded.lesson.id)
-        return sum(1 for step in loaded.lesson.steps if step.id in passed)
+    def _passed(self, lesson: LessonOutline) -> int:
+        passed = self.kubelab.services.progress.passed_steps(lesson.id)
+        return sum(1 for step_id, _ in lesson.steps if step_id in passed)
 
     def _problems_text(self, course: Course) -> Text:
         text = Text()
@@ -80,30 +92,31 @@ class HomeScreen(Screen[None]):
         return text
 
     def _show_detail(self, index: int | None) -> None:
-        course = self.kubelab.course
-        if course is None or index is None or not 0 <= index < len(course.lessons):
+        outline = self.kubelab.outline
+        if outline is None or index is None or not 0 <= index < len(outline.lessons):
             return
-        lesson = course.lessons[index].lesson
+        lesson = outline.lessons[index]
         text = Text()
         text.append(f"{lesson.title}\n", style="bold")
         text.append(f"{lesson.summary.strip()}\n")
-        passed = self._passed(course.lessons[index])
+        passed = self._passed(lesson)
         word = lesson_state(len(lesson.steps), passed)[1]
         text.append(f"{passed}/{len(lesson.steps)} steps passed: {word}", style="dim")
         resume = self.kubelab.services.progress.current()
         if resume is not None and resume[0] == lesson.id and resume[1] is not None:
-            step = lesson.step(resume[1])
-            if step is not None:
-                number = lesson.steps.index(step) + 1
-                text.append(f"\nEnter resumes at step {number}: {step.title}", style="bold")
+            title = lesson.step_title(resume[1])
+            if title is not None:
+                number = [step_id for step_id, _ in lesson.steps].index(resume[1]) + 1
+                text.append(f"\nEnter resumes at step {number}: {title}", style="bold")
         if lesson.requires:
             text.append("\nPrerequisites: ")
             for i, required in enumerate(lesson.requires):
-                other = course.find(required)
-                done = other is not None and self._passed(other) >= len(other.lesson.steps)
+                other = outline.find(required)
+                done = other is not None and self._passed(other) >= len(other.steps)
                 text.append(", " if i else "")
                 text.append(f"{'✔' if done else '✘'} {required}", style="green" if done else "red")
-        if course.problems:
+        course = self.kubelab.course
+        if course is not None and course.problems:
             text.append(f"\n{len(course.problems)} lesson problem(s): run `kubelab lint`", "yellow")
         self.query_one("#lesson-detail", Static).update(text)
 

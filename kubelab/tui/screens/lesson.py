@@ -13,9 +13,10 @@ from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, VerticalScroll
 from textual.screen import Screen
 from textual.timer import Timer
-from textual.widgets import ContentSwitcher, Footer, Header, Markdown, OptionList, Static
+from textual.widgets import ContentSwitcher, Footer, Markdown, OptionList, Static
 from textual.worker import Worker, WorkerState
 
+from kubelab.grading.wording import count_text
 from kubelab.lessons.problems import LessonLoadError
 from kubelab.tui.codeblocks import code_commands
 from kubelab.tui.messages import ClusterEvent
@@ -23,9 +24,11 @@ from kubelab.tui.screens.confirm import ConfirmScreen
 from kubelab.tui.services import WATCHED_KINDS, Bindings
 from kubelab.tui.watcher import NamespaceWatcher
 from kubelab.tui.widgets.console import Console
+from kubelab.tui.widgets.lesson_markdown import LessonMarkdown
 from kubelab.tui.widgets.namespace_map import NamespaceMapView
 from kubelab.tui.widgets.results_panel import ResultsPanel
 from kubelab.tui.widgets.step_list import StepList, StepState
+from kubelab.tui.widgets.terminal import Terminal, TerminalLeft
 
 if TYPE_CHECKING:
     from kubelab.cluster.base import LabCluster
@@ -36,14 +39,55 @@ if TYPE_CHECKING:
 
 DEBOUNCE_SECONDS = 0.4
 
+#: the lesson pane scrolls from wherever the focus is (the console keeps these keys: they are
+#: the shell's while it has the focus)
+SCROLL_BINDINGS: list[BindingType] = [
+    Binding(
+        "pageup",
+        "scroll_lesson('page_up')",
+        "Page up",
+        id="scroll.page_up",
+        tooltip="Scroll the lesson up a page",
+        show=False,
+        priority=True,
+    ),
+    Binding(
+        "pagedown",
+        "scroll_lesson('page_down')",
+        "Page down",
+        id="scroll.page_down",
+        tooltip="Scroll the lesson down a page",
+        show=False,
+        priority=True,
+    ),
+    Binding(
+        "home",
+        "scroll_lesson('home')",
+        "Top",
+        id="scroll.home",
+        tooltip="To the top of the lesson text",
+        show=False,
+        priority=True,
+    ),
+    Binding(
+        "end",
+        "scroll_lesson('end')",
+        "Bottom",
+        id="scroll.end",
+        tooltip="To the end of the lesson text (the results)",
+        show=False,
+        priority=True,
+    ),
+]
+
 
 def fill(text: str, bindings: Bindings | None) -> str:
-    """`${name}` placeholders filled where a binding is known (left as they are otherwise)."""
-    from kubelab.lessons.model import PLACEHOLDER
+    """`${name}` placeholders filled where a binding is known (left as they are otherwise);
+    an escaped `$${...}` shows as `${...}`."""
+    from kubelab.lessons.render import fill as fill_placeholders
 
-    if not bindings:
-        return text
-    return PLACEHOLDER.sub(lambda m: str(bindings.get(m.group(1), m.group(0))), text)
+    known = bindings or {}
+    return fill_placeholders(text, lambda name: str(known.get(name, "${" + name + "}")))
 
 
 class LessonScreen(Screen[None]):
@@ -85,15 +129,20 @@ class LessonScreen(Screen[None]):
             "copy_command",
             "Copy",
             id="copy_command",
-            tooltip="Copy the next kubectl command of the instructions into the console",
+            tooltip="Type the next command of the instructions in the console, not run (a "
+            "YAML block the step applies comes as a here-document saving it)",
             show=False,
         ),
         Binding(
-            "i,colon", "focus_console", "Console", id="console", tooltip="Type kubectl commands"
+            "i,colon",
+            "focus_console",
+            "Console",
+            id="console",
+            tooltip="Type in the console (your shell); ctrl+] comes back",
         ),
         Binding("m", "toggle_map", "Map", id="map", tooltip="The live map of the namespace"),
         Binding(
-            "l,escape",
+            "l",
             "lessons",
             "Lessons",
             id="lessons",
@@ -102,6 +151,7 @@ class LessonScreen(Screen[None]):
         ),
         Binding("f1,question_mark", "app.help", "Help", id="help", tooltip="All keys"),
         Binding("q", "app.quit", "Quit", id="quit", tooltip="Leave kubelab", show=False),
+        *SCROLL_BINDINGS,
     ]
 
     def __init__(self, loaded: LoadedLesson, cluster: LabCluster, start_step: str | None) -> None:
@@ -125,19 +175,20 @@ class LessonScreen(Screen[None]):
         self._queued: tuple[str, str] | None = None
         self._shown_body: str | None = None
         self._shown_solution: str | None = None
+        self._shown_hints: str | None = None
+        self._console_config: Path | None = None
 
     # -- layout ---------------------------------------------------------------------------------
 
     def compose(self) -> ComposeResult:
-        yield Header()
         with Horizontal(id="lesson-main"):
             yield StepList(id="step-list")
             with ContentSwitcher(initial="step-view", id="views"):
                 with VerticalScroll(id="step-view"):
                     yield Static("", id="step-title")
-                    yield Markdown("", id="lesson-body")
-                    yield Static("", id="hints")
-                    yield Markdown("", id="solution")
+                    yield LessonMarkdown("", id="lesson-body")
+                    yield LessonMarkdown("", id="hints")
+                    yield LessonMarkdown("", id="solution")
                     yield Static("", id="status-line")
                     yield ResultsPanel(id="results")
                 with VerticalScroll(id="map-view"):
@@ -172,14 +223,88 @@ class LessonScreen(Screen[None]):
             )
             if first_open is not None and self.kubelab.resume_step is None:
                 self.index = first_open
+        self.query_one(StepList).border_title = "Steps"
         self.show_step()
         self.query_one("#status-line", Static).update("Starting the lesson…")
+        self.start_console()
         self.start_lesson()
 
     def on_unmount(self) -> None:
         if self._watcher is not None:
             self._watcher.stop()
         self.kubelab.services.grader.close()
+        for console in self.query(Console):
+            console.stop()
+        if self._console_config is not None:
+            self._console_config.unlink(missing_ok=True)
+
+    # -- the console ----------------------------------------------------------------------------
+
+    def start_console(self) -> None:
+        """The learner's shell in the course's workspace, kubectl pointed at the lab cluster
+        (the lesson's namespace once the lesson has started)."""
+        from kubelab.cluster.base import ClusterError
+        from kubelab.tui.shell_session import ShellStartError, shell_program
+        from kubelab.tui.workspace import (
+            console_kubeconfig,
+            console_kubeconfig_path,
+            shell_env,
+            shown_path,
+            workspace_dir,
+        )
+
+        console = self.query_one(Console)
+        course = self.kubelab.course
+        try:
+            workspace = workspace_dir(course.root if course else Path.cwd(), self._bundled())
+            config = console_kubeconfig_path()
+            console_kubeconfig(config, self.cluster, self.cluster.namespace)
+            self._console_config = config
+            env = shell_env(self.cluster, config)
+            program = shell_program(env)
+        except (ClusterError, ShellStartError, OSError) as exc:
+            message = exc.message if isinstance(exc, ClusterError) else str(exc)
+            console.terminal.show_notice(f"the console cannot start: {message}")
+            return
+        shown = shown_path(workspace)
+        console.start([program], env, workspace, shown, self.cluster.namespace)
+        console.terminal.show_notice(
+            f"your shell, in the workspace {shown}; kubectl uses the lab cluster"
+        )
+
+    def _bundled(self) -> bool:
+        from kubelab.lessons.loader import bundled_course_root
+
+        course = self.kubelab.course
+        return course is None or course.root.resolve() == bundled_course_root().resolve()
+
+    def _point_console(self, namespace: str) -> None:
+        from kubelab.cluster.base import ClusterError
+        from kubelab.tui.workspace import console_kubeconfig
+
+        console = self.query_one(Console)
+        if self._console_config is None:
+            return
+        try:
+            console_kubeconfig(self._console_config, self.cluster, namespace)
+        except (ClusterError, OSError) as exc:
+            message = exc.message if isinstance(exc, ClusterError) else str(exc)
+            console.terminal.show_notice(f"kubectl stays in {self.cluster.namespace}: {message}")
+            return
+        console.set_namespace(namespace)
+
+    def on_terminal_left(self, message: TerminalLeft) -> None:
+        message.stop()
+        self.query_one("#step-view", VerticalScroll).focus()
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """While the console has the focus its keys are the shell's: the lesson's bindings
+        step aside (and leave the footer, which then shows only the way out)."""
+        return not (isinstance(self.focused, Terminal) and action in self._own_actions())
+
+    @classmethod
+    def _own_actions(cls) -> set[str]:
+        return {b.action.split("(")[0] for b in cls.BINDINGS if isinstance(b, Binding)}
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         # StateChanged does not bubble: hand it to the app's one handler for worker failures
@@ -206,13 +331,15 @@ class LessonScreen(Screen[None]):
         self.refresh_steps()
         total = len(self.loaded.lesson.steps)
         title = Text()
+        title.append(f"{self.loaded.lesson.title}\n", style="dim")
         title.append(f"Step {self.index + 1}/{total}: {step.title}", style="bold")
         result = self.results.get(step.id)
         if step.id in self.passed:
             title.append("  ✔ passed" + (" (assisted)" if self.passed[step.id] else ""), "green")
         elif result is not None and result.status in ("failed", "error"):
             bad = sum(1 for c in result.checks if c.status in ("failed", "error"))
-            title.append(f"  ✘ {bad}/{len(result.checks)} checks failing (results below)", "red")
+            failing = count_text(bad, "check")
+            title.append(f"  ✘ {failing} failing (results below)", "red")
         self.query_one("#step-title", Static).update(title)
         body = fill(step.body, self.bindings)
         if body != self._shown_body:
@@ -226,12 +353,15 @@ class LessonScreen(Screen[None]):
     def show_hints(self) -> None:
         step = self.step
         shown = min(self.hints.get(step.id, 0), len(step.hints))
-        text = Text()
-        for number, hint in enumerate(step.hints[:shown], start=1):
-            text.append(f"Hint {number}/{len(step.hints)}: ", style="bold yellow")
-            text.append(fill(hint.strip(), self.bindings) + "\n")
-        self.query_one("#hints", Static).update(text)
-        self.query_one("#hints", Static).display = shown > 0
+        text = "\n\n".join(
+            f"**Hint {number}/{len(step.hints)}:** {fill(hint.strip(), self.bindings)}"
+            for number, hint in enumerate(step.hints[:shown], start=1)
+        )
+        widget = self.query_one("#hints", Markdown)
+        if text != self._shown_hints:
+            self._shown_hints = text
+            widget.update(text)
+        widget.display = shown > 0
 
     def show_solution(self) -> None:
         step = self.step
@@ -266,16 +396,16 @@ class LessonScreen(Screen[None]):
     def start_lesson(self) -> None:
         services = self.kubelab.services
         previous = services.progress.bindings(self.lesson_id)
-        bindings = services.grader.start_lesson(self.cluster, self.loaded, previous)
+        step_id = self.step.id
+        bindings = services.grader.start_lesson(self.cluster, self.loaded, previous, step_id)
         services.progress.set_bindings(self.lesson_id, bindings)
-        kubectl = services.kubectl()  # ClusterError (shown in the modal) when it is missing
-        self.app.call_from_thread(self._lesson_started, bindings, kubectl)
+        services.kubectl()  # ClusterError (shown in the modal) when it is missing
+        self.app.call_from_thread(self._lesson_started, bindings)
 
-    def _lesson_started(self, bindings: Bindings, kubectl: Path) -> None:
+    def _lesson_started(self, bindings: Bindings) -> None:
         self.bindings = bindings
         namespace = str(bindings.get("namespace") or self.cluster.namespace)
-        console = self.query_one(Console)
-        console.set_target(kubectl, self.cluster, namespace)
+        self._point_console(namespace)
         self.kubelab.services.progress.set_current(self.lesson_id, self.step.id)
         map_view = self.query_one(NamespaceMapView)
         map_view.namespace = namespace
@@ -291,7 +421,7 @@ class LessonScreen(Screen[None]):
                 self.post_message,
             )
             self._watcher.start()
-        self.grade(self.step.id, "open")
+        self._enter_step()
 
     def grade(self, step_id: str, reason: str) -> None:
         """Grade `step_id` in a worker. One grading at a time: a request made meanwhile runs
@@ -351,8 +481,16 @@ class LessonScreen(Screen[None]):
             self.passed[step_id] = assisted
             self.kubelab.services.progress.record_pass(self.lesson_id, step_id, assisted=assisted)
             self.passed = self.kubelab.services.progress.passed_steps(self.lesson_id)
-            title = self.loaded.lesson.step(step_id)
-            self.notify(f"Step passed: {title.title if title else step_id}", title="✔ Passed")
+            if self._lesson_passed():
+                self.notify(self._next_lesson_offer(), title="✔ Lesson passed", timeout=10)
+            else:
+                title = self.loaded.lesson.step(step_id)
+                self.notify(f"Step passed: {title.title if title else step_id}", title="✔ Passed")
+            if step_id == self.step.id and self.index + 1 < len(self.loaded.lesson.steps):
+                # passing the step the learner is on moves them on, as `kubelab watch` does
+                self._go(self.index + 1)
+                self.status(f"✔ Step {step_id} passed. On to step {self.index + 1}.")
+                return
         if step_id == self.step.id:
             self.show_step()
             if reason == "check":
@@ -360,6 +498,8 @@ class LessonScreen(Screen[None]):
                 self.call_after_refresh(self._scroll_to_results)
         else:
             self.refresh_steps()
+        if result.passed and step_id == self.step.id and self._lesson_passed():
+            self.status(self._next_lesson_offer())
 
     def _scroll_to_results(self) -> None:
         self.query_one("#step-view", VerticalScroll).scroll_to_widget(
@@ -400,10 +540,59 @@ class LessonScreen(Screen[None]):
         self.query_one("#step-view", VerticalScroll).scroll_home(animate=False)
         self.kubelab.services.progress.set_current(self.lesson_id, self.step.id)
         if self.step.id not in self.passed and self.bindings is not None:
-            self.grade(self.step.id, "open")
+            self._enter_step()
+
+    def _enter_step(self) -> None:
+        """Grade the step the learner reached; first apply its own setup (a breakage to debug)
+        when it has one that was never applied for this learner."""
+        step = self.step
+        pending = (step.setup.manifests or step.setup.commands) and step.id not in self.passed
+        progress = self.kubelab.services.progress
+        if pending and not progress.step_setup_applied(self.lesson_id, step.id):
+            self.busy = "setup"
+            self.status("Preparing this step…")
+            self._apply_step_setup(step.id)
+        else:
+            self.grade(step.id, "open")
+
+    @work(thread=True, exclusive=True, group="change", exit_on_error=False)
+    def _apply_step_setup(self, step_id: str) -> None:
+        services = self.kubelab.services
+        try:
+            done = services.grader.start_step(
+                self.cluster, self.loaded, step_id, dict(self.bindings or {})
+            )
+            services.progress.record_step_setup(self.lesson_id, step_id)
+        except BaseException:
+            self.app.call_from_thread(self._not_busy)
+            raise
+        self.app.call_from_thread(self._step_prepared, step_id, done)
+
+    def _step_prepared(self, step_id: str, done: list[str]) -> None:
+        self.busy = None
+        self.status("This step changed the cluster: " + "; ".join(done))
+        self.grade(step_id, "open")
 
     def action_next_step(self) -> None:
-        self._go(self.index + 1)
+        """The next step; on the last one, the next lesson."""
+        if self.index + 1 < len(self.loaded.lesson.steps):
+            self._go(self.index + 1)
+        else:
+            self.kubelab.open_next_lesson(self.lesson_id)
+
+    def _lesson_passed(self) -> bool:
+        return all(step.id in self.passed for step in self.loaded.lesson.steps)
+
+    def _next_lesson_offer(self) -> str:
+        course = self.kubelab.course
+        ids = [loaded.lesson.id for loaded in course.lessons] if course else []
+        where = ids.index(self.lesson_id) if self.lesson_id in ids else len(ids)
+        if course is None or where + 1 >= len(ids):
+            return f"Lesson {self.loaded.lesson.title!r} passed: that was the last lesson."
+        upcoming = course.lessons[where + 1].lesson
+        return (
+            f"Lesson {self.loaded.lesson.title!r} passed. n opens the next lesson: {upcoming.title}"
+        )
 
     def action_previous_step(self) -> None:
         self._go(self.index - 1)
@@ -538,18 +727,50 @@ class LessonScreen(Screen[None]):
     def action_copy_command(self) -> None:
         commands = code_commands(fill(self.step.body, self.bindings))
         if not commands:
-            self.notify("This step's instructions have no kubectl command to copy.")
+            self.notify("This step's instructions have no command to type in the console.")
             return
         position = self.copy_index.get(self.step.id, 0) % len(commands)
+        console = self.query_one(Console)
+        if not console.type_text(commands[position]):
+            self.notify(
+                "A command is running in the console: Ctrl-C there stops it, then press y again.",
+                severity="warning",
+            )
+            return
         self.copy_index[self.step.id] = position + 1
-        self.query_one(Console).prefill(commands[position])
 
     def action_focus_console(self) -> None:
-        self.query_one("#console-input").focus()
+        self.query_one(Terminal).focus()
+
+    def action_scroll_lesson(self, how: str) -> None:
+        switcher = self.query_one("#views", ContentSwitcher)
+        pane = self.query_one(f"#{switcher.current or 'step-view'}", VerticalScroll)
+        {
+            "page_up": pane.scroll_page_up,
+            "page_down": pane.scroll_page_down,
+            "home": pane.scroll_home,
+            "end": pane.scroll_end,
+        }[how](animate=False)
 
     def action_toggle_map(self) -> None:
         switcher = self.query_one("#views", ContentSwitcher)
         switcher.current = "map-view" if switcher.current == "step-view" else "step-view"
 
     def action_lessons(self) -> None:
-        self.app.pop_screen()
+        console = self.query_one(Console)
+        if not console.command_running():
+            self.app.pop_screen()
+            return
+
+        def answered(yes: bool | None) -> None:
+            if yes:
+                self.app.pop_screen()
+
+        self.app.push_screen(
+            ConfirmScreen(
+                "A command is still running in the console. Back to the lessons? The console "
+                "closes and the command is stopped.",
+                yes="Leave",
+            ),
+            answered,
+        )

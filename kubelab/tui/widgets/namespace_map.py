@@ -7,6 +7,12 @@ from textual.widgets import Static
 
 from kubelab.tui.nsmap import NamespaceMap, NamespaceObjects, build_map
 
+NO_SELECTOR = {
+    "apiserver": "the API server keeps its endpoints (its own addresses)",
+    "mirrored": "endpoints copied from an Endpoints object you wrote",
+    "own-slices": "its endpoints are EndpointSlices you create",
+}
+
 
 def render_map(namespace: str, found: NamespaceMap, errors: list[str] | None = None) -> Text:
     text = Text()
@@ -17,16 +23,22 @@ def render_map(namespace: str, found: NamespaceMap, errors: list[str] | None = N
     for service in found.services:
         text.append("\n")
         text.append(f"Service {service.name}", style="bold cyan")
-        text.append(f"  {service.type}  {service.cluster_ip}  {service.ports}\n")
-        if not service.selector:
-            text.append("  selector: (none; endpoints are managed by hand)\n", style="dim")
-        else:
+        if service.type == "ExternalName":
+            text.append("  ExternalName\n")
+            text.append(f"  an alias: DNS answers with {service.external_name or '?'} (a CNAME)\n")
+            text.append("  no cluster IP, no endpoints, no pods\n", style="dim")
+            continue
+        address = "headless" if service.cluster_ip == "None" else service.cluster_ip
+        text.append(f"  {service.type}  {address}  {service.ports}\n")
+        if service.selector:
             selector = ",".join(f"{k}={v}" for k, v in sorted(service.selector.items()))
             text.append(f"  selector {selector}")
             if service.selects_nothing:
                 text.append("  ⚠ MATCHES NO POD", style="bold reverse red")
                 text.append(" (check the labels of your pods)")
             text.append("\n")
+        else:
+            text.append(f"  no selector: {NO_SELECTOR[service.kind_of_backends]}\n", style="dim")
         if service.endpoints:
             for endpoint in service.endpoints:
                 mark = "✔" if endpoint.ready else "✘ not ready"
@@ -65,4 +77,4 @@ class NamespaceMapView(Static):
         self.namespace = ""
 
     def redraw(self, errors: list[str] | None = None) -> None:
-        self.update(render_map(self.namespace, build_map(self.objects), errors))
+        self.update(render_map(self.namespace, build_map(self.objects, self.namespace), errors))

@@ -14,6 +14,21 @@ MARKS = {"passed": "✔", "failed": "✘", "error": "!", "skipped": "–"}
 STYLES = {"passed": "green", "failed": "red", "error": "yellow", "skipped": "dim"}
 
 
+def failed_text(failed: int, total: int) -> str:
+    """`2 of 3 checks failed`, `the check failed` (one check), in correct English."""
+    if total == 1:
+        return "the check failed" if failed else "the check did not fail"
+    return f"{failed} of {total} checks failed"
+
+
+def inline_code(text: str, style: str = "") -> Text:
+    """Text with Markdown's `code` spans shown as code (bold cyan), not as backticks."""
+    shown = Text(style=style)
+    for number, part in enumerate(text.split("`")):
+        shown.append(part, style="bold cyan" if number % 2 else "")
+    return shown
+
+
 def render_result(result: StepResult | None, checking: bool = False) -> Text:
     """The panel's text: a header, then one entry per check (explain/diff/diagnosis on failure)."""
     text = Text()
@@ -28,7 +43,7 @@ def render_result(result: StepResult | None, checking: bool = False) -> Text:
     elif result.status == "skipped":
         text.append("– Skipped on this cluster", style="bold")
     else:
-        text.append(f"✘ {counts['failed']} of {len(result.checks)} checks failed", style="bold red")
+        text.append(f"✘ {failed_text(counts['failed'], len(result.checks))}", style="bold red")
     if checking:
         text.append("  (re-checking…)", style="dim")
     for check in result.checks:
@@ -38,7 +53,8 @@ def render_result(result: StepResult | None, checking: bool = False) -> Text:
         text.append(f": {check.message}")
         if check.status in ("failed", "error"):
             if check.explain:
-                text.append(f"\n    → {check.explain}", style="italic")
+                text.append("\n    → ", style="italic")
+                text.append_text(inline_code(check.explain, "italic"))
             for line in check.diagnosis:
                 text.append(f"\n    ? {line}", style="yellow")
             if check.diff:

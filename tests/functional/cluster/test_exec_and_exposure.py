@@ -9,7 +9,7 @@ import uuid
 
 import pytest
 
-from kubelab.cluster.base import HOST_ADDRESS_ANNOTATION, LabCluster
+from kubelab.cluster.base import HOST_PORTS_PATH, LabCluster, served_ports
 from kubelab.cluster.client import ApiRejected, KubeClient
 from kubelab.cluster.status import collect_status
 
@@ -71,7 +71,7 @@ def test_status_lists_a_nodeport_that_answers_on_the_host(sim, client: KubeClien
         namespace=client.namespace,
         capabilities=frozenset({"nodeport-from-host"}),
         nodeport_host="127.0.0.1",
-        host_address_annotation=HOST_ADDRESS_ANNOTATION,
+        host_ports_path=HOST_PORTS_PATH,
     )
     deadline = time.monotonic() + 15
     row = None
@@ -85,7 +85,10 @@ def test_status_lists_a_nodeport_that_answers_on_the_host(sim, client: KubeClien
     assert row is not None, "the NodePort never got a host address"
     service = client.get("v1", "Service", "site")
     assert row.type == "NodePort" and row.port == service["spec"]["ports"][0]["nodePort"]
-    assert row.address == lab.host_endpoint(service, 80, "nodePort")
+    served = served_ports(client.read_path(HOST_PORTS_PATH), client.namespace, "site")
+    assert row.address == lab.host_endpoint(service, 80, "nodePort", served)
+    # the bookkeeping is out of band, as a real server adds nothing to the Service
+    assert "sim.kubelab.dev/host-address" not in (service["metadata"].get("annotations") or {})
     host, port = row.address
     assert host == "127.0.0.1"
     with urllib.request.urlopen(f"http://{host}:{port}/", timeout=10) as response:

@@ -93,4 +93,6 @@ def lab_ns(sim: Any) -> Iterator[str]:
         kube.ensure_namespace(name, {MANAGED_BY_LABEL: MANAGED_BY_VALUE})
     yield name
     with KubeClient(sim.kubeconfig, None, name) as kube:
+        for lesson in kube.list("v1", "Namespace", None, {"kubelab.dev/lab": name}):
+            kube.delete_namespace(lesson["metadata"]["name"])
         kube.delete_namespace(name)

@@ -25,8 +25,23 @@ def grade_args(lab_ns: str, *args: str) -> list[str]:
     ]
 
 
+def lesson_namespace(sim_kubeconfig: Path, lab_ns: str, lesson_id: str) -> str:
+    """The namespace lesson `lesson_id` runs in (as `kubelab start` makes it)."""
+    from kubelab.cluster.client import KubeClient
+    from kubelab.grading.lesson_lab import ensure_lesson_namespace, lesson_namespace
+
+    name = lesson_namespace(lab_ns, lesson_id)
+    with KubeClient(sim_kubeconfig, None, name) as kube:
+        ensure_lesson_namespace(kube, name, lab_ns)
+    return name
+
+
 def test_fail_then_pass_records_progress(
-    run_kubelab: Callable[..., Any], kubectl: Callable[..., Any], lab_ns: str, tmp_path: Path
+    run_kubelab: Callable[..., Any],
+    kubectl: Callable[..., Any],
+    lab_ns: str,
+    tmp_path: Path,
+    sim: Any,
 ) -> None:
     failed = run_kubelab(*grade_args(lab_ns, "nodeport/create", "--no-wait", "--report", "json"))
     assert failed.returncode == 1, failed.stderr
@@ -34,8 +49,9 @@ def test_fail_then_pass_records_progress(
     assert report["passed"] is False
     (check,) = report["lessons"][0]["steps"][0]["checks"]
     assert check["status"] == "failed" and "not found" in check["message"]
-    kubectl("create", "service", "clusterip", "web", "--tcp=80:80", "-n", lab_ns, check=True)
-    kubectl("set", "selector", "service/web", "app=web", "-n", lab_ns, check=True)
+    ns = lesson_namespace(sim.kubeconfig, lab_ns, "nodeport")
+    kubectl("create", "service", "clusterip", "web", "--tcp=80:80", "-n", ns, check=True)
+    kubectl("set", "selector", "service/web", "app=web", "-n", ns, check=True)
     passed = run_kubelab(*grade_args(lab_ns, "nodeport/create"))
     assert passed.returncode == 0, passed.stdout + passed.stderr
     assert "PASSED" in passed.stdout and "\x1b[" not in passed.stdout
@@ -86,14 +102,19 @@ def test_unreachable_cluster_is_exit_2(
 
 
 def test_no_lesson_grades_the_current_step_and_moves_on(
-    run_kubelab: Callable[..., Any], kubectl: Callable[..., Any], lab_ns: str, tmp_path: Path
+    run_kubelab: Callable[..., Any],
+    kubectl: Callable[..., Any],
+    lab_ns: str,
+    tmp_path: Path,
+    sim: Any,
 ) -> None:
     from kubelab.progress import ProgressStore
 
     store = ProgressStore(tmp_path / "state" / "progress.json")
     store.set_current("nodeport", "create")
-    kubectl("create", "service", "clusterip", "web", "--tcp=80:80", "-n", lab_ns, check=True)
-    kubectl("set", "selector", "service/web", "app=web", "-n", lab_ns, check=True)
+    ns = lesson_namespace(sim.kubeconfig, lab_ns, "nodeport")
+    kubectl("create", "service", "clusterip", "web", "--tcp=80:80", "-n", ns, check=True)
+    kubectl("set", "selector", "service/web", "app=web", "-n", ns, check=True)
     done = run_kubelab(*grade_args(lab_ns))
     assert done.returncode == 0, done.stdout + done.stderr
     assert "step create" in done.stdout and "step nodeport" not in done.stdout

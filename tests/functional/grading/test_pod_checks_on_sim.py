@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 from pydantic import TypeAdapter
 
-from kubelab.cluster.base import HOST_ADDRESS_ANNOTATION
+from kubelab.cluster.base import HOST_PORTS_PATH
 from kubelab.cluster.client import KubeClient
 from kubelab.grading.context import CheckContext
 from kubelab.grading.engine import evaluate_once, run_check, run_checks
@@ -98,7 +98,9 @@ def test_failures_name_what_was_found(client: KubeClient, nginx: CheckContext) -
     exit_code = evaluate_once(
         check(kind="exec", pod={"selector": {"run": "my-nginx"}}, command=["false"]), nginx
     )
-    assert exit_code.status == "failed" and "exit code 1" in exit_code.message
+    assert (
+        exit_code.status == "failed" and "the exit code should be 0; it is 1" in exit_code.message
+    )
 
 
 def test_selector_change_is_diagnosed(client: KubeClient, nginx: CheckContext) -> None:
@@ -116,7 +118,7 @@ def test_http_from_the_host_through_a_node_port(client: KubeClient, ctx: CheckCo
         ctx.cluster,
         capabilities=frozenset({"nodeport-from-host"}),
         nodeport_host="127.0.0.1",
-        host_address_annotation=HOST_ADDRESS_ANNOTATION,
+        host_ports_path=HOST_PORTS_PATH,
     )
     host_ctx = dataclasses.replace(ctx, cluster=lab)
     spec = check(

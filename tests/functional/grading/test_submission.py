@@ -60,7 +60,8 @@ def test_invalid_yaml_and_refused_objects_are_failures(
     assert done.returncode == 1, done.stdout + done.stderr
     checks = checks_of(done)
     broken = checks["apply a-broken.yaml"]
-    assert broken["status"] == "failed" and "not valid YAML" in broken["message"]
+    assert broken["status"] == "failed" and "invalid YAML" in broken["message"]
+    assert broken["message"].startswith("a-broken.yaml:2:"), broken["message"]
     refused = checks["apply b-refused.yaml"]
     assert refused["status"] == "failed" and "refused by the API" in refused["message"]
     assert "99999" in refused["message"] or "port" in refused["message"]

@@ -15,11 +15,23 @@ from typing import Any
 import pytest
 import yaml
 
-from kubelab.cluster.base import HOST_ADDRESS_ANNOTATION, LabCluster
+from kubelab.cluster.base import HOST_PORTS_PATH, LabCluster
 from kubelab.cluster.client import KubeClient
 
 KUBECTL = Path(sys.executable).parent / "kubectl"
 STUCK = {"ErrImagePull", "ImagePullBackOff", "CrashLoopBackOff"}
+
+
+def _load_balancer_settled(service: dict[str, Any]) -> bool:
+    """Not a LoadBalancer the cluster's provider is still making: like cloud-provider-kind,
+    the simulator writes the ingress address a moment after the Service asks for one. One that
+    asks for a particular address (which may never come) or another class is not waited for."""
+    spec = service.get("spec") or {}
+    if spec.get("type") != "LoadBalancer" or spec.get("loadBalancerIP"):
+        return True
+    if spec.get("loadBalancerClass"):
+        return True
+    return bool(((service.get("status") or {}).get("loadBalancer") or {}).get("ingress"))
 
 
 def _pod_settled(pod: dict[str, Any]) -> bool:
@@ -69,7 +81,8 @@ class Lab:
         )  # fmt: skip
 
     def settle(self, skip: tuple[str, ...] = (), timeout: float = 90) -> None:
-        """Wait until every Deployment (but `skip`) is rolled out and every pod settled."""
+        """Wait until every Deployment (but `skip`) is rolled out, every pod settled and every
+        load balancer made."""
         deadline = time.monotonic() + timeout
         while True:
             waiting = [
@@ -81,6 +94,11 @@ class Lab:
                 p["metadata"]["name"]
                 for p in self.client.list("v1", "Pod", self.namespace)
                 if not _pod_settled(p)
+            ]
+            waiting += [
+                s["metadata"]["name"]
+                for s in self.client.list("v1", "Service", self.namespace)
+                if not _load_balancer_settled(s)
             ]
             if not waiting:
                 return
@@ -108,7 +126,7 @@ def lab(sim: Any, tmp_path: Path) -> Iterator[Lab]:
             # As the sim provider describes it: host traffic goes to its 127.0.0.1 ports only.
             capabilities=frozenset({"loadbalancer", "nodeport-from-host", "multi-node"}),
             nodeport_host="127.0.0.1",
-            host_address_annotation=HOST_ADDRESS_ANNOTATION,
+            host_ports_path=HOST_PORTS_PATH,
         )
         try:
             yield Lab(client, cluster, kubeconfig, tmp_path / "cache")

@@ -17,7 +17,7 @@ from kubelab.grading.engine import grade_step
 from kubelab.grading.reporters import render
 from kubelab.grading.results import LessonResult, Report
 from kubelab.lessons.loader import LoadedLesson, load_course
-from kubelab.lessons.model import Step
+from kubelab.lessons.model import Step, step_start_actions
 from kubelab.lessons.render import substitute
 
 if TYPE_CHECKING:
@@ -95,7 +95,7 @@ spec:
             "my-nginx is a ClusterIP Service for run=my-nginx on port 80",
             "the Service has both pods as endpoints",
         ),
-        names=("spec.selector", "app=my-nginx", "run=my-nginx", "0 ready endpoint"),
+        names=("spec.selector", "app=my-nginx", "run=my-nginx", "it has 0 (none)"),
     ),
     Mistake(
         "clusterip-service",
@@ -321,7 +321,7 @@ endpoints: [{addresses: ["192.0.2.10"]}]
             "web has the two my-nginx pods as endpoints",
             "the nginx page through the full name of web",
         ),
-        names=("web", "app=web", "run=my-nginx", "0 ready endpoint"),
+        names=("web", "app=web", "run=my-nginx", "it has 0 (none)"),
     ),
     Mistake(
         "capstone",
@@ -376,6 +376,26 @@ spec:
         failing=("BACKEND_URL names the backend Service, not an IP",),
         names=("BACKEND_URL", "http://${backend_ip}/"),
     ),
+    Mistake(
+        "debug-broken-service",
+        "broken-again",
+        "the learner moves the targetPort to another port nginx does not listen on",
+        commands=(
+            (
+                "kubectl",
+                "patch",
+                "svc",
+                "web",
+                "-p",
+                '{"spec":{"ports":[{"port":80,"targetPort":8081}]}}',
+            ),
+        ),
+        failing=(
+            "the Service web targets port 80 or the port named http",
+            "http://web/ answers again",
+        ),
+        names=("targets 8081", "targetPort: 8081"),
+    ),
 ]
 
 
@@ -391,12 +411,9 @@ def test_a_learner_mistake_fails_and_names_what_to_look_at(mistake: Mistake, lab
     lesson = loaded.lesson
     bindings = allocate_bindings(client, lesson, cluster.namespace)
     try:
-        apply_actions(client, loaded, lesson.setup, bindings)
-        lab.settle()
-        for step in lesson.steps:
-            if step.id == mistake.step:
-                break
-            apply_actions(client, loaded, step.solution, bindings)
+        # the cluster as the step starts: setup, earlier steps' setups and solutions, its setup
+        for actions in step_start_actions(lesson, mistake.step):
+            apply_actions(client, loaded, actions, bindings)
             lab.settle()
         extra = {"namespace": cluster.namespace, **bindings}
         backend = client.get("v1", "Service", "backend", cluster.namespace)

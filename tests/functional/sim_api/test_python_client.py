@@ -134,6 +134,7 @@ LISTS: list[tuple[str, str]] = [
     ("AppsV1Api", "list_deployment_for_all_namespaces"),
     ("AppsV1Api", "list_replica_set_for_all_namespaces"),
     ("AppsV1Api", "list_daemon_set_for_all_namespaces"),
+    ("AppsV1Api", "list_stateful_set_for_all_namespaces"),
     ("DiscoveryV1Api", "list_endpoint_slice_for_all_namespaces"),
     ("EventsV1Api", "list_event_for_all_namespaces"),
     ("CoordinationV1Api", "list_lease_for_all_namespaces"),

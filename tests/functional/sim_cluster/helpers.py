@@ -29,6 +29,16 @@ def get_json(kubectl: Kubectl, *args: str) -> Any:
     return json.loads(result.stdout)
 
 
+def host_ports(kubectl: Kubectl, ns: str, name: str) -> list[dict[str, Any]]:
+    """Where the simulator serves the Service's ports on the host: its own listing at
+    /kubelab.dev/v1/host-ports (out of band, nothing is added to the Service)."""
+    listing = json.loads(kubectl("get", "--raw", "/kubelab.dev/v1/host-ports", check=True).stdout)
+    for item in listing["items"]:
+        if (item["namespace"], item["name"]) == (ns, name):
+            return list(item["ports"])
+    return []
+
+
 def apply(kubectl: Kubectl, manifest: str, *args: str) -> subprocess.CompletedProcess[str]:
     return kubectl("apply", "-f", "-", *args, input=manifest)
 

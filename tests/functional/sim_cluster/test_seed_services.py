@@ -2,11 +2,19 @@
 
 from __future__ import annotations
 
-import json
 import subprocess
 import urllib.request
 
-from helpers import Kubectl, apply, deployment, get_json, namespace, running_pods, wait_for
+from helpers import (
+    Kubectl,
+    apply,
+    deployment,
+    get_json,
+    host_ports,
+    namespace,
+    running_pods,
+    wait_for,
+)
 
 from tests.conftest import KUBECTL, SimServer
 
@@ -321,9 +329,7 @@ def test_load_balancer_leaves_pending(sim: SimServer, kubectl: Kubectl) -> None:
     running_pods(kubectl, ns, "run=my-nginx", 1)
 
     def lb_mapping() -> dict[str, object] | None:
-        svc = get_json(kubectl, "svc", "my-nginx", "-n", ns)
-        raw = (svc["metadata"].get("annotations") or {}).get("sim.kubelab.dev/host-address")
-        entries = json.loads(raw) if raw else []
+        entries = host_ports(kubectl, ns, "my-nginx")
         return next((e for e in entries if e["kind"] == "LoadBalancer"), None)
 
     entry = wait_for(lb_mapping, 10, "load balancer host mapping")
@@ -363,11 +369,12 @@ def test_node_port_served_on_the_host(kubectl: Kubectl) -> None:
     running_pods(kubectl, ns, "run=my-nginx", 2)
 
     def mapping() -> list[dict[str, object]] | None:
-        svc = get_json(kubectl, "svc", "my-nginx", "-n", ns)
-        raw = (svc["metadata"].get("annotations") or {}).get("sim.kubelab.dev/host-address")
-        return json.loads(raw) if raw else None
+        return host_ports(kubectl, ns, "my-nginx") or None
 
-    entries = wait_for(mapping, 10, "host mapping annotation")
+    entries = wait_for(mapping, 10, "host mapping")
+    annotations = get_json(kubectl, "svc", "my-nginx", "-n", ns)["metadata"].get("annotations")
+    # a real server adds nothing to the Service but what kubectl apply recorded
+    assert set(annotations) == {"kubectl.kubernetes.io/last-applied-configuration"}
     node_port = get_json(kubectl, "svc", "my-nginx", "-n", ns)["spec"]["ports"][0]["nodePort"]
     entry = entries[0]
     assert entry["kind"] == "NodePort" and entry["nodePort"] == node_port

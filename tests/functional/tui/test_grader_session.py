@@ -72,7 +72,7 @@ async def test_leaving_the_lesson_closes_the_graders_clients(
         await pilot.press("c")
         await wait_for(lambda: screen.step.id in screen.results, what="the check")
         assert counting.opened and not all(c.closed for c in counting.opened)
-        await pilot.press("escape")
+        await pilot.press("l")
         await wait_for(lambda: isinstance(app.screen, HomeScreen), what="the lesson list")
         await wait_for(
             lambda: all(c.closed for c in counting.opened), what="the clients to be closed"

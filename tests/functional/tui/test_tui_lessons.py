@@ -6,9 +6,21 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from tui_support import COURSE, BrokenProvider, StaticProvider, services_for, wait_for
+from textual.widgets import Markdown
+from tui_support import (
+    COURSE,
+    PROMPT,
+    BrokenProvider,
+    StaticProvider,
+    console_output,
+    run_in_console,
+    services_for,
+    type_keys,
+    wait_for,
+)
 
 from kubelab.cluster.base import LabCluster
+from kubelab.grading.lesson_lab import lesson_namespace
 from kubelab.lessons.loader import load_course
 from kubelab.progress import ProgressStore
 from kubelab.tui.app import KubelabApp, create_app
@@ -18,7 +30,7 @@ from kubelab.tui.screens.help import HelpScreen
 from kubelab.tui.screens.home import HomeScreen
 from kubelab.tui.screens.lesson import LessonScreen
 from kubelab.tui.services import ClusterGrader, Services
-from kubelab.tui.widgets.console import Console
+from kubelab.tui.widgets.terminal import Terminal
 
 pytestmark = pytest.mark.timeout(90)
 
@@ -30,6 +42,11 @@ def make_app(cluster: LabCluster, tmp: Path, **kwargs: object) -> KubelabApp:
     for name, value in kwargs.items():
         setattr(services, name, value)
     return create_app(services, keymap={})
+
+
+def ns(lab: LabCluster, lesson_id: str = "first-service") -> str:
+    """The namespace a lesson of the test course runs in."""
+    return lesson_namespace(lab.namespace, lesson_id)
 
 
 def panel_text(app: KubelabApp, selector: str) -> str:
@@ -49,14 +66,7 @@ async def open_first_lesson(app: KubelabApp, pilot: object) -> LessonScreen:
 
 
 async def type_in_console(pilot: object, screen: LessonScreen, line: str) -> None:
-    field = screen.query_one("#console-input")
-    field.focus()
-    field.value = line  # type: ignore[attr-defined]
-    await pilot.press("enter")  # type: ignore[attr-defined]
-
-
-async def wait_console_idle(console: Console, timeout: float = 20.0) -> None:
-    await wait_for(lambda: console.process is None, timeout, what="the console command to end")
+    await run_in_console(pilot, screen.query_one(Terminal), line)  # type: ignore[arg-type]
 
 
 async def test_home_shows_lessons_progress_and_cluster(lab: LabCluster, tmp_path: Path) -> None:
@@ -65,8 +75,12 @@ async def test_home_shows_lessons_progress_and_cluster(lab: LabCluster, tmp_path
         await wait_for(lambda: app.cluster is not None and app.course is not None)
         await pilot.pause()
         assert isinstance(app.screen, HomeScreen)
+        # the API's status is read by a worker after the cluster is ready
+        await wait_for(
+            lambda: "API       reachable" in panel_text(app, "#cluster"), what="the API's status"
+        )
         cluster = panel_text(app, "#cluster")
-        assert "✔ ready" in cluster and "API       reachable" in cluster
+        assert "✔ ready" in cluster
         assert lab.namespace in cluster
         lessons = app.screen.query_one("#lessons")
         assert lessons.option_count == 2  # type: ignore[attr-defined]
@@ -101,31 +115,6 @@ async def test_provisioning_failure_shows_message_and_what_to_do(
         await wait_for(lambda: len(app.errors) == 2, what="the retry")
 
 
-async def test_console_runs_kubectl_and_refuses_anything_else(
-    lab: LabCluster, tmp_path: Path
-) -> None:
-    app = make_app(lab, tmp_path)
-    async with app.run_test(size=(80, 24)) as pilot:
-        screen = await open_first_lesson(app, pilot)
-        console = screen.query_one(Console)
-        assert f"ns/{lab.namespace}" in str(console.query_one("#console-prompt").render())
-        await type_in_console(pilot, screen, "kubectl get svc")
-        await wait_console_idle(console)
-        assert f"No resources found in {lab.namespace} namespace." in "".join(console.transcript)
-        await type_in_console(pilot, screen, "ls /")
-        await pilot.pause()
-        assert "the console runs kubectl only" in "".join(console.transcript)
-        # a command that runs until stopped: typed lines go to it, Ctrl-C reaches it
-        await type_in_console(pilot, screen, "kubectl get svc -w")
-        await wait_for(lambda: console.process is not None)
-        await pilot.pause(0.3)
-        await pilot.press("ctrl+c")
-        await wait_console_idle(console)
-        assert console.history[-1] == "kubectl get svc -w"
-        await pilot.press("up")
-        assert console.query_one("#console-input").value == "kubectl get svc -w"  # type: ignore[attr-defined]
-
-
 async def test_check_fails_then_passes_from_the_console(lab: LabCluster, tmp_path: Path) -> None:
     app = make_app(lab, tmp_path)
     async with app.run_test(size=(80, 24)) as pilot:
@@ -136,18 +125,23 @@ async def test_check_fails_then_passes_from_the_console(lab: LabCluster, tmp_pat
         result = screen.results["create-web"]
         assert result.status == "failed"
         text = panel_text(app, "#results")
-        assert "✘ 1 of 1 checks failed" in text and "web is a Service" in text
+        assert "✘ the check failed" in text and "web is a Service" in text
         assert screen.step_state("create-web") == "failed"
         # the command copied from the instructions, run in the console; watch mode grades it
         screen.focus_next("#step-list")
         await pilot.press("y")
-        assert screen.query_one("#console-input").value == (  # type: ignore[attr-defined]
-            "kubectl create service clusterip web --tcp=80:80"
+        terminal = screen.query_one(Terminal)
+        await wait_for(
+            lambda: "kubectl create service clusterip web --tcp=80:80" in terminal.text(),
+            what="the copied command",
         )
         await pilot.press("enter")
         await wait_for(lambda: "create-web" in screen.passed, what="the step to pass")
         assert screen.passed["create-web"] is False  # not assisted
-        assert "✔ Step passed" in panel_text(app, "#results")
+        # passing the step the learner is on moves them to the next one
+        await wait_for(lambda: screen.step.id == "port-8080", what="the next step")
+        assert "✔ Step create-web passed" in panel_text(app, "#status-line")
+        assert screen.step_state("create-web") == "passed"
         assert (
             ProgressStore(tmp_path / "progress.json").load().passed("first-service", "create-web")
         )
@@ -160,16 +154,18 @@ async def test_hints_one_at_a_time_then_the_solution_after_confirming(
     async with app.run_test(size=(80, 24)) as pilot:
         screen = await open_first_lesson(app, pilot)
         screen.focus_next("#step-list")
-        hints = screen.query_one("#hints")
+        hints = screen.query_one("#hints", Markdown)
         assert not hints.display
         await pilot.press("h")
-        assert "Hint 1/2" in panel_text(app, "#hints") and "Hint 2/2" not in panel_text(
-            app, "#hints"
-        )
+        assert "**Hint 1/2:**" in hints.source and "Hint 2/2" not in hints.source
         await pilot.press("h")
-        assert "Hint 2/2" in panel_text(app, "#hints")
+        assert "**Hint 2/2:** `kubectl get svc web` should list it." in hints.source
         await pilot.press("h")  # no third hint: nothing more shown
-        assert "Hint 3" not in panel_text(app, "#hints")
+        assert "Hint 3" not in hints.source
+        await pilot.pause()
+        # rendered as Markdown: the backticks are gone from what the learner reads
+        shown = " ".join(str(block.render()) for block in hints.query("MarkdownBlock"))
+        assert "kubectl get svc web" in shown and "`" not in shown
         store = ProgressStore(tmp_path / "progress.json").load()
         assert store.lessons["first-service"].steps["create-web"].hints_used == 2
         await pilot.press("s")
@@ -197,15 +193,18 @@ async def test_apply_for_me_marks_assisted_and_reset_undoes(
         assert screen.passed["create-web"] is True
         assert screen.step_state("create-web") == "assisted"
         assert "✔*" in str(screen.query_one("#step-list").get_option_at_index(0).prompt)  # type: ignore[attr-defined]
-        got = sim.kubectl("get", "svc", "web", "-n", lab.namespace)  # type: ignore[attr-defined]
+        got = sim.kubectl("get", "svc", "web", "-n", ns(lab))  # type: ignore[attr-defined]
         assert got.returncode == 0
+        await wait_for(lambda: screen.step.id == "port-8080", what="the next step")
+        await pilot.press("p")  # back to the step to undo
+        assert screen.step.id == "create-web"
         await pilot.press("r")
         assert isinstance(app.screen, ConfirmScreen)
         await pilot.press("y")
         await wait_for(
             lambda: screen.busy is None and "Reset done" in panel_text(app, "#status-line")
         )
-        got = sim.kubectl("get", "svc", "web", "-n", lab.namespace)  # type: ignore[attr-defined]
+        got = sim.kubectl("get", "svc", "web", "-n", ns(lab))  # type: ignore[attr-defined]
         assert got.returncode != 0 and "NotFound" in got.stderr
         assert screen.passed["create-web"] is True  # a passed step is never lost
 
@@ -216,12 +215,19 @@ async def test_progress_survives_a_restart(lab: LabCluster, tmp_path: Path) -> N
         screen = await open_first_lesson(app, pilot)
         await type_in_console(pilot, screen, "kubectl create service clusterip web --tcp=80:80")
         await wait_for(lambda: "create-web" in screen.passed, what="the step to pass")
-        screen.focus_next("#step-list")
-        await pilot.press("n")
-        assert screen.step.id == "port-8080"
+        await wait_for(lambda: screen.step.id == "port-8080", what="the next step")
     again = make_app(lab, tmp_path)
     async with again.run_test(size=(80, 24)) as pilot:
-        await wait_for(lambda: again.cluster is not None and again.course is not None)
+        # kubelab opens where the learner left off: the current step of the current lesson
+        await wait_for(lambda: isinstance(again.screen, LessonScreen), what="the lesson")
+        screen = again.screen
+        assert isinstance(screen, LessonScreen)
+        await wait_for(lambda: screen.bindings is not None, what="the lesson to start")
+        assert screen.lesson_id == "first-service" and screen.step.id == "port-8080"
+        assert screen.step_state("create-web") == "passed"
+        screen.focus_next("#step-list")
+        await pilot.press("l")
+        await wait_for(lambda: isinstance(again.screen, HomeScreen), what="the lesson list")
         await pilot.pause()
         first = str(again.screen.query_one("#lessons").get_option_at_index(0).prompt)  # type: ignore[attr-defined]
         assert "◐ 1/2" in first
@@ -229,9 +235,6 @@ async def test_progress_survives_a_restart(lab: LabCluster, tmp_path: Path) -> N
         assert "Enter resumes at step 2: Move it to port 8080" in panel_text(
             again, "#lesson-detail"
         )
-        screen = await open_first_lesson(again, pilot)
-        assert screen.step.id == "port-8080"
-        assert screen.step_state("create-web") == "passed"
 
 
 async def test_a_failing_worker_lands_in_the_error_modal(lab: LabCluster, tmp_path: Path) -> None:
@@ -305,26 +308,25 @@ async def test_console_interactive_exec_takes_typed_lines_and_ctrl_d(
     app = make_app(lab, tmp_path)
     async with app.run_test(size=(80, 24)) as pilot:
         screen = await open_first_lesson(app, pilot)  # creates the lesson namespace
-        made = kubectl("run", "shell", "--image=nginx", "-n", lab.namespace)
+        made = kubectl("run", "shell", "--image=nginx", "-n", ns(lab))
         assert made.returncode == 0, made.stderr
         ready = kubectl(
-            "wait", "--for=condition=Ready", "pod/shell", "-n", lab.namespace, "--timeout=30s"
+            "wait", "--for=condition=Ready", "pod/shell", "-n", ns(lab), "--timeout=30s"
         )
         assert ready.returncode == 0, ready.stderr
-        console = screen.query_one(Console)
-        await type_in_console(pilot, screen, "kubectl exec -it shell -- sh")
-        await wait_for(lambda: "# " in "".join(console.transcript), what="the pod's prompt")
-        assert "▶ kubectl exec -it shell -- sh" in str(
-            console.query_one("#console-prompt").render()
-        )
-        await type_in_console(pilot, screen, "echo $((40 + 2))")
-        await wait_for(lambda: "\n42\n" in "".join(console.transcript), what="the shell's answer")
+        terminal = screen.query_one(Terminal)
+        await wait_for(lambda: PROMPT in terminal.text(), what="the shell's prompt")
+        terminal.focus()
+        await type_keys(pilot, "kubectl exec -it shell -- sh")
+        await wait_for(lambda: terminal.text().rstrip().endswith("#"), what="the pod's prompt")
+        assert terminal.command_running()
+        await type_keys(pilot, "echo $((40 + 2))")
+        await wait_for(lambda: "\n42\n" in console_output(terminal), what="the shell's answer")
         await pilot.press("ctrl+d")
-        await wait_console_idle(console)
-        assert f"ns/{lab.namespace} $" in str(console.query_one("#console-prompt").render())
+        await wait_for(lambda: not terminal.command_running(), what="the exec to end")
 
 
-async def test_coming_back_recreates_missing_setup_but_keeps_the_learners_changes(
+async def test_coming_back_finds_the_lesson_as_the_learner_left_it_and_reset_sets_it_up(
     lab: LabCluster, tmp_path: Path, sim: object
 ) -> None:
     kubectl = sim.kubectl  # type: ignore[attr-defined]
@@ -332,7 +334,7 @@ async def test_coming_back_recreates_missing_setup_but_keeps_the_learners_change
 
     def color() -> str:
         got = kubectl(
-            "get", "configmap", "settings", "-n", lab.namespace, "-o", "jsonpath={.data.color}"
+            "get", "configmap", "settings", "-n", ns(lab, "second"), "-o", "jsonpath={.data.color}"
         )
         return str(got.stdout) if got.returncode == 0 else "<missing>"
 
@@ -351,17 +353,27 @@ async def test_coming_back_recreates_missing_setup_but_keeps_the_learners_change
         screen = await open_second()
         assert color() == "blue"  # the setup was applied
         patched = kubectl(
-            "patch", "configmap", "settings", "-n", lab.namespace, "-p", '{"data":{"color":"red"}}'
+            "patch",
+            "configmap",
+            "settings",
+            "-n",
+            ns(lab, "second"),
+            "-p",
+            '{"data":{"color":"red"}}',
         )
         assert patched.returncode == 0, patched.stderr
         screen.focus_next("#step-list")
         await pilot.press("l")
         await open_second()
         assert color() == "red"  # not reverted
-        kubectl("delete", "configmap", "settings", "-n", lab.namespace)
+        kubectl("delete", "configmap", "settings", "-n", ns(lab, "second"))
         app.pop_screen()
-        await open_second()
-        assert color() == "blue"  # missing: created again
+        screen = await open_second()
+        assert color() == "<missing>"  # the learner's deletion stands
+        screen.focus_next("#step-list")
+        await pilot.press("R")
+        await pilot.press("y")
+        await wait_for(lambda: color() == "blue", what="the reset to apply the setup again")
 
 
 async def test_console_kubectl_run_with_a_tty_then_nslookup_then_exit(
@@ -371,34 +383,39 @@ async def test_console_kubectl_run_with_a_tty_then_nslookup_then_exit(
     app = make_app(lab, tmp_path)
     async with app.run_test(size=(80, 24)) as pilot:
         screen = await open_first_lesson(app, pilot)
-        console = screen.query_one(Console)
+        terminal = screen.query_one(Terminal)
         await type_in_console(pilot, screen, "kubectl create service clusterip web --tcp=80:80")
-        await wait_console_idle(console)
-        await type_in_console(pilot, screen, "kubectl run curl --image=busybox -i --tty")
+        await type_keys(pilot, "kubectl run curl --image=busybox -i --tty")
         await wait_for(
-            lambda: "try pressing enter" in "".join(console.transcript), 30, "kubectl attached"
+            lambda: "try pressing enter" in console_output(terminal), 30, "kubectl attached"
         )
-        await type_in_console(pilot, screen, "nslookup web")
-        await wait_for(lambda: "/ # " in "".join(console.transcript), 30, "the pod's prompt")
-        await wait_for(lambda: "Server:" in "".join(console.transcript), what="nslookup")
-        await type_in_console(pilot, screen, "exit")
-        await wait_console_idle(console, 30)
-        assert "Session ended" in "".join(console.transcript)
+        await type_keys(pilot, "nslookup web")
+        await wait_for(lambda: "Server:" in console_output(terminal), 30, "nslookup")
+        await type_keys(pilot, "exit")
+        await wait_for(lambda: "Session ended" in console_output(terminal), 30, "the session")
+        await wait_for(lambda: not terminal.command_running(), 30, "kubectl to end")
 
 
-async def test_leaving_the_lesson_ends_the_running_command(lab: LabCluster, tmp_path: Path) -> None:
+async def test_leaving_the_lesson_with_a_command_running_asks_then_ends_it(
+    lab: LabCluster, tmp_path: Path
+) -> None:
     app = make_app(lab, tmp_path)
     async with app.run_test(size=(80, 24)) as pilot:
         screen = await open_first_lesson(app, pilot)
-        console = screen.query_one(Console)
-        await type_in_console(pilot, screen, "kubectl get svc -w")
-        await wait_for(lambda: console.process is not None)
-        process = console.process
-        assert process is not None
-        screen.focus_next("#step-list")
-        await pilot.press("escape")
+        terminal = screen.query_one(Terminal)
+        await wait_for(lambda: PROMPT in terminal.text(), what="the shell's prompt")
+        terminal.focus()
+        await type_keys(pilot, "kubectl get svc -w")
+        await wait_for(terminal.command_running, what="the watch")
+        session = terminal.session
+        assert session is not None
+        await pilot.press("ctrl+right_square_bracket", "escape")  # Esc never leaves a lesson
+        assert app.screen is screen
+        await pilot.press("l")
+        assert isinstance(app.screen, ConfirmScreen)
+        await pilot.press("y")
         await wait_for(lambda: isinstance(app.screen, HomeScreen))
-        await wait_for(lambda: not process.is_alive(), 10, "kubectl to be stopped")
+        await wait_for(lambda: not session.is_alive(), 10, "the shell to be stopped")
 
 
 async def test_reset_lesson_after_confirming_empties_the_namespace_keeps_passes(
@@ -415,12 +432,12 @@ async def test_reset_lesson_after_confirming_empties_the_namespace_keeps_passes(
         assert isinstance(app.screen, ConfirmScreen)
         await pilot.press("n")  # not confirmed: nothing happens
         await pilot.pause(0.2)
-        assert kubectl("get", "svc", "web", "-n", lab.namespace).returncode == 0
+        assert kubectl("get", "svc", "web", "-n", ns(lab)).returncode == 0
         await pilot.press("R")
         await pilot.press("y")
         await wait_for(
             lambda: screen.busy is None and "Reset done" in panel_text(app, "#status-line")
         )
-        got = kubectl("get", "svc", "web", "-n", lab.namespace)
+        got = kubectl("get", "svc", "web", "-n", ns(lab))
         assert got.returncode != 0 and "NotFound" in got.stderr
         assert screen.passed == {"create-web": False}

@@ -1,16 +1,16 @@
-"""LabCluster.host_endpoint and the host-address annotation parser."""
+"""LabCluster.host_endpoint, the simulator's host-port listing and the host address parser."""
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 from kubelab.cluster.base import (
-    HOST_ADDRESS_ANNOTATION,
+    HOST_PORTS_PATH,
     ClusterError,
     LabCluster,
-    annotated_problem,
     parse_host_addresses,
+    served_ports,
+    served_problem,
 )
 from kubelab.cluster.status import exposed_services
 
@@ -67,41 +67,48 @@ def sim_cluster() -> LabCluster:
         provider="sim",
         capabilities=frozenset({"loadbalancer", "nodeport-from-host"}),
         nodeport_host="127.0.0.1",
-        host_address_annotation=HOST_ADDRESS_ANNOTATION,
+        host_ports_path=HOST_PORTS_PATH,
     )
 
 
-def annotated(entries: list[dict]) -> dict:
+def listing(entries: list[dict]) -> dict:
+    """The simulator's answer at HOST_PORTS_PATH with `entries` for the Service `lb`."""
     return {
-        **LB,
-        "metadata": {"name": "lb", "annotations": {HOST_ADDRESS_ANNOTATION: json.dumps(entries)}},
+        "kind": "HostPortList",
+        "items": [
+            {"namespace": "other", "name": "lb", "ports": [{"kind": "NodePort", "port": 1}]},
+            {"namespace": "default", "name": "lb", "ports": entries},
+        ],
     }
 
 
-def test_sim_annotation_says_where_each_port_is_served() -> None:
-    service = annotated(
+LB_SERVICE = {**LB, "metadata": {"name": "lb", "namespace": "default"}}
+
+
+def test_sim_listing_says_where_each_port_is_served() -> None:
+    served = served_ports(listing(
         [
             {"kind": "LoadBalancer", "port": 8080, "protocol": "TCP", "nodePort": 31000,
              "address": "127.0.0.1:40123"},
             {"kind": "NodePort", "port": 8080, "protocol": "TCP", "nodePort": 31000,
              "address": "127.0.0.1:31000"},
         ]
-    )  # fmt: skip
+    ), "default", "lb")  # fmt: skip
     sim = sim_cluster()
-    assert sim.host_endpoint(service, 8080, "loadBalancer") == ("127.0.0.1", 40123)
-    assert sim.host_endpoint(service, 8080, "nodePort") == ("127.0.0.1", 31000)
+    assert sim.host_endpoint(LB_SERVICE, 8080, "loadBalancer", served) == ("127.0.0.1", 40123)
+    assert sim.host_endpoint(LB_SERVICE, 8080, "nodePort", served) == ("127.0.0.1", 31000)
+    assert sim.host_endpoint(LB_SERVICE, 8080, "nodePort") is None  # nothing served: unreachable
 
 
-def test_sim_annotation_error_means_unreachable() -> None:
-    service = annotated(
+def test_sim_listing_error_means_unreachable() -> None:
+    answer = listing(
         [{"kind": "NodePort", "port": 8080, "nodePort": 31000, "error": "port 31000 in use"}]
     )
+    served = served_ports(answer, "default", "lb")
     sim = sim_cluster()
-    assert sim.host_endpoint(service, 8080, "nodePort") is None
-    assert annotated_problem(service, HOST_ADDRESS_ANNOTATION, 8080, "nodePort") == (
-        "port 31000 in use"
-    )
-    rows = exposed_services(sim, [service])
+    assert sim.host_endpoint(LB_SERVICE, 8080, "nodePort", served) is None
+    assert served_problem(served, 8080, "nodePort") == "port 31000 in use"
+    rows = exposed_services(sim, [LB_SERVICE], answer)
     assert [(r.type, r.port, r.address, r.note) for r in rows] == [
         ("LoadBalancer", 8080, None, "not reachable from this machine"),
         ("NodePort", 31000, None, "port 31000 in use"),

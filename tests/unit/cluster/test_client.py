@@ -120,10 +120,21 @@ def test_ensure_namespace_creates_with_labels_and_leaves_existing_alone(fake_api
     assert fake_api.calls("POST")[-1].body["metadata"]["labels"] == {
         "app.kubernetes.io/managed-by": "kubelab"
     }
-    fake_api.routes[("GET", "/api/v1/namespaces/mine")] = (200, {"metadata": {"name": "mine"}})
-    assert client.ensure_namespace("mine", {"a": "b"}) == {"metadata": {"name": "mine"}}
+    mine = {"metadata": {"name": "mine", "labels": {"a": "b"}}}
+    fake_api.routes[("GET", "/api/v1/namespaces/mine")] = (200, mine)
+    assert client.ensure_namespace("mine", {"a": "b"}) == mine
     assert not [r for r in fake_api.calls("POST") if r.body["metadata"]["name"] == "mine"]
     assert not fake_api.calls("PATCH")
+
+
+def test_ensure_namespace_never_adopts_one_without_its_labels(fake_api, client) -> None:
+    """Someone else's namespace (no label, or another value) is refused, never relabelled."""
+    from kubelab.cluster.base import ClusterError
+
+    fake_api.routes[("GET", "/api/v1/namespaces/theirs")] = (200, {"metadata": {"name": "theirs"}})
+    with pytest.raises(ClusterError, match="was not created by kubelab"):
+        client.ensure_namespace("theirs", {"app.kubernetes.io/managed-by": "kubelab"})
+    assert not fake_api.calls("POST") and not fake_api.calls("PATCH")
 
 
 def test_watch_yields_events_and_raises_on_error_events(fake_api, client) -> None:

@@ -40,6 +40,24 @@ def test_teardown_deletes_exactly_its_labelled_namespace(borrowed) -> None:
     assert [c.path for c in borrowed.calls("DELETE")] == ["/api/v1/namespaces/kubelab-me"]
 
 
+def test_teardown_deletes_its_lessons_namespaces_too(borrowed) -> None:
+    borrowed.routes[("GET", "/api/v1/namespaces/kubelab-me")] = namespace(
+        "kubelab-me", **{"app.kubernetes.io/managed-by": "kubelab"}
+    )
+    lesson = namespace(
+        "kubelab-me-dns",
+        **{"app.kubernetes.io/managed-by": "kubelab", "kubelab.dev/lab": "kubelab-me"},
+    )[1]
+    borrowed.routes[("GET", "/api/v1/namespaces")] = (200, {"items": [lesson]})
+    for name in ("kubelab-me", "kubelab-me-dns"):
+        borrowed.routes[("DELETE", f"/api/v1/namespaces/{name}")] = (200, {"kind": "Status"})
+    ContextProvider("fake", namespace="kubelab-me", yes=True).teardown()
+    assert [c.path for c in borrowed.calls("DELETE")] == [
+        "/api/v1/namespaces/kubelab-me-dns",
+        "/api/v1/namespaces/kubelab-me",
+    ]
+
+
 def test_refused_confirmation_sends_nothing_that_writes(borrowed) -> None:
     with pytest.raises(ClusterError, match="nothing was changed"):
         ContextProvider("fake", namespace="kubelab-me", confirm=lambda q: False).provision()

@@ -23,6 +23,8 @@ class FakeClient:
         self.unreachable = False
         self.calls = 0
         self.on_call: Callable[[FakeClient], None] | None = None
+        # answers to GET of paths outside the resource API (e.g. the simulator's host ports)
+        self.paths: dict[str, dict[str, Any]] = {}
 
     def _tick(self) -> None:
         self.calls += 1
@@ -71,6 +73,12 @@ class FakeClient:
             out.append(copy.deepcopy(obj))
         return out
 
+    def read_path(self, path: str) -> dict[str, Any]:
+        self._tick()
+        if self.unreachable:
+            raise ClusterUnreachable("the cluster does not answer")
+        return copy.deepcopy(self.paths.get(path, {}))
+
     def is_namespaced(self, api_version: str, kind: str) -> bool:
         return kind not in ("Namespace", "Node")
 
@@ -103,7 +111,7 @@ class FakeClient:
         return self.objects.pop((kind, ns, name), None) is not None
 
     def ensure_namespace(
-        self, name: str, labels: Mapping[str, str] | None = None
+        self, name: str, labels: Mapping[str, str] | None = None, *, vetted: bool = False
     ) -> dict[str, Any]:
         existing = self.get("v1", "Namespace", name)
         if existing:

@@ -1,4 +1,4 @@
-"""The API the TUI uses: grade_step, apply_actions ("apply for me"), reset_step/reset_lesson,
+"""The API the TUI uses: grade_step, apply_actions ("apply for me"), prepare_step (resets),
 allocate_bindings — against the in-memory cluster."""
 
 from __future__ import annotations
@@ -9,10 +9,11 @@ from typing import Any
 import pytest
 
 from kubelab.cluster.base import LabCluster
-from kubelab.grading.actions import ActionFailed, apply_actions, reset_lesson, reset_step
+from kubelab.grading.actions import ActionFailed, apply_actions
 from kubelab.grading.bindings import allocate_bindings, release_bindings
 from kubelab.grading.context import GradingError
 from kubelab.grading.engine import grade_step
+from kubelab.grading.lesson_lab import prepare_step
 from kubelab.lessons.loader import load_course
 
 COURSES = Path(__file__).parents[2] / "fixtures" / "courses"
@@ -74,10 +75,10 @@ def test_grade_apply_and_reset(fake: Any, loaded: Any, bindings: Any) -> None:
     svc = fake.get("v1", "Service", "web", "lab")
     assert svc["spec"]["ports"][0]["nodePort"] == bindings["web_node_port"]
     # reset to the start of step "nodeport": step create's solution applied, not nodeport's
-    reset_step(fake, loaded, "nodeport", bindings, timeout=5)
+    prepare_step(fake, loaded, "nodeport", bindings, "lab", timeout=5)
     svc = fake.get("v1", "Service", "web", "lab")
     assert svc is not None and "type" not in svc["spec"]
-    reset_lesson(fake, loaded, bindings, timeout=5)
+    prepare_step(fake, loaded, None, bindings, "lab", timeout=5)
     assert fake.get("v1", "Service", "web", "lab") is None
     assert fake.get("v1", "Namespace", "lab") is not None
 

@@ -87,7 +87,9 @@ def test_endpoints_exact_min_and_selector(fake: Any, ctx: CheckContext, build: A
     assert "not found" in evaluate_once(exact, ctx).message
     fake.add(build.service("my-nginx", {"run": "my-nginx"}))
     fake.add(build.endpoint_slice("my-nginx", ["10.244.0.5"], ("10.244.0.7",)))
-    assert "1 ready endpoint(s)" in evaluate_once(exact, ctx).message
+    assert evaluate_once(exact, ctx).message == (
+        "Service my-nginx should have 2 ready endpoints; it has 1 (10.244.0.5)"
+    )
     assert status(check(kind="endpoints", service="my-nginx", min_ready=1), ctx) == "passed"
     fake.add(build.endpoint_slice("my-nginx", ["10.244.0.5", "10.244.0.6"]))
     assert status(exact, ctx) == "passed"
@@ -146,7 +148,10 @@ def test_exec_expectations(fake: Any, ctx: CheckContext, build: Any) -> None:
     fake.exec_handler = lambda pod, cmd: ExecResult(1, "bye\n", "oops")
     outcome = evaluate_once(spec, ctx)
     assert outcome.status == "failed"
-    assert "exit code 1, expected 0" in outcome.message and "lacks 'hello'" in outcome.message
+    assert "the exit code should be 0; it is 1" in outcome.message
+    assert "the output should contain 'hello'; it does not" in outcome.message
+    assert "the output is not in the form this step expects" in outcome.message
+    assert "^hello w" not in outcome.message  # the pattern is never shown
     missing_pod = check(kind="exec", pod={"name": "zzz"}, command=["true"])
     assert "does not exist" in evaluate_once(missing_pod, ctx).message
     bad_regex = check(kind="exec", pod={"name": "a"}, command=["x"], expect={"stdout_regex": "("})

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
 from pydantic import TypeAdapter
 
 from kubelab.grading.diagnose import (
@@ -77,6 +78,34 @@ def test_typo_in_a_name(build: Any) -> None:
     text = typo_name.rule(ServiceFacts("my-ngnix", "lab", None, services=services))
     assert text is not None and "'my-nginx'" in text
     assert typo_name.rule(ServiceFacts("database", "lab", None, services=services)) is None
+
+
+def test_the_learners_misspelt_service_is_named_beside_the_expected_one(build: Any) -> None:
+    """The expected my-nginx exists (the lesson's setup made it) and the learner's fix went to
+    my-ngnix: the diagnosis names my-ngnix."""
+    expected = build.service("my-nginx", {"run": "wrong"})
+    services = [expected, build.service("my-ngnix", {"run": "my-nginx"})]
+    text = typo_name.rule(ServiceFacts("my-nginx", "lab", expected, services=services))
+    assert text is not None and "'my-ngnix'" in text and "one edit away" in text
+
+
+@pytest.mark.parametrize(
+    ("a", "b", "one"),
+    [
+        ("my-nginx", "my-ngnix", True),  # two neighbours swapped
+        ("my-nginx", "my-ngin", True),  # deleted
+        ("my-nginx", "my-nginxx", True),  # inserted
+        ("my-nginx", "my-nginy", True),  # replaced
+        ("my-nginx", "my-nginx", False),
+        ("my-nginx", "my-gnixn", False),  # a swap and more
+        ("my-nginx", "ym-ngixn", False),  # two swaps
+        ("web", "bew", False),  # not neighbours
+        ("web", "webapp", False),
+    ],
+)
+def test_one_edit_is_damerau_levenshtein_distance_one(a: str, b: str, one: bool) -> None:
+    assert typo_name.one_edit_apart(a, b) is one
+    assert typo_name.one_edit_apart(b, a) is one
 
 
 def test_which_service_a_check_is_about() -> None:

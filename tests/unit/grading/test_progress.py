@@ -42,6 +42,7 @@ def test_records_passes_hints_solutions_and_current_step(store: ProgressStore) -
         "attempts": 2,
         "hints_used": 2,
         "solution_applied": True,
+        "setup_applied": False,
     }
     loaded = ProgressStore(store.path).load()
     assert loaded.passed("services-101", "create")

@@ -24,7 +24,7 @@ def sample() -> Report:
             "selector <right>",
             "assert",
             "failed",
-            "Service my-nginx: spec.selector.run: expected my-nginx, found nginx",
+            "Service my-nginx: spec.selector.run should be my-nginx; it is nginx",
             explain="does the selector match the pods' labels?",
             diff="--- expected\n+++ actual\n-    run: my-nginx\n+    run: nginx",
             diagnosis=["Service my-nginx selects run=nginx, but no pod has those labels"],

@@ -24,7 +24,7 @@ REPO = Path(__file__).resolve().parents[3]
 def test_bundled_course_loads_without_problems() -> None:
     course = load_course()
     assert course.problems == []
-    assert len(course.lessons) == 12
+    assert len(course.lessons) == 13
     names = [loaded.path.name for loaded in course.lessons]
     assert names == sorted(names)
     assert names[0] == "01-why-services.yaml"
@@ -33,7 +33,7 @@ def test_bundled_course_loads_without_problems() -> None:
 def test_kubelab_lint_on_the_bundled_course_exits_0(kubelab: Callable[..., Ran]) -> None:
     ran = kubelab("lint")
     assert ran.exit_code == 0, ran.stdout
-    assert "12 lesson(s) checked, no problems" in ran.stderr
+    assert "13 lesson(s) checked, no problems" in ran.stderr
 
 
 def test_every_step_has_a_solution_hints_and_explained_checks() -> None:
@@ -107,7 +107,7 @@ def test_an_installed_wheel_finds_the_bundled_course(wheel: Path, tmp_path: Path
     )
     root, counts = done.stdout.splitlines()
     assert Path(root) == site / "kubelab" / "_course"
-    assert counts == "12 0"
+    assert counts == "13 0"
 
 
 def test_bundled_course_root_in_a_checkout_is_the_repository() -> None:

@@ -27,21 +27,23 @@ def test_a_valid_lesson_is_clean(course: CourseDir, kubelab: Callable[..., Ran])
 def test_unknown_key(course: CourseDir, kubelab: Callable[..., Ran]) -> None:
     text = course.valid.replace("    hints:\n", "    hint: oops\n    hints:\n")
     path, ran = lint_one(course, kubelab, text)
-    assert ran.stdout == f"{path}:12:5: steps[0]: unknown key 'hint'\n"
+    assert ran.stdout == (f"{path}:12:5: steps[0]: unknown key 'hint' (did you mean 'hints'?)\n")
     assert ran.exit_code == 1
 
 
 def test_wrong_type(course: CourseDir, kubelab: Callable[..., Ran]) -> None:
     text = course.valid.replace("    title: Create the Service", "    title: [a, list]")
     path, ran = lint_one(course, kubelab, text)
-    assert ran.stdout == f"{path}:10:12: steps[0].title: Input should be a valid string\n"
+    assert ran.stdout == (f"{path}:10:12: steps[0].title: expected text, found a list\n")
     assert ran.exit_code == 1
 
 
 def test_wrong_type_inside_a_check(course: CourseDir, kubelab: Callable[..., Ran]) -> None:
     text = course.valid.replace("        name: the Service exists", "        name: {a: 1}")
     path, ran = lint_one(course, kubelab, text)
-    assert ran.stdout == f"{path}:18:15: steps[0].checks[0].name: Input should be a valid string\n"
+    assert ran.stdout == (
+        f"{path}:18:15: steps[0].checks[0].name: expected text, found a mapping\n"
+    )
     assert ran.exit_code == 1
 
 
@@ -49,8 +51,8 @@ def test_unknown_check_kind(course: CourseDir, kubelab: Callable[..., Ran]) -> N
     text = course.valid.replace("kind: assert", "kind: asert")
     path, ran = lint_one(course, kubelab, text)
     assert ran.stdout == (
-        f"{path}:17:15: steps[0].checks[0].kind: unknown check kind 'asert' (expected one of "
-        "'assert', 'absent', 'endpoints', 'exec', 'dns', 'http', 'env')\n"
+        f"{path}:17:15: steps[0].checks[0].kind: unknown check kind 'asert' (did you mean "
+        "'assert'? the kinds are assert, absent, endpoints, exec, dns, http, env)\n"
     )
     assert ran.exit_code == 1
 
@@ -115,9 +117,10 @@ def test_duplicate_yaml_keys(course: CourseDir, kubelab: Callable[..., Ran]) -> 
 def test_invalid_yaml(course: CourseDir, kubelab: Callable[..., Ran]) -> None:
     text = course.valid.replace("    body: Apply `svc.yaml`.", "    body: [unclosed")
     path, ran = lint_one(course, kubelab, text)
+    # at the '[' that is never closed, not where the parser gave up
     assert ran.stdout == (
-        f"{path}:12:10: invalid YAML: while parsing a flow sequence expected ',' or ']', "
-        "but got ':'\n"
+        f"{path}:11:11: invalid YAML: the '[' here is never closed (expected ',' or ']', "
+        "but got ':' at line 12, column 10)\n"
     )
     assert ran.exit_code == 1
 
@@ -144,6 +147,7 @@ def test_empty_solution(course: CourseDir, kubelab: Callable[..., Ran]) -> None:
     )
     path, ran = lint_one(course, kubelab, text)
     assert ran.stdout == (
+        f"{path}:6:11: bindings[0].name: binding 'node_port' is never used as ${{node_port}}\n"
         f"{path}:15:7: steps[0].solution: give 'manifests' or 'commands' (the self-test and "
         "'apply for me' use them)\n"
     )

@@ -51,3 +51,21 @@ def test_every_bundled_lesson_validates_against_the_shipped_schema() -> None:
             f"{list(e.absolute_path)}: {e.message}" for e in validator.iter_errors(document)
         ]
         assert problems == [], loaded.path.name
+
+
+def test_shipped_course_schema_is_current_and_accepts_the_bundled_course_yaml(
+    kubelab: Callable[..., Ran],
+) -> None:
+    from kubelab.lessons.loader import bundled_course_root
+    from kubelab.lessons.schema import COURSE_SCHEMA_FILE, course_schema_text
+
+    current = course_schema_text()
+    shipped = COURSE_SCHEMA_FILE.read_text(encoding="utf-8") if COURSE_SCHEMA_FILE.exists() else ""
+    if shipped != current:
+        COURSE_SCHEMA_FILE.write_text(current, encoding="utf-8")
+    assert shipped == current, f"{COURSE_SCHEMA_FILE} was stale: regenerated it, commit it"
+    assert kubelab("schema", "--course").stdout == current
+    validator = jsonschema.Draft202012Validator(json.loads(current))
+    bundled = yaml.safe_load((bundled_course_root() / "course.yaml").read_text("utf-8"))
+    assert list(validator.iter_errors(bundled)) == []
+    assert list(validator.iter_errors({"title": "x", "ordre": []})) != []

@@ -278,22 +278,10 @@ def test_transaction_groups_events_after_commit() -> None:
     assert seen == ["a", "b"]
 
 
-async def test_deferred_commits_land_at_the_end_of_the_loop_iteration(tmp_path: Path) -> None:
-    path = tmp_path / "deferred.db"
+def test_a_write_is_on_disk_when_the_call_returns(tmp_path: Path) -> None:
+    path = tmp_path / "now.db"
     store = make_store(path)
-    store.defer_commits = True
-    store.create(CONFIGMAP, {"metadata": {"name": "later"}}, namespace="default")
-
-    def on_disk() -> list[tuple[str]]:
-        return (
-            sqlite3.connect(path).execute("SELECT name FROM objects WHERE name='later'").fetchall()
-        )
-
-    assert on_disk() == []
-    await asyncio.sleep(0)
-    assert on_disk() == [("later",)]
     store.create(CONFIGMAP, {"metadata": {"name": "now"}}, namespace="default")
-    store.flush()
     assert sqlite3.connect(path).execute(
         "SELECT count(*) FROM objects WHERE name='now'"
     ).fetchone() == (1,)
@@ -357,7 +345,6 @@ def test_state_files_are_private(tmp_path: Path) -> None:
         path = tmp_path / "private.db"
         store = make_store(path)
         store.create(CONFIGMAP, {"metadata": {"name": "c", "namespace": "default"}})
-        store.flush()
         files = [path, path.with_name("private.db-wal"), path.with_name("private.db-shm")]
         assert all(f.exists() for f in files)
         assert {oct(f.stat().st_mode & 0o777) for f in files} == {oct(0o600)}

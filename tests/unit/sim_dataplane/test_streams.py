@@ -316,30 +316,39 @@ async def test_attach_to_a_server_follows_its_log(server: Any, world: Any) -> No
     await close(s)
 
 
-async def test_exec_of_a_program_the_simulator_does_not_emulate(server: Any) -> None:
+async def test_exec_of_a_program_the_image_lacks(server: Any) -> None:
     srv, _ = server
-    s = await connect(srv, "client", "exec", argv("tar", "cf", "-", "/etc"))
+    s = await connect(srv, "client", "exec", argv("apt-get", "update"))
     status = await s.finish()
-    assert status["details"]["causes"][0]["message"] == "127"
-    assert s.channels[2] == "tar: not simulated in kubelab's simulated cluster\n"
+    assert status["reason"] == "InternalError"
+    assert 'exec: "apt-get": executable file not found in $PATH' in status["message"]
     await close(s)
 
 
 async def test_a_fault_in_a_command_is_reported_not_hidden(
-    server: Any, monkeypatch: pytest.MonkeyPatch
+    world: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    """In the session's worker (where commands run), a command's own fault is reported on
+    stderr with exit 1, not hidden and not the end of the worker."""
+    from kubelab.sim.dataplane import session_worker
     from kubelab.sim.dataplane.commands import COMMANDS
 
     async def broken(inv: Any) -> int:
         raise RuntimeError("boom")
 
     monkeypatch.setitem(COMMANDS, "hostname", broken)
-    srv, _ = server
-    s = await connect(srv, "client", "exec", argv("hostname"))
-    status = await s.finish()
-    assert status["details"]["causes"][0]["message"] == "1"
-    assert "internal error while running hostname: RuntimeError('boom')" in s.channels[2]
-    await close(s)
+    sent: list[tuple[int, str]] = []
+
+    class Captured(session_worker.Session):
+        async def send(self, channel: int, text: str) -> None:
+            sent.append((channel, text))
+
+    ctx = world.context("client")
+    spec = {"argv": ["hostname"], "tty": False, "stdin": False, "env": ctx.env, "main": False}
+    outcome = await session_worker.run_session(Captured(None), ctx, spec)  # type: ignore[arg-type]
+    assert outcome == {"code": 1}
+    stderr = "".join(text for channel, text in sent if channel == 2)
+    assert "internal error while running hostname: RuntimeError('boom')" in stderr
 
 
 async def test_client_leaving_ends_a_writing_program(

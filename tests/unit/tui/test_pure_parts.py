@@ -9,7 +9,7 @@ import pytest
 from kubelab.grading.results import CheckResult, StepResult
 from kubelab.tui.codeblocks import code_commands
 from kubelab.tui.keys import KeymapError, parse_keymap
-from kubelab.tui.nsmap import NamespaceObjects, build_map
+from kubelab.tui.nsmap import MIRRORING, NamespaceObjects, build_map
 from kubelab.tui.widgets.lesson_list import lesson_state
 from kubelab.tui.widgets.namespace_map import render_map
 from kubelab.tui.widgets.results_panel import render_result
@@ -27,6 +27,21 @@ def test_kubectl_commands_come_from_fenced_blocks_only() -> None:
         "kubectl get svc my-nginx",
         "kubectl get pods -o wide",
     ]
+
+
+def test_a_yaml_block_the_step_applies_is_typed_as_a_here_document() -> None:
+    body = (
+        "Create it:\n\n```yaml\nkind: Service\nmetadata: {name: web}\n```\n\n"
+        "Save it, then:\n\n```\nkubectl apply -f web-svc.yaml\n```\n"
+        "```yaml\nkind: Pod\n```\n"  # applied nowhere: not typed
+    )
+    assert code_commands(body) == [
+        "cat > web-svc.yaml <<'EOF'\nkind: Service\nmetadata: {name: web}\nEOF",
+        "kubectl apply -f web-svc.yaml",
+    ]
+    # a path, or YAML holding the end marker, is never typed
+    assert code_commands("```yaml\na: 1\n```\nkubectl apply -f ../x.yaml\n") == []
+    assert code_commands("```yaml\nEOF\n```\nkubectl apply -f x.yaml\n") == []
 
 
 def test_keymaps_map_ids_to_keys() -> None:
@@ -118,7 +133,7 @@ def test_results_show_every_check_with_message_explain_and_diff() -> None:
                 "selector",
                 "assert",
                 "failed",
-                "spec.selector.app: expected web, found wbe",
+                "spec.selector.app should be web; it is wbe",
                 explain="look at the selector",
                 diff="-  app: web\n+  app: wbe",
                 diagnosis=["no pod has app=wbe"],
@@ -182,3 +197,40 @@ def test_progress_that_cannot_be_saved_is_a_notice_not_a_crash(tmp_path: Any) ->
     assert again.hints_shown("lesson", "b") == 2
     assert again.current() == ("lesson", "b")
     assert again.bindings("lesson") == {"namespace": "lab", "node_port": 30080}
+
+
+def test_the_map_says_where_a_services_endpoints_come_from() -> None:
+    objects = NamespaceObjects()
+    services = [
+        obj("Service", "db", spec={"type": "ExternalName", "externalName": "db.example.com"}),
+        obj("Service", "kubernetes", spec={"clusterIP": "10.96.0.1", "ports": [{"port": 443}]}),
+        obj("Service", "legacy", spec={"clusterIP": "10.96.0.7", "ports": [{"port": 80}]}),
+        obj("Service", "mine", spec={"clusterIP": "10.96.0.8", "ports": [{"port": 80}]}),
+        obj("Service", "peers", spec={"clusterIP": "None", "selector": {"app": "p"}}),
+    ]
+    for service in services:
+        objects.apply_event("Service", {"type": "ADDED", "object": service})
+    mirrored = obj(
+        "EndpointSlice",
+        "legacy-x",
+        metadata={
+            "labels": {
+                "kubernetes.io/service-name": "legacy",
+                "endpointslice.kubernetes.io/managed-by": MIRRORING,
+            }
+        },
+        endpoints=[{"addresses": ["192.0.2.7"]}],
+    )
+    objects.apply_event("EndpointSlice", {"type": "ADDED", "object": mirrored})
+    text = render_map("default", build_map(objects, "default")).plain
+    alias = text[text.index("Service db") :].split("\n\n")[0]
+    assert "an alias: DNS answers with db.example.com (a CNAME)" in alias
+    assert "no endpoints" in alias and "└ no endpoints" not in alias  # not a warning
+    assert "the API server keeps its endpoints" in text
+    assert "endpoints copied from an Endpoints object you wrote" in text
+    assert "its endpoints are EndpointSlices you create" in text
+    assert "managed by hand" not in text
+    assert "Service peers  ClusterIP  headless" in text
+    # elsewhere, a Service called kubernetes is just a Service
+    elsewhere = render_map("lab", build_map(objects, "lab")).plain
+    assert "the API server keeps its endpoints" not in elsewhere

@@ -2,12 +2,23 @@
 
 Adding a command = one async function `(Invocation) -> int` plus one line here (and its name in
 the images that ship it, `kubelab.sim.dataplane.images`). Shell builtins that need the shell's
-own state (cd, export, exit, read, ...) live in the interpreter instead.
+own state (cd, export, exit, read, ...) live in the interpreter instead. A program an image
+does not have is not found, with the shell's or the runtime's own message.
 """
 
 from __future__ import annotations
 
-from kubelab.sim.dataplane.commands import dnsclient, netinfo, system, text, textproc, webclients
+from kubelab.sim.dataplane.commands import (
+    archive,
+    digests,
+    dnsclient,
+    dump,
+    netinfo,
+    system,
+    text,
+    textproc,
+    webclients,
+)
 from kubelab.sim.dataplane.process import CommandFn
 
 COMMANDS: dict[str, CommandFn] = {
@@ -62,36 +73,14 @@ COMMANDS: dict[str, CommandFn] = {
     "nc": netinfo.nc,
     "sed": textproc.sed,
     "awk": textproc.awk,
-}
-
-# Real programs of these images that the simulator does not emulate: a clear message instead
-# of pretending they do not exist.
-NOT_SIMULATED: dict[str, str] = {
-    name: "not simulated in kubelab's simulated cluster"
-    for name in (
-        "vi",
-        "less",
-        "more",
-        "top",
-        "netstat",
-        "dig",
-        "host",
-        "telnet",
-        "find",
-        "chmod",
-        "chown",
-        "tar",
-        "gzip",
-        "traceroute",
-        "apk",
-        "apt",
-        "apt-get",
-        "ss",
-        "du",
-        "df",
-        "free",
-        "mount",
-        "stat",
-        "diff",
-    )
+    "gzip": archive.gzip,
+    "gunzip": archive.gunzip,
+    "zcat": archive.zcat,
+    "tar": archive.tar,
+    "base64": digests.base64,
+    "md5sum": digests.checksum,
+    "sha1sum": digests.checksum,
+    "sha256sum": digests.checksum,
+    "sha512sum": digests.checksum,
+    "od": dump.od,
 }

@@ -183,7 +183,7 @@ async def ls(inv: Invocation) -> int:
             for entry in entries:
                 full = posixpath.join(path, entry) if fs.is_dir(path) else path
                 is_dir = fs.is_dir(full) or entry in (".", "..")
-                size = 4096 if is_dir else len(fs.files.get(full, "").encode())
+                size = 4096 if is_dir else fs.size(full)
                 mode = "drwxr-xr-x" if is_dir else "-rw-r--r--"
                 lines.append(f"{mode}    2 root     root     {size:>9} Nov 26 08:00 {entry}")
             if fs.is_dir(path):
@@ -240,10 +240,7 @@ async def rm(inv: Invocation) -> int:
                 await inv.err(f"rm: '{name}' is a directory\n")
                 status = 1
                 continue
-            prefix = path.rstrip("/") + "/"
-            for f in [f for f in fs.files if f.startswith(prefix)]:
-                del fs.files[f]
-            fs.dirs = {d for d in fs.dirs if not (d == path or d.startswith(prefix))}
+            fs.remove_tree(path)
             continue
         try:
             fs.remove(path)
@@ -345,11 +342,47 @@ async def which(inv: Invocation) -> int:
     return status
 
 
+SIGNALS = {"HUP": 1, "INT": 2, "QUIT": 3, "KILL": 9, "USR1": 10, "USR2": 12, "TERM": 15}
+
+
+def _timeout_options(args: list[str]) -> tuple[str, list[str]]:
+    """(the signal, SECS PROG ARGS): options end at the first word that is not one, so the
+    program keeps its own (`timeout -s KILL 5 ls -l`)."""
+    signal = "TERM"
+    i = 0
+    while i < len(args) and args[i].startswith("-") and len(args[i]) > 1:
+        opt = args[i]
+        if opt == "--":
+            i += 1
+            break
+        if opt[1] in "sk":
+            value = opt[2:]
+            if not value:
+                i += 1
+                if i >= len(args):
+                    raise UsageError(f"option requires an argument -- '{opt[1]}'")
+                value = args[i]
+            if opt[1] == "s":
+                signal = value
+        i += 1
+    return signal, args[i:]
+
+
 async def timeout(inv: Invocation) -> int:
-    args = [a for a in inv.args if not a.startswith("-")]
+    """busybox timeout (coreutils/timeout.c): PROG runs as the process itself and a watcher
+    sends it the signal, so a timed-out run ends with 128+signal (143 for TERM); GNU's
+    timeout answers 124."""
+    try:
+        signal, args = _timeout_options(inv.args)
+    except UsageError as exc:
+        return await inv.fail(exc.message)
     if len(args) < 2:
         await inv.err("Usage: timeout [-s SIG] [-k KILL_SECS] SECS PROG ARGS\n")
         return 1
+    name = signal.upper().removeprefix("SIG")
+    number = int(name) if name.isdigit() else SIGNALS.get(name)
+    if number is None:
+        return await inv.fail(f"bad signal name '{signal}'")
     try:
         secs = float(args[0].rstrip("s"))
     except ValueError:
@@ -359,7 +392,7 @@ async def timeout(inv: Invocation) -> int:
             inv.spawn(args[1:], inv.stdin, inv.stdout, inv.stderr, inv.env), secs
         )
     except TimeoutError:
-        return 124 if is_gnu(inv) else 143
+        return 124 if is_gnu(inv) else 128 + number
     if status == -1:
         await inv.err(f"timeout: can't execute '{args[1]}': No such file or directory\n")
         return 127
@@ -407,9 +440,9 @@ def _test(args: list[str], inv: Invocation) -> bool:
             "-z": lambda: val == "",
             "-n": lambda: val != "",
             "-e": lambda: fs.exists(path),
-            "-f": lambda: path in fs.files,
+            "-f": lambda: fs.is_file(path),
             "-d": lambda: fs.is_dir(path),
-            "-s": lambda: bool(fs.files.get(path)),
+            "-s": lambda: fs.size(path) > 0,
             "-r": lambda: fs.exists(path),
             "-w": lambda: fs.exists(path),
             "-x": lambda: fs.is_dir(path),

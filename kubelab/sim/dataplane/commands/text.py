@@ -11,6 +11,7 @@ from kubelab.sim.dataplane.commands.common import (
     read_inputs,
     split_flags,
 )
+from kubelab.sim.dataplane.commands.regex import RegexError, compile_regex, escape
 from kubelab.sim.dataplane.process import Invocation
 from kubelab.sim.dataplane.vfs import FsError
 
@@ -96,11 +97,73 @@ async def echo(inv: Invocation) -> int:
     return 0
 
 
+INT_MAX = 2**31 - 1  # printf(3) takes widths and precisions as C ints
+CHUNK = 1 << 16  # padding longer than this is written a chunk at a time
+
+
+class _Output:
+    """printf's output, handed to stdout a chunk at a time: a huge field width streams (with
+    the reader's back-pressure, and ends when the reader is gone), never builds one string."""
+
+    def __init__(self, inv: Invocation) -> None:
+        self.inv = inv
+        self.parts: list[str] = []
+        self.size = 0
+
+    async def add(self, text: str) -> None:
+        self.parts.append(text)
+        self.size += len(text)
+        if self.size >= CHUNK:
+            await self.flush()
+
+    async def pad(self, char: str, count: int) -> None:
+        while count > 0:
+            step = min(count, CHUNK)
+            await self.add(char * step)
+            count -= step
+
+    async def flush(self) -> None:
+        if self.parts:
+            text, self.parts, self.size = "".join(self.parts), [], 0
+            await self.inv.out(text)
+
+
+async def _formatted(out: _Output, flags: str, width: int, body: str, numeric: bool) -> None:
+    """`body` padded to `width` as printf(3) pads: `-` left-justifies, `0` pads a number with
+    zeros after its sign, anything else pads with spaces in front."""
+    fill = width - len(body)
+    if fill <= 0:
+        await out.add(body)
+    elif "-" in flags:
+        await out.add(body)
+        await out.pad(" ", fill)
+    elif "0" in flags and numeric:
+        sign = body[:1] if body[:1] in "+- " else ""
+        await out.add(sign)
+        await out.pad("0", fill)
+        await out.add(body[len(sign) :])
+    else:
+        await out.pad(" ", fill)
+        await out.add(body)
+
+
+def _precise(flags: str, precision: str, conv: str, num: int) -> tuple[str, int]:
+    """A number converted with printf's flags but no width or precision, and how many zeros
+    the precision puts in front of its digits."""
+    spec = "%" + flags.replace("-", "").replace("0", "") + ("d" if conv == "i" else conv)
+    body = spec % num
+    if not precision:
+        return body, 0
+    sign = body[:1] if body[:1] in "+- " else ""
+    digits = len(body) - len(sign)
+    return body, max(0, int(precision) - digits)
+
+
 async def printf(inv: Invocation) -> int:
     if not inv.args:
         return await inv.fail("usage: printf FORMAT [ARGUMENT...]")
     fmt, args = inv.args[0], list(inv.args[1:])
-    out: list[str] = []
+    out = _Output(inv)
     status = 0
     while True:
         consumed = False
@@ -109,26 +172,30 @@ async def printf(inv: Invocation) -> int:
             c = fmt[i]
             if c == "\\":
                 text, _ = unescape(fmt[i : i + 2])
-                out.append(text)
+                await out.add(text)
                 i += 2
                 continue
             if c != "%":
-                out.append(c)
+                await out.add(c)
                 i += 1
                 continue
             m = re.match(r"%([-+ 0#]*)(\d*)(?:\.(\d+))?([sdibxXoc%])", fmt[i:])
             if not m:
-                out.append(c)
+                await out.add(c)
                 i += 1
                 continue
             i += m.end()
+            flags, width_text, precision = m.group(1), m.group(2), m.group(3) or ""
             conv = m.group(4)
             if conv == "%":
-                out.append("%")
+                await out.add("%")
                 continue
             arg = args.pop(0) if args else ""
             consumed = True
-            spec = "%" + m.group(1) + m.group(2) + (f".{m.group(3)}" if m.group(3) else "")
+            width = int(width_text or "0")
+            if width > INT_MAX or (precision and int(precision) > INT_MAX):
+                status = 1  # printf(3) fails with EOVERFLOW: nothing of this conversion
+                continue
             if conv in "dioxX":
                 try:
                     num = int(arg or "0", 0) if not arg.startswith("'") else ord(arg[1:2] or "\0")
@@ -136,17 +203,31 @@ async def printf(inv: Invocation) -> int:
                     await inv.err(f"printf: invalid number '{arg}'\n")
                     status = 1
                     num = 0
-                out.append((spec + ("d" if conv == "i" else conv)) % num)
-            elif conv == "b":
+                body, zeros = _precise(flags, precision, conv, num)
+                sign = body[:1] if body[:1] in "+- " else ""
+                fill = max(0, width - len(body) - zeros)
+                if "-" not in flags and not ("0" in flags and not precision):
+                    await out.pad(" ", fill)
+                await out.add(sign)
+                if "0" in flags and "-" not in flags and not precision:
+                    await out.pad("0", fill)
+                await out.pad("0", zeros)
+                await out.add(body[len(sign) :])
+                if "-" in flags:
+                    await out.pad(" ", fill)
+                continue
+            if conv == "b":
                 text, _ = unescape(arg)
-                out.append((spec + "s") % text)
             elif conv == "c":
-                out.append(arg[:1])
+                text = arg[:1]
             else:
-                out.append((spec + "s") % arg)
+                text = arg
+            if precision:
+                text = text[: int(precision)]
+            await _formatted(out, flags, width, text, numeric=False)
         if not args or not consumed:
             break
-    await inv.out("".join(out))
+    await out.flush()
     return status
 
 
@@ -184,16 +265,16 @@ async def grep(inv: Invocation) -> int:
         patterns = [rest.pop(0)]
     fixed = "F" in flags
     extended = "E" in flags or inv.name == "egrep"
-    parts = [re.escape(p) if fixed else bre_to_python(p, extended) for p in patterns]
+    parts = [escape(p) if fixed else bre_to_python(p, extended) for p in patterns]
     pattern = "|".join(f"(?:{p})" for p in parts)
     if "w" in flags:
         pattern = rf"\b(?:{pattern})\b"
     if "x" in flags:
         pattern = rf"^(?:{pattern})$"
     try:
-        regex = re.compile(pattern, re.IGNORECASE if "i" in flags else 0)
-    except re.error:
-        return await inv.fail(f"bad regex '{patterns[0]}'", 2)
+        regex = compile_regex(pattern, ignore_case="i" in flags)
+    except RegexError as exc:
+        return await inv.fail(f"bad regex '{patterns[0]}': {exc.message}", 2)
     invert = "v" in flags
     count = 0
     status_err = 0

@@ -13,6 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from kubelab.sim.dataplane.commands.common import UsageError, lines_of, read_inputs
+from kubelab.sim.dataplane.commands.regex import Regex, RegexError, compile_regex, escape
 from kubelab.sim.dataplane.commands.text import bre_to_python
 from kubelab.sim.dataplane.process import Invocation
 from kubelab.sim.dataplane.vfs import FsError
@@ -28,17 +29,24 @@ class SedCommand:
     start: str | None
     end: str | None
     op: str
-    pattern: re.Pattern[str] | None = None
+    pattern: Regex | None = None
     replacement: str = ""
     count: int = 1  # 0 = all (g)
     print_after: bool = False
 
 
-def _sed_regex(text: str, extended: bool, flags: int = 0) -> re.Pattern[str]:
+def _sed_regex(text: str, extended: bool, ignore_case: bool = False) -> Regex:
     try:
-        return re.compile(bre_to_python(text, extended), flags)
-    except re.error as exc:
-        raise UsageError(f"bad regex '{text}': {exc}") from exc
+        return compile_regex(bre_to_python(text, extended), ignore_case=ignore_case)
+    except RegexError as exc:
+        raise UsageError(f"bad regex '{text}': {exc.message}") from exc
+
+
+def _awk_regex(text: str) -> Regex:
+    try:
+        return compile_regex(text)
+    except RegexError as exc:
+        raise Unsupported(f"regex /{text}/: {exc.message}") from exc
 
 
 def _split_delimited(text: str, delim: str) -> list[str]:
@@ -82,7 +90,7 @@ def parse_sed(script: str, extended: bool) -> list[SedCommand]:
             if len(parts) != 3:
                 raise UsageError(f"unterminated `s' command in '{piece}'")
             flags = parts[2]
-            pattern = _sed_regex(parts[0], extended, re.IGNORECASE if "i" in flags else 0)
+            pattern = _sed_regex(parts[0], extended, ignore_case="i" in flags)
             repl = re.sub(r"\\(\d)", r"\\g<\1>", parts[1]).replace("&", r"\g<0>")
             repl = repl.replace("\\\\g<0>", "&")
             commands.append(
@@ -192,7 +200,7 @@ async def sed(inv: Invocation) -> int:
 # -- awk -------------------------------------------------------------------------------------
 AWK_TOKEN = re.compile(
     r'\s*(?:("(?:[^"\\]|\\.)*")|(/(?:[^/\\]|\\.)*/)|(\$\w+|\$\(?)|(\d+(?:\.\d+)?)|([A-Za-z_]\w*)'
-    r"|(==|!=|<=|>=|&&|\|\||!~|[<>~+\-*/%(),;{}!=]))"
+    r"|(\+\+|--|[-+*/%]=|==|!=|<=|>=|&&|\|\||!~|[<>~+\-*/%(),;{}!=]))"
 )
 
 
@@ -316,7 +324,35 @@ class AwkProgram:
                 state.variables[tok] = _text(value(state))
 
             return assign
+        if re.fullmatch(r"[A-Za-z_]\w*", tok) and self.tokens[self.i + 1 : self.i + 2] in (
+            ["+="],
+            ["-="],
+            ["*="],
+            ["/="],
+            ["%="],
+            ["++"],
+            ["--"],
+        ):
+            return self._update(tok)
         raise Unsupported(f"awk statement '{tok}'")
+
+    def _update(self, name: str) -> Callable[[AwkState, list[str]], None]:
+        """`x += expr` (and -= *= /= %=), `x++`, `x--`: arithmetic on a variable."""
+        self._take()
+        op = self._take()
+        value = (lambda s: 1.0) if op in ("++", "--") else self._expr()
+        kind = op[0]
+
+        def update(state: AwkState, out: list[str]) -> None:
+            x, y = _num(state.variables.get(name, "")), _num(value(state))
+            if kind in "/%" and y == 0:
+                raise Unsupported("division by zero")
+            result = {"+": x + y, "-": x - y, "*": x * y, "/": x / y if y else 0.0}.get(
+                kind, x % y if y else 0.0
+            )
+            state.variables[name] = _text(result)
+
+        return update
 
     def _printf(
         self, items: list[tuple[Callable[[AwkState], Value], bool]]
@@ -353,7 +389,7 @@ class AwkProgram:
             def compare(state: AwkState) -> Value:
                 a, b = left(state), right(state)
                 if op in ("~", "!~"):
-                    hit = re.search(_text(b), _text(a)) is not None
+                    hit = _awk_regex(_text(b)).search(_text(a)) is not None
                     return 1.0 if hit == (op == "~") else 0.0
                 both_num = all(
                     isinstance(x, float) or re.fullmatch(r"\s*-?\d+(\.\d+)?\s*", x) for x in (a, b)
@@ -430,7 +466,7 @@ class AwkProgram:
             text = tok[1:-1].replace('\\"', '"').replace("\\n", "\n").replace("\\t", "\t")
             return lambda s: text
         if tok.startswith("/"):
-            regex = re.compile(tok[1:-1])
+            regex = _awk_regex(tok[1:-1])
             return lambda s: 1.0 if regex.search(s.line) else 0.0
         if tok.startswith("$"):
             name = tok[1:]
@@ -477,8 +513,8 @@ class AwkProgram:
             if state.fs == " ":
                 state.fields = line.split()
             else:
-                sep = re.escape(state.fs) if len(state.fs) == 1 else state.fs
-                state.fields = re.split(sep, line)
+                sep = escape(state.fs) if len(state.fs) == 1 else state.fs
+                state.fields = _awk_regex(sep).split(line)
             for pattern, action in self.rules:
                 if pattern is None or _truthy(pattern(state)):
                     action(state, out)

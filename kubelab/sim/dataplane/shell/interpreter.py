@@ -14,9 +14,16 @@ import posixpath
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
-from kubelab.sim.dataplane.commands import COMMANDS, NOT_SIMULATED
+from kubelab.sim.dataplane.commands import COMMANDS
 from kubelab.sim.dataplane.container import ContainerContext
-from kubelab.sim.dataplane.pipes import BrokenPipe, Collector, NullWriter, Pipe, Writer
+from kubelab.sim.dataplane.pipes import (
+    BrokenPipe,
+    Collector,
+    NullWriter,
+    OutOfMemory,
+    Pipe,
+    Writer,
+)
 from kubelab.sim.dataplane.process import Invocation, Spawner
 from kubelab.sim.dataplane.shell.arith import ArithError, evaluate
 from kubelab.sim.dataplane.shell.expand import Segment, glob, has_glob, split_fields
@@ -50,6 +57,9 @@ SIGPIPE_STATUS = 141
 MAX_DEPTH = 100  # nested function calls
 LOOP_BURST = 256  # loop iterations between two pauses
 LOOP_PAUSE = 0.01  # seconds
+# `$(...)` keeps its output in memory: past this many characters the shell is out of memory, as
+# busybox is when a container's memory limit stops its allocation (bb_msg_memory_exhausted)
+CAPTURE_LIMIT = 16 << 20
 
 
 class ExitShell(Exception):
@@ -433,9 +443,6 @@ class Shell:
     async def run_program(self, argv: list[str], io: IO, env: dict[str, str]) -> int:
         program = self.find_program(argv[0])
         if program is None:
-            if argv[0] in NOT_SIMULATED and "/" not in argv[0]:
-                await self.report(io, f"{argv[0]}: {NOT_SIMULATED[argv[0]]}")
-                return 127
             if self.flavor == "bash":
                 await self.report(io, f"{argv[0]}: command not found")
             elif "/" in argv[0]:
@@ -541,9 +548,11 @@ class Shell:
 
     async def command_substitution(self, source: str, io: IO) -> str:
         sub = self.fork()
-        out = Collector()
+        out = Collector(limit=CAPTURE_LIMIT)
         try:
             status = await sub.run_source(source, IO(io.stdin, out, io.stderr))
+        except OutOfMemory:
+            raise ShellError("out of memory", status=1) from None
         except ExitShell as exc:
             status = exc.status
         except LoopControl:
