@@ -141,8 +141,13 @@ async def update(ctx: Ctx) -> web.Response:
         raise errors.bad_request(
             f"the name of the object ({meta['name']}) does not match the name on the URL ({t.name})"
         )
-    obj = ctx.stored(obj)
-    srt = ctx.store.registry.storage_type(t.rt)
+    return _store_update(ctx, ctx.store.registry.storage_type(t.rt), ctx.stored(obj))
+
+
+def _store_update(ctx: Ctx, srt: ResourceType, obj: Obj) -> web.Response:
+    """Store `obj` over the target object (PUT and PATCH alike) and answer with what was kept."""
+    t = ctx.target
+    assert t.name is not None
     hook = managed_hook(ctx, t.subresource or "", srt)
     dry_run = ctx.dry_run
     updated = guard(
@@ -192,23 +197,8 @@ async def patch(ctx: Ctx) -> web.Response:
             f"the name of the object ({meta.get('name')}) does not match the name on the URL "
             f"({t.name})"
         )
-    obj = ctx.stored(patched)
-    hook = managed_hook(ctx, t.subresource or "", srt)
-    dry_run = ctx.dry_run
     # A patch that carries metadata.resourceVersion is a precondition; otherwise none.
-    updated = guard(
-        ctx,
-        lambda: ctx.store.update(
-            srt,
-            obj,
-            namespace=t.namespace,
-            name=t.name,
-            subresource=t.subresource,
-            dry_run=dry_run,
-            managed=hook,
-        ),
-    )
-    return ctx.written(updated)
+    return _store_update(ctx, srt, ctx.stored(patched))
 
 
 async def apply(ctx: Ctx, raw: bytes) -> web.Response:
