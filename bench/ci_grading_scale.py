@@ -13,8 +13,9 @@ Reported: verdicts right/wrong, exit codes, the total wall time and the time per
 (p50/p95/max). Exit status 1 when any verdict is wrong.
 
 The lesson is the bundled `clusterip-service`, step `create-the-service`, with check timeouts cut
-to --check-timeout seconds (default 3) in a copy of the course, so a wrong submission does not
-poll for the lesson's full minute.
+to --check-timeout seconds (default 3) in a copy of the course. Grading a submission waits for
+the namespace to settle, not for check timeouts, so `--check-timeout 60` (the lessons' own) shows
+the right-versus-wrong times a class sees: the per-kind lines give each.
 
     .venv/bin/python bench/ci_grading_scale.py [--submissions 100] [--jobs 4]
 

@@ -24,6 +24,10 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "sim": ("kubelab.sim.command:sim", "Run the built-in simulated cluster (sim serve)"),
     "grade": ("kubelab.commands.grade:grade", "Grade a lesson or step (or a submission)."),
     "test": ("kubelab.commands.test:test", "Self-test lessons: fail before solution, pass after."),
+    "init-assignment": (
+        "kubelab.commands.init_assignment:init_assignment",
+        "Write a class repository graded in CI against a lesson.",
+    ),
     "up": ("kubelab.commands.up:up", "Provision the lab cluster (kind, context, simulator)."),
     "down": ("kubelab.commands.down:down", "Delete the lab cluster (or kubelab's namespace)."),
     "status": ("kubelab.commands.status:status", "Show the lab cluster, nodes, exposed Services."),

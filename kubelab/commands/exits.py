@@ -47,12 +47,22 @@ def sigterm_as_interrupt() -> Iterator[None]:
         signal.signal(signal.SIGTERM, previous)
 
 
+class CommandFailed(SystemExit):
+    """Exit 2 with a message already shown; commands that write reports catch it to write one
+    that says why (`kubelab.commands.report_output`)."""
+
+    def __init__(self, message: str, hint: str | None = None) -> None:
+        super().__init__(ERROR_EXIT)
+        self.message = message
+        self.hint = hint
+
+
 def fail(message: str, hint: str | None = None) -> NoReturn:
     """A user-facing error: message (and hint) on stderr, exit 2, no traceback."""
     click.echo(f"kubelab: {message}", err=True)
     if hint:
         click.echo(f"hint: {hint}", err=True)
-    raise SystemExit(ERROR_EXIT)
+    raise CommandFailed(message, hint)
 
 
 def fail_cluster(exc: ClusterError) -> NoReturn:

@@ -6,23 +6,22 @@ unreachable, the options or the lesson are wrong) — never 1 for an infrastruct
 
 from __future__ import annotations
 
-import contextlib
-from collections.abc import Iterator
 from pathlib import Path
 
 import click
 
 from kubelab.cluster.base import ClusterError, LabCluster
-from kubelab.commands.exits import Terminated, exit_codes, fail, fail_cluster
-from kubelab.commands.grading_support import emit_report, find_lesson, lab_cluster, save_progress
+from kubelab.commands.exits import exit_codes, fail, fail_cluster
+from kubelab.commands.grading_support import find_lesson, lab_cluster, save_progress
 from kubelab.commands.journey_support import lesson_passed_message
-from kubelab.commands.options import (
-    REPORT_CHOICE,
-    cluster_options,
-    lessons_option,
-    load_course_or_exit,
+from kubelab.commands.options import cluster_options, lessons_option, load_course_or_exit
+from kubelab.commands.report_output import (
+    report_options,
+    report_targets,
+    reports_on_every_exit,
+    write_reports,
 )
-from kubelab.grading.results import CheckResult, LessonResult, Report, StepResult
+from kubelab.grading.results import LessonResult, Report
 from kubelab.lessons.loader import LoadedLesson
 from kubelab.progress import Progress, ProgressStore
 
@@ -113,17 +112,7 @@ def _grade_live(
     type=click.Path(exists=True, file_okay=False, path_type=Path),
     help="Grade a learner's manifests from DIR in a fresh namespace (CI mode).",
 )
-@click.option(
-    "--report",
-    "fmt",
-    type=REPORT_CHOICE,
-    default="text",
-    show_default=True,
-    help="Report format (JSON and JUnit are described in docs/grading.md).",
-)
-@click.option(
-    "--output", type=click.Path(dir_okay=False, path_type=Path), help="Write the report to FILE."
-)
+@report_options
 @click.option("--no-wait", is_flag=True, help="Evaluate each check once instead of polling.")
 @click.option(
     "--wait",
@@ -133,7 +122,7 @@ def _grade_live(
     show_default=True,
     metavar="SECONDS",
     help="Grading the live state: poll a failing check at most SECONDS (a check's own shorter "
-    "timeout still applies). --submission waits the lessons' own timeouts.",
+    "timeout still applies). --submission waits until the namespace settled instead.",
 )
 @click.option(
     "--keep-namespace", is_flag=True, help="With --submission: keep the grading namespace."
@@ -144,7 +133,7 @@ def _grade_live(
 def grade(
     target: str | None,
     submission: Path | None,
-    fmt: str,
+    reports: tuple[str, ...],
     output: Path | None,
     no_wait: bool,
     max_wait: float,
@@ -163,79 +152,29 @@ def grade(
     Exit codes: 0 all checks passed, 1 a check failed, 2 could not grade (cluster not up or
     unreachable, options, lesson).
     """
-    with _report_on_every_exit(output, fmt, target) as written:
-        _grade(
-            written,
-            target,
-            submission,
-            fmt,
-            output,
-            no_wait,
-            max_wait,
-            keep_namespace,
-            lessons_dir,
-            cluster,
-            namespace,
-            yes,
-        )
-        raise SystemExit(written[0].exit_code())
+    targets = report_targets(reports, output)
+    with reports_on_every_exit(targets, "grade"):
+        report = _graded(
+            target, submission, lessons_dir, cluster, namespace, yes,
+            poll=not no_wait, max_wait=max_wait, keep_namespace=keep_namespace,
+        )  # fmt: skip
+    write_reports(report, targets)
+    raise SystemExit(report.exit_code())
 
 
-@contextlib.contextmanager
-def _report_on_every_exit(
-    output: Path | None, fmt: str, target: str | None
-) -> Iterator[list[Report]]:
-    """Yields the list the finished report goes into; when the block ends without one (an
-    error, Ctrl-C, SIGTERM), writes a report saying why to `output`: CI reads that file."""
-    written: list[Report] = []
-    try:
-        yield written
-    except BaseException as exc:
-        if output is not None and not written:
-            _write_unfinished(output, fmt, target, exc)
-        raise
-
-
-def _write_unfinished(output: Path, fmt: str, target: str | None, exc: BaseException) -> None:
-    """The report of a grade that did not finish: one error saying why."""
-    from kubelab.grading.reporters import render
-
-    if isinstance(exc, Terminated):
-        why = "grading was terminated (SIGTERM) before it finished"
-    elif isinstance(exc, KeyboardInterrupt):
-        why = "grading was interrupted (Ctrl-C) before it finished"
-    elif isinstance(exc, ClusterError):
-        why = f"could not grade: {exc.message}"
-    elif isinstance(exc, SystemExit) and isinstance(exc.__context__, ClusterError):
-        why = f"could not grade: {exc.__context__.message}"
-    else:
-        why = "could not grade (kubelab's message is on its standard error)"
-    lesson_id = _split_target(target)[0] if target else "kubelab"
-    step = StepResult(lesson_id, "grade", "grade")
-    step.checks.append(CheckResult("grade", "action", "error", why))
-    report = Report("grade", [LessonResult(lesson_id, lesson_id, [step])])
-    try:
-        output.parent.mkdir(parents=True, exist_ok=True)
-        output.write_text(render(report, fmt), encoding="utf-8")
-    except OSError as error:
-        click.echo(f"kubelab: cannot write the report to {output}: {error.strerror}", err=True)
-
-
-def _grade(
-    reports: list[Report],
+def _graded(
     target: str | None,
     submission: Path | None,
-    fmt: str,
-    output: Path | None,
-    no_wait: bool,
-    max_wait: float,
-    keep_namespace: bool,
     lessons_dir: Path | None,
     cluster: str | None,
     namespace: str | None,
     yes: bool,
-) -> None:
-    """Grade and emit the report (appended to `reports` once written)."""
+    *,
+    poll: bool,
+    max_wait: float,
+    keep_namespace: bool,
+) -> Report:
+    """Choose the lesson and step, reach the cluster, grade (live or a submission)."""
     from kubelab.cluster.client import KubeClient
     from kubelab.grading.runner import grade_submission
 
@@ -265,9 +204,7 @@ def _grade(
                 keep_namespace=keep_namespace,
             )
         else:
-            result = _grade_live(
-                lab, loaded, store, progress, steps, poll=not no_wait, max_wait=max_wait
-            )
+            result = _grade_live(lab, loaded, store, progress, steps, poll=poll, max_wait=max_wait)
             follow_on = [s.id for s in loaded.lesson.steps] if follow_current else None
             save_progress(lambda: _record(store, result, follow_on), store.path)
             last = loaded.lesson.steps[-1].id
@@ -275,6 +212,4 @@ def _grade(
                 click.echo(lesson_passed_message(course, loaded), err=True)
     except ClusterError as exc:
         fail_cluster(exc)
-    report = Report("grade", [result], cluster=f"{lab.provider}:{lab.name}")
-    emit_report(report, fmt, output)
-    reports.append(report)
+    return Report("grade", [result], cluster=f"{lab.provider}:{lab.name}")

@@ -1,9 +1,9 @@
-"""What `kubelab grade` and `kubelab test` share: report output, lesson look-up, the cluster."""
+"""What `kubelab grade` and `kubelab test` share: lesson look-up, the cluster, the progress file
+(reports: `report_output.py`)."""
 
 from __future__ import annotations
 
 import difflib
-import sys
 from collections.abc import Callable
 from pathlib import Path
 from typing import Literal
@@ -13,9 +13,6 @@ import click
 from kubelab.cluster.base import ClusterError, LabCluster
 from kubelab.commands.exits import fail, fail_cluster
 from kubelab.commands.options import resolve_cluster, stderr_progress
-from kubelab.grading.reporters import render
-from kubelab.grading.reporters.text import use_color
-from kubelab.grading.results import Report
 from kubelab.lessons.loader import Course, LoadedLesson
 
 
@@ -64,17 +61,3 @@ def lab_cluster(
         return provider.attach(stderr_progress)
     except ClusterError as exc:
         fail_cluster(exc)
-
-
-def emit_report(report: Report, fmt: str, output: Path | None) -> None:
-    """Write the report to `output` (no colour) or stdout (colour on a terminal, not NO_COLOR)."""
-    if output is not None:
-        try:
-            output.parent.mkdir(parents=True, exist_ok=True)
-            output.write_text(render(report, fmt), encoding="utf-8")
-        except OSError as exc:
-            fail(f"cannot write the report to {output}: {exc.strerror}")
-        if fmt != "text":
-            click.echo(render(report, "text", color=use_color(sys.stderr)), err=True, nl=False)
-        return
-    click.echo(render(report, fmt, color=fmt == "text" and use_color(sys.stdout)), nl=False)

@@ -13,12 +13,10 @@ import click
 
 from kubelab.cluster.base import SPEC_HELP, ConfirmationRequired, Provider
 from kubelab.cluster.state import CLUSTER_ENV
-from kubelab.commands.exits import ERROR_EXIT
+from kubelab.commands.exits import fail
 from kubelab.lessons.loader import Course, CourseNotFound, load_course
 
 F = TypeVar("F", bound=Callable[..., Any])
-
-REPORT_CHOICE = click.Choice(["text", "json", "junit"])
 
 
 def cluster_options(command: F) -> F:
@@ -106,5 +104,4 @@ def load_course_or_exit(lessons_dir: Path | None, *, here: bool = False) -> Cour
     try:
         return load_course(lessons_dir)
     except CourseNotFound as exc:
-        click.echo(f"kubelab: {exc}", err=True)
-        raise SystemExit(ERROR_EXIT) from None
+        fail(str(exc))

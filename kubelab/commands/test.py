@@ -10,30 +10,26 @@ from pathlib import Path
 
 import click
 
-from kubelab.commands.exits import ERROR_EXIT, exit_codes
-from kubelab.commands.grading_support import emit_report, find_lesson, lab_cluster
+from kubelab.commands.exits import exit_codes, fail
+from kubelab.commands.grading_support import find_lesson, lab_cluster
 from kubelab.commands.options import (
-    REPORT_CHOICE,
     cluster_options,
     lessons_option,
     load_course_or_exit,
     say_which_course,
 )
+from kubelab.commands.report_output import (
+    report_options,
+    report_targets,
+    reports_on_every_exit,
+    write_reports,
+)
+from kubelab.grading.results import Report
 
 
 @click.command("test")
 @click.argument("lesson_ids", nargs=-1, metavar="[LESSON...]")
-@click.option(
-    "--report",
-    "fmt",
-    type=REPORT_CHOICE,
-    default="text",
-    show_default=True,
-    help="Report format (JSON and JUnit are described in docs/grading.md).",
-)
-@click.option(
-    "--output", type=click.Path(dir_okay=False, path_type=Path), help="Write the report to FILE."
-)
+@report_options
 @click.option(
     "--jobs",
     type=click.IntRange(1, 32),
@@ -47,7 +43,7 @@ from kubelab.commands.options import (
 @exit_codes
 def test(
     lesson_ids: tuple[str, ...],
-    fmt: str,
+    reports: tuple[str, ...],
     output: Path | None,
     jobs: int,
     keep_namespaces: bool,
@@ -64,6 +60,23 @@ def test(
 
     Exit codes: 0 every lesson proved itself, 1 a lesson has a defect, 2 could not run.
     """
+    targets = report_targets(reports, output)
+    with reports_on_every_exit(targets, "test"):
+        report = _tested(lesson_ids, jobs, keep_namespaces, lessons_dir, cluster, namespace, yes)
+    write_reports(report, targets)
+    raise SystemExit(report.exit_code())
+
+
+def _tested(
+    lesson_ids: tuple[str, ...],
+    jobs: int,
+    keep_namespaces: bool,
+    lessons_dir: Path | None,
+    cluster: str | None,
+    namespace: str | None,
+    yes: bool,
+) -> Report:
+    """Self-test the lessons named (default: every lesson of the course)."""
     from kubelab.cluster.client import KubeClient
     from kubelab.grading.selftest import run_selftest
 
@@ -76,8 +89,7 @@ def test(
         for problem in course.problems:
             click.echo(str(problem), err=True)
     if not lessons and not course.problems:
-        click.echo(f"kubelab: no lessons in {course.root / 'lessons'}", err=True)
-        raise SystemExit(ERROR_EXIT)
+        fail(f"no lessons in {course.root / 'lessons'}")
     lab = lab_cluster(cluster, namespace, yes, start="not-kind")
     report = run_selftest(
         lab,
@@ -86,9 +98,7 @@ def test(
         jobs=jobs,
         keep_namespaces=keep_namespaces,
     )
-    emit_report(report, fmt, output)
-    code = report.exit_code()
     if course.problems and not lesson_ids:
         click.echo("kubelab: some lessons do not load (see above)", err=True)
-        code = ERROR_EXIT
-    raise SystemExit(code)
+        report.error = f"{len(course.problems)} lesson file(s) do not load (see `kubelab lint`)"
+    return report

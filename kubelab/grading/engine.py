@@ -82,7 +82,7 @@ def run_check(
     started = time.monotonic()
     name, explain = shown_text(spec, ctx.bindings)
     result = CheckResult(name=name, kind=spec.kind, status="error", message="", explain=explain)
-    result.weight = spec.weight
+    result.points = spec.points
     if ctx.cluster is not None:
         missing = ctx.cluster.missing(tuple(spec.requires))
         if missing:
@@ -230,7 +230,7 @@ def grade_step(
                     status="skipped",
                     message="skipped: " + "; ".join(missing),
                     explain=explain,
-                    weight=spec.weight,
+                    points=spec.points,
                 )
             )
         return result

@@ -44,9 +44,27 @@ class CheckResult:
     explain: str = ""
     diff: str | None = None
     diagnosis: list[str] = field(default_factory=list)
-    weight: float = 1.0
+    points: float = 1.0
+    """What the check is worth (the lesson's `points:`); earned only when it passed."""
     duration: float = 0.0
     attempts: int = 1
+    location: Location | None = None
+    """The submitted file (and line) this check is about, when known (annotations name it)."""
+
+    @property
+    def earned(self) -> float:
+        return self.points if self.status == "passed" else 0.0
+
+    def details(self, *, diff: bool = True) -> str:
+        """What a failure says, line by line: the message, the hint, the likely causes (and the
+        diff)."""
+        parts = [self.message]
+        if self.explain:
+            parts.append(f"hint: {self.explain}")
+        parts.extend(f"likely cause: {cause}" for cause in self.diagnosis)
+        if diff and self.diff:
+            parts.append(self.diff)
+        return "\n".join(parts)
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -57,7 +75,9 @@ class CheckResult:
             "explain": self.explain,
             "diff": self.diff,
             "diagnosis": list(self.diagnosis),
-            "weight": self.weight,
+            "points": _number(self.points),
+            "earned": _number(self.earned),
+            "file": self.location.to_dict() if self.location else None,
             "duration": round(self.duration, 4),
             "attempts": self.attempts,
         }
@@ -74,13 +94,104 @@ def _combined(statuses: list[Status]) -> Status:
     return "skipped"
 
 
-def _score(checks: list[CheckResult]) -> float:
-    """Weighted share of passed checks among those that were graded (skipped ones do not count)."""
-    graded = [c for c in checks if c.status != "skipped"]
-    total = sum(c.weight for c in graded)
-    if total == 0:
-        return 1.0 if graded else 0.0
-    return sum(c.weight for c in graded if c.status == "passed") / total
+@dataclass(frozen=True)
+class Location:
+    """A place in a submitted file (`path` as given on the command line, relative to the
+    submission folder's parent when it can be); `line` 1-based, None for the whole file."""
+
+    path: str
+    line: int | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"path": self.path, "line": self.line}
+
+
+def _number(value: float) -> float | int:
+    """Points as JSON shows them: 2, not 2.0."""
+    return int(value) if float(value).is_integer() else round(value, 4)
+
+
+@dataclass(frozen=True)
+class Points:
+    """Points earned of the points possible, over the checks that were graded (a skipped check
+    is worth nothing either way)."""
+
+    earned: float
+    possible: float
+
+    @classmethod
+    def of(cls, checks: list[CheckResult]) -> Points:
+        graded = [c for c in checks if c.status != "skipped"]
+        return cls(sum(c.earned for c in graded), sum(c.points for c in graded))
+
+    @property
+    def score(self) -> float | None:
+        """earned / possible, None when nothing was graded (there is no score to give)."""
+        return self.earned / self.possible if self.possible else None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"earned": _number(self.earned), "possible": _number(self.possible)}
+
+    def shown(self) -> str:
+        """`7/9 points (78%)`, or `no points graded`."""
+        score = self.score
+        if score is None:
+            return "no points graded"
+        return f"{self.earned:g}/{self.possible:g} points ({_percent(score)})"
+
+
+def _percent(score: float) -> str:
+    """A percentage that never rounds a partial score up to 100% or down to 0%."""
+    value = score * 100
+    if 0 < value < 1:
+        return "<1%"
+    if 99 < value < 100:
+        return ">99%"
+    return f"{value:.0f}%"
+
+
+def _score(checks: list[CheckResult]) -> float | None:
+    return Points.of(checks).score
+
+
+def _rounded(score: float | None) -> float | None:
+    return None if score is None else round(score, 4)
+
+
+@dataclass(frozen=True)
+class Adjustment:
+    """A submitted object kubelab did not apply as written: `dropped` (a Namespace: grading
+    happens in a namespace of kubelab's own) or `moved` (it named another namespace and was put
+    in the grading namespace)."""
+
+    action: Literal["dropped", "moved"]
+    object: str
+    """`Kind/name`"""
+    location: Location
+    detail: str
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "action": self.action,
+            "object": self.object,
+            "file": self.location.to_dict(),
+            "detail": self.detail,
+        }
+
+
+@dataclass
+class SubmissionNotes:
+    """What grading a submission found besides the checks: the folder, and every object it did
+    not apply as written."""
+
+    directory: str
+    adjustments: list[Adjustment] = field(default_factory=list)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "directory": self.directory,
+            "adjustments": [a.to_dict() for a in self.adjustments],
+        }
 
 
 @dataclass
@@ -100,7 +211,7 @@ class StepResult:
         return self.status == "passed"
 
     @property
-    def score(self) -> float:
+    def score(self) -> float | None:
         return _score(self.checks)
 
     def to_dict(self) -> dict[str, Any]:
@@ -109,7 +220,8 @@ class StepResult:
             "title": self.title,
             "status": self.status,
             "passed": self.passed,
-            "score": round(self.score, 4),
+            "score": _rounded(self.score),
+            "points": Points.of(self.checks).to_dict(),
             "duration": round(self.duration, 4),
             "checks": [c.to_dict() for c in self.checks],
         }
@@ -121,6 +233,7 @@ class LessonResult:
     title: str
     steps: list[StepResult] = field(default_factory=list)
     namespace: str | None = None
+    submission: SubmissionNotes | None = None
 
     @property
     def status(self) -> Status:
@@ -135,7 +248,7 @@ class LessonResult:
         return [c for s in self.steps for c in s.checks]
 
     @property
-    def score(self) -> float:
+    def score(self) -> float | None:
         return _score(self.checks)
 
     @property
@@ -149,57 +262,97 @@ class LessonResult:
             "namespace": self.namespace,
             "status": self.status,
             "passed": self.passed,
-            "score": round(self.score, 4),
+            "score": _rounded(self.score),
+            "points": Points.of(self.checks).to_dict(),
             "duration": round(self.duration, 4),
             "steps": [s.to_dict() for s in self.steps],
+            "submission": self.submission.to_dict() if self.submission else None,
         }
 
 
-REPORT_FORMAT_VERSION = 1
+REPORT_FORMAT_VERSION = 2
+"""2: `points` (per check, step, lesson and run) replace `weight`; `score` is null when nothing
+was graded; `error` says why a run could not grade; `submission` lists adjusted objects."""
+
+Verdict = Literal["passed", "failed", "error"]
+VERDICT_WORDS: dict[Verdict, str] = {
+    "passed": "PASSED",
+    "failed": "FAILED",
+    "error": "ERROR (could not grade)",
+}
+STATUSES: tuple[Status, ...] = ("passed", "failed", "error", "skipped")
 
 
 @dataclass
 class Report:
-    """Everything one `kubelab grade` or `kubelab test` run found."""
+    """Everything one `kubelab grade` or `kubelab test` run found.
+
+    `error`: why the run could not grade at all (no such lesson, cluster not up): the verdict is
+    then `error` whatever the lessons hold (reports are still written, so CI finds one)."""
 
     mode: Literal["grade", "test"]
     lessons: list[LessonResult] = field(default_factory=list)
     cluster: str | None = None
+    error: str | None = None
+
+    @property
+    def checks(self) -> list[CheckResult]:
+        return [c for lesson in self.lessons for c in lesson.checks]
 
     @property
     def status(self) -> Status:
+        if self.error is not None:
+            return "error"
         return _combined([lesson.status for lesson in self.lessons])
+
+    @property
+    def verdict(self) -> Verdict:
+        """passed (skipped checks do not count against it), failed, or error."""
+        status = self.status
+        return "passed" if status == "skipped" else status
 
     @property
     def passed(self) -> bool:
         """Nothing failed and nothing errored (skipped checks do not count against it)."""
-        return self.status in ("passed", "skipped")
+        return self.verdict == "passed"
 
     @property
-    def score(self) -> float:
-        return _score([c for lesson in self.lessons for c in lesson.checks])
+    def points(self) -> Points:
+        return Points.of(self.checks)
+
+    @property
+    def score(self) -> float | None:
+        return self.points.score
+
+    def counts(self) -> dict[Status, int]:
+        checks = self.checks
+        return {status: sum(1 for c in checks if c.status == status) for status in STATUSES}
 
     def exit_code(self) -> int:
         """0 all passed (or skipped), 1 something failed, 2 the grader could not decide."""
-        status = self.status
-        if status == "error":
-            return 2
-        if status == "failed":
-            return 1
-        return 0
+        return {"passed": 0, "failed": 1, "error": 2}[self.verdict]
+
+    def headline(self) -> str:
+        """The one-line verdict every format shares: `FAILED  score 7/9 points (78%)  (7
+        passed, 2 failed)`."""
+        counts = ", ".join(f"{n} {status}" for status, n in self.counts().items() if n)
+        line = f"{VERDICT_WORDS[self.verdict]}  score {self.points.shown()}"
+        line += f"  ({counts or 'no checks'})"
+        if self.error is not None:
+            line += f": {self.error}"
+        return line
 
     def to_dict(self) -> dict[str, Any]:
-        checks = [c for lesson in self.lessons for c in lesson.checks]
         return {
             "format_version": REPORT_FORMAT_VERSION,
             "mode": self.mode,
             "cluster": self.cluster,
             "passed": self.passed,
-            "status": self.status,
-            "score": round(self.score, 4),
-            "counts": {
-                status: sum(1 for c in checks if c.status == status)
-                for status in ("passed", "failed", "error", "skipped")
-            },
+            "status": self.verdict,
+            "score": _rounded(self.score),
+            "points": self.points.to_dict(),
+            "counts": dict(self.counts()),
+            "headline": self.headline(),
+            "error": self.error,
             "lessons": [lesson.to_dict() for lesson in self.lessons],
         }

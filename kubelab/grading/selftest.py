@@ -95,7 +95,7 @@ def _skipped_step(
                 kind=spec.kind,
                 status="skipped",
                 message=f"skipped: {why}",
-                weight=spec.weight,
+                points=spec.points,
             )
         )
 

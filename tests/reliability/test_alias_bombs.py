@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from kubelab.cluster.client import KubeClient
-from kubelab.grading.runner import apply_submission
+from kubelab.grading.submission import apply_submission
 
 LEVELS = 7  # 10^7 leaves
 

@@ -16,7 +16,7 @@ from test_security import lesson_with
 
 from kubelab.cluster.client import KubeClient
 from kubelab.grading.actions import ActionFailed, apply_actions
-from kubelab.grading.runner import apply_submission
+from kubelab.grading.submission import apply_submission
 from kubelab.lessons.problems import LessonLoadError
 
 

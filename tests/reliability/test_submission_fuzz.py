@@ -1,7 +1,7 @@
 """Hypothesis fuzzing of the manifest appliers against the simulator:
 
-- behind `kubelab grade --submission` (`kubelab.grading.runner.apply_submission`): whatever files
-  a learner submits, the applier never raises, reports one passed/failed result per file, and
+- behind `kubelab grade --submission` (`kubelab.grading.submission.apply_submission`): whatever
+  files a learner submits, the applier never raises, reports one passed/failed result per file, and
   changes nothing outside the grading namespace (no other namespace's objects, no new objects
   elsewhere, no Node);
 - behind a lesson's setup and solutions, "apply for me" (`kubelab.grading.actions.apply_objects`):
@@ -23,7 +23,7 @@ from hypothesis import strategies as st
 from kubelab.cluster.base import ClusterError
 from kubelab.cluster.client import KubeClient
 from kubelab.grading.actions import ActionFailed, apply_objects
-from kubelab.grading.runner import apply_submission
+from kubelab.grading.submission import apply_submission
 
 VICTIM_KINDS = [("v1", "ConfigMap"), ("v1", "Service"), ("v1", "Pod"), ("v1", "Secret")]
 CLUSTER_KINDS = [("v1", "Namespace"), ("v1", "Node")]  # the cluster-scoped kinds served

@@ -121,7 +121,7 @@ def test_an_object_named_dot_dot_is_that_files_failure(tmp_path: Path) -> None:
     """Found by the submission fuzzer: `metadata.name: ..` raised out of the grader."""
     from test_submission_symlinks import NoApi
 
-    from kubelab.grading.runner import apply_submission
+    from kubelab.grading.submission import apply_submission
 
     (tmp_path / "a.yaml").write_text("apiVersion: v1\nkind: ConfigMap\nmetadata: {name: '..'}\n")
     step = apply_submission(NoApi(), tmp_path, "lab", {"namespace": "lab"})

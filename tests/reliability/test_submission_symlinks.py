@@ -7,7 +7,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from kubelab.grading.runner import apply_submission
+from kubelab.grading.submission import apply_submission
 
 SECRET = "abc123-TOPSECRET"
 
@@ -51,4 +51,4 @@ def test_a_link_inside_the_submission_is_fine(tmp_path: Path) -> None:
     (submission / "alias.yaml").symlink_to(submission / "real" / "svc.yaml")
     step = apply_submission(NoApi(), submission, "lab", {"namespace": "lab"})
     messages = {c.name: c.message for c in step.checks}
-    assert "not valid YAML" in messages["apply alias.yaml"]
+    assert "invalid YAML" in messages["apply alias.yaml"]

@@ -1,6 +1,9 @@
 """JUnit XML: a testsuite per lesson, a testcase per check (classname `lesson.step`); failures and
 errors carry the message, the diff and the diagnosis. Follows the schema CI systems read (Jenkins'
-junit-10.xsd, which GitLab, GitHub test-report actions and Azure accept)."""
+junit-10.xsd, which GitLab, GitHub test-report actions and Azure accept): that schema has no
+properties on a testcase, so points are suite properties (`points.earned`, `points.possible`,
+`score`, and `points: CLASSNAME NAME` = `earned/possible` per check). A run that could not grade
+at all is a suite `kubelab` with one errored testcase carrying why."""
 
 from __future__ import annotations
 
@@ -9,21 +12,54 @@ import xml.etree.ElementTree as ET
 from datetime import UTC, datetime
 
 from kubelab.grading.reporters.escaping import xml_safe
-from kubelab.grading.results import CheckResult, Report
+from kubelab.grading.results import LessonResult, Points, Report
 
 
 def _seconds(value: float) -> str:
     return f"{value:.3f}"
 
 
-def _details(check: CheckResult) -> str:
-    parts = [check.message]
-    if check.explain:
-        parts.append(f"hint: {check.explain}")
-    parts.extend(f"likely cause: {d}" for d in check.diagnosis)
-    if check.diff:
-        parts.append(check.diff)
-    return xml_safe("\n".join(parts))
+def _properties(suite: ET.Element, lesson: LessonResult) -> None:
+    properties = ET.SubElement(suite, "properties")
+
+    def add(name: str, value: str) -> None:
+        ET.SubElement(properties, "property", name=xml_safe(name), value=xml_safe(value))
+
+    points = Points.of(lesson.checks)
+    add("points.earned", f"{points.earned:g}")
+    add("points.possible", f"{points.possible:g}")
+    score = points.score
+    add("score", "" if score is None else f"{score:.4f}")
+    for step in lesson.steps:
+        for check in step.checks:
+            add(
+                f"points: {lesson.lesson_id}.{step.step_id} {check.name}",
+                f"{check.earned:g}/{check.points:g}",
+            )
+
+
+def _error_suite(root: ET.Element, report: Report, stamp: str) -> None:
+    """The run could not grade: one errored testcase, so CI shows why instead of no tests."""
+    suite = ET.SubElement(
+        root, "testsuite", name="kubelab", tests="1", failures="0", errors="1", skipped="0",
+        time=_seconds(0.0), timestamp=stamp, hostname=socket.gethostname() or "localhost",
+        id=str(len(report.lessons)), package="kubelab",
+    )  # fmt: skip
+    case = ET.SubElement(suite, "testcase", name=f"kubelab {report.mode}", classname="kubelab")
+    node = ET.SubElement(case, "error", message=xml_safe(report.error or ""), type="error")
+    node.text = xml_safe(report.headline())
+
+
+def _adjustments(lesson: LessonResult) -> str:
+    if lesson.submission is None:
+        return ""
+    return xml_safe(
+        "".join(
+            f"{a.action}: {a.object} ({a.location.path}"
+            f"{'' if a.location.line is None else f':{a.location.line}'}): {a.detail}\n"
+            for a in lesson.submission.adjustments
+        )
+    )
 
 
 def render(report: Report) -> str:
@@ -56,7 +92,7 @@ def render(report: Report) -> str:
             id=str(index),
             package="kubelab",
         )
-        ET.SubElement(suite, "properties")
+        _properties(suite, lesson)
         for step in lesson.steps:
             for check in step.checks:
                 case = ET.SubElement(
@@ -70,16 +106,20 @@ def render(report: Report) -> str:
                     node = ET.SubElement(
                         case, "failure", message=xml_safe(check.message), type=check.kind
                     )
-                    node.text = _details(check)
+                    node.text = xml_safe(check.details())
                 elif check.status == "error":
                     node = ET.SubElement(
                         case, "error", message=xml_safe(check.message), type=check.kind
                     )
-                    node.text = _details(check)
+                    node.text = xml_safe(check.details())
                 elif check.status == "skipped":
                     ET.SubElement(case, "skipped", message=xml_safe(check.message))
-        ET.SubElement(suite, "system-out").text = ""
+        ET.SubElement(suite, "system-out").text = _adjustments(lesson)
         ET.SubElement(suite, "system-err").text = ""
+    if report.error is not None:
+        _error_suite(root, report, stamp)
+        totals["tests"] += 1
+        totals["errors"] += 1
     for key, value in totals.items():
         if key != "skipped":
             root.set(key, str(value))

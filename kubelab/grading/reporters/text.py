@@ -9,7 +9,14 @@ from typing import TextIO
 import click
 
 from kubelab.grading.reporters.escaping import printable
-from kubelab.grading.results import CheckResult, Report, Status
+from kubelab.grading.results import (
+    VERDICT_WORDS,
+    CheckResult,
+    LessonResult,
+    Report,
+    Status,
+    Verdict,
+)
 
 MARKS: dict[Status, tuple[str, str]] = {
     "passed": ("✔", "green"),
@@ -17,6 +24,9 @@ MARKS: dict[Status, tuple[str, str]] = {
     "error": ("!", "yellow"),
     "skipped": ("-", "bright_black"),
 }
+
+
+VERDICT_COLORS: dict[Verdict, str] = {"passed": "green", "failed": "red", "error": "yellow"}
 
 
 def use_color(stream: TextIO | None = None) -> bool:
@@ -53,6 +63,19 @@ def _check_lines(check: CheckResult, color: bool) -> list[str]:
     return lines
 
 
+def _adjustment_lines(lesson: LessonResult, color: bool) -> list[str]:
+    """Submitted objects kubelab did not apply as written (dropped, moved)."""
+    if lesson.submission is None or not lesson.submission.adjustments:
+        return []
+    lines = [" " + _paint("!", "yellow", color) + " submitted objects not applied as written:"]
+    for item in lesson.submission.adjustments:
+        where = item.location.path + (
+            "" if item.location.line is None else f":{item.location.line}"
+        )
+        lines.append("    " + printable(f"{item.action}: {item.object} ({where}): {item.detail}"))
+    return lines
+
+
 def render(report: Report, *, color: bool = False) -> str:
     lines: list[str] = []
     for lesson in report.lessons:
@@ -65,16 +88,12 @@ def render(report: Report, *, color: bool = False) -> str:
             lines.append(f" {_paint(mark, fg, color)} {shown}")
             for check in step.checks:
                 lines.extend(_check_lines(check, color))
-    counts = report.to_dict()["counts"]
-    summary = ", ".join(f"{n} {status}" for status, n in counts.items() if n)
-    verdict = {
-        0: ("PASSED", "green"),
-        1: ("FAILED", "red"),
-        2: ("ERROR (could not grade)", "yellow"),
-    }[report.exit_code()]
+        lines.extend(_adjustment_lines(lesson, color))
+    word = VERDICT_WORDS[report.verdict]
+    headline = report.headline()
     lines.append("")
     lines.append(
-        _paint(verdict[0], verdict[1], color, bold=True)
-        + f"  score {report.score * 100:.0f}%  ({summary or 'no checks'})"
+        _paint(word, VERDICT_COLORS[report.verdict], color, bold=True)
+        + printable(headline[len(word) :])
     )
     return "\n".join(lines) + "\n"

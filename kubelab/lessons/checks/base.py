@@ -90,7 +90,13 @@ class CheckBase(StrictModel):
     explain: str = Field(
         description="shown on failure: what to look at next (the field, the selector, the command)"
     )
-    weight: float = Field(default=1.0, ge=0, description="share of the step's score")
+    points: float = Field(
+        default=1,
+        gt=0,
+        le=1000,
+        description="what the check is worth in a grade's score (points earned / points "
+        "possible); every check counts, so a failed check always lowers the score",
+    )
     timeout: float = Field(
         default=10.0, gt=0, le=600, description="seconds to poll/watch before the check fails"
     )

@@ -70,7 +70,7 @@ def test_exec_expectation_with_a_live_value(fake: Any, ctx: CheckContext, build:
 
 
 def test_a_submissions_yaml_error_is_located(fake: Any, tmp_path: Any) -> None:
-    from kubelab.grading.runner import apply_submission
+    from kubelab.grading.submission import apply_submission
 
     (tmp_path / "svc.yaml").write_text(
         "apiVersion: v1\nkind: Service\nmetadata:\n  name: web\nspec:\n  ports: [80\n"

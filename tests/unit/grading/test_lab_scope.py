@@ -12,7 +12,7 @@ from kubelab.grading.actions import (
     command_scope_problem,
     object_scope_problem,
 )
-from kubelab.grading.runner import apply_submission
+from kubelab.grading.submission import apply_submission
 
 LAB = "lab"
 

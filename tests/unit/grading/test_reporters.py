@@ -28,7 +28,7 @@ def sample() -> Report:
             explain="does the selector match the pods' labels?",
             diff="--- expected\n+++ actual\n-    run: my-nginx\n+    run: nginx",
             diagnosis=["Service my-nginx selects run=nginx, but no pod has those labels"],
-            weight=2,
+            points=2,
         ),
     ]
     step2 = StepResult("services-101", "lb", "LoadBalancer")
@@ -42,7 +42,7 @@ def sample() -> Report:
 def test_report_status_score_and_exit_codes() -> None:
     report = sample()
     assert report.status == "error" and report.exit_code() == 2 and not report.passed
-    assert report.score == pytest.approx(1 / 4)  # weights 1 (pass) + 2 (fail) + 1 (error)
+    assert report.score == pytest.approx(1 / 4)  # points 1 (pass) + 2 (fail) + 1 (error)
     report.lessons[0].steps.pop()
     assert report.exit_code() == 1
     report.lessons[0].steps[0].checks.pop()

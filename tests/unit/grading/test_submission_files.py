@@ -6,7 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from kubelab.grading.runner import apply_submission, manifest_files
+from kubelab.grading.submission import apply_submission, manifest_files
 
 LAB = "lab"
 BOMB = "a: &a [x, x, x, x, x, x, x, x, x, x]\n" + "".join(
