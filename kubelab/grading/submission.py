@@ -324,7 +324,7 @@ def shown_path(path: Path) -> str:
             if path.resolve().is_relative_to(Path.cwd().resolve())
             else str(path)
         )
-    except (OSError, ValueError):
+    except (OSError, ValueError, RuntimeError):  # RuntimeError: Python 3.11 on a link loop
         return str(path)
 
 

@@ -111,7 +111,9 @@ def workflow_lessons() -> list[tuple[str, str]]:
         for match in FENCE.finditer(doc.read_text(encoding="utf-8")):
             if match.group(1) == "yaml":
                 workflow = yaml.safe_load(match.group(2))
-                for job in (workflow or {}).get("jobs", {}).values():
+                if not isinstance(workflow, dict):
+                    continue  # a YAML example that is not a workflow (a lesson's list, say)
+                for job in workflow.get("jobs", {}).values():
                     lesson = (job.get("env") or {}).get("LESSON")
                     if lesson:
                         found.append((str(lesson), doc.name))

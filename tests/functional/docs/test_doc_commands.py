@@ -5,8 +5,11 @@ name, against the bundled course.
   simulator, in a folder holding what the docs assume (`my-course`, `submission/`): the lab
   cluster is brought up with `kubelab up --cluster sim` and taken down last. They must not end
   in exit 2 ("could not do what was asked"); grading may pass or fail.
-- Interactive or cluster-creating commands (the lab itself, `shell`, `test` of the whole course,
-  `up` on kind, `sim serve`) are resolved: click parses the whole line, as it would run it.
+- The learner's commands (`start`, `hint`, `grade`, `solve`, `reset`, `next`) run in the order
+  the docs give them, as a learner would type them.
+- Interactive or cluster-creating commands (the lab itself, `shell`, `watch`, `test` of the
+  whole course, `up` on kind, `sim serve`) are resolved: click parses the whole line, as it
+  would run it.
 - Synopses and inline mentions are checked for their command and options.
 - Every lesson (and step) a command or a documented workflow names exists in the bundled course.
 """
@@ -31,6 +34,7 @@ from tests.functional.docs.doc_commands import DocCommand, doc_commands, workflo
 
 REPO = Path(__file__).resolve().parents[3]
 RUN = {"lessons", "lint", "schema", "grade", "status", "env", "init-assignment"}
+RUN |= {"start", "hint", "solve", "reset", "next"}  # the learner's path in a terminal
 SIM_ONLY = {"up", "down"}  # run when they name the simulator, else resolved
 SOURCE = "kubelab @ git+https://github.com/example-school/kubelab@v0.1.0"
 COMMANDS = doc_commands()
