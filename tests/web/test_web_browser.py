@@ -14,7 +14,14 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from web_support import BrowserTab, ServedLab, chromium_path, launch_chromium, pid_alive
+from web_support import (
+    LESSON_2_NAMESPACE,
+    BrowserTab,
+    ServedLab,
+    chromium_path,
+    launch_chromium,
+    pid_alive,
+)
 from web_support import walk_to_the_console as walk
 
 CHROMIUM = chromium_path()
@@ -54,10 +61,10 @@ def test_the_lab_in_a_browser(browser: Any, served: ServedLab, tmp_path: Path) -
     assert shot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
 
     # an escape and the next key read together would be alt+key: wait for each to land
-    tab.press("Escape")  # leave the console
+    tab.press("Control+BracketRight")  # ctrl+]: leave the console (escape is the shell's)
     tab.wait_for("h Hint")  # the lesson's keys are back in the footer
     tab.press("?")  # the help
-    tab.wait_for("Keys a browser keeps")
+    tab.wait_for("keys a browser keeps")
     assert "alt+backspace" in tab.text()
     tab.press("Escape")
     tab.wait_for("h Hint")
@@ -66,7 +73,7 @@ def test_the_lab_in_a_browser(browser: Any, served: ServedLab, tmp_path: Path) -
     tab.press("c")  # the check: no Service yet
     tab.wait_for("✘")
     tab.press("m")  # the live map of the namespace
-    tab.wait_for("namespace default")
+    tab.wait_for(f"namespace {LESSON_2_NAMESPACE}")
 
     # nothing the page loaded came from anywhere but this server
     assert tab.requests

@@ -31,6 +31,8 @@ REPO = Path(__file__).resolve().parents[2]
 CHROMIUM_NAMES = ("chromium", "chromium-browser")
 SESSION_STARTED = re.compile(r"session (\d+): started \(pid (\d+)\)")
 SESSION_OPENED = re.compile(r"session (\d+): opened by a tab \(pid (\d+)\)")
+LESSON_2_NAMESPACE = "kubelab-clusterip-service"
+"""Where lesson 2 runs on the simulator (lab namespace `default`): `kubelab-<lesson id>`."""
 
 
 def chromium_path() -> str | None:
@@ -260,8 +262,13 @@ def walk_to_the_console(tab: BrowserTab) -> None:
     tab.wait_for("✔ ready")
     tab.press("ArrowDown", "Enter")
     tab.wait_for("Step 1/2: Create the Service")
-    tab.wait_for("ns/default $")  # the lesson started: its setup is applied
+    # the lesson started (its setup applied): the console's title names the lesson's namespace
+    tab.wait_for(f"ns/{LESSON_2_NAMESPACE}")
     tab.press("i")
-    tab.type("kubectl get pods")
+    # the console has the keys (until then, typed letters would be the lesson's keys)
+    tab.wait_for("ctrl+]: back to the lesson")
+    # the setup's two my-nginx pods may still be starting: wait for them as a learner would
+    tab.type("kubectl wait --for=condition=Ready pod -l run=my-nginx --timeout=60s >/dev/null")
+    tab.type(" && kubectl get pods")
     tab.press("Enter")
-    tab.wait_for("RESTARTS")  # kubectl's table, not the console's placeholder text
+    tab.wait_for("RESTARTS")  # kubectl's table

@@ -23,6 +23,7 @@ from tui_support import (
 )
 
 from kubelab.cluster.base import LabCluster
+from kubelab.grading.lesson_lab import lesson_namespace
 from kubelab.lessons.loader import load_course
 from kubelab.tui.app import KubelabApp, create_app
 from kubelab.tui.screens.confirm import ConfirmScreen
@@ -43,6 +44,11 @@ def shell_env(tui_env: Path) -> Path:
     """bash with no rc files and the tests' prompt (set by tui_env)."""
     assert os.environ["PS1"].strip() == PROMPT
     return tui_env
+
+
+def ns(lab: LabCluster) -> str:
+    """The namespace the test course's first lesson (the one the console opens in) runs in."""
+    return lesson_namespace(lab.namespace, "first-service")
 
 
 def make_app(cluster: LabCluster, tmp: Path) -> KubelabApp:
@@ -90,14 +96,18 @@ async def test_a_pipe_runs_in_the_lessons_namespace(
     app = make_app(lab, tmp_path)
     async with app.run_test(size=(80, 24)) as pilot:
         screen, terminal = await open_console(app, pilot)
-        await wait_for(lambda: lab.namespace in screen.query_one(Console).namespace)
+        await wait_for(lambda: screen.query_one(Console).namespace == ns(lab), what="the title")
         await type_line(pilot, "kubectl create service clusterip web --tcp=80:80")
         await wait_for(lambda: "service/web created" in output(terminal), what="the Service")
         # a pipe, with no namespace flag: the console's context carries the lesson's namespace
         await type_line(pilot, "kubectl get svc -o name | sed 's/^/found: /' | tr a-z A-Z")
         await wait_for(lambda: "FOUND: SERVICE/WEB" in output(terminal), what="the pipe")
         await type_line(pilot, "kubectl config view --minify -o jsonpath='{..namespace}'; echo")
-        await wait_for(lambda: f"\n{lab.namespace}\n" in output(terminal) + "\n")
+        await wait_for(
+            lambda: f"\n{ns(lab)}\n" in output(terminal) + "\n",
+            what="the context's namespace",
+            shown=lambda: f"; the console shows:\n{output(terminal)}",
+        )
 
 
 async def test_a_here_document_is_saved_in_the_workspace_and_read_back(
@@ -169,7 +179,7 @@ async def test_kubectl_edit_with_a_scripted_editor_on_the_alternate_screen(
     app = make_app(lab, tmp_path)
     async with app.run_test(size=(80, 24)) as pilot:
         screen, terminal = await open_console(app, pilot)
-        made = sim.kubectl("create", "deployment", "web", "--image=nginx", "-n", lab.namespace)
+        made = sim.kubectl("create", "deployment", "web", "--image=nginx", "-n", ns(lab))
         assert made.returncode == 0, made.stderr
         await type_line(pilot, f"KUBE_EDITOR={editor} kubectl edit deployment web")
         await wait_for(lambda: "EDITING" in terminal.text(), what="the editor")
@@ -183,7 +193,7 @@ async def test_kubectl_edit_with_a_scripted_editor_on_the_alternate_screen(
         assert (tmp_path / "keys.txt").read_text() == "\x1b:wq"  # Esc reached the editor
         assert screen.maximized is None
         replicas = sim.kubectl(
-            "get", "deployment", "web", "-n", lab.namespace, "-o", "jsonpath={.spec.replicas}"
+            "get", "deployment", "web", "-n", ns(lab), "-o", "jsonpath={.spec.replicas}"
         )
         assert replicas.stdout == "3"
 
@@ -220,7 +230,7 @@ async def test_copy_types_the_command_without_running_it(
         await wait_for(lambda: command in terminal.text(), what="the copied command")
         assert app.focused is terminal
         await pilot.pause(0.5)
-        got = sim.kubectl("get", "svc", "web", "-n", lab.namespace)
+        got = sim.kubectl("get", "svc", "web", "-n", ns(lab))
         assert got.returncode != 0  # typed, not run
         await pilot.press("enter")
         await wait_for(lambda: "create-web" in screen.passed, what="the step to pass")

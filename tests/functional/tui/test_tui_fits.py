@@ -44,8 +44,19 @@ class NoStatusProvider(StaticProvider):
 class IdleGrader:
     """Lessons open without a cluster: nothing is applied, nothing is graded."""
 
-    def start_lesson(self, cluster: LabCluster, loaded: LoadedLesson, previous: Bindings) -> Any:
+    def start_lesson(
+        self,
+        cluster: LabCluster,
+        loaded: LoadedLesson,
+        previous: Bindings,
+        step_id: str | None = None,
+    ) -> Any:
         return {"namespace": "lab"}
+
+    def start_step(
+        self, cluster: LabCluster, loaded: LoadedLesson, step_id: str, bindings: Bindings
+    ) -> list[str]:
+        return []  # a step's own setup (lesson 13's breakages) has no cluster to change
 
     def grade(
         self, cluster: LabCluster, loaded: LoadedLesson, step_id: str, bindings: Bindings
@@ -120,7 +131,7 @@ async def test_every_code_line_of_every_lesson_is_readable_at_80x24(
         capabilities=frozenset({"loadbalancer", "nodeport-from-host", "multi-node"}),
     )
     course = load_course(REPO)
-    assert len(course.lessons) == 12 and not course.problems
+    assert len(course.lessons) == 13 and not course.problems
     services = Services(
         load_course=lambda: course,
         resolve_provider=lambda yes=False: NoStatusProvider(cluster),

@@ -1,20 +1,21 @@
 """The learner's path through the headless lesson's StatefulSet step, at 80x24 on the simulator:
 open lesson 11, go to its third step, check (fails), apply the solution, check (passes), then
-`kubectl rollout status statefulset/web` and `kubectl get pods` in the console."""
+`kubectl rollout status statefulset/web` and `kubectl get pods` in the console (bash, with the
+tests' prompt)."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
 import pytest
-from tui_support import StaticProvider, services_for, wait_for
+from tui_support import StaticProvider, console_output, run_in_console, services_for, wait_for
 
 from kubelab.cluster.base import LabCluster
 from kubelab.lessons.loader import load_course
 from kubelab.tui.app import create_app
 from kubelab.tui.screens.confirm import ConfirmScreen
 from kubelab.tui.screens.lesson import LessonScreen
-from kubelab.tui.widgets.console import Console
+from kubelab.tui.widgets.terminal import Terminal
 
 pytestmark = pytest.mark.timeout(120)
 STEP = "statefulset-names"
@@ -48,15 +49,12 @@ async def test_the_statefulset_step_from_the_home_screen(lab: LabCluster, tmp_pa
         assert isinstance(app.screen, ConfirmScreen)
         await pilot.press("y")
         await wait_for(lambda: STEP in screen.passed, 60, what="the applied step to pass")
-        console = screen.query_one(Console)
-        field = screen.query_one("#console-input")
-        field.focus()
-        field.value = "kubectl rollout status statefulset/web"  # type: ignore[attr-defined]
-        await pilot.press("enter")
-        await wait_for(lambda: console.process is None, 30, what="rollout status to end")
-        field.value = "kubectl get pods -l app=nginx"  # type: ignore[attr-defined]
-        await pilot.press("enter")
-        await wait_for(lambda: console.process is None, 30, what="get pods to end")
-        transcript = "".join(console.transcript)
-        assert "partitioned roll out complete: 2 new pods have been updated..." in transcript
-        assert "web-0" in transcript and "web-1" in transcript
+        # the console: the learner's shell, in the lesson's namespace
+        terminal = screen.query_one(Terminal)
+        await pilot.press("i")
+        assert app.focused is terminal
+        await run_in_console(pilot, terminal, "kubectl rollout status statefulset/web")
+        await run_in_console(pilot, terminal, "kubectl get pods -l app=nginx")
+        shown = console_output(terminal)
+        assert "partitioned roll out complete: 2 new pods have been updated..." in shown, shown
+        assert "web-0" in shown and "web-1" in shown, shown
