@@ -75,7 +75,8 @@ def evaluate(spec: Spec, ctx: CheckContext) -> CheckOutcome:
         if lookup.nxdomain or (ran.exit_code != 0 and not lookup.addresses):
             return CheckOutcome.passed(f"{where}: NXDOMAIN, as expected")
         return CheckOutcome.failed(
-            f"{where}: resolved to {_shown(lookup.addresses)}, expected NXDOMAIN"
+            f"{where}: the name should not exist (NXDOMAIN); it resolves to "
+            f"{_shown(lookup.addresses)}"
         )
     if lookup.nxdomain:
         return CheckOutcome.failed(f"{where}: NXDOMAIN (the name does not exist)")
@@ -84,7 +85,8 @@ def evaluate(spec: Spec, ctx: CheckContext) -> CheckOutcome:
         if want in lookup.cnames:
             return CheckOutcome.passed(f"{where}: CNAME {want}")
         found = ", ".join(lookup.cnames) or "no CNAME"
-        return CheckOutcome.failed(f"{where}: {found}, expected CNAME {want}")
+        return CheckOutcome.failed(f"{where}: the name should be an alias (CNAME) of {want}; "
+                                   f"it has {found}")  # fmt: skip
     expected = _as_set(resolve_value(spec.expect.addresses, ctx))
     if not expected:
         return CheckOutcome.failed(f"{where}: the expected addresses are empty (not known yet)")
@@ -93,9 +95,11 @@ def evaluate(spec: Spec, ctx: CheckContext) -> CheckOutcome:
     if not lookup.addresses:
         detail = ran.output.strip().splitlines()[-1:] or ["no answer"]
         return CheckOutcome.failed(
-            f"{where}: no address ({detail[0]}); expected {_shown(expected)}"
+            f"{where}: should resolve to {_shown(expected)}; it gives no address ({detail[0]})"
         )
-    return CheckOutcome.failed(f"{where}: {_shown(lookup.addresses)}, expected {_shown(expected)}")
+    return CheckOutcome.failed(
+        f"{where}: should resolve to {_shown(expected)}; it resolves to {_shown(lookup.addresses)}"
+    )
 
 
 def _service_of(spec: Spec) -> ServiceTarget | None:

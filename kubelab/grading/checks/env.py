@@ -38,14 +38,15 @@ def evaluate(spec: Spec, ctx: CheckContext) -> CheckOutcome:
         if not spec.present:
             if value is not None:
                 return CheckOutcome.failed(
-                    f"pod {target.name} has {spec.variable}={value}, expected it unset"
+                    f"in pod {target.name}, {spec.variable} should be unset; it is {value!r}"
                 )
             continue
         if value is None:
             return CheckOutcome.failed(f"pod {target.name} has no variable {spec.variable}")
         if expected is not None and value != str(expected):
             return CheckOutcome.failed(
-                f"pod {target.name} has {spec.variable}={value}, expected {expected}"
+                f"in pod {target.name}, {spec.variable} should be {str(expected)!r}; "
+                f"it is {value!r}"
             )
     pods = ", ".join(t.name for t in targets)
     if not spec.present:

@@ -6,6 +6,7 @@ import re
 import urllib.error
 import urllib.request
 from dataclasses import dataclass
+from http import HTTPStatus
 
 from kubelab.cluster.base import served_ports
 from kubelab.grading.checks.kind import CheckKind, ServiceTarget
@@ -88,7 +89,9 @@ def evaluate(spec: Spec, ctx: CheckContext) -> CheckOutcome:
         spec.host is None and 200 <= wanted < 300 and 200 <= fetched.status < 300
     )
     if not status_ok:
-        return CheckOutcome.failed(f"{where}: status {fetched.status}, expected {wanted}")
+        return CheckOutcome.failed(
+            f"{where}: the answer should be {_status(wanted)}; it is {_status(fetched.status)}"
+        )
     expected = expected_texts(spec.expect.body_contains, ctx)
     missing = [text for text in expected if text not in fetched.body]
     if missing:
@@ -97,6 +100,14 @@ def evaluate(spec: Spec, ctx: CheckContext) -> CheckOutcome:
             f"{where}: the answer lacks {', '.join(repr(m) for m in missing)}\n{excerpt}"
         )
     return CheckOutcome.passed(f"{where}: status {fetched.status}")
+
+
+def _status(code: int) -> str:
+    """`404 Not Found`: the code with the reason phrase a learner recognises."""
+    try:
+        return f"{code} {HTTPStatus(code).phrase}"
+    except ValueError:
+        return str(code)
 
 
 def _service_of(spec: Spec) -> ServiceTarget | None:

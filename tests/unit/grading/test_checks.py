@@ -126,7 +126,8 @@ def test_env_with_live_value(fake: Any, ctx: CheckContext, build: Any) -> None:
     outcome = evaluate_once(spec, ctx)
     assert outcome.status == "failed" and "pod b has no variable" in outcome.message
     env["b"]["MY_NGINX_SERVICE_HOST"] = "10.96.0.1"
-    assert "expected 10.96.0.77" in evaluate_once(spec, ctx).message
+    message = evaluate_once(spec, ctx).message
+    assert "MY_NGINX_SERVICE_HOST should be '10.96.0.77'; it is '10.96.0.1'" in message
     env["b"]["MY_NGINX_SERVICE_HOST"] = "10.96.0.77"
     assert status(spec, ctx) == "passed"
     unset = check(kind="env", pod={"name": "a"}, variable="HOME", present=False)
@@ -181,7 +182,10 @@ def test_dns_addresses_cname_and_nxdomain(fake: Any, ctx: CheckContext, build: A
     spec = check(kind="dns", query="my-nginx", expect={"addresses": live})
     assert status(spec, ctx) == "passed"
     wrong = check(kind="dns", query="my-nginx", expect={"addresses": ["10.96.0.8"]})
-    assert "expected 10.96.0.8" in evaluate_once(wrong, ctx).message
+    assert (
+        "should resolve to 10.96.0.8; it resolves to 10.96.0.77"
+        in evaluate_once(wrong, ctx).message
+    )
     assert status(check(kind="dns", query="nope", expect={"nxdomain": True}), ctx) == "passed"
     nx = evaluate_once(check(kind="dns", query="nope", expect={"addresses": "10.96.0.77"}), ctx)
     assert nx.status == "failed" and "NXDOMAIN" in nx.message
@@ -221,7 +225,7 @@ def test_http_in_cluster(fake: Any, ctx: CheckContext, build: Any) -> None:
     wrong_body = check(kind="http", url="http://my-nginx", expect={"body_contains": ["Apache"]})
     assert "lacks 'Apache'" in evaluate_once(wrong_body, ctx).message
     not_found = evaluate_once(check(kind="http", url="http://my-nginx/missing"), ctx)
-    assert "status 404, expected 200" in not_found.message
+    assert "the answer should be 200 OK; it is 404 Not Found" in not_found.message
     assert status(
         check(kind="http", url="http://my-nginx/missing", expect={"status": 404}), ctx
     ) == ("passed")
