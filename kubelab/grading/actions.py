@@ -47,7 +47,32 @@ class KubeconfigClient(ClusterApi, Protocol):
 
 
 def _describe(obj: Mapping[str, Any]) -> str:
-    return f"{obj.get('kind', '?')}/{(obj.get('metadata') or {}).get('name', '?')}"
+    metadata = obj.get("metadata")
+    name = metadata.get("name", "?") if isinstance(metadata, Mapping) else "?"
+    return f"{obj.get('kind', '?')}/{name}"
+
+
+def object_shape_problem(obj: object) -> str | None:
+    """Why `obj` is not an object kubelab can apply (None: it is). A lesson's manifest may hold
+    anything YAML can say; what is applied needs apiVersion, kind and metadata.name as non-empty
+    strings, and metadata and its annotations as mappings (the last-applied record is added to
+    them)."""
+    if not isinstance(obj, Mapping):
+        return "a document is not a Kubernetes object (apiVersion, kind, metadata)"
+    for key in ("apiVersion", "kind"):
+        value = obj.get(key)
+        if not isinstance(value, str) or not value:
+            return f"{_describe(obj)} has no {key} (a string)"
+    metadata = obj.get("metadata")
+    if not isinstance(metadata, Mapping):
+        return f"{_describe(obj)} has no metadata (a mapping)"
+    name = metadata.get("name")
+    if not isinstance(name, str) or not name:
+        return f"a {obj['kind']} has no metadata.name (a string)"
+    annotations = metadata.get("annotations")
+    if annotations is not None and not isinstance(annotations, Mapping):
+        return f"{_describe(obj)}: metadata.annotations is not a mapping"
+    return None
 
 
 def object_scope_problem(client: ClusterApi, obj: Mapping[str, Any], namespace: str) -> str | None:
@@ -71,9 +96,10 @@ def object_scope_problem(client: ClusterApi, obj: Mapping[str, Any], namespace: 
 
 
 def apply_objects(client: ClusterApi, objects: list[Obj], namespace: str, source: str) -> list[str]:
-    """Server-side apply each object; a refusal raises ActionFailed with the API's message."""
+    """Server-side apply each object; a refusal raises ActionFailed with the API's message, and
+    so does an object that is malformed or out of the lab namespace, before any is sent."""
     for obj in objects:
-        problem = object_scope_problem(client, obj, namespace)
+        problem = object_shape_problem(obj) or object_scope_problem(client, obj, namespace)
         if problem is not None:
             raise ActionFailed(f"{source}: {problem}")
     done: list[str] = []

@@ -44,6 +44,18 @@ def kubelab_env(tmp_path: Path, kubeconfig: Path) -> dict[str, str]:
     return env
 
 
+def start_lesson(kubeconfig: Path, lab_namespace: str, lesson_id: str) -> str:
+    """The namespace lesson `lesson_id` runs in, made as `kubelab start` makes it: the learner's
+    objects live there, never in the lab namespace itself."""
+    from kubelab.cluster.client import KubeClient
+    from kubelab.grading.lesson_lab import ensure_lesson_namespace, lesson_namespace
+
+    name = lesson_namespace(lab_namespace, lesson_id)
+    with KubeClient(kubeconfig, None, name) as kube:
+        ensure_lesson_namespace(kube, name, lab_namespace)
+    return name
+
+
 def grade_cmd(course: Path, namespace: str, *extra: str) -> list[str]:
     return [
         sys.executable, "-m", "kubelab", "grade", "nodeport/create", "--lessons", str(course),
@@ -63,6 +75,7 @@ def test_grade_reports_a_vanished_cluster_and_recovers(
     # `kubelab up` made the lab namespace (grade never creates a cluster)
     server.kubectl("create", "namespace", namespace, check=True)
     server.kubectl("label", "namespace", namespace, MANAGED, check=True)
+    lesson_ns = start_lesson(server.kubeconfig, namespace, "nodeport")
     grading = subprocess.Popen(
         grade_cmd(course, namespace),
         env=env,
@@ -101,8 +114,10 @@ def test_grade_reports_a_vanished_cluster_and_recovers(
     # the cluster comes back (same state, a fresh kubeconfig): grading works again
     server = sim_factory("lab", state=state)  # a fresh port: the old one may be taken meanwhile
     env = kubelab_env(tmp_path, server.kubeconfig)
-    server.kubectl("create", "service", "clusterip", "web", "--tcp=80:80", "-n", namespace)
-    server.kubectl("set", "selector", "service/web", "app=web", "-n", namespace, check=True)
+    server.kubectl(
+        "create", "service", "clusterip", "web", "--tcp=80:80", "-n", lesson_ns, check=True
+    )
+    server.kubectl("set", "selector", "service/web", "app=web", "-n", lesson_ns, check=True)
     again = subprocess.run(
         grade_cmd(course, namespace, "--no-wait"),
         env=env,

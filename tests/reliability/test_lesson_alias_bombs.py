@@ -48,6 +48,14 @@ steps:
 """
 
 
+def course_root(tmp_path: Path) -> Path:
+    """A course folder whose name says nothing: lint prints the course's folder name, and the
+    test's own folder (named after the test) has "alias" in it."""
+    root = tmp_path / "course"
+    root.mkdir()
+    return root
+
+
 def lint(root: Path) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [sys.executable, "-m", "kubelab", "lint", "--lessons", str(root)],
@@ -59,6 +67,7 @@ def lint(root: Path) -> subprocess.CompletedProcess[str]:
 
 
 def test_an_alias_bomb_lesson_is_a_located_problem(tmp_path: Path) -> None:
+    tmp_path = course_root(tmp_path)
     (tmp_path / "lessons").mkdir()
     (tmp_path / "manifests").mkdir()
     (tmp_path / "manifests" / "ok.yaml").write_text(
@@ -75,6 +84,7 @@ def test_an_alias_bomb_lesson_is_a_located_problem(tmp_path: Path) -> None:
 
 
 def test_an_alias_bomb_manifest_is_a_located_problem(tmp_path: Path) -> None:
+    tmp_path = course_root(tmp_path)
     (tmp_path / "lessons").mkdir()
     (tmp_path / "manifests").mkdir()
     manifest = "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: b}\ndata:\n"

@@ -11,7 +11,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from test_cluster_vanishes import GOOD, MANAGED, REPO, kubelab_env
+from test_cluster_vanishes import GOOD, MANAGED, REPO, kubelab_env, start_lesson
 
 
 def grade(env: dict[str, str], namespace: str, *extra: str) -> subprocess.CompletedProcess[str]:
@@ -31,14 +31,17 @@ def test_grade_reports_when_progress_cannot_be_saved(
     namespace = f"nosave-{secrets.token_hex(3)}"
     server.kubectl("create", "namespace", namespace, check=True)
     server.kubectl("label", "namespace", namespace, MANAGED, check=True)
+    lesson_ns = start_lesson(server.kubeconfig, namespace, "nodeport")
     env = kubelab_env(tmp_path, server.kubeconfig)
     (tmp_path / "state" / "progress.json").mkdir(parents=True)  # cannot be replaced by a file
     failed = grade(env, namespace)
     assert failed.returncode == 1, failed.stdout + failed.stderr  # the learner's verdict
     assert "Traceback" not in failed.stderr
     assert "progress" in failed.stderr and "not saved" in failed.stderr, failed.stderr
-    server.kubectl("create", "service", "clusterip", "web", "--tcp=80:80", "-n", namespace)
-    server.kubectl("set", "selector", "service/web", "app=web", "-n", namespace, check=True)
+    server.kubectl(
+        "create", "service", "clusterip", "web", "--tcp=80:80", "-n", lesson_ns, check=True
+    )
+    server.kubectl("set", "selector", "service/web", "app=web", "-n", lesson_ns, check=True)
     passed = grade(env, namespace)
     assert passed.returncode == 0, passed.stdout + passed.stderr
     assert "PASSED" in passed.stdout and "Traceback" not in passed.stderr

@@ -309,6 +309,7 @@ class Kubelet(Controller):
             image = lookup(ref)
             if image.pull_error:
                 failed[c["name"]] = image.pull_error
+                self.pods.pull_began(pod, c["name"], ref)
                 self.pods.event(
                     pod,
                     WARNING,

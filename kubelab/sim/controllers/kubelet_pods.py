@@ -28,7 +28,8 @@ class KubeletPods:
         self.after = after
         self.progress: dict[str, Progress] = {}  # by pod uid
         self.pulled: dict[str, set[str]] = {}  # image references pulled, by node
-        self.pull_started: dict[tuple[str, str], float] = {}  # (pod uid, container)
+        # (pod uid, container) -> the image whose pull was announced, and when
+        self.pull_started: dict[tuple[str, str], tuple[str, float]] = {}
 
     def containers(self, pod: Obj) -> list[Obj]:
         return [c for c in (pod.get("spec") or {}).get("containers") or [] if isinstance(c, dict)]
@@ -56,15 +57,29 @@ class KubeletPods:
             policy = c.get("imagePullPolicy", "IfNotPresent")
             if policy == "Never" or (policy == "IfNotPresent" and ref in pulled):
                 continue
-            self.event(pod, NORMAL, "Pulling", f'Pulling image "{ref}"', c["name"])
-            self.pull_started[(str(meta(pod).get("uid")), str(c["name"]))] = time.monotonic()
+            self._announce_pull(pod, c["name"], ref)
+
+    def _announce_pull(self, pod: Obj, container: str, ref: str) -> None:
+        self.event(pod, NORMAL, "Pulling", f'Pulling image "{ref}"', container)
+        self.pull_started[(str(meta(pod).get("uid")), container)] = (ref, time.monotonic())
+
+    def pull_began(self, pod: Obj, container: str, ref: str) -> float:
+        """When the pull of `ref` for `container` began (monotonic seconds). The image manager
+        announces every pull it makes (pkg/kubelet/images/image_manager.go, EnsureImageExists:
+        `Pulling image` before the pull's outcome); a pull announced for another image (the
+        spec changed after a retry was scheduled, and the retry came before the change was
+        seen) or not yet announced is announced now. Forgets the pull: its outcome follows."""
+        key = (str(meta(pod).get("uid")), container)
+        announced = self.pull_started.get(key)
+        if announced is None or announced[0] != ref:
+            self._announce_pull(pod, container, ref)
+        return self.pull_started.pop(key)[1]
 
     def image_events(self, pod: Obj, c: Obj, image: Image, pulled: set[str]) -> None:
         ref = str(c.get("image", ""))
         policy = c.get("imagePullPolicy", "IfNotPresent")
         if policy == "Always" or ref not in pulled:
-            started = self.pull_started.pop((str(meta(pod).get("uid")), str(c["name"])), None)
-            took = go_duration(time.monotonic() - started if started is not None else 0.0)
+            took = go_duration(time.monotonic() - self.pull_began(pod, c["name"], ref))
             self.event(
                 pod,
                 NORMAL,

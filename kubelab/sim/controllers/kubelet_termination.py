@@ -54,7 +54,14 @@ class Terminations:
 
     @staticmethod
     def _left(pod: Obj) -> float:
-        """Seconds until the grace period ends (deletionTimestamp is its end)."""
+        """Seconds the containers get from now, when the kubelet sees the deletion: the pod's
+        deletionGracePeriodSeconds, as the kubelet's pod workers take it
+        (pkg/kubelet/pod_workers.go, calculateEffectiveGracePeriod). The deletionTimestamp
+        stands in only when that is missing; it is stored at whole seconds, so counting down
+        to it would end a grace period up to a second early."""
+        grace = meta(pod).get("deletionGracePeriodSeconds")
+        if isinstance(grace, int) and not isinstance(grace, bool):
+            return float(max(grace, 0))
         deadline = parse_time(str(meta(pod).get("deletionTimestamp") or ""))
         if deadline is None:
             return 0.0

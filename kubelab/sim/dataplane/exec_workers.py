@@ -211,13 +211,21 @@ def _spec(ctx: ContainerContext, argv: list[str], env: dict[str, str], **flags: 
 
 
 async def _relay_output(reader: asyncio.StreamReader, send: Send) -> dict[str, Any] | None:
-    """The worker's output to the client; its exit message (None: it ended without one)."""
-    while (message := await frames.read(reader)) is not None:
+    """The worker's output to the client; its exit message (None: it ended without one; a
+    write to a worker that has died fails, and that failure ends this reading as well)."""
+    while (message := await _next_message(reader)) is not None:
         if message.get("t") == "out":
             await send(int(message.get("c", 1)), str(message.get("d", "")))
         elif message.get("t") == "exit":
             return message
     return None
+
+
+async def _next_message(reader: asyncio.StreamReader) -> dict[str, Any] | None:
+    try:
+        return await frames.read(reader)
+    except ConnectionError:
+        return None  # the worker's end is closed: it ended
 
 
 class Input:
@@ -229,22 +237,38 @@ class Input:
         self.probe = probe
 
     async def send(self, message: dict[str, Any]) -> bool:
-        """False once the client is gone while the worker was not reading."""
+        """False once the client is gone while the worker was not reading. The wait is
+        `asyncio.wait`, never `wait_for`: Python 3.11's `wait_for` swallows a cancellation
+        that arrives as the drain completes (CPython gh-86296), and the session, which cancels
+        this relay once the worker has exited, would then wait for the client to leave."""
         self.writer.write(frames.encode(message))
-        while True:
-            try:
-                await asyncio.wait_for(asyncio.shield(self.writer.drain()), PROBE)
-                return True
-            except TimeoutError:
+        drained = asyncio.ensure_future(self.writer.drain())
+        try:
+            while not (await asyncio.wait([drained], timeout=PROBE))[0]:
                 await self.probe()
                 if self.gone():
                     return False
+            drained.result()  # a worker that has ended refuses input: ConnectionError
+            return True
+        finally:
+            drained.cancel()
 
     async def text(self, text: str) -> bool:
         return await self.send({"t": "in", "d": text})
 
     async def eof(self) -> bool:
         return await self.send({"t": "eof"})
+
+
+def _worker_refused_input(client: asyncio.Future[Any]) -> bool:
+    """Did relaying the client's input end because the worker's end was closed (the worker
+    ended), rather than because the client went away?"""
+    error = client.exception()
+    if error is None:
+        return False
+    if isinstance(error, ConnectionError):
+        return True
+    raise error
 
 
 def _died(code: int | None) -> tuple[int, str]:
@@ -282,7 +306,9 @@ async def run_session(
         tasks += [relay, client]
         done, _ = await asyncio.wait([relay, client], return_when=asyncio.FIRST_COMPLETED)
         if relay not in done:
-            return None  # the client went away: the worker is killed below
+            if not _worker_refused_input(client):
+                return None  # the client went away: the worker is killed below
+            await asyncio.wait([relay])  # the worker ended: how, its relay says
         try:
             outcome = relay.result()
         except BrokenPipe:

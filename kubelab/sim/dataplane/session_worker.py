@@ -292,9 +292,23 @@ async def serve(io_sock: socket.socket, rpc_sock: socket.socket) -> None:
     done, _ = await asyncio.wait([work, pump], return_when=asyncio.FIRST_COMPLETED)
     if work in done:
         await session.finish(work.result())
+        pump.cancel()
+        await asyncio.wait([pump])  # its read must end before ours starts
+        await _drop_input(reader)
     pump.cancel()
     work.cancel()
     writer.close()
+
+
+async def _drop_input(reader: asyncio.StreamReader) -> None:
+    """Read and drop the client's input until the simulator closes its end (it kills the
+    worker once it has read the exit message). The client's input may still be on its way
+    when the program ends (kubectl sends the end of an empty stdin at once): closing our end
+    would make the simulator's next write fail with EPIPE, and a failed write ends its reading
+    too, losing the output and exit message it had not read yet."""
+    with contextlib.suppress(ConnectionError, OSError):
+        while await reader.read(1 << 16):
+            pass
 
 
 def main(io_sock: socket.socket, rpc_sock: socket.socket) -> None:

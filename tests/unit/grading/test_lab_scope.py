@@ -75,3 +75,29 @@ def test_a_submission_with_a_cluster_scoped_object_fails(fake: Any, tmp_path: An
     assert [c.status for c in step.checks] == ["failed"]
     assert "cluster-scoped" in step.checks[0].message
     assert fake.get("v1", "Node", "evil") is None
+
+
+@pytest.mark.parametrize(
+    ("obj", "why"),
+    [
+        ({}, "no apiVersion"),
+        ([], "not a Kubernetes object"),
+        ({"apiVersion": "v1", "metadata": {"name": "a"}}, "no kind"),
+        ({"apiVersion": 1, "kind": "ConfigMap", "metadata": {"name": "a"}}, "no apiVersion"),
+        ({"apiVersion": "v1", "kind": "ConfigMap"}, "no metadata"),
+        ({"apiVersion": "v1", "kind": "ConfigMap", "metadata": ["a"]}, "no metadata"),
+        ({"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": 5}}, "no metadata.name"),
+        ({"apiVersion": "v1", "kind": "ConfigMap", "metadata": {}}, "no metadata.name"),
+        (
+            {"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "a", "annotations": []}},
+            "annotations is not a mapping",
+        ),
+    ],
+)
+def test_a_malformed_lesson_object_is_refused_before_any_is_sent(
+    fake: Any, obj: Any, why: str
+) -> None:
+    own = {"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "own"}}
+    with pytest.raises(ActionFailed, match=f"^m.yaml: .*{why}"):
+        apply_objects(fake, [own, obj], LAB, "m.yaml")
+    assert fake.get("v1", "ConfigMap", "own", LAB) is None, "nothing is applied when one is refused"

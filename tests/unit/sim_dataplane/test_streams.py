@@ -4,6 +4,7 @@ an aiohttp test server whose store is a small stand-in over the unit-test cluste
 from __future__ import annotations
 
 import asyncio
+import copy
 import json
 from collections.abc import AsyncIterator
 from types import SimpleNamespace
@@ -280,6 +281,30 @@ async def test_one_shot_main_command_completes_the_pod(server: Any, world: Any) 
     assert pod["status"]["phase"] == "Failed"
     terminated = pod["status"]["containerStatuses"][0]["state"]["terminated"]
     assert (terminated["exitCode"], terminated["reason"]) == (1, "Error")
+
+
+async def test_a_one_shot_command_whose_client_closes_stdin_at_once_completes(
+    server: Any, world: Any
+) -> None:
+    """`kubectl run --rm -i --restart=Never -- echo hello` with an empty stdin: kubectl closes
+    stdin as soon as the session opens, while `echo` ends at once. Whichever comes first, the
+    client gets the output and the status, and the pod its exit code (the worker keeps reading
+    input until the simulator is done with it, and the input relay stops when the session
+    ends). Repeated: the two ends race."""
+    srv, _ = server
+    pod = world.pod("old")
+    pod["spec"]["restartPolicy"] = "Never"
+    pod["spec"]["containers"][0].update(stdin=True, command=["echo", "hello"])
+    running = copy.deepcopy(pod["status"])
+    for _ in range(30):
+        pod["status"] = copy.deepcopy(running)
+        s = await connect(srv, "old", "attach", [("stdin", "true"), ("stdout", "true")])
+        await s.ws.send_bytes(b"\xff\x00")
+        assert (await s.finish())["status"] == "Success"
+        assert s.channels[1] == "hello\n"
+        await close(s)
+        assert pod["status"]["phase"] == "Succeeded"
+        assert pod["status"]["containerStatuses"][0]["state"]["terminated"]["exitCode"] == 0
 
 
 async def test_logs_of_nginx_and_agnhost(world: Any) -> None:
