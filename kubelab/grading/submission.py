@@ -33,6 +33,7 @@ from kubelab.grading.results import (
 )
 from kubelab.lessons.marked_yaml import yaml_error_problem
 from kubelab.lessons.render import MissingBinding, substitute_data
+from kubelab.lessons.yaml_size import TooManyNodes, check_expansion
 
 MANIFEST_SUFFIXES = (".yaml", ".yml", ".json")
 MAX_YAML_NODES = 1_000_000
@@ -144,34 +145,6 @@ def _path_segment_problem(name: str) -> str | None:
     return None
 
 
-class TooManyNodes(ValueError):
-    """YAML whose aliases expand to more nodes than a grader should ever build."""
-
-
-def _expanded_size(node: yaml.Node, sizes: dict[int, int], open_nodes: set[int]) -> int:
-    key = id(node)
-    if key in sizes:
-        return sizes[key]
-    if key in open_nodes:
-        raise TooManyNodes("document contains a recursive alias")
-    open_nodes.add(key)
-    size = 1
-    if isinstance(node, yaml.SequenceNode):
-        size += sum(_expanded_size(child, sizes, open_nodes) for child in node.value)
-    elif isinstance(node, yaml.MappingNode):
-        for item_key, item_value in node.value:
-            size += _expanded_size(item_key, sizes, open_nodes)
-            size += _expanded_size(item_value, sizes, open_nodes)
-    open_nodes.discard(key)
-    if size > MAX_YAML_NODES:
-        raise TooManyNodes(
-            f"document contains excessive aliasing (it expands to more than "
-            f"{MAX_YAML_NODES:,} nodes)"
-        )
-    sizes[key] = size
-    return size
-
-
 def load_submitted_yaml(text: str) -> list[Any]:
     """The documents of a submitted file (see `load_documents`)."""
     return [document.data for document in load_documents(text)]
@@ -182,14 +155,13 @@ def load_documents(text: str, name: str = "<submission>") -> list[Document]:
     bombs before anything is expanded (as the Kubernetes API server's decoder does) and nesting
     too deep to parse. Invalid YAML is a SubmittedYamlError located at `name:line:col`."""
     documents: list[Document] = []
-    sizes: dict[int, int] = {}
     loader = yaml.SafeLoader(text)
     try:
         nodes = []
         while loader.check_node():
             node = loader.get_node()
             if node is not None:
-                _expanded_size(node, sizes, set())
+                check_expansion(node, MAX_YAML_NODES)
                 nodes.append(node)
         for node in nodes:
             data = loader.construct_document(node)

@@ -16,6 +16,11 @@ from yaml.constructor import SafeConstructor
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from kubelab.lessons.problems import LessonProblem
+from kubelab.lessons.yaml_size import TooManyNodes, check_expansion
+
+MAX_NODES = 100_000
+"""A lesson file or manifest may expand (aliases included) to at most this many YAML nodes: the
+bundled lessons have a few hundred each."""
 
 PathKey = str | int
 DataPath = tuple[PathKey, ...]
@@ -146,14 +151,25 @@ def yaml_error_problem(exc: yaml.YAMLError, source: Path) -> LessonProblem:
 def _compose(text: str, source: Path, *, many: bool) -> list[Node]:
     try:
         if many:
-            return list(yaml.compose_all(text, Loader=yaml.SafeLoader))
-        node = yaml.compose(text, Loader=yaml.SafeLoader)
+            nodes = list(yaml.compose_all(text, Loader=yaml.SafeLoader))
+        else:
+            node = yaml.compose(text, Loader=yaml.SafeLoader)
+            nodes = [] if node is None else [node]
     except yaml.YAMLError as exc:
         raise MarkedParseError(yaml_error_problem(exc, source)) from None
     except RecursionError:
         problem = LessonProblem(source, 1, 1, "invalid YAML: nested too deeply")
         raise MarkedParseError(problem) from None
-    return [] if node is None else [node]
+    for node in nodes:
+        # before anything is built: building walks every alias again, so a bomb would stall
+        try:
+            check_expansion(node, MAX_NODES)
+        except TooManyNodes as exc:
+            line, col = node.start_mark.line + 1, node.start_mark.column + 1
+            raise MarkedParseError(
+                LessonProblem(source, line, col, f"invalid YAML: {exc}")
+            ) from None
+    return nodes
 
 
 def parse_marked(text: str, source: Path) -> Marked:

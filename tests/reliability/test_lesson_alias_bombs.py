@@ -8,17 +8,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-import pytest
-
 LEVELS = 6
-
-# The lesson loader (marked_yaml.py, manifests.py) still expands aliases; submissions and the
-# simulator refuse bombs before expansion. Strict: this test fails once the loader refuses them
-# too, and the mark must go.
-pytestmark = pytest.mark.xfail(
-    strict=True,
-    reason="the lesson loader expands YAML aliases before any size limit applies",
-)
 
 
 def bomb_lines(levels: int = LEVELS) -> list[str]:
