@@ -51,7 +51,7 @@ class ServeOptions:
     nodes: int = 3
     namespace: str = "default"
     header_timeout: float = 32.0  # see server/limits.py
-    session_cpu_seconds: float = 120.0  # see dataplane/exec_workers.py
+    session_cpu_seconds: float = 120.0  # see dataplane/budgets.py
     settings: ClusterSettings = field(default_factory=ClusterSettings)
 
 
@@ -141,9 +141,9 @@ async def serve(
         store = Store(registry, options.state)
     except Exception as e:  # sqlite3.Error, OSError, a corrupt file: say which file
         raise ServeError(f"cannot open the state file {options.state}: {e}") from e
-    from kubelab.sim.dataplane import exec_workers
+    from kubelab.sim.dataplane import budgets
 
-    exec_workers.CPU_SECONDS = options.session_cpu_seconds
+    budgets.CPU_SECONDS = options.session_cpu_seconds
     store.settings = options.settings
     token = secrets.token_urlsafe(32)
     from kubelab.sim.server import tls

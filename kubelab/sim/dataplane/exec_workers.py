@@ -22,7 +22,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
 
-from kubelab.sim.dataplane import frames, session_worker
+from kubelab.sim.dataplane import budgets, frames, session_worker
 from kubelab.sim.dataplane.container import ContainerContext
 from kubelab.sim.dataplane.netmodel import ConnectError, HttpRequest
 from kubelab.sim.dataplane.pipes import BrokenPipe
@@ -30,8 +30,6 @@ from kubelab.sim.dataplane.vfs import FsError
 
 log = logging.getLogger("kubelab.sim.dataplane")
 
-CPU_SECONDS = 120.0  # CPU time one session may use (a shell idling for hours uses almost none)
-MEMORY_BYTES = 1 << 30  # address space a session may add to its worker's
 SPARES = 2  # workers started ahead of the sessions that will take them (about 20 MB each)
 PROBE = 1.0  # seconds between checks that a client whose input waits is still there
 FILE_CALLS = frozenset(
@@ -193,8 +191,8 @@ def _spec(ctx: ContainerContext, argv: list[str], env: dict[str, str], **flags: 
         "t": "start",
         "argv": argv,
         "env": env,
-        "cpu_seconds": CPU_SECONDS,
-        "memory_bytes": MEMORY_BYTES,
+        "cpu_seconds": budgets.CPU_SECONDS,
+        "memory_bytes": budgets.MEMORY_BYTES,
         "container": {
             "namespace": ctx.namespace,
             "pod_name": ctx.pod_name,
@@ -273,7 +271,7 @@ def _worker_refused_input(client: asyncio.Future[Any]) -> bool:
 
 def _died(code: int | None) -> tuple[int, str]:
     if code == -signal.SIGXCPU:
-        return 152, f"CPU time limit exceeded (a session may use {CPU_SECONDS:g} s)\n"
+        return 152, f"CPU time limit exceeded (a session may use {budgets.CPU_SECONDS:g} s)\n"
     return 137, "Killed (the session's worker ended)\n"
 
 
