@@ -17,10 +17,9 @@ import os
 import sys
 import time
 from collections.abc import Callable, Iterator
+from dataclasses import asdict, dataclass, field, fields
 from datetime import UTC, datetime
 from pathlib import Path
-
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from kubelab.files import write_atomic
 
@@ -44,11 +43,8 @@ def now() -> str:
     return datetime.now(UTC).isoformat(timespec="seconds")
 
 
-class _Model(BaseModel):
-    model_config = ConfigDict(extra="ignore")
-
-
-class StepProgress(_Model):
+@dataclass
+class StepProgress:
     passed_at: str | None = None
     attempts: int = 0
     hints_used: int = 0
@@ -57,20 +53,22 @@ class StepProgress(_Model):
     """The step's own setup (a breakage mid-lesson) was applied when the learner reached it."""
 
 
-class LessonProgress(_Model):
+@dataclass
+class LessonProgress:
     started_at: str | None = None
-    bindings: dict[str, str | int] = Field(default_factory=dict)
-    steps: dict[str, StepProgress] = Field(default_factory=dict)
+    bindings: dict[str, str | int] = field(default_factory=dict)
+    steps: dict[str, StepProgress] = field(default_factory=dict)
 
     def step(self, step_id: str) -> StepProgress:
         return self.steps.setdefault(step_id, StepProgress())
 
 
-class Progress(_Model):
+@dataclass
+class Progress:
     format_version: int = FORMAT_VERSION
     current_lesson: str | None = None
     current_step: str | None = None
-    lessons: dict[str, LessonProgress] = Field(default_factory=dict)
+    lessons: dict[str, LessonProgress] = field(default_factory=dict)
 
     def lesson(self, lesson_id: str) -> LessonProgress:
         return self.lessons.setdefault(lesson_id, LessonProgress(started_at=now()))
@@ -79,6 +77,66 @@ class Progress(_Model):
         lesson = self.lessons.get(lesson_id)
         step = lesson.steps.get(step_id) if lesson else None
         return bool(step and step.passed_at)
+
+
+# -- reading the file's JSON into the classes above ---------------------------------------------
+# Plain dataclasses and these few checks, not a validation library: the progress file is read on
+# every start of the TUI, before its first frame. Keys the classes do not have are ignored (a
+# newer kubelab of the same format version may add some); a value of the wrong type is an error.
+
+
+class ProgressFormatError(ValueError):
+    """The file's JSON does not have the shape of the classes above."""
+
+
+def _scalars(data: dict[str, object], cls: type[object], where: str) -> dict[str, object]:
+    """The fields of dataclass `cls` found in `data` whose values are str/int/bool/None, each
+    checked against the type of the field's default."""
+    values: dict[str, object] = {}
+    for f in fields(cls):  # type: ignore[arg-type]
+        if f.name not in data or not isinstance(f.default, (str, int, bool, type(None))):
+            continue
+        value = data[f.name]
+        wanted = type(f.default)
+        ok = (
+            isinstance(value, (str, type(None)))
+            if f.default is None
+            else type(value) is wanted  # a bool is not an int here, nor an int a bool
+        )
+        if not ok:
+            raise ProgressFormatError(f"{where}.{f.name}: {value!r} is not a {wanted.__name__}")
+        values[f.name] = value
+    return values
+
+
+def _mapping(value: object, where: str) -> dict[str, object]:
+    if not isinstance(value, dict) or not all(isinstance(k, str) for k in value):
+        raise ProgressFormatError(f"{where}: not a JSON object")
+    return value
+
+
+def _lesson(data: dict[str, object], where: str) -> LessonProgress:
+    lesson = LessonProgress(**_scalars(data, LessonProgress, where))  # type: ignore[arg-type]
+    for name, value in _mapping(data.get("bindings", {}), f"{where}.bindings").items():
+        if isinstance(value, bool) or not isinstance(value, (str, int)):
+            raise ProgressFormatError(f"{where}.bindings.{name}: {value!r} is not a str or int")
+        lesson.bindings[name] = value
+    for step_id, step in _mapping(data.get("steps", {}), f"{where}.steps").items():
+        step_where = f"{where}.steps.{step_id}"
+        lesson.steps[step_id] = StepProgress(
+            **_scalars(_mapping(step, step_where), StepProgress, step_where)  # type: ignore[arg-type]
+        )
+    return lesson
+
+
+def progress_from_json(data: dict[str, object]) -> Progress:
+    """The Progress a parsed progress file holds; ProgressFormatError if it has another shape."""
+    progress = Progress(**_scalars(data, Progress, "progress"))  # type: ignore[arg-type]
+    for lesson_id, lesson in _mapping(data.get("lessons", {}), "lessons").items():
+        progress.lessons[lesson_id] = _lesson(
+            _mapping(lesson, f"lessons.{lesson_id}"), f"lessons.{lesson_id}"
+        )
+    return progress
 
 
 class ProgressStore:
@@ -122,8 +180,8 @@ class ProgressStore:
                 return Progress()
             if version != FORMAT_VERSION:
                 raise ValueError(f"unknown format_version {version!r}")
-            return Progress.model_validate(data)
-        except (ValueError, ValidationError):
+            return progress_from_json(data)
+        except ValueError:  # ProgressFormatError included
             self._set_aside("corrupt")
             return Progress()
 
@@ -132,7 +190,7 @@ class ProgressStore:
     def save(self, progress: Progress) -> None:
         self.path.parent.mkdir(parents=True, exist_ok=True)
         progress.format_version = FORMAT_VERSION
-        payload = json.dumps(progress.model_dump(), indent=2, sort_keys=True) + "\n"
+        payload = json.dumps(asdict(progress), indent=2, sort_keys=True) + "\n"
         # The temporary file is named after this process, so a later save can tell the leftovers
         # of a writer that was killed mid-save (its process is gone) from a save in progress.
         write_atomic(self.path, payload, prefix=f"{self._temp_prefix()}{os.getpid()}.")

@@ -16,8 +16,11 @@ Config = dict[str, Any]
 
 
 def load(path: Path) -> Config:
+    # libyaml's safe loader where PyYAML has it: the TUI reads kubelab's kubeconfig a few times
+    # on its way to "ready", and the pure-Python parser takes milliseconds per read
+    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        data = yaml.load(path.read_text(encoding="utf-8"), Loader=loader)
     except OSError as exc:
         raise ClusterError(f"cannot read kubeconfig {path}: {exc.strerror or exc}") from exc
     except yaml.YAMLError as exc:

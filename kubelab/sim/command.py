@@ -89,6 +89,9 @@ def serve_command(
     node_startup_grace_period: float,
 ) -> None:
     """Serve the simulated cluster's API on HOST:PORT until interrupted."""
+    from kubelab.sim.http_stack import import_without_ca_bundle
+
+    import_without_ca_bundle()  # this process is the simulator: it makes no outbound TLS
     from kubelab.sim.serve import (
         ServeError,
         ServeOptions,

@@ -7,7 +7,7 @@ the message and what to do: never a traceback.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, ClassVar
 
@@ -23,7 +23,6 @@ from kubelab.tui.messages import (
     ClusterStatusRead,
     ConfirmationNeeded,
     CourseLoaded,
-    OutlineRead,
     ProvisionStage,
 )
 from kubelab.tui.screens.confirm import ConfirmScreen
@@ -71,16 +70,16 @@ class KubelabApp(App[int]):
         self.resume_step: str | None = None
         self._resumed = False
         """Whether the lesson the learner left off in was opened (once, at start)."""
+        self._course_requested = False
         self.errors: list[tuple[str, str | None]] = []
         """Every error shown in the modal, for tests and the log."""
 
     def on_mount(self) -> None:
         if self.keymap:
             self.set_keymap(self.keymap)
+        self.outline = self._first_outline()
         self.push_screen(HomeScreen())
-        # paint the first frame before the workers start importing (the lesson model pulls in
-        # the kubernetes client, which holds the GIL for a while)
-        self.call_after_refresh(self._start_workers)
+        self.call_after_refresh(self.start_provisioning)
         self.show_notices()
         self.set_interval(1.0, self.show_notices)
 
@@ -89,20 +88,25 @@ class KubelabApp(App[int]):
         for notice in self.services.progress.notices():
             self.notify(notice, title="Progress", severity="warning", timeout=10)
 
-    def _start_workers(self) -> None:
-        self.start_provisioning()
-        if self.services.outline is not None:
-            self._read_outline(self.services.outline)
-        self.load_course()
+    def _first_outline(self) -> CourseOutline | None:
+        """The lesson list of the first frame: ids and titles read straight from the lesson files
+        (tens of milliseconds). An outline that cannot be read is only logged: the course load
+        reads the same files and says what is wrong with them, located."""
+        if self.services.outline is None:
+            return None
+        try:
+            return self.services.outline()
+        except Exception as exc:  # the course load reports it, located (see above)
+            self.log.warning(f"the course outline could not be read: {exc}")
+            return None
 
-    @work(thread=True, exclusive=True, group="outline", exit_on_error=False)
-    def _read_outline(self, read: Callable[[], CourseOutline]) -> None:
-        self.post_message(OutlineRead(read()))
-
-    def on_outline_read(self, message: OutlineRead) -> None:
-        if self.course is None:  # the loaded course's own outline is the truth
-            self.outline = message.outline
-            self._refresh_homes()
+    def _course_may_load(self) -> None:
+        """Load the course once provisioning has reached the cluster (ready, failed, waiting for
+        an answer or for a cluster to start): both are CPU work in one process (one GIL), and a
+        ready cluster is what the learner waits for first. Later calls do nothing."""
+        if self.course is None and not self._course_requested:
+            self._course_requested = True
+            self.load_course()
 
     def _refresh_homes(self) -> None:
         for screen in self.screen_stack:
@@ -208,6 +212,7 @@ class KubelabApp(App[int]):
     def on_provision_stage(self, message: ProvisionStage) -> None:
         for panel in self._cluster_panels():
             panel.provisioning(message.text)
+        self._course_may_load()
 
     def on_cluster_ready(self, message: ClusterReady) -> None:
         self.cluster = message.cluster
@@ -215,6 +220,7 @@ class KubelabApp(App[int]):
             panel.ready(message.cluster, message.status)
         self.refresh_status()
         self._resume_where_left_off()
+        self._course_may_load()
 
     def on_confirmation_needed(self, message: ConfirmationNeeded) -> None:
         """Ask in a dialog; yes provisions again with the change confirmed."""
@@ -231,11 +237,13 @@ class KubelabApp(App[int]):
                 )
 
         self.push_screen(ConfirmScreen(message.question, yes="Continue"), answered)
+        self._course_may_load()
 
     def on_cluster_failed(self, message: ClusterFailed) -> None:
         self.errors.append((message.message, message.hint))
         for panel in self._cluster_panels():
             panel.failed(message.message, message.hint)
+        self._course_may_load()
 
     # -- lessons --------------------------------------------------------------------------------
 
@@ -283,6 +291,8 @@ class KubelabApp(App[int]):
         widgets forward their workers' StateChanged here: the message does not bubble.)"""
         if event.state != WorkerState.ERROR or event.worker.error is None:
             return
+        if event.worker.name == "_provision":
+            self._course_may_load()  # provisioning has stopped, if not as ClusterFailed says
         message, hint = describe_error(event.worker.error)
         self.errors.append((message, hint))
         self.log.error(f"worker {event.worker.name} failed: {message}")
@@ -308,9 +318,7 @@ class KubelabApp(App[int]):
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         """The console's keys are the shell's: while it has the focus no key acts on the app
         (ctrl+q, ctrl+p, f1 go to the shell; only the console's own way out is left)."""
-        from kubelab.tui.widgets.terminal import Terminal
-
-        return not isinstance(self.focused, Terminal)
+        return not getattr(self.focused, "TAKES_EVERY_KEY", False)
 
     def busy_with(self) -> list[str]:
         """What quitting now would interrupt: a console command, a change to the cluster."""

@@ -12,7 +12,6 @@ from kubelab.objects import Obj
 if TYPE_CHECKING:
     from kubelab.cluster.base import ClusterStatus, LabCluster
     from kubelab.lessons.loader import Course
-    from kubelab.lessons.outline import CourseOutline
 
 
 @dataclass
@@ -20,13 +19,6 @@ class CourseLoaded(Message):
     """The course finished loading."""
 
     course: Course
-
-
-@dataclass
-class OutlineRead(Message):
-    """The course's outline was read (the lesson list, before the course has loaded)."""
-
-    outline: CourseOutline
 
 
 @dataclass

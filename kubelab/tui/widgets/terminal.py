@@ -131,6 +131,10 @@ def line_segments(line: Line, columns: int, cursor: int | None) -> list[Segment]
 class Terminal(Widget, can_focus=True):
     """The learner's shell in a pty, emulated."""
 
+    TAKES_EVERY_KEY: ClassVar[bool] = True
+    """While it has the focus, no key acts on the app (read by the app without importing this
+    module, which the first frame does not need)."""
+
     DEFAULT_CSS = """
     Terminal {
         height: 1fr;

@@ -62,6 +62,46 @@ def test_corrupt_file_is_set_aside(store: ProgressStore) -> None:
     assert not store.path.exists()
 
 
+@pytest.mark.parametrize(
+    "lessons",
+    [
+        {"x": {"steps": {"s": {"attempts": "3"}}}},  # a number as text
+        {"x": {"steps": {"s": {"solution_applied": 1}}}},  # an int for a bool
+        {"x": {"steps": {"s": {"hints_used": True}}}},  # a bool for an int
+        {"x": {"bindings": {"port": [80]}}},  # a binding is a str or an int
+        {"x": {"steps": ["s"]}},  # steps are an object
+        {"x": "done"},
+        [],
+    ],
+)
+def test_a_file_of_another_shape_is_set_aside(store: ProgressStore, lessons: object) -> None:
+    store.path.parent.mkdir(parents=True)
+    store.path.write_text(json.dumps({"format_version": FORMAT_VERSION, "lessons": lessons}))
+    assert store.load().lessons == {}
+    assert store.notices and "corrupt" in store.notices[0]
+    assert len(list(store.path.parent.glob("progress.json.corrupt-*"))) == 1
+
+
+def test_keys_it_does_not_know_are_kept_out_not_refused(store: ProgressStore) -> None:
+    store.path.parent.mkdir(parents=True)
+    step = {"passed_at": "2026-01-01T00:00:00+00:00", "attempts": 1, "rating": 5}
+    store.path.write_text(
+        json.dumps(
+            {
+                "format_version": FORMAT_VERSION,
+                "theme": "dark",
+                "lessons": {"x": {"bindings": {"p": 80, "ns": "lab"}, "steps": {"s": step}}},
+            }
+        )
+    )
+    progress = store.load()
+    assert progress.passed("x", "s") and progress.lessons["x"].bindings == {"p": 80, "ns": "lab"}
+    assert not store.notices
+    store.record_hint("x", "s", 1)
+    saved = json.loads(store.path.read_text())
+    assert "theme" not in saved and "rating" not in saved["lessons"]["x"]["steps"]["s"]
+
+
 def test_future_version_is_set_aside_not_overwritten(store: ProgressStore) -> None:
     store.path.parent.mkdir(parents=True)
     store.path.write_text(json.dumps({"format_version": FORMAT_VERSION + 1, "new": True}))
