@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from kubelab.sim.kinds.field_errors import raise_invalid
 from kubelab.sim.kinds.printer_helpers import (
     AGE,
     CONTAINERS,
@@ -16,9 +15,8 @@ from kubelab.sim.kinds.printer_helpers import (
     format_label_selector,
 )
 from kubelab.sim.kinds.workload_rules import (
+    apps_validators,
     default_workload,
-    selector_immutable,
-    validate_template_and_selector,
 )
 from kubelab.sim.objects import Obj
 from kubelab.sim.registry import Cell, Column, ResourceType, age
@@ -60,18 +58,7 @@ def defaults(obj: Obj, store: Store) -> None:
     spec.setdefault("progressDeadlineSeconds", 600)
 
 
-def validate_create(obj: Obj, store: Store) -> None:
-    name = str((obj.get("metadata") or {}).get("name", ""))
-    errors = validate_template_and_selector(obj.get("spec") or {}, "deployment")
-    raise_invalid("Deployment", name, errors, GROUP)
-
-
-def validate_update(new: Obj, old: Obj, store: Store) -> None:
-    name = str((new.get("metadata") or {}).get("name", ""))
-    if new.get("spec") == old.get("spec"):
-        return
-    errors = validate_template_and_selector(new.get("spec") or {}, "deployment")
-    raise_invalid("Deployment", name, selector_immutable(new, old) + errors, GROUP)
+validate_create, validate_update = apps_validators("Deployment")
 
 
 TYPES = (

@@ -5,18 +5,23 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from kubelab.sim.kinds.field_errors import (
     FieldError,
     GoValue,
     invalid,
     not_supported,
+    raise_invalid,
     required,
 )
 from kubelab.sim.kinds.pod_defaults import default_template, validate_pod_spec
 from kubelab.sim.kinds.printer_helpers import selector_matches
 from kubelab.sim.objects import Obj
+
+if TYPE_CHECKING:
+    from kubelab.sim.registry import CreateHook, UpdateHook
+    from kubelab.sim.store import Store
 
 
 def go_map(values: Mapping[str, Any] | None) -> str:
@@ -102,3 +107,25 @@ def selector_immutable(new: Mapping[str, Any], old: Mapping[str, Any]) -> list[F
     if new_sel != old_sel:
         return [invalid("spec.selector", GoValue(go_label_selector(new_sel)), "field is immutable")]
     return []
+
+
+def apps_validators(kind: str) -> tuple[CreateHook, UpdateHook]:
+    """`validate_create` and `validate_update` of an apps/v1 controller whose spec is a pod
+    template and a selector (Deployment, ReplicaSet, DaemonSet: `ValidateDeploymentSpec` and its
+    siblings in `pkg/apis/apps/validation/validation.go`); the selector cannot change."""
+    what = kind.lower()
+
+    def validate_create(obj: Obj, store: Store) -> None:
+        name = str((obj.get("metadata") or {}).get("name", ""))
+        raise_invalid(
+            kind, name, validate_template_and_selector(obj.get("spec") or {}, what), "apps"
+        )
+
+    def validate_update(new: Obj, old: Obj, store: Store) -> None:
+        if new.get("spec") == old.get("spec"):
+            return
+        name = str((new.get("metadata") or {}).get("name", ""))
+        errors = validate_template_and_selector(new.get("spec") or {}, what)
+        raise_invalid(kind, name, selector_immutable(new, old) + errors, "apps")
+
+    return validate_create, validate_update
