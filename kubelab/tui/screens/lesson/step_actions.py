@@ -21,6 +21,7 @@ from kubelab.tui.widgets.console import Console
 
 if TYPE_CHECKING:
     from kubelab.tui.screens.lesson.screen import LessonScreen
+    from kubelab.tui.services import Bindings
 
 T = TypeVar("T")
 
@@ -83,14 +84,12 @@ class StepActions:
         screen = self.screen
         services = screen.kubelab.services
 
-        def work() -> list[str]:
-            bindings = dict(screen.bindings or {})
+        def work(bindings: Bindings) -> list[str]:
             done = services.grader.start_step(screen.cluster, screen.loaded, step_id, bindings)
             services.progress.record_step_setup(screen.lesson_id, step_id)
             return done
 
         def prepared(done: list[str]) -> None:
-            screen.busy = None
             screen.status("This step changed the cluster: " + "; ".join(done))
             screen.grading.grade(step_id, "open")
 
@@ -102,14 +101,12 @@ class StepActions:
         step_id = screen.step.id
         services = screen.kubelab.services
 
-        def work() -> list[str]:
-            bindings = dict(screen.bindings or {})
+        def work(bindings: Bindings) -> list[str]:
             done = services.grader.apply_solution(screen.cluster, screen.loaded, step_id, bindings)
             services.progress.record_solution(screen.lesson_id, step_id)
             return done
 
         def applied(done: list[str]) -> None:
-            screen.busy = None
             screen.status("Applied: " + "; ".join(done) if done else "Nothing to apply.")
             screen.passed = services.progress.passed_steps(screen.lesson_id)
             screen.grading.grade(step_id, "check")
@@ -132,15 +129,13 @@ class StepActions:
         screen = self.screen
         grader = screen.kubelab.services.grader
 
-        def work() -> None:
-            bindings = dict(screen.bindings or {})
+        def work(bindings: Bindings) -> None:
             if step_id is None:
                 grader.reset_lesson(screen.cluster, screen.loaded, bindings)
             else:
                 grader.reset_step(screen.cluster, screen.loaded, step_id, bindings)
 
         def was_reset(_: None) -> None:
-            screen.busy = None
             screen.results.clear()
             what = "the lesson" if step_id is None else f"step {step_id}"
             screen.status(f"Reset done: {what}")
@@ -154,15 +149,29 @@ class StepActions:
         busy: str,
         doing: str,
         worker: str,
-        work: Callable[[], T],
+        work: Callable[[Bindings], T],
         done: Callable[[T], object],
     ) -> None:
-        """Start a change to the cluster: the screen says `doing` and is `busy` until it ends
-        (a failure clears both; the app's handler shows the error)."""
+        """Start a change to the cluster, `work` given the lesson's bindings: the screen says
+        `doing` and is `busy` until it ends, then `done` follows (a failure clears both; the
+        app's handler shows the error)."""
         screen = self.screen
         screen.busy = busy
         screen.status(doing)
-        run_in_thread(screen, worker, "change", work, done, self._not_busy, exclusive=True)
+
+        def finished(result: T) -> None:
+            screen.busy = None
+            done(result)
+
+        run_in_thread(
+            screen,
+            worker,
+            "change",
+            lambda: work(dict(screen.bindings or {})),
+            finished,
+            self._not_busy,
+            exclusive=True,
+        )
 
     def _not_busy(self) -> None:
         self.screen.busy = None
