@@ -47,7 +47,7 @@ class StepGrading:
         grader = screen.kubelab.services.grader
         run_in_thread(
             screen,
-            "_grade",
+            "_grade",  # the name app.py's `_what` knows
             "grade",
             lambda: grader.grade(screen.cluster, screen.loaded, step_id, bindings),
             lambda result: self._graded(step_id, reason, result),

@@ -154,7 +154,8 @@ class StepActions:
     ) -> None:
         """Start a change to the cluster, `work` given the lesson's bindings: the screen says
         `doing` and is `busy` until it ends, then `done` follows (a failure clears both; the
-        app's handler shows the error)."""
+        app's handler shows the error). `worker` names it for the app, which says by that name
+        what quitting would interrupt and what failed (`CHANGES`, `_what` in app.py)."""
         screen = self.screen
         screen.busy = busy
         screen.status(doing)
