@@ -25,7 +25,7 @@ from kubelab.tui.messages import (
     CourseLoaded,
     ProvisionStage,
 )
-from kubelab.tui.screens.confirm import ConfirmScreen
+from kubelab.tui.screens.confirm import ConfirmScreen, Question, ask
 from kubelab.tui.screens.error import ErrorScreen, describe_error
 from kubelab.tui.screens.help import HelpScreen
 from kubelab.tui.screens.home import HomeScreen
@@ -341,18 +341,8 @@ class KubelabApp(App[int]):
             return
         if isinstance(self.screen, ConfirmScreen):
             return
-
-        def answered(yes: bool | None) -> None:
-            if yes:
-                self.exit()
-
-        self.push_screen(
-            ConfirmScreen(
-                f"Still running: {' and '.join(busy)}. Quit anyway? It will be stopped.",
-                yes="Quit",
-            ),
-            answered,
-        )
+        question = f"Still running: {' and '.join(busy)}. Quit anyway? It will be stopped."
+        ask(self, Question(question, yes="Quit"), self.exit)
 
     def get_system_commands(self, screen: Screen[object]) -> Iterable[SystemCommand]:
         yield from super().get_system_commands(screen)

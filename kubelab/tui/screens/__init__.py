@@ -1,1 +1,1 @@
-"""The TUI's screens, one module each."""
+"""The TUI's screens, one module each (the lesson screen, with its parts, a package)."""

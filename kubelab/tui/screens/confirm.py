@@ -2,13 +2,20 @@
 
 from __future__ import annotations
 
-from typing import ClassVar
+from collections.abc import Callable
+from typing import Any, ClassVar, NamedTuple
 
-from textual.app import ComposeResult
+from textual.app import App, ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Button, Static
+
+
+class Question(NamedTuple):
+    text: str
+    yes: str
+    """The yes button's word (what happens: "Apply", "Reset")."""
 
 
 class ConfirmScreen(ModalScreen[bool]):
@@ -34,3 +41,13 @@ class ConfirmScreen(ModalScreen[bool]):
 
     def action_answer(self, answer: bool) -> None:
         self.dismiss(answer)
+
+
+def ask(app: App[Any], question: Question, then: Callable[[], object]) -> None:
+    """Ask `question` in the modal; `then` runs on yes only (no, or Esc, changes nothing)."""
+
+    def answered(yes: bool | None) -> None:
+        if yes:
+            then()
+
+    app.push_screen(ConfirmScreen(question.text, yes=question.yes), answered)
