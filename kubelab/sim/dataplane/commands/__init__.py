@@ -2,8 +2,8 @@
 
 Adding a command = one async function `(Invocation) -> int` plus one line here (and its name in
 the images that ship it, `kubelab.sim.dataplane.images`). Shell builtins that need the shell's
-own state (cd, export, exit, read, ...) live in the interpreter instead. A program an image
-does not have is not found, with the shell's or the runtime's own message.
+own state (cd, export, exit, read, ...) live in `shell/builtin_commands.py` instead. A program
+an image does not have is not found, with the shell's or the runtime's own message.
 """
 
 from __future__ import annotations
