@@ -119,14 +119,21 @@ class Shell:
 
     # -- entry points --------------------------------------------------------------------
     async def run_source(self, source: str, io: IO) -> int:
-        """Parse and run a whole program; syntax errors are reported (status 2)."""
+        """Parse and run a whole program; syntax errors are reported (status 2), and so is a
+        shell error no command reported itself (an expansion in `for` or `case` words, calls
+        nested too deep), which ends the program as it ends busybox ash's."""
         try:
             program = parse(source)
         except ShellSyntaxError as exc:
             await io.stderr.write(self.syntax_message(exc) + "\n")
             self.status = 2
             return 2
-        return await self.run_sequence(program, io)
+        try:
+            return await self.run_sequence(program, io)
+        except ShellError as exc:
+            await self.report(io, exc.message)
+            self.status = exc.status
+            return exc.status
 
     async def run_stream(self, io: IO) -> int:
         """`sh` reading its program from stdin: each command runs as soon as it is complete
