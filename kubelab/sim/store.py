@@ -9,9 +9,10 @@ anyone can see changed, and the caller gets a 500 with SQLite's reason.
 
 Objects are plain dicts keyed by the storage key of their type (`group/plural`, e.g. `/pods`,
 `apps/deployments`), namespace ("" for cluster-scoped) and name. Reads return deep copies.
-Its parts: `watches.py` (watches and subscriptions), `lifecycle.py` (garbage collection, graceful
+Its parts: `object_table.py` (the objects in memory, each type's keys in order, list pages),
+`watches.py` (watches and subscriptions), `lifecycle.py` (garbage collection, graceful
 deletions, namespace deletion), `runtime_table.py` (state that is not an API object),
-`metadata.py` (metadata rules every type shares).
+`metadata.py` (metadata rules every type shares), `write_rules.py` (the steps of a write).
 
 Controllers use `subscribe()` (a synchronous callback after every committed change) or
 `watch()` (an asyncio queue of `WatchEvent`s, as the HTTP watch uses).
@@ -19,20 +20,19 @@ Controllers use `subscribe()` (a synchronous callback after every committed chan
 
 from __future__ import annotations
 
-import bisect
 import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from kubelab.sim import errors
 from kubelab.sim.cluster_settings import ClusterSettings
-from kubelab.sim.continue_tokens import Key, decode_continue, encode_continue
+from kubelab.sim.continue_tokens import Key
 from kubelab.sim.errors import ApiError
 from kubelab.sim.lifecycle import NAMESPACES, Lifecycle
 from kubelab.sim.metadata import SYSTEM_FIELDS, same_ignoring_managed, validate_meta
+from kubelab.sim.object_table import ListResult, Objects, ObjectTable
 from kubelab.sim.objects import Obj, clone, now_rfc3339
 from kubelab.sim.persistence import Persistence, WriteFailed
 from kubelab.sim.registry import Registry, ResourceType
@@ -41,38 +41,30 @@ from kubelab.sim.selectors import FieldSelector, LabelSelector
 from kubelab.sim.watches import Watcher, Watches, WatchEvent
 from kubelab.sim.write_rules import (
     check_preconditions,
+    check_update_version,
     deletion_due,
+    deletion_grace,
     keep_server_metadata,
     new_object_key,
     replacement,
+    update_target,
 )
 
 __all__ = ["NAMESPACES", "ListResult", "ManagedHook", "Store", "WatchEvent", "Watcher"]
 
 ManagedHook = Callable[[Obj, Obj | None], Obj]  # (new, old) -> new with managedFields recorded
-# Names for the lists the store returns (inside `Store`, `list` is its list method).
-Objects = list[Obj]
-Keys = list[Key]
-
-
-@dataclass
-class ListResult:
-    items: list[Obj]
-    resource_version: int
-    continue_token: str = ""
-    remaining: int | None = None
 
 
 class Store:
     def __init__(self, registry: Registry, path: Path | None = None) -> None:
         self.registry = registry
-        self._objects: dict[str, dict[Key, Obj]] = {}
-        self._order: dict[str, Keys] = {}  # sorted keys per type (a cache)
+        self._table = ObjectTable()
         self._rv = 1
         self.persistence = Persistence(lambda: self._rv)
         loaded: dict[str, Any] = {}
         if path is not None:
-            self._objects, saved_rv, loaded = self.persistence.open(path)
+            objects, saved_rv, loaded = self.persistence.open(path)
+            self._table = ObjectTable(objects)
             self._rv = saved_rv or self._rv
         self._undo: list[Callable[[], None]] | None = None  # the open transaction's undo log
         self.runtime = RuntimeTable(self.persistence, loaded, self.transaction, self.remember)
@@ -133,23 +125,7 @@ class Store:
 
     def _put(self, key: str, at: Key, obj: Obj | None) -> None:
         """Set (or, with None, remove) a stored object, recording how to undo it."""
-        bucket = self._bucket(key)
-        previous = bucket.get(at)
-        if obj is None:
-            bucket.pop(at, None)
-        else:
-            bucket[at] = obj
-        if (previous is None) != (obj is None):
-            self._order.pop(key, None)
-
-        def restore() -> None:
-            if previous is None:
-                bucket.pop(at, None)
-            else:
-                bucket[at] = previous
-            self._order.pop(key, None)
-
-        self.remember(restore)
+        self.remember(self._table.put(key, at, obj))
 
     # ------------------------------------------------------------------ runtime key-value table
 
@@ -211,29 +187,13 @@ class Store:
     # ------------------------------------------------------------------ reads
 
     def _bucket(self, key: str) -> dict[Key, Obj]:
-        """The objects of a type, for a write (created when missing)."""
-        return self._objects.setdefault(key, {})
+        return self._table.bucket(key)
 
     def _read(self, key: str) -> dict[Key, Obj]:
-        """The objects of a type, for a read (a read never changes the store)."""
-        return self._objects.get(key) or {}
-
-    def _keys(self, key: str, namespace: str | None) -> Keys:
-        """The (namespace, name) keys of a type in order, from a cache kept until the next
-        create or removal of that type (lists are frequent, sorting each time is not cheap)."""
-        order = self._order.get(key)
-        if order is None:
-            order = sorted(self._read(key))
-            self._order[key] = order
-        if not namespace:
-            return order
-        lo = bisect.bisect_left(order, (namespace, ""))
-        hi = bisect.bisect_left(order, (namespace + "\x00", ""))
-        return order[lo:hi]
+        return self._table.read(key)
 
     def _iter(self, key: str, namespace: str | None) -> Objects:
-        bucket = self._read(key)
-        return [bucket[k] for k in self._keys(key, namespace)]
+        return self._table.in_order(key, namespace)
 
     def stored(self, key: str, namespace: str, name: str) -> Obj | None:
         """The live object of storage type `key` (not a copy: for the store's parts to read)."""
@@ -245,7 +205,7 @@ class Store:
 
     def buckets(self) -> list[tuple[str, dict[Key, Obj]]]:
         """Every storage type's live objects (not copies)."""
-        return list(self._objects.items())
+        return list(self._table.objects.items())
 
     def get(self, rt: ResourceType, namespace: str | None, name: str) -> Obj:
         """The object, or a 404 ApiError."""
@@ -271,30 +231,17 @@ class Store:
         copy_items: bool = True,
     ) -> ListResult:
         """Matching objects sorted by namespace/name; `limit`/`continue` page through them."""
-        start: Key | None = None
-        list_rv = self._rv
-        if continue_token:
-            start, list_rv = decode_continue(continue_token)
-        bucket = self._read(rt.storage_key)
-        keys = self._keys(rt.storage_key, namespace)
-        if start is not None:
-            keys = [k for k in keys if k > start]
-        out: Objects = []
-        token = ""
-        remaining: int | None = None
-        for i, k in enumerate(keys):
-            obj = bucket[k]
-            if labels is not None and not labels.matches(obj["metadata"].get("labels")):
-                continue
-            if fields is not None and not fields.matches(view(obj) if view else obj):
-                continue
-            if limit and len(out) >= limit:
-                last = keys[i - 1] if i else k
-                token = encode_continue(last, list_rv)
-                remaining = len(keys) - i if (labels is None or labels.empty) else None
-                break
-            out.append(clone(obj) if copy_items else obj)
-        return ListResult(out, self._rv, token, remaining)
+        return self._table.page(
+            rt.storage_key,
+            namespace,
+            self._rv,
+            labels=labels,
+            fields=fields,
+            limit=limit,
+            continue_token=continue_token,
+            view=view,
+            copy_items=copy_items,
+        )
 
     def all_objects(self, key: str) -> Objects:
         return [clone(o) for o in self._iter(key, None)]
@@ -392,36 +339,46 @@ class Store:
         `subresource="status"` changes only the status; a main-resource write of a type with a
         status subresource keeps the stored status."""
         rt = self.registry.storage_type(rt) if rt.storage else rt
-        meta_in = obj.get("metadata") if isinstance(obj.get("metadata"), dict) else {}
-        assert isinstance(meta_in, dict)
-        name = name or meta_in.get("name")
-        ns = (namespace or meta_in.get("namespace") or "default") if rt.namespaced else ""
-        if not name:
-            raise errors.bad_request("name is required")
+        meta_in, ns, name = update_target(rt, obj, namespace, name)
         current = self._read(rt.storage_key).get((ns, name))
         if current is None:
             raise errors.not_found(rt.plural, name, rt.group)
-        want_rv = meta_in.get("resourceVersion")
-        if check_rv and not want_rv and not rt.unconditional_update:
-            # staging/src/k8s.io/apiserver/pkg/registry/generic/registry/store.go (Update)
-            raise errors.invalid(
-                rt.plural,
-                name,
-                [
-                    errors.invalid_value(
-                        "metadata.resourceVersion", 0, "must be specified for an update"
-                    )
-                ],
-                rt.group,
-            )
-        if check_rv and want_rv and str(want_rv) != current["metadata"]["resourceVersion"]:
-            raise errors.stale(rt.plural, name, rt.group)
+        if check_rv:
+            check_update_version(rt, name, meta_in.get("resourceVersion"), current)
         old = clone(current)
         if meta_in.get("name") and meta_in["name"] != name:
             raise errors.bad_request(
                 f"the name of the object ({meta_in['name']}) does not match the name on the "
                 f"URL ({name})"
             )
+        new = self._replacement(rt, obj, current, old, (ns, name), subresource, hooks, managed)
+        if same_ignoring_managed(new, old):
+            return old
+        if dry_run:
+            return new
+        meta = new["metadata"]
+        if deletion_due(rt, meta):
+            with self.transaction():
+                removed = self.remove(rt, ns, name, new)
+                self.lifecycle.collect_dependents(str(meta.get("uid", "")))
+            return removed
+        return self._commit_change(rt, ns, name, new, old)
+
+    def _replacement(
+        self,
+        rt: ResourceType,
+        obj: Obj,
+        current: Obj,
+        old: Obj,
+        at: Key,
+        subresource: str | None,
+        hooks: bool,
+        managed: ManagedHook | None,
+    ) -> Obj:
+        """The object an update of `current` (stored at `at`; `old` is a copy the hooks see)
+        with `obj` stores: the server's metadata kept, defaults, managedFields and validation
+        applied, the generation counted."""
+        ns, name = at
         new = replacement(rt, current, obj, subresource)
         meta = keep_server_metadata(rt, new, current, ns, name)
         validate_meta(rt, new)
@@ -435,16 +392,7 @@ class Store:
         meta["resourceVersion"] = current["metadata"]["resourceVersion"]
         if rt.has_spec and new.get("spec") != old.get("spec"):
             meta["generation"] = int(old["metadata"].get("generation", 1)) + 1
-        if same_ignoring_managed(new, old):
-            return old
-        if dry_run:
-            return new
-        if deletion_due(rt, meta):
-            with self.transaction():
-                removed = self.remove(rt, ns, name, new)
-                self.lifecycle.collect_dependents(str(meta.get("uid", "")))
-            return removed
-        return self._commit_change(rt, ns, name, new, old)
+        return new
 
     def mutate(
         self,
@@ -507,12 +455,7 @@ class Store:
             if rt.storage_key == NAMESPACES:
                 return self.lifecycle.delete_namespace(rt, name)
             uid = str(meta.get("uid", ""))
-            grace = grace_seconds
-            if rt.graceful_deletion and grace is None:
-                spec = current.get("spec") or {}
-                grace = int(spec.get("terminationGracePeriodSeconds", 30))
-            if rt.graceful_deletion and rt.grace_period is not None and grace is not None:
-                grace = rt.grace_period(current, grace)
+            grace = deletion_grace(rt, current, grace_seconds)
             if policy == "Orphan":
                 self.lifecycle.orphan_dependents(uid)
             elif policy == "Foreground":

@@ -1,5 +1,6 @@
-"""What a write stores, step by step: the key of a new object, what an update replaces (per
-subresource), the metadata only the server sets, when a deletion is due, and a delete's
+"""What a write stores, step by step: the key of a new object, which object an update names
+and whether its resourceVersion is current, what an update replaces (per subresource), the
+metadata only the server sets, when a deletion is due, a delete's grace period and
 preconditions."""
 
 from __future__ import annotations
@@ -41,6 +42,39 @@ def new_object_key(rt: ResourceType, new: Obj, namespace: str | None) -> Key:
     if not isinstance(name, str):
         raise errors.bad_request("metadata.name must be a string")
     return ns, name
+
+
+def update_target(
+    rt: ResourceType, obj: Obj, namespace: str | None, name: str | None
+) -> tuple[Obj, str, str]:
+    """The metadata of the object an update sends, and the (namespace, name) it updates: the
+    request's, else the object's (a 400 when there is no name)."""
+    meta_in = obj.get("metadata") if isinstance(obj.get("metadata"), dict) else {}
+    assert isinstance(meta_in, dict)
+    name = name or meta_in.get("name")
+    ns = (namespace or meta_in.get("namespace") or "default") if rt.namespaced else ""
+    if not name:
+        raise errors.bad_request("name is required")
+    return meta_in, ns, name
+
+
+def check_update_version(rt: ResourceType, name: str, want_rv: object, current: Obj) -> None:
+    """An update must name the stored resourceVersion (422 without one, unless the type allows
+    unconditional updates; 409 Conflict when it is stale)."""
+    if not want_rv and not rt.unconditional_update:
+        # staging/src/k8s.io/apiserver/pkg/registry/generic/registry/store.go (Update)
+        raise errors.invalid(
+            rt.plural,
+            name,
+            [
+                errors.invalid_value(
+                    "metadata.resourceVersion", 0, "must be specified for an update"
+                )
+            ],
+            rt.group,
+        )
+    if want_rv and str(want_rv) != current["metadata"]["resourceVersion"]:
+        raise errors.stale(rt.plural, name, rt.group)
 
 
 def replacement(rt: ResourceType, current: Obj, obj: Obj, subresource: str | None) -> Obj:
@@ -107,6 +141,18 @@ def deletion_due(rt: ResourceType, meta: Obj) -> bool:
     if not meta.get("deletionTimestamp") or meta.get("finalizers"):
         return False
     return not (rt.graceful_deletion and meta.get("deletionGracePeriodSeconds"))
+
+
+def deletion_grace(rt: ResourceType, current: Obj, grace_seconds: int | None) -> int | None:
+    """The grace period a delete gives: the request's, else (for a graceful type) the object's
+    `terminationGracePeriodSeconds` (30 by default), as the type's `grace_period` adjusts it."""
+    grace = grace_seconds
+    if rt.graceful_deletion and grace is None:
+        spec = current.get("spec") or {}
+        grace = int(spec.get("terminationGracePeriodSeconds", 30))
+    if rt.graceful_deletion and rt.grace_period is not None and grace is not None:
+        grace = rt.grace_period(current, grace)
+    return grace
 
 
 def check_preconditions(rt: ResourceType, name: str, meta: Obj, preconditions: Obj) -> None:

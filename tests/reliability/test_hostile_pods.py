@@ -91,6 +91,12 @@ def test_a_negative_shift_is_busyboxs_answer(sim: Any, pod: str) -> None:
     assert (done.stdout, done.stderr, done.returncode) == ("-9223372036854775808\n", "", 0)
 
 
+def test_unbounded_recursion_ends_at_the_call_depth_limit(sim: Any, pod: str) -> None:
+    done = exec_sh(sim, "f() { f; }; f; echo after")
+    assert (done.stdout, done.returncode) == ("", 2), done.stderr
+    assert done.stderr.startswith("sh: function nesting too deep\n"), done.stderr
+
+
 def test_a_huge_printf_width_streams_in_bounded_memory(sim: Any, pod: str) -> None:
     before = rss_kib(sim.process.pid)
     command = [

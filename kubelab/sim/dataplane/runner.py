@@ -30,8 +30,9 @@ from kubelab.sim.controllers.timing import TIMINGS
 from kubelab.sim.dataplane import exec_workers, lifecycle, pods, servers, sessions
 from kubelab.sim.dataplane.pipes import Pipe
 from kubelab.sim.dataplane.runtime import DataplaneRuntime, runtime_for
-from kubelab.sim.dataplane.shell.interpreter import IO, SHELLS, find_program
 from kubelab.sim.dataplane.shell.jobs import end_jobs, session_jobs
+from kubelab.sim.dataplane.shell.programs import SHELLS, find_program
+from kubelab.sim.dataplane.shell.streams import IO
 
 log = logging.getLogger("kubelab.sim.dataplane")
 PODS = "/pods"

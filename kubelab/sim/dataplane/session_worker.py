@@ -34,8 +34,9 @@ from kubelab.sim.dataplane.netmodel import (
     HttpResponse,
 )
 from kubelab.sim.dataplane.pipes import BrokenPipe, CallbackWriter, Pipe, Writer
-from kubelab.sim.dataplane.shell.interpreter import IO, SHELLS, find_program
 from kubelab.sim.dataplane.shell.jobs import end_jobs, session_jobs
+from kubelab.sim.dataplane.shell.programs import SHELLS, find_program
+from kubelab.sim.dataplane.shell.streams import IO
 from kubelab.sim.dataplane.terminal import LineDiscipline, TerminalOutput, interactive_shell
 from kubelab.sim.dataplane.vfs import FileSystem, FsError
 

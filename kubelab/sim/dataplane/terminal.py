@@ -14,9 +14,11 @@ from collections.abc import Awaitable, Callable
 
 from kubelab.sim.dataplane.container import ContainerContext
 from kubelab.sim.dataplane.pipes import Pipe, Writer
-from kubelab.sim.dataplane.shell.interpreter import IO, ExitShell, LoopControl, Shell
+from kubelab.sim.dataplane.shell.control import ExitShell, LoopControl
+from kubelab.sim.dataplane.shell.interpreter import Shell
 from kubelab.sim.dataplane.shell.lexer import ShellSyntaxError
 from kubelab.sim.dataplane.shell.parser import parse
+from kubelab.sim.dataplane.shell.streams import IO
 
 INTERRUPTED = 130
 

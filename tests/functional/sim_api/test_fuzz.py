@@ -53,7 +53,7 @@ def fuzzed() -> Iterator[Fuzzed]:
 
 
 def snapshot(store: Store) -> tuple[int, Any, Any]:
-    return store.resource_version, copy.deepcopy(store._objects), store.runtime.snapshot()
+    return store.resource_version, copy.deepcopy(dict(store.buckets())), store.runtime.snapshot()
 
 
 JSON = st.recursive(

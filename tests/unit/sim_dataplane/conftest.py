@@ -16,7 +16,9 @@ from kubelab.sim.dataplane.pipes import Collector, Pipe
 from kubelab.sim.dataplane.pods import filesystem
 from kubelab.sim.dataplane.runtime import DataplaneRuntime
 from kubelab.sim.dataplane.sessions import process_env
-from kubelab.sim.dataplane.shell.interpreter import IO, find_program, run_shell_argv
+from kubelab.sim.dataplane.shell.invoke import run_shell_argv
+from kubelab.sim.dataplane.shell.programs import find_program
+from kubelab.sim.dataplane.shell.streams import IO
 
 Obj = dict[str, Any]
 CREATED = "2026-01-01T00:00:00Z"

@@ -75,3 +75,32 @@ async def test_container_files_are_bounded(world: Any) -> None:
     result = await world.sh("printf '%40000000s' > /tmp/big; echo $?")
     assert result.stdout == "1\n"
     assert result.stderr == "printf: /tmp/big: No space left on device\n"
+
+
+@pytest.mark.parametrize(
+    ("script", "stderr"),
+    [
+        # unbounded recursion stops at the call-depth limit (compound.MAX_DEPTH)
+        ("f() { f; }; f; echo after", "sh: function nesting too deep\n"),
+        # an expansion error outside a simple command (busybox shell/ash.c raises EXERROR, and
+        # a shell that is not interactive exits with status 2)
+        ("for i in $((1/0)); do echo $i; done; echo after", "sh: divide by zero\n"),
+        ("case $((1/0)) in *) echo matched;; esac; echo after", "sh: divide by zero\n"),
+    ],
+)
+async def test_a_shell_error_anywhere_ends_the_script_with_status_2(
+    world: Any, script: str, stderr: str
+) -> None:
+    result = await world.sh(script)
+    assert (result.stdout, result.stderr, result.status) == ("", stderr, 2)
+
+
+async def test_a_shell_error_in_a_command_substitution_ends_only_the_substitution(
+    world: Any,
+) -> None:
+    result = await world.sh("f() { f; }; echo x $(f) $?")
+    assert (result.stdout, result.stderr, result.status) == (
+        "x 2\n",
+        "sh: function nesting too deep\n",
+        0,
+    )

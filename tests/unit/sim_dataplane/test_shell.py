@@ -29,6 +29,18 @@ CASES = [
     ("i=0; while [ $i -lt 3 ]; do i=$((i+1)); echo $i; done", "1\n2\n3\n", "", 0),
     ("i=0; until [ $i -ge 2 ]; do i=$((i+1)); done; echo $i", "2\n", "", 0),
     ("while true; do echo x; break; done", "x\n", "", 0),
+    (
+        "for i in 1 2 3; do for j in a b; do [ $j = b ] && continue 2; echo $i$j; done; done",
+        "1a\n2a\n3a\n",
+        "",
+        0,
+    ),
+    (
+        "for i in 1 2; do for j in a b; do break 2; done; echo never; done; echo after",
+        "after\n",
+        "",
+        0,
+    ),
     ("if [ -f /etc/hosts ]; then echo yes; else echo no; fi", "yes\n", "", 0),
     ("if false; then echo 1; elif true; then echo 2; fi", "2\n", "", 0),
     ("echo a b | tr a-z A-Z", "A B\n", "", 0),

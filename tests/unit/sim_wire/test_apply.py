@@ -8,12 +8,12 @@ from typing import Any
 import pytest
 
 from kubelab.sim.errors import ApiError
-from kubelab.sim.wire.apply import (
+from kubelab.sim.wire.apply import server_side_apply
+from kubelab.sim.wire.field_sets import to_field_set
+from kubelab.sim.wire.managed_fields import (
     fields_v1_to_set,
     record_managed_fields,
-    server_side_apply,
     set_to_fields_v1,
-    to_field_set,
 )
 
 PORT80 = 'k:{"port":80,"protocol":"TCP"}'

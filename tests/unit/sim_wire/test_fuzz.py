@@ -8,9 +8,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from kubelab.sim.errors import ApiError
-from kubelab.sim.wire.apply import record_managed_fields, server_side_apply
+from kubelab.sim.wire.apply import server_side_apply
 from kubelab.sim.wire.fields import type_errors, unknown_fields
 from kubelab.sim.wire.jsonpatch import json_merge_patch, json_patch
+from kubelab.sim.wire.managed_fields import record_managed_fields
 from kubelab.sim.wire.protobuf import MAGIC, decode_protobuf
 from kubelab.sim.wire.strategic import strategic_merge_patch
 

@@ -2,8 +2,8 @@
 
 Adding a command = one async function `(Invocation) -> int` plus one line here (and its name in
 the images that ship it, `kubelab.sim.dataplane.images`). Shell builtins that need the shell's
-own state (cd, export, exit, read, ...) live in the interpreter instead. A program an image
-does not have is not found, with the shell's or the runtime's own message.
+own state (cd, export, exit, read, ...) live in `shell/builtin_commands.py` instead. A program
+an image does not have is not found, with the shell's or the runtime's own message.
 """
 
 from __future__ import annotations
@@ -13,7 +13,9 @@ from kubelab.sim.dataplane.commands import (
     digests,
     dnsclient,
     dump,
+    grep,
     netinfo,
+    printing,
     system,
     text,
     textproc,
@@ -23,10 +25,10 @@ from kubelab.sim.dataplane.process import CommandFn
 
 COMMANDS: dict[str, CommandFn] = {
     "cat": text.cat,
-    "echo": text.echo,
-    "printf": text.printf,
-    "grep": text.grep,
-    "egrep": text.grep,
+    "echo": printing.echo,
+    "printf": printing.printf,
+    "grep": grep.grep,
+    "egrep": grep.grep,
     "head": text.head,
     "tail": text.tail,
     "wc": text.wc,

@@ -13,8 +13,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from kubelab.sim.dataplane.commands.common import UsageError, lines_of, read_inputs
+from kubelab.sim.dataplane.commands.grep import bre_to_python
 from kubelab.sim.dataplane.commands.regex import Regex, RegexError, compile_regex, escape
-from kubelab.sim.dataplane.commands.text import bre_to_python
 from kubelab.sim.dataplane.process import Invocation
 from kubelab.sim.dataplane.vfs import FsError
 
