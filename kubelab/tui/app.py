@@ -79,6 +79,8 @@ class KubelabApp(App[int]):
             self.set_keymap(self.keymap)
         self.outline = self._first_outline()
         self.push_screen(HomeScreen())
+        # provisioning starts once the first frame is painted; the course loads after it
+        # (_course_may_load)
         self.call_after_refresh(self.start_provisioning)
         self.show_notices()
         self.set_interval(1.0, self.show_notices)
