@@ -267,101 +267,174 @@ async def curl(inv: Invocation) -> int:
     return status
 
 
-async def _curl_one(inv: Invocation, target: str, flags: dict[str, str], headers: list[str]) -> int:
-    silent = "s" in flags
-    show_error = "S" in flags or not silent
-    tty = inv.extra.get("tty") == "1"
-    meter = not silent and ("o" in flags or not tty) and "v" not in flags
+@dataclass
+class _CurlReport:
+    """Where one transfer reports on stderr: the progress meter and `curl: (N) ...` errors."""
 
-    async def error(code: int, message: str) -> int:
-        if meter:
-            await inv.err(
+    inv: Invocation
+    meter: bool
+    show_error: bool
+
+    @classmethod
+    def of(cls, inv: Invocation, flags: dict[str, str]) -> _CurlReport:
+        silent = "s" in flags
+        tty = inv.extra.get("tty") == "1"
+        return cls(
+            inv,
+            meter=not silent and ("o" in flags or not tty) and "v" not in flags,
+            show_error="S" in flags or not silent,
+        )
+
+    async def error(self, code: int, message: str) -> int:
+        if self.meter:
+            await self.inv.err(
                 _meter(0).rsplit("\n", 2)[0]
                 + "\n"
                 + "  0     0    0     0    0     0      0      0 --:--:-- --:--:-- --:--:--     0\n"
             )
-        if show_error:
-            await inv.err(f"curl: ({code}) {message}\n")
+        if self.show_error:
+            await self.inv.err(f"curl: ({code}) {message}\n")
         return code
 
+
+@dataclass
+class _Fetched:
+    """The last response of a transfer, with the URL and address it came from."""
+
+    resp: HttpResponse
+    url: Url
+    ip: str
+
+
+async def _curl_one(inv: Invocation, target: str, flags: dict[str, str], headers: list[str]) -> int:
+    report = _CurlReport.of(inv, flags)
     url = parse_url(target)
     if url is None:
-        return await error(
+        return await report.error(
             3,
             "URL rejected: Bad hostname"
             if "://" in target
             else "URL using bad/illegal format or missing URL",
         )
-    timeout = float(flags.get("m") or flags.get("connect-timeout") or SIMULATED_TIMEOUT)
     method = flags.get("X") or ("HEAD" if "I" in flags else ("POST" if "d" in flags else "GET"))
+    fetched = await _curl_fetch(inv, report, url, method, flags, headers)
+    if isinstance(fetched, int):
+        return fetched
+    if "f" in flags and fetched.resp.status >= 400:
+        return await report.error(22, f"The requested URL returned error: {fetched.resp.status}")
+    status = await _curl_deliver(inv, report, fetched, method, flags)
+    if status:
+        return status
+    if "v" in flags:
+        await inv.err(f"* Connection #0 to host {fetched.url.host} left intact\n")
+    if "w" in flags:
+        await inv.out(_write_out(flags["w"], fetched.resp, target, fetched.ip))
+    return 0
+
+
+async def _curl_fetch(
+    inv: Invocation,
+    report: _CurlReport,
+    url: Url,
+    method: str,
+    flags: dict[str, str],
+    headers: list[str],
+) -> _Fetched | int:
+    """Request `url`, following redirects with -L; an exit status when the transfer fails."""
+    timeout = float(flags.get("m") or flags.get("connect-timeout") or SIMULATED_TIMEOUT)
     verbose = "v" in flags
     redirects = 0
     started = time.monotonic()
     while True:
         addresses = inv.container.network.getaddrinfo(url.host)
         if not addresses:
-            return await error(6, f"Could not resolve host: {url.host}")
+            return await report.error(6, f"Could not resolve host: {url.host}")
         ip = addresses[0]
         if verbose:
             await inv.err(f"*   Trying {ip}:{url.port}...\n")
-        req_headers = {
-            "Host": url.host_header,
-            "User-Agent": flags.get("A", f"curl/{CURL_VERSION}"),
-            "Accept": "*/*",
-        }
-        for h in headers:
-            key, _, value = h.partition(":")
-            req_headers[key.strip()] = value.strip()
-        request = HttpRequest(method, url.path, url.host_header, req_headers, flags.get("d", ""))
+        request = HttpRequest(
+            method,
+            url.path,
+            url.host_header,
+            _request_headers(url, flags, headers),
+            flags.get("d", ""),
+        )
         try:
             resp = await _exchange(inv, ip, url, request, min(timeout, SIMULATED_TIMEOUT))
         except ConnectError as exc:
             ms = int((time.monotonic() - started) * 1000)
-            if exc.kind == "timeout":
-                if "m" in flags:
-                    return await error(28, f"Connection timed out after {ms} milliseconds")
-                return await error(
-                    28,
-                    f"Failed to connect to {url.host} port {url.port} after {ms} ms: "
-                    "Timeout was reached",
-                )
-            reason = "Could not connect to server"
-            return await error(
-                7, f"Failed to connect to {url.host} port {url.port} after {ms} ms: {reason}"
-            )
+            return await report.error(*_connect_failure(exc, url, flags, ms))
         if url.scheme == "https":
-            return await error(
+            return await report.error(
                 35, "OpenSSL/3.5.4: error:0A00010B:SSL routines::wrong version number"
             )
         if verbose:
-            await inv.err(
-                f"* Connected to {url.host} ({ip}) port {url.port}\n"
-                f"* using HTTP/1.x\n"
-                f"> {method} {url.path} HTTP/1.1\n"
-                + "".join(f"> {k}: {v}\n" for k, v in req_headers.items())
-                + ">\n* Request completely sent off\n"
-                + f"< HTTP/1.1 {resp.status} {resp.reason}\n"
-                + "".join(f"< {k}: {v}\n" for k, v in resp.headers)
-                + "<\n"
-            )
-        location = resp.header("Location")
-        if (
-            "L" in flags
-            and location
-            and resp.status in (301, 302, 303, 307, 308)
-            and redirects < 50
-        ):
-            redirects += 1
-            nxt = parse_url(
-                location if "://" in location else f"{url.scheme}://{url.host_header}{location}"
-            )
-            if nxt is None:
-                break
-            url = nxt
-            continue
-        break
-    if "f" in flags and resp.status >= 400:
-        return await error(22, f"The requested URL returned error: {resp.status}")
+            await inv.err(_verbose_exchange(url, ip, request, resp))
+        # curl's default --max-redirs is 50.
+        nxt = _redirect_target(url, resp) if "L" in flags and redirects < 50 else None
+        if nxt is None:
+            return _Fetched(resp, url, ip)
+        redirects += 1
+        url = nxt
+
+
+def _request_headers(url: Url, flags: dict[str, str], headers: list[str]) -> dict[str, str]:
+    """curl's default headers, then each -H in order (a later one replaces an earlier one)."""
+    req_headers = {
+        "Host": url.host_header,
+        "User-Agent": flags.get("A", f"curl/{CURL_VERSION}"),
+        "Accept": "*/*",
+    }
+    for h in headers:
+        key, _, value = h.partition(":")
+        req_headers[key.strip()] = value.strip()
+    return req_headers
+
+
+def _connect_failure(
+    exc: ConnectError, url: Url, flags: dict[str, str], ms: int
+) -> tuple[int, str]:
+    """curl's exit status and message for a connection that failed after `ms` milliseconds."""
+    if exc.kind == "timeout":
+        if "m" in flags:
+            return 28, f"Connection timed out after {ms} milliseconds"
+        return (
+            28,
+            f"Failed to connect to {url.host} port {url.port} after {ms} ms: Timeout was reached",
+        )
+    reason = "Could not connect to server"
+    return 7, f"Failed to connect to {url.host} port {url.port} after {ms} ms: {reason}"
+
+
+def _verbose_exchange(url: Url, ip: str, request: HttpRequest, resp: HttpResponse) -> str:
+    """What -v prints for one request and its response head."""
+    return (
+        f"* Connected to {url.host} ({ip}) port {url.port}\n"
+        f"* using HTTP/1.x\n"
+        f"> {request.method} {url.path} HTTP/1.1\n"
+        + "".join(f"> {k}: {v}\n" for k, v in request.headers.items())
+        + ">\n* Request completely sent off\n"
+        + f"< HTTP/1.1 {resp.status} {resp.reason}\n"
+        + "".join(f"< {k}: {v}\n" for k, v in resp.headers)
+        + "<\n"
+    )
+
+
+def _redirect_target(url: Url, resp: HttpResponse) -> Url | None:
+    """Where a redirect response points (a relative Location is on the same host), if anywhere."""
+    location = resp.header("Location")
+    if not location or resp.status not in (301, 302, 303, 307, 308):
+        return None
+    return parse_url(
+        location if "://" in location else f"{url.scheme}://{url.host_header}{location}"
+    )
+
+
+async def _curl_deliver(
+    inv: Invocation, report: _CurlReport, fetched: _Fetched, method: str, flags: dict[str, str]
+) -> int:
+    """Write the response where -o / -O / stdout says (with -i/-I, the head first)."""
+    resp = fetched.resp
     head = (
         f"HTTP/1.1 {resp.status} {resp.reason}\r\n"
         + "".join(f"{k}: {v}\r\n" for k, v in resp.headers)
@@ -373,18 +446,14 @@ async def _curl_one(inv: Invocation, target: str, flags: dict[str, str], headers
         if flags["o"] != "/dev/null":
             inv.container.files.write(inv.path(flags["o"]), text)
     elif "O" in flags:
-        name = url.path.split("?")[0].rsplit("/", 1)[-1]
+        name = fetched.url.path.split("?")[0].rsplit("/", 1)[-1]
         if not name:
-            return await error(23, "Failed writing received data to disk/application")
+            return await report.error(23, "Failed writing received data to disk/application")
         inv.container.files.write(inv.path(name), text)
     else:
-        if meter:
+        if report.meter:
             await inv.err(_meter(len(body.encode())))
         await inv.out(text)
-    if verbose:
-        await inv.err(f"* Connection #0 to host {url.host} left intact\n")
-    if "w" in flags:
-        await inv.out(_write_out(flags["w"], resp, target, ip))
     return 0
 
 
