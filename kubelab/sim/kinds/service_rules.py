@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import ipaddress
 import random
-import re
 from collections.abc import Iterable, Mapping
 from typing import Any
 
@@ -18,21 +17,18 @@ from kubelab.sim.kinds.field_errors import (
     FieldError,
     GoValue,
     dns1035_label,
-    dns1123_label,
     dns1123_subdomain,
-    duplicate,
     forbidden,
     invalid,
     not_supported,
     required,
 )
+from kubelab.sim.kinds.service_ports import port_collision_errors, port_field_errors
 from kubelab.sim.objects import Obj
 
 SERVICE_TYPES = ("ClusterIP", "ExternalName", "LoadBalancer", "NodePort")
-PROTOCOLS = ("SCTP", "TCP", "UDP")
 AFFINITIES = ("ClientIP", "None")
 TRAFFIC_POLICIES = ("Cluster", "Local")
-PORT_RANGE_MSG = "must be between 1 and 65535, inclusive"
 IP_MSG = "must be a valid IP address, (e.g. 10.9.8.7 or 2001:db8::ffff)"
 
 
@@ -298,57 +294,6 @@ def _drop_type_dependent_fields(spec: Obj, old: Mapping[str, Any]) -> None:
 
 # --- validation -----------------------------------------------------------------------------
 
-_PORT_NAME_RE = re.compile(r"^[-a-z0-9]+$")
-
-
-def _port_name_errors(path: str, name: str) -> list[FieldError]:
-    """IsValidPortName (a named targetPort)."""
-    messages: list[str] = []
-    if len(name) > 15:
-        messages.append("must be no more than 15 characters")
-    if not _PORT_NAME_RE.match(name):
-        messages.append("must contain only alpha-numeric characters (a-z, 0-9), and hyphens (-)")
-    if not re.search(r"[a-z]", name):
-        messages.append("must contain at least one letter (a-z)")
-    if "--" in name:
-        messages.append("must not contain consecutive hyphens")
-    if name.startswith("-") or name.endswith("-"):
-        messages.append("must not begin or end with a hyphen")
-    return [invalid(path, name, m) for m in messages]
-
-
-def _port_number_errors(path: str, value: object) -> list[FieldError]:
-    if not isinstance(value, int) or isinstance(value, bool) or not 1 <= value <= 65535:
-        return [invalid(path, value if value is not None else 0, PORT_RANGE_MSG)]
-    return []
-
-
-def _validate_port(
-    port: Mapping[str, Any], require_name: bool, names: set[str], path: str
-) -> list[FieldError]:
-    errors: list[FieldError] = []
-    name = port.get("name") or ""
-    if require_name and not name:
-        errors.append(required(f"{path}.name"))
-    elif name:
-        errors.extend(dns1123_label(f"{path}.name", str(name)))
-        if name in names:
-            errors.append(duplicate(f"{path}.name", name))
-        else:
-            names.add(str(name))
-    errors.extend(_port_number_errors(f"{path}.port", port.get("port", 0)))
-    protocol = port.get("protocol") or ""
-    if not protocol:
-        errors.append(required(f"{path}.protocol"))
-    elif protocol not in PROTOCOLS:
-        errors.append(not_supported(f"{path}.protocol", protocol, PROTOCOLS))
-    target = port.get("targetPort")
-    if isinstance(target, str):
-        errors.extend(_port_name_errors(f"{path}.targetPort", target))
-    else:
-        errors.extend(_port_number_errors(f"{path}.targetPort", target))
-    return errors
-
 
 def validate_service(svc: Obj) -> list[FieldError]:
     """ValidateService: the field errors of a (defaulted, allocated) Service, in Go's order."""
@@ -360,6 +305,30 @@ def validate_service(svc: Obj) -> list[FieldError]:
         errors.extend(dns1035_label("metadata.name", name))
     kind = spec.get("type") or ""
     ports = [p if isinstance(p, dict) else {} for p in spec.get("ports") or []]
+    errors.extend(_type_specific_errors(spec, kind, ports))
+    errors.extend(port_field_errors(ports))
+    errors.extend(_affinity_errors(spec))
+    if kind != "ExternalName":
+        errors.extend(_ip_errors(spec))
+    for i, ip in enumerate(spec.get("externalIPs") or []):
+        if not _valid_ip(ip):
+            errors.append(invalid(f"spec.externalIPs[{i}]", ip, IP_MSG))
+    if not kind:
+        errors.append(required("spec.type"))
+    elif kind not in SERVICE_TYPES:
+        errors.append(not_supported("spec.type", kind, SERVICE_TYPES))
+    errors.extend(port_collision_errors(kind, ports))
+    for field in ("externalTrafficPolicy", "internalTrafficPolicy"):
+        policy = spec.get(field)
+        if policy and policy not in TRAFFIC_POLICIES:
+            errors.append(not_supported(f"spec.{field}", policy, TRAFFIC_POLICIES))
+    return errors
+
+
+def _type_specific_errors(spec: Obj, kind: str, ports: list[Obj]) -> list[FieldError]:
+    """What a Service's type asks of the rest: ports unless headless or ExternalName, no
+    headless NodePort or LoadBalancer, no external kubelet port, an ExternalName's name."""
+    errors: list[FieldError] = []
     headless = is_headless(spec)
     if not ports and not headless and kind != "ExternalName":
         errors.append(required("spec.ports"))
@@ -385,78 +354,33 @@ def validate_service(svc: Obj) -> list[FieldError]:
             errors.extend(dns1123_subdomain("spec.externalName", cname))
         else:
             errors.append(required("spec.externalName"))
-    names: set[str] = set()
-    for i, port in enumerate(ports):
-        errors.extend(_validate_port(port, len(ports) > 1, names, f"spec.ports[{i}]"))
+    return errors
+
+
+def _affinity_errors(spec: Obj) -> list[FieldError]:
+    """sessionAffinity is set and known, a ClientIP timeout within a day, no config for None."""
     affinity = spec.get("sessionAffinity") or ""
     if not affinity:
-        errors.append(required("spec.sessionAffinity"))
-    elif affinity not in AFFINITIES:
-        errors.append(not_supported("spec.sessionAffinity", affinity, AFFINITIES))
-    elif affinity == "ClientIP":
+        return [required("spec.sessionAffinity")]
+    if affinity not in AFFINITIES:
+        return [not_supported("spec.sessionAffinity", affinity, AFFINITIES)]
+    if affinity == "ClientIP":
         timeout = ((spec.get("sessionAffinityConfig") or {}).get("clientIP") or {}).get(
             "timeoutSeconds"
         )
         if not isinstance(timeout, int) or not 0 < timeout <= 86400:
-            errors.append(
+            return [
                 invalid(
                     "spec.sessionAffinityConfig.clientIP.timeoutSeconds",
                     timeout if timeout is not None else 0,
                     "must be greater than 0 and less than 86400",
                 )
-            )
+            ]
     elif spec.get("sessionAffinityConfig"):
-        errors.append(
+        return [
             forbidden("spec.sessionAffinityConfig", "must not be set when session affinity is None")
-        )
-    if kind != "ExternalName":
-        errors.extend(_ip_errors(spec))
-    for i, ip in enumerate(spec.get("externalIPs") or []):
-        if not _valid_ip(ip):
-            errors.append(invalid(f"spec.externalIPs[{i}]", ip, IP_MSG))
-    if not kind:
-        errors.append(required("spec.type"))
-    elif kind not in SERVICE_TYPES:
-        errors.append(not_supported("spec.type", kind, SERVICE_TYPES))
-    if kind == "ClusterIP":
-        for i, port in enumerate(ports):
-            if port.get("nodePort"):
-                errors.append(
-                    forbidden(
-                        f"spec.ports[{i}].nodePort", "may not be used when `type` is 'ClusterIP'"
-                    )
-                )
-    seen_node: set[tuple[str, int]] = set()
-    for i, port in enumerate(ports):
-        node_port = port.get("nodePort")
-        if not node_port:
-            continue
-        node_key = (str(port.get("protocol")), int(node_port))
-        if node_key in seen_node:
-            errors.append(duplicate(f"spec.ports[{i}].nodePort", node_port))
-        seen_node.add(node_key)
-    seen: set[tuple[str, object]] = set()
-    for i, port in enumerate(ports):
-        key = (str(port.get("protocol")), port.get("port"))
-        if key in seen:
-            errors.append(
-                duplicate(
-                    f"spec.ports[{i}]",
-                    GoValue(
-                        f'core.ServicePort{{Name:"", Protocol:"{key[0]}", '
-                        f"AppProtocol:(*string)(nil), Port:{key[1]}, "
-                        'TargetPort:intstr.IntOrString{Type:0, IntVal:0, StrVal:""}, NodePort:0}'
-                    ),
-                )
-            )
-        seen.add(key)
-    policy = spec.get("externalTrafficPolicy")
-    if policy and policy not in TRAFFIC_POLICIES:
-        errors.append(not_supported("spec.externalTrafficPolicy", policy, TRAFFIC_POLICIES))
-    internal = spec.get("internalTrafficPolicy")
-    if internal and internal not in TRAFFIC_POLICIES:
-        errors.append(not_supported("spec.internalTrafficPolicy", internal, TRAFFIC_POLICIES))
-    return errors
+        ]
+    return []
 
 
 def validate_service_update(new: Obj, old: Obj) -> list[FieldError]:
