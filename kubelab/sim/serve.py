@@ -23,6 +23,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from aiohttp import web
 
@@ -31,6 +32,9 @@ from kubelab.sim.cluster_settings import ClusterSettings
 from kubelab.sim.registry import load_registry
 from kubelab.sim.store import Store
 from kubelab.sim.supervisor import Supervisor
+
+if TYPE_CHECKING:  # imported when serving starts, after the store opens
+    from kubelab.sim.server.tls import ServerCertificate
 
 log = logging.getLogger("kubelab.sim")
 
@@ -136,15 +140,7 @@ async def serve(
     """Serve until SIGINT/SIGTERM (or `stop` is set)."""
     started = time.monotonic()
     host = check_loopback(options.host)
-    registry = load_registry()
-    try:
-        store = Store(registry, options.state)
-    except Exception as e:  # sqlite3.Error, OSError, a corrupt file: say which file
-        raise ServeError(f"cannot open the state file {options.state}: {e}") from e
-    from kubelab.sim.dataplane import budgets
-
-    budgets.CPU_SECONDS = options.session_cpu_seconds
-    store.settings = options.settings
+    store = _open_store(options)
     token = secrets.token_urlsafe(32)
     from kubelab.sim.server import tls
     from kubelab.sim.server.app import make_app
@@ -154,17 +150,7 @@ async def serve(
 
     supervisor = Supervisor()
     stop_event = _stop_on_signals(stop)
-    app = make_app(store, token, supervisor.checks)
-    from kubelab.sim.server import limits
-
-    runner = web.AppRunner(
-        app,
-        access_log=None,
-        handle_signals=False,
-        shutdown_timeout=1.0,
-        keepalive_timeout=limits.IDLE_TIMEOUT,
-    )
-    await runner.setup()
+    runner = await _start_runner(make_app(store, token, supervisor.checks))
     wrote: Path | None = None
     try:
         bootstrap(store, options.nodes)
@@ -172,32 +158,8 @@ async def serve(
         from kubelab.sim import namespace_content
 
         namespace_content.install(store, certificate.cert_pem.decode())
-        site = limits.LimitedSite(
-            runner,
-            host,
-            options.port,
-            ssl_context=certificate.ssl_context(),
-            cap=limits.connection_cap(limits.raise_fd_limit(), limits.open_fds()),
-            header_timeout=options.header_timeout,
-        )
-        try:
-            await site.start()
-        except OSError as e:
-            raise ServeError(f"cannot listen on {host}:{options.port}: {e.strerror or e}") from e
-        port = _bound_port(site)
-        shown_host = f"[{host}]" if ":" in host else host
-        server = f"https://{shown_host}:{port}"
-        if options.kubeconfig is not None:
-            try:
-                write_private(
-                    options.kubeconfig,
-                    kubeconfig_text(server, token, options.namespace, certificate.cert_pem),
-                )
-            except OSError as e:
-                raise ServeError(
-                    f"cannot write the kubeconfig {options.kubeconfig}: {e.strerror or e}"
-                ) from e
-            wrote = options.kubeconfig
+        server = await _listen(runner, host, options, certificate)
+        wrote = _write_kubeconfig(options, server, token, certificate)
         # Controllers start right after: the API already answers, they catch up in a few ms.
         from kubelab.sim.controllers import CONTROLLERS
 
@@ -212,14 +174,90 @@ async def serve(
         )
         await stop_event.wait()
     finally:
-        await supervisor.stop()
-        store.stop_watches()
-        await runner.cleanup()
-        store.close()
-        if wrote is not None:
-            with contextlib.suppress(OSError):
-                wrote.unlink()
-            log.info("stopped")
+        await _shut_down(supervisor, store, runner, wrote)
+
+
+def _open_store(options: ServeOptions) -> Store:
+    """The store over `--state`, with the run's settings and pod-command CPU budget."""
+    registry = load_registry()
+    try:
+        store = Store(registry, options.state)
+    except Exception as e:  # sqlite3.Error, OSError, a corrupt file: say which file
+        raise ServeError(f"cannot open the state file {options.state}: {e}") from e
+    from kubelab.sim.dataplane import budgets
+
+    budgets.CPU_SECONDS = options.session_cpu_seconds
+    store.settings = options.settings
+    return store
+
+
+async def _start_runner(app: web.Application) -> web.AppRunner:
+    from kubelab.sim.server import limits
+
+    runner = web.AppRunner(
+        app,
+        access_log=None,
+        handle_signals=False,
+        shutdown_timeout=1.0,
+        keepalive_timeout=limits.IDLE_TIMEOUT,
+    )
+    await runner.setup()
+    return runner
+
+
+async def _listen(
+    runner: web.AppRunner, host: str, options: ServeOptions, certificate: ServerCertificate
+) -> str:
+    """Bind the TLS port (within the connection cap); the server's URL."""
+    from kubelab.sim.server import limits
+
+    site = limits.LimitedSite(
+        runner,
+        host,
+        options.port,
+        ssl_context=certificate.ssl_context(),
+        cap=limits.connection_cap(limits.raise_fd_limit(), limits.open_fds()),
+        header_timeout=options.header_timeout,
+    )
+    try:
+        await site.start()
+    except OSError as e:
+        raise ServeError(f"cannot listen on {host}:{options.port}: {e.strerror or e}") from e
+    port = _bound_port(site)
+    shown_host = f"[{host}]" if ":" in host else host
+    return f"https://{shown_host}:{port}"
+
+
+def _write_kubeconfig(
+    options: ServeOptions, server: str, token: str, certificate: ServerCertificate
+) -> Path | None:
+    """Write `--kubeconfig` (mode 0600), if asked: its existence tells clients the API answers."""
+    if options.kubeconfig is None:
+        return None
+    try:
+        write_private(
+            options.kubeconfig,
+            kubeconfig_text(server, token, options.namespace, certificate.cert_pem),
+        )
+    except OSError as e:
+        raise ServeError(
+            f"cannot write the kubeconfig {options.kubeconfig}: {e.strerror or e}"
+        ) from e
+    return options.kubeconfig
+
+
+async def _shut_down(
+    supervisor: Supervisor, store: Store, runner: web.AppRunner, wrote: Path | None
+) -> None:
+    """Stop controllers, watches and the server, close the store, remove the kubeconfig."""
+    await supervisor.stop()
+    store.stop_watches()
+    await runner.cleanup()
+    store.close()
+    if wrote is not None:
+        with contextlib.suppress(OSError):
+            wrote.unlink()
+        log.info("stopped")
 
 
 def _stop_on_signals(stop: asyncio.Event | None) -> asyncio.Event:
