@@ -6,6 +6,7 @@ import asyncio
 import contextlib
 import json
 import time
+from collections.abc import Callable
 
 from aiohttp import web
 
@@ -15,6 +16,7 @@ from kubelab.sim.registry import ResourceType
 from kubelab.sim.selectors import FieldSelector, LabelSelector
 from kubelab.sim.server import tables
 from kubelab.sim.store import Store, WatchEvent
+from kubelab.sim.watches import Watcher
 
 POLL = 0.5  # seconds between checks that the client is still there
 
@@ -51,10 +53,7 @@ async def serve_watch(
     timeout: float,
     warnings: list[str],
 ) -> web.StreamResponse:
-    resp = web.StreamResponse(status=200, headers={"Content-Type": "application/json"})
-    for w in warnings:
-        resp.headers.add("Warning", '299 - "' + w.replace('"', '\\"') + '"')
-    resp.enable_chunked_encoding()
+    resp = _stream_response(warnings)
     try:
         watcher = store.watch(
             rt.storage_key,
@@ -71,7 +70,8 @@ async def serve_watch(
         await resp.write(_line("ERROR", e.status()))
         await resp.write_eof()
         return resp
-    initial_count = watcher.queue.qsize() if initial else 0
+    # With sendInitialEvents and allowWatchBookmarks, a bookmark follows the initial events.
+    initial_events = watcher.queue.qsize() if initial and bookmark else None
     start_rv = store.resource_version
     await resp.prepare(request)
     deadline = time.monotonic() + timeout
@@ -82,26 +82,11 @@ async def serve_watch(
             return tables.table(rt, [obj], include=include)
         return obj
 
+    end_of_initial = _line("BOOKMARK", _bookmark(rt, start_rv, True))
     try:
-        if initial and bookmark and initial_count == 0:
-            await resp.write(_line("BOOKMARK", _bookmark(rt, start_rv, True)))
-        sent = 0
-        while True:
-            remaining = deadline - time.monotonic()
-            if remaining <= 0:
-                break
-            try:
-                ev = await asyncio.wait_for(watcher.queue.get(), timeout=min(POLL, remaining))
-            except TimeoutError:
-                if _gone(request):
-                    break
-                continue
-            if ev is None:
-                break
-            await resp.write(_line(ev.type, render(ev)))
-            sent += 1
-            if initial and bookmark and sent == initial_count:
-                await resp.write(_line("BOOKMARK", _bookmark(rt, start_rv, True)))
+        if initial_events == 0:
+            await resp.write(end_of_initial)
+        await _send_events(request, resp, watcher, render, deadline, initial_events, end_of_initial)
         with contextlib.suppress(ConnectionError, RuntimeError):
             await resp.write_eof()
     except (ConnectionError, RuntimeError):
@@ -110,3 +95,42 @@ async def serve_watch(
     finally:
         watcher.close()
     return resp
+
+
+def _stream_response(warnings: list[str]) -> web.StreamResponse:
+    """A chunked JSON stream carrying each warning as a `Warning: 299` header."""
+    resp = web.StreamResponse(status=200, headers={"Content-Type": "application/json"})
+    for w in warnings:
+        resp.headers.add("Warning", '299 - "' + w.replace('"', '\\"') + '"')
+    resp.enable_chunked_encoding()
+    return resp
+
+
+async def _send_events(
+    request: web.Request,
+    resp: web.StreamResponse,
+    watcher: Watcher,
+    render: Callable[[WatchEvent], Obj],
+    deadline: float,
+    initial_events: int | None,
+    end_of_initial: bytes,
+) -> None:
+    """Write each event until the deadline, the watch closes or the client goes away; after
+    the first `initial_events` events (when counted), write `end_of_initial`."""
+    sent = 0
+    while True:
+        remaining = deadline - time.monotonic()
+        if remaining <= 0:
+            return
+        try:
+            ev = await asyncio.wait_for(watcher.queue.get(), timeout=min(POLL, remaining))
+        except TimeoutError:
+            if _gone(request):
+                return
+            continue
+        if ev is None:
+            return
+        await resp.write(_line(ev.type, render(ev)))
+        sent += 1
+        if sent == initial_events:
+            await resp.write(end_of_initial)

@@ -209,6 +209,18 @@ async def test_watch_send_initial_events_bookmark(api: Api) -> None:
     resp.close()
 
 
+async def test_watch_with_no_initial_events_starts_with_the_bookmark(api: Api) -> None:
+    resp = await api.client.get(
+        "/api/v1/namespaces/default/configmaps?watch=true&sendInitialEvents=true"
+        "&fieldSelector=metadata.name%3Dnone&resourceVersionMatch=NotOlderThan&allowWatchBookmarks=true&timeoutSeconds=5",
+        headers=api.auth,
+    )
+    [bookmark] = await _events(resp, 1)
+    assert bookmark["type"] == "BOOKMARK"
+    assert bookmark["object"]["metadata"]["annotations"] == {"k8s.io/initial-events-end": "true"}
+    resp.close()
+
+
 async def test_watch_tables_and_replay(api: Api) -> None:
     _, first, _ = await api.call(
         "POST", "/api/v1/namespaces/default/configmaps", {"metadata": {"name": "r"}}
