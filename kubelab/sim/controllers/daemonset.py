@@ -106,17 +106,28 @@ class DaemonSetController(Controller):
     def reconcile(self, item: Hashable) -> None:
         assert isinstance(item, tuple)
         namespace, name = item
-        ds_rt = rt(self.store, DAEMONSETS)
-        ds = self.store.try_get(ds_rt, namespace, name)
+        ds = self.store.try_get(rt(self.store, DAEMONSETS), namespace, name)
         if ds is None or is_terminating(ds):
             return
-        pods_rt = rt(self.store, PODS)
         uid = meta(ds).get("uid")
         pods = [
             p
-            for p in self.store.list(pods_rt, namespace, copy_items=False).items
+            for p in self.store.list(rt(self.store, PODS), namespace, copy_items=False).items
             if (controller_ref(p) or {}).get("uid") == uid and not is_terminating(p)
         ]
+        eligible = self._eligible_nodes(ds)
+        by_node = self._sync_pods(ds, pods, eligible)
+        scheduled = [ps[0] for n, ps in by_node.items() if n in eligible and ps]
+        ready = sum(1 for p in scheduled if is_pod_ready(p))
+        current = template_hash((ds.get("spec") or {}).get("template") or {})
+        updated = [
+            p for p in scheduled if (meta(p).get("labels") or {}).get(REVISION_LABEL) == current
+        ]
+        self._roll(ds, scheduled, updated, ready)
+        self._write_status(ds, len(scheduled), len(eligible), ready, len(updated))
+
+    def _eligible_nodes(self, ds: Obj) -> list[str]:
+        """The nodes a daemon pod fits on; a node that is not ready still counts, as in Go."""
         nodes = self.store.list(rt(self.store, NODES), copy_items=False).items
         probe = daemon_pod(ds, "")
         eligible = []
@@ -127,6 +138,13 @@ class DaemonSetController(Controller):
             problem = fit_problems(probe, node)
             if problem is None or problem == "node(s) were not ready":
                 eligible.append(str(meta(node)["name"]))
+        return eligible
+
+    def _sync_pods(self, ds: Obj, pods: list[Obj], eligible: list[str]) -> dict[str, list[Obj]]:
+        """Create a pod on each eligible node without one, delete the extras and the pods of
+        nodes no longer eligible; the pods left, by node."""
+        pods_rt = rt(self.store, PODS)
+        namespace = str(meta(ds).get("namespace"))
         by_node: dict[str, list[Obj]] = {}
         for pod in pods:
             by_node.setdefault(_pod_node(pod), []).append(pod)
@@ -156,30 +174,31 @@ class DaemonSetController(Controller):
                 )
             if node_name not in eligible:
                 by_node.pop(node_name)
-        scheduled = [ps[0] for n, ps in by_node.items() if n in eligible and ps]
-        ready = sum(1 for p in scheduled if is_pod_ready(p))
-        current = template_hash((ds.get("spec") or {}).get("template") or {})
-        updated = [
-            p for p in scheduled if (meta(p).get("labels") or {}).get(REVISION_LABEL) == current
-        ]
-        self._roll(ds, scheduled, updated, ready)
+        return by_node
+
+    def _write_status(
+        self, ds: Obj, scheduled: int, desired: int, ready: int, updated: int
+    ) -> None:
         generation = meta(ds).get("generation")
 
         def status(o: Obj) -> None:
             o["status"] = {
-                "currentNumberScheduled": len(scheduled),
-                "desiredNumberScheduled": len(eligible),
+                "currentNumberScheduled": scheduled,
+                "desiredNumberScheduled": desired,
                 "numberMisscheduled": 0,
                 "numberReady": ready,
                 "observedGeneration": generation,
-                "updatedNumberScheduled": len(updated),
+                "updatedNumberScheduled": updated,
             }
             if ready:
                 o["status"]["numberAvailable"] = ready
-            if len(eligible) - ready:
-                o["status"]["numberUnavailable"] = len(eligible) - ready
+            if desired - ready:
+                o["status"]["numberUnavailable"] = desired - ready
 
-        self.store.mutate(ds_rt, namespace, name, status, subresource="status", hooks=False)
+        namespace, name = ns_name(ds)
+        self.store.mutate(
+            rt(self.store, DAEMONSETS), namespace, name, status, subresource="status", hooks=False
+        )
 
     def _roll(self, ds: Obj, scheduled: list[Obj], updated: list[Obj], ready: int) -> None:
         """RollingUpdate: replace out-of-date pods, at most maxUnavailable unavailable at once."""
