@@ -124,66 +124,7 @@ def parse_label_selector(text: str | None) -> LabelSelector:
     lex = _Lexer(text)
     reqs: list[Requirement] = []
     while True:
-        if lex.take("!"):
-            key = lex.word()
-            _check_key(key, text)
-            reqs.append(Requirement(key, "!"))
-        else:
-            key = lex.word()
-            _check_key(key, text)
-            if lex.take("=="):
-                op = "="
-            elif lex.take("!="):
-                op = "!="
-            elif lex.take("="):
-                op = "="
-            elif lex.take(">"):
-                op = "gt"
-            elif lex.take("<"):
-                op = "lt"
-            else:
-                save = lex.pos
-                w = lex.word()
-                if w in ("in", "notin"):
-                    op = w
-                else:
-                    lex.pos = save
-                    op = "exists"
-            if op in ("=", "!=", "gt", "lt"):
-                value = lex.word()
-                if op in ("gt", "lt"):
-                    try:
-                        int(value)
-                    except ValueError:
-                        raise bad_request(
-                            f"unable to parse requirement: for 'Gt', 'Lt' operators, the value "
-                            f"must be an integer: {value!r}"
-                        ) from None
-                else:
-                    _check_value(value)
-                reqs.append(Requirement(key, op, (value,)))
-            elif op in ("in", "notin"):
-                if not lex.take("("):
-                    raise bad_request(
-                        f"unable to parse requirement: found '{lex.peek()}', expected: '('"
-                    )
-                values: list[str] = []
-                while True:
-                    if lex.take(")"):
-                        break
-                    v = lex.word()
-                    _check_value(v)
-                    values.append(v)
-                    if lex.take(","):
-                        continue
-                    if lex.take(")"):
-                        break
-                    raise bad_request(
-                        f"unable to parse requirement: found '{lex.peek()}', expected: ',' or ')'"
-                    )
-                reqs.append(Requirement(key, op, tuple(values)))
-            else:
-                reqs.append(Requirement(key, "exists"))
+        reqs.append(_requirement(lex, text))
         if lex.peek() == "":
             break
         if not lex.take(","):
@@ -192,6 +133,72 @@ def parse_label_selector(text: str | None) -> LabelSelector:
                 "expected: ',' or 'end of string'"
             )
     return LabelSelector(tuple(reqs))
+
+
+def _requirement(lex: _Lexer, text: str) -> Requirement:
+    """One requirement: `!key`, `key`, `key op value` or `key in|notin (values)`."""
+    if lex.take("!"):
+        key = lex.word()
+        _check_key(key, text)
+        return Requirement(key, "!")
+    key = lex.word()
+    _check_key(key, text)
+    op = _operator(lex)
+    if op in ("=", "!=", "gt", "lt"):
+        return Requirement(key, op, (_operand(lex, op),))
+    if op in ("in", "notin"):
+        return Requirement(key, op, _value_set(lex))
+    return Requirement(key, "exists")
+
+
+def _operator(lex: _Lexer) -> str:
+    """The operator after a key (`==` is `=`); "exists" when none follows."""
+    for token, op in (("==", "="), ("!=", "!="), ("=", "="), (">", "gt"), ("<", "lt")):
+        if lex.take(token):
+            return op
+    save = lex.pos
+    w = lex.word()
+    if w in ("in", "notin"):
+        return w
+    lex.pos = save
+    return "exists"
+
+
+def _operand(lex: _Lexer, op: str) -> str:
+    """The value of `=`, `!=` (a label value) or `>`, `<` (an integer)."""
+    value = lex.word()
+    if op in ("gt", "lt"):
+        try:
+            int(value)
+        except ValueError:
+            raise bad_request(
+                f"unable to parse requirement: for 'Gt', 'Lt' operators, the value "
+                f"must be an integer: {value!r}"
+            ) from None
+    else:
+        _check_value(value)
+    return value
+
+
+def _value_set(lex: _Lexer) -> tuple[str, ...]:
+    """`(v1,v2,...)` after `in` / `notin`; `()` is allowed."""
+    if not lex.take("("):
+        raise bad_request(f"unable to parse requirement: found '{lex.peek()}', expected: '('")
+    values: list[str] = []
+    while True:
+        if lex.take(")"):
+            break
+        v = lex.word()
+        _check_value(v)
+        values.append(v)
+        if lex.take(","):
+            continue
+        if lex.take(")"):
+            break
+        raise bad_request(
+            f"unable to parse requirement: found '{lex.peek()}', expected: ',' or ')'"
+        )
+    return tuple(values)
 
 
 def selector_from_match(selector: Mapping[str, Any] | None) -> LabelSelector:
