@@ -260,82 +260,106 @@ def lookup(reference: str) -> Image:
     """The catalogue entry for an image reference (never fails; see `Image.pull_error`)."""
     repo, tag = split_reference(reference)
     if repo in SCHEMA1_IMAGES:
-        full = f"docker.io/{repo}:{tag}"
-        return Image(
-            reference=reference,
-            repository=repo,
-            tag=tag,
-            kind="unpullable",
-            shell=None,
-            commands=frozenset(),
-            pull_error=SCHEMA1_PULL_ERROR.format(ref=full),
-        )
+        return _schema1(reference, repo, tag)
     if repo == "busybox":
         version = ".".join(map(str, _busybox_version(tag)))
         return _busybox(reference, repo, tag, cmd=("sh",), version=version)
     if repo == "nginx":
-        alpine = "alpine" in tag
-        version = _nginx_version(tag)
-        env = {
-            "PATH": STANDARD_PATH,
-            "NGINX_VERSION": version,
-            "NJS_VERSION": "0.9.4",
-            "NJS_RELEASE": "1~bookworm" if not alpine else "1",
-            "PKG_RELEASE": "1~bookworm" if not alpine else "1",
-            "DYNPKG_RELEASE": "1~bookworm" if not alpine else "1",
-        }
-        return Image(
-            reference=reference,
-            repository=repo,
-            tag=tag,
-            kind="nginx",
-            shell="busybox" if alpine else "dash",
-            commands=(BUSYBOX_COMMANDS | {"curl", "nginx"}) if alpine else DEBIAN_COMMANDS,
-            entrypoint=("/docker-entrypoint.sh",),
-            cmd=("nginx", "-g", "daemon off;"),
-            env=env,
-            version=version,
-        )
+        return _nginx(reference, repo, tag)
     if repo == "curlimages/curl":
-        return _busybox(
-            reference,
-            repo,
-            tag,
-            kind="curl",
-            commands=BUSYBOX_COMMANDS | {"curl"},
-            entrypoint=("/entrypoint.sh",),
-            cmd=("curl",),
-            user="curl_user",
-            home="/home/curl_user",
-            workdir="/home/curl_user",
-            version="8.17.0" if tag == "latest" else tag,
-        )
+        return _curl(reference, repo, tag)
     if repo.endswith("e2e-test-images/agnhost") or repo == "k8s.gcr.io/e2e-test-images/agnhost":
         return _busybox(reference, repo, tag, kind="agnhost", entrypoint=("/agnhost",))
     if repo in DISTROLESS:
-        program = DISTROLESS[repo]
-        return Image(
-            reference=reference,
-            repository=repo,
-            tag=tag,
-            kind=program,
-            shell=None,
-            commands=frozenset(),
-            entrypoint=(f"/usr/local/bin/{program}",) if program != "coredns" else ("/coredns",),
-            env={"PATH": STANDARD_PATH},
-        )
+        return _distroless(reference, repo, tag, DISTROLESS[repo])
     if repo == "hashicorp/http-echo":
-        return Image(
-            reference=reference,
-            repository=repo,
-            tag=tag,
-            kind="http-echo",
-            shell=None,
-            commands=frozenset({"http-echo"}),
-            entrypoint=("/http-echo",),
-            env={"PATH": STANDARD_PATH},
-        )
+        return _http_echo(reference, repo, tag)
     return _busybox(reference, repo, tag, kind="generic", cmd=("sh",), known=False)
+
+
+def _schema1(reference: str, repo: str, tag: str) -> Image:
+    """An image published only with a schema 1 manifest, which containerd 2.1+ refuses."""
+    full = f"docker.io/{repo}:{tag}"
+    return Image(
+        reference=reference,
+        repository=repo,
+        tag=tag,
+        kind="unpullable",
+        shell=None,
+        commands=frozenset(),
+        pull_error=SCHEMA1_PULL_ERROR.format(ref=full),
+    )
+
+
+def _nginx(reference: str, repo: str, tag: str) -> Image:
+    """nginx on Debian (dash), or on Alpine (busybox, with curl) for an `alpine` tag."""
+    alpine = "alpine" in tag
+    version = _nginx_version(tag)
+    env = {
+        "PATH": STANDARD_PATH,
+        "NGINX_VERSION": version,
+        "NJS_VERSION": "0.9.4",
+        "NJS_RELEASE": "1~bookworm" if not alpine else "1",
+        "PKG_RELEASE": "1~bookworm" if not alpine else "1",
+        "DYNPKG_RELEASE": "1~bookworm" if not alpine else "1",
+    }
+    return Image(
+        reference=reference,
+        repository=repo,
+        tag=tag,
+        kind="nginx",
+        shell="busybox" if alpine else "dash",
+        commands=(BUSYBOX_COMMANDS | {"curl", "nginx"}) if alpine else DEBIAN_COMMANDS,
+        entrypoint=("/docker-entrypoint.sh",),
+        cmd=("nginx", "-g", "daemon off;"),
+        env=env,
+        version=version,
+    )
+
+
+def _curl(reference: str, repo: str, tag: str) -> Image:
+    """curlimages/curl: busybox plus curl, run as curl_user."""
+    return _busybox(
+        reference,
+        repo,
+        tag,
+        kind="curl",
+        commands=BUSYBOX_COMMANDS | {"curl"},
+        entrypoint=("/entrypoint.sh",),
+        cmd=("curl",),
+        user="curl_user",
+        home="/home/curl_user",
+        workdir="/home/curl_user",
+        version="8.17.0" if tag == "latest" else tag,
+    )
+
+
+def _distroless(reference: str, repo: str, tag: str, program: str) -> Image:
+    """A shell-less image running one program."""
+    return Image(
+        reference=reference,
+        repository=repo,
+        tag=tag,
+        kind=program,
+        shell=None,
+        commands=frozenset(),
+        entrypoint=(f"/usr/local/bin/{program}",) if program != "coredns" else ("/coredns",),
+        env={"PATH": STANDARD_PATH},
+    )
+
+
+def _http_echo(reference: str, repo: str, tag: str) -> Image:
+    """hashicorp/http-echo: no shell, only its own binary."""
+    return Image(
+        reference=reference,
+        repository=repo,
+        tag=tag,
+        kind="http-echo",
+        shell=None,
+        commands=frozenset({"http-echo"}),
+        entrypoint=("/http-echo",),
+        env={"PATH": STANDARD_PATH},
+    )
 
 
 def _busybox_version(tag: str) -> tuple[int, int]:
