@@ -10,9 +10,10 @@ anyone can see changed, and the caller gets a 500 with SQLite's reason.
 Objects are plain dicts keyed by the storage key of their type (`group/plural`, e.g. `/pods`,
 `apps/deployments`), namespace ("" for cluster-scoped) and name. Reads return deep copies.
 Its parts: `object_table.py` (the objects in memory, each type's keys in order, list pages),
-`watches.py` (watches and subscriptions), `lifecycle.py` (garbage collection, graceful
-deletions, namespace deletion), `runtime_table.py` (state that is not an API object),
-`metadata.py` (metadata rules every type shares), `write_rules.py` (the steps of a write).
+`watches.py` (watches and subscriptions), `deletion.py` (a delete's policy, the deletion mark,
+deletecollection), `lifecycle.py` (garbage collection, graceful deletions, namespace deletion),
+`runtime_table.py` (state that is not an API object), `metadata.py` (metadata rules every type
+shares), `write_rules.py` (the steps of a write).
 
 Controllers use `subscribe()` (a synchronous callback after every committed change) or
 `watch()` (an asyncio queue of `WatchEvent`s, as the HTTP watch uses).
@@ -26,7 +27,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from kubelab.sim import errors
+from kubelab.sim import deletion, errors
 from kubelab.sim.cluster_settings import ClusterSettings
 from kubelab.sim.continue_tokens import Key
 from kubelab.sim.errors import ApiError
@@ -40,10 +41,8 @@ from kubelab.sim.runtime_table import RuntimeTable
 from kubelab.sim.selectors import FieldSelector, LabelSelector
 from kubelab.sim.watches import Watcher, Watches, WatchEvent
 from kubelab.sim.write_rules import (
-    check_preconditions,
     check_update_version,
     deletion_due,
-    deletion_grace,
     keep_server_metadata,
     new_object_key,
     replacement,
@@ -435,61 +434,17 @@ class Store:
         preconditions: Obj | None = None,
         dry_run: bool = False,
     ) -> Obj:
-        """Delete (or start deleting) an object; returns it as it stands after the call.
-        Finalizers defer the removal (deletionTimestamp set); graceful types (declared with
-        `graceful_deletion=True`) keep the object until the grace period ends (or, for a type
-        whose deletion a controller finishes, until it deletes again) or a second delete with
-        grace 0. Dependents are garbage-collected by ownerReferences."""
-        rt = self.registry.storage_type(rt) if rt.storage else rt
-        ns = (namespace or "default") if rt.namespaced else ""
-        current = self._read(rt.storage_key).get((ns, name))
-        if current is None:
-            raise errors.not_found(rt.plural, name, rt.group)
-        meta = current["metadata"]
-        if preconditions:
-            check_preconditions(rt, name, meta, preconditions)
-        if dry_run:
-            return clone(current)
-        policy = propagation or "Background"
-        with self.transaction():
-            if rt.storage_key == NAMESPACES:
-                return self.lifecycle.delete_namespace(rt, name)
-            uid = str(meta.get("uid", ""))
-            grace = deletion_grace(rt, current, grace_seconds)
-            if policy == "Orphan":
-                self.lifecycle.orphan_dependents(uid)
-            elif policy == "Foreground":
-                self.lifecycle.collect_dependents(uid)
-            finalizers = [
-                f for f in meta.get("finalizers") or [] if f not in ("orphan", "foregroundDeletion")
-            ]
-            if finalizers or (rt.graceful_deletion and grace and grace > 0):
-                return self._start_deletion(rt, ns, name, current, grace, bool(finalizers))
-            removed = self.remove(rt, ns, name, clone(current))
-            if policy == "Background":
-                self.lifecycle.collect_dependents(uid)
-            return removed
-
-    def _start_deletion(
-        self, rt: ResourceType, ns: str, name: str, current: Obj, grace: int | None, held: bool
-    ) -> Obj:
-        """Set deletionTimestamp (now + grace); a graceful type with no finalizers (`held`)
-        is removed when the grace period ends, or at once by a second delete with grace 0."""
-        if current["metadata"].get("deletionTimestamp"):
-            if rt.graceful_deletion and grace == 0 and not held:
-                return self.remove(rt, ns, name, clone(current))
-            return clone(current)
-
-        def mark(o: Obj) -> None:
-            m = o["metadata"]
-            m["deletionTimestamp"] = now_rfc3339(float(grace or 0))
-            m["deletionGracePeriodSeconds"] = int(grace or 0)
-
-        marked = self.mark(rt, ns, name, mark)
-        if rt.graceful_deletion and not held and not rt.deletion_finished_by_controller:
-            uid = str(current["metadata"].get("uid", ""))
-            self.lifecycle.schedule_removal(rt, ns, name, uid, float(grace or 0))
-        return marked
+        """Delete (or start deleting) an object: see `deletion.delete`."""
+        return deletion.delete(
+            self,
+            rt,
+            namespace,
+            name,
+            propagation=propagation,
+            grace_seconds=grace_seconds,
+            preconditions=preconditions,
+            dry_run=dry_run,
+        )
 
     def resume_deletions(self) -> int:
         """Schedule again the graceful deletions a previous run left pending (see Lifecycle)."""
@@ -514,36 +469,3 @@ class Store:
             self.persistence.save_object(rt.storage_key, ns, name, None)
             self.watches.emit(WatchEvent("DELETED", rt.storage_key, clone(last), None, rv))
         return last
-
-    def delete_collection(
-        self,
-        rt: ResourceType,
-        namespace: str | None,
-        *,
-        labels: LabelSelector | None = None,
-        fields: FieldSelector | None = None,
-        propagation: str | None = None,
-        grace_seconds: int | None = None,
-        dry_run: bool = False,
-        view: Callable[[Obj], Obj] | None = None,
-    ) -> Objects:
-        result = self.list(rt, namespace, labels=labels, fields=fields, view=view)
-        out: Objects = []
-        with self.transaction():
-            for obj in result.items:
-                m = obj["metadata"]
-                try:
-                    out.append(
-                        self.delete(
-                            rt,
-                            m.get("namespace"),
-                            m["name"],
-                            propagation=propagation,
-                            grace_seconds=grace_seconds,
-                            dry_run=dry_run,
-                        )
-                    )
-                except ApiError as e:
-                    if e.code != 404:
-                        raise
-        return out

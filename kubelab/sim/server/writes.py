@@ -9,7 +9,7 @@ from collections.abc import Callable
 
 from aiohttp import web
 
-from kubelab.sim import errors
+from kubelab.sim import deletion, errors
 from kubelab.sim.errors import ApiError
 from kubelab.sim.objects import Obj
 from kubelab.sim.registry import ResourceType
@@ -348,7 +348,8 @@ async def delete_collection(ctx: Ctx) -> web.Response:
     t = ctx.target
     labels, fields = selectors(ctx)
     policy, grace, _pre, dry_run = await delete_options(ctx)
-    deleted = ctx.store.delete_collection(
+    deleted = deletion.delete_collection(
+        ctx.store,
         t.rt,
         t.namespace,
         labels=labels,

@@ -246,6 +246,19 @@ async def test_watch_tables_and_replay(api: Api) -> None:
     resp.close()
 
 
+async def test_deletecollection_deletes_what_the_selector_matches(api: Api) -> None:
+    base = "/api/v1/namespaces/default/configmaps"
+    for name, tier in (("web-a", "web"), ("web-b", "web"), ("db", "db")):
+        await api.call("POST", base, {"metadata": {"name": name, "labels": {"tier": tier}}})
+    status, dry, _ = await api.call("DELETE", base + "?labelSelector=tier%3Dweb&dryRun=All")
+    assert status == 200 and [o["metadata"]["name"] for o in dry["items"]] == ["web-a", "web-b"]
+    status, deleted, _ = await api.call("DELETE", base + "?labelSelector=tier%3Dweb")
+    assert (status, deleted["kind"]) == (200, "ConfigMapList")
+    assert [o["metadata"]["name"] for o in deleted["items"]] == ["web-a", "web-b"]
+    _, left, _ = await api.call("GET", base + "?labelSelector=tier")
+    assert [o["metadata"]["name"] for o in left["items"]] == ["db"]
+
+
 async def test_watch_ends_when_client_disconnects(api: Api) -> None:
     resp = await api.client.get(
         "/api/v1/namespaces/default/configmaps?watch=true", headers=api.auth
