@@ -1,7 +1,8 @@
-"""Writing a file atomically: readers see the old content or the new, never a half-written file.
+"""Files several kubelab processes share: writing one atomically (readers see the old content or
+the new, never a half-written file) and holding a lock file while a change is made.
 
-Used for the progress file and the state dir (kubeconfigs, the remembered cluster); the simulator,
-which imports nothing of kubelab's, has its own.
+Used for the progress file and the state dir (kubeconfigs, the remembered cluster, the simulator's
+start); the simulator, which imports nothing of kubelab's, has its own atomic write.
 """
 
 from __future__ import annotations
@@ -9,6 +10,7 @@ from __future__ import annotations
 import contextlib
 import os
 import tempfile
+from collections.abc import Iterator
 from pathlib import Path
 
 
@@ -45,3 +47,21 @@ def fsync_dir(folder: Path) -> None:
             os.fsync(fd)
     finally:
         os.close(fd)
+
+
+@contextlib.contextmanager
+def locked(path: Path) -> Iterator[None]:
+    """Hold an exclusive lock on the file `path` (created if missing, its folder too), so two
+    kubelab processes do not make the same change at once."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with open(path, "a+b") as handle:
+        try:
+            import fcntl
+        except ImportError:  # not POSIX (Windows): no advisory lock; writes stay atomic
+            yield
+            return
+        fcntl.flock(handle.fileno(), fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle.fileno(), fcntl.LOCK_UN)

@@ -16,12 +16,12 @@ import json
 import os
 import sys
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field, fields
 from datetime import UTC, datetime
 from pathlib import Path
 
-from kubelab.files import write_atomic
+from kubelab.files import locked, write_atomic
 
 FORMAT_VERSION = 1
 STATE_DIR_ENV = "KUBELAB_STATE_DIR"
@@ -219,21 +219,8 @@ class ProgressStore:
                 removed.append(temp)
         return removed
 
-    @contextlib.contextmanager
-    def _locked(self) -> Iterator[None]:
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        lock_path = self.path.with_name(self.path.name + ".lock")
-        with open(lock_path, "a+") as lock:
-            try:
-                import fcntl
-            except ImportError:  # Windows: no advisory lock; saves stay atomic
-                yield
-                return
-            fcntl.flock(lock.fileno(), fcntl.LOCK_EX)
-            try:
-                yield
-            finally:
-                fcntl.flock(lock.fileno(), fcntl.LOCK_UN)
+    def _locked(self) -> contextlib.AbstractContextManager[None]:
+        return locked(self.path.with_name(self.path.name + ".lock"))
 
     def update(self, change: Callable[[Progress], None]) -> Progress:
         """Load, apply `change`, save: one read-modify-write under the lock."""

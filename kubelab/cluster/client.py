@@ -24,6 +24,7 @@ from kubernetes.config.config_exception import ConfigException
 from kubelab.cluster.api_errors import ApiRejected, rejected, short
 from kubelab.cluster.base import ClusterError, ClusterUnreachable
 from kubelab.cluster.pod_exec import Argv, ExecResult, ExecTimedOut, run_exec
+from kubelab.cluster.watch_events import read_watch_events
 from kubelab.objects import Obj
 
 ObjList = list[Obj]
@@ -467,42 +468,7 @@ class KubeClient:
         response = self._send(
             "GET", path, query=query, timeout=(10.0, float(timeout_seconds) + 10.0)
         )
-        raw = response.response
-        try:
-            if not 200 <= response.status <= 299:
-                raise rejected(response.status, response.reason, response.read())
-            buffer = b""
-            try:
-                for chunk in raw.stream(4096, decode_content=True):
-                    buffer += chunk
-                    while b"\n" in buffer:
-                        line, buffer = buffer.split(b"\n", 1)
-                        if line.strip():
-                            yield _watch_event(line, response.status)
-            except urllib3.exceptions.HTTPError as exc:
-                raise ClusterUnreachable(
-                    f"the watch on {kind} at {self.server} broke off: {short(exc)}"
-                ) from exc
-            if buffer.strip():
-                yield _watch_event(buffer, response.status)
-        finally:
-            raw.release_conn()
-
-
-def _watch_event(line: bytes, status: int) -> Obj:
-    try:
-        event: Obj = json.loads(line)
-    except ValueError as exc:
-        raise ClusterError(f"a watch sent a line that is not JSON: {line[:200]!r}") from exc
-    if event.get("type") == "ERROR":
-        obj = event.get("object") or {}
-        raise ApiRejected(
-            int(obj.get("code") or status),
-            str(obj.get("reason") or "Error"),
-            str(obj.get("message") or "the watch failed"),
-            obj,
-        )
-    return event
+        yield from read_watch_events(response, kind, self.server)
 
 
 def _segment(text: str) -> str:

@@ -28,6 +28,7 @@ from kubelab.cluster.base import (
     unknown_cluster,
 )
 from kubelab.cluster.state import state_dir
+from kubelab.files import locked
 
 LAB_NAMESPACE = "default"
 START_TIMEOUT_ENV = "KUBELAB_SIM_START_TIMEOUT"
@@ -165,7 +166,7 @@ class SimProvider(Provider):
 
     def provision(self, progress: Progress = no_progress) -> LabCluster:
         self.dir.mkdir(parents=True, exist_ok=True, mode=0o700)
-        with process.locked(self.dir / "lock"):
+        with locked(self.dir / "lock"):
             return self._provision(progress)
 
     def _provision(self, progress: Progress) -> LabCluster:
@@ -238,7 +239,7 @@ class SimProvider(Provider):
 
     def teardown(self, progress: Progress = no_progress) -> None:
         self.dir.mkdir(parents=True, exist_ok=True, mode=0o700)
-        with process.locked(self.dir / "lock"):
+        with locked(self.dir / "lock"):
             self._teardown(progress)
 
     def _teardown(self, progress: Progress) -> None:

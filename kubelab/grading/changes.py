@@ -15,6 +15,7 @@ from typing import Any, Protocol, runtime_checkable
 
 from kubelab.cluster.api_errors import ApiRejected
 from kubelab.cluster.base import ClusterError
+from kubelab.cluster.watch_events import follow_watch
 from kubelab.grading.checks import REGISTRY
 from kubelab.lessons.api_versions import DEFAULT_API_VERSIONS
 from kubelab.lessons.checks.base import CheckBase
@@ -126,19 +127,16 @@ class StepWatcher:
         resource_version: str | None = None
         while not self._stop.is_set():
             try:
-                for event in self._client.watch(
+                events = self._client.watch(
                     api_version,
                     kind,
                     self._namespace,
                     resource_version=resource_version,
                     timeout_seconds=WATCH_SECONDS,
-                ):
-                    if self._stop.is_set():
-                        return
-                    metadata = (event.get("object") or {}).get("metadata") or {}
-                    resource_version = metadata.get("resourceVersion") or resource_version
-                    if event.get("type") != "BOOKMARK":
-                        self.signal.bump()
+                )
+                resource_version = follow_watch(
+                    events, resource_version, self._stop, lambda _: self.signal.bump()
+                )
             except ApiRejected as exc:
                 if exc.status_code == 410:  # too old to resume: start over
                     resource_version = None

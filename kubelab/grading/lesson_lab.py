@@ -223,13 +223,19 @@ def prepare_step(
     return done
 
 
+def _bindings_fit(lesson: Lesson, namespace: str, previous: Mapping[str, str | int]) -> bool:
+    """Whether `previous` bindings were made for `namespace` and hold every value `lesson`
+    needs (so the lesson can go on with them)."""
+    wanted = {binding.name for binding in lesson.bindings}
+    return previous.get("namespace") == namespace and wanted <= set(previous)
+
+
 def lesson_bindings(
     client: ClusterApi, lab: LabCluster, lesson: Lesson, previous: Mapping[str, str | int]
 ) -> dict[str, str | int]:
     """The values lesson `lesson` runs with in `lab` (the lesson's lab: its namespace is the
     lesson's): `previous` ones when they were made for this namespace, else newly allocated."""
-    wanted = {binding.name for binding in lesson.bindings}
-    if previous.get("namespace") == lab.namespace and wanted <= set(previous):
+    if _bindings_fit(lesson, lab.namespace, previous):
         return dict(previous)
     return allocate_bindings(client, lesson, lab.namespace, cluster=lab)
 
@@ -269,8 +275,7 @@ def resume_lesson(
     is theirs), else set up afresh at the start of step `step_id`; kubelab's kubeconfig points
     at it either way."""
     own = lesson_lab(lab, loaded.lesson.id)
-    wanted = {binding.name for binding in loaded.lesson.bindings}
-    if previous.get("namespace") == own.namespace and wanted <= set(previous):
+    if _bindings_fit(loaded.lesson, own.namespace, previous):
         found = client.get("v1", "Namespace", own.namespace)
         if found is not None and (is_managed(found) or own.namespace == lab.namespace):
             point_kubeconfig(lab, own.namespace)

@@ -23,7 +23,7 @@ from typing import cast
 from kubelab.cluster.base import MANAGED_BY_LABEL, MANAGED_BY_VALUE, ClusterError, LabCluster
 from kubelab.grading.actions import ActionFailed, KubeconfigClient, apply_actions
 from kubelab.grading.bindings import allocate_bindings, release_bindings
-from kubelab.grading.context import GradingError, make_context
+from kubelab.grading.context import CheckContext, GradingError, make_context
 from kubelab.grading.engine import DEFAULT_INTERVAL, run_checks, shown_text
 from kubelab.grading.results import CheckResult, LessonResult, Report, StepResult
 from kubelab.grading.settle import wait_settled
@@ -31,6 +31,7 @@ from kubelab.grading.wrong_answers import try_wrong_answer
 from kubelab.lessons.checks.base import CheckBase
 from kubelab.lessons.loader import LoadedLesson
 from kubelab.lessons.marked_yaml import DataPath
+from kubelab.lessons.model import Actions, Step
 from kubelab.lessons.problems import LessonLoadError
 
 ClientFactory = Callable[[str], KubeconfigClient]
@@ -110,86 +111,34 @@ def selftest_lesson(
     cleanup_timeout: float = 30.0,
     settle_timeout: float = 30.0,
 ) -> LessonResult:
+    """Self-test one lesson in a fresh namespace: its setup, then every step in order until one
+    cannot be set up or solved; the namespace is deleted afterwards unless `keep_namespace`."""
     lesson = loaded.lesson
     namespace = fresh_namespace(lesson.id)
     result = LessonResult(lesson.id, lesson.title, namespace=namespace)
     client = make_client(namespace)
     bindings: dict[str, str | int] = {"namespace": namespace}
-    setup = StepResult(lesson.id, "setup", "setup")
     try:
         client.ensure_namespace(
             namespace, {MANAGED_BY_LABEL: MANAGED_BY_VALUE, SELFTEST_LABEL: "selftest"}
         )
         bindings = allocate_bindings(client, lesson, namespace, cluster=cluster)
         lab = dataclasses.replace(cluster, namespace=namespace)
-        ctx = make_context(client, namespace, bindings, lab)
-        try:
-            apply_actions(client, loaded, lesson.setup, bindings)
-        except (ActionFailed, LessonLoadError) as exc:
-            error = _action_error("apply the lesson's setup", str(exc))
-            setup.checks.append(_located(loaded, ("setup",), error))
-            result.steps.append(setup)
-            return result
-        wait_settled(client, namespace, settle_timeout)
-        for step_index, step in enumerate(lesson.steps):
-            at = ("steps", step_index)
-            started = time.monotonic()
-            step_result = StepResult(lesson.id, step.id, step.title)
-            result.steps.append(step_result)
-            checks = cast("list[CheckBase]", step.checks)
-            missing = lab.missing(tuple(step.requires))
-            if step.setup.manifests or step.setup.commands:
-                try:
-                    apply_actions(client, loaded, step.setup, bindings)
-                except (ActionFailed, LessonLoadError) as exc:
-                    error = _action_error("apply the step's setup", str(exc))
-                    step_result.checks.append(_located(loaded, (*at, "setup"), error))
+        run = _LessonRun(
+            loaded=loaded,
+            client=client,
+            lab=lab,
+            ctx=make_context(client, namespace, bindings, lab),
+            bindings=bindings,
+            interval=interval,
+            settle_timeout=settle_timeout,
+        )
+        if run.set_up_lesson(result):
+            for step_index in range(len(lesson.steps)):
+                if not run.test_step(step_index, result):
                     break
-                wait_settled(client, namespace, settle_timeout)
-            if missing:
-                _skipped_step(step_result, checks, "; ".join(missing), bindings)
-            else:
-                before = run_checks(checks, ctx, poll=False, diagnose=False)
-                step_result.checks.extend(
-                    _located(loaded, (*at, "checks", i), _before(c)) for i, c in enumerate(before)
-                )
-                for wrong_index, wrong in enumerate(step.wrong_answers):
-                    try:
-                        verdict = try_wrong_answer(
-                            client,
-                            ctx,
-                            loaded,
-                            wrong,
-                            checks,
-                            bindings,
-                            settle_timeout=settle_timeout,
-                        )
-                    except (ActionFailed, LessonLoadError) as exc:
-                        verdict = _action_error(f"apply wrong answer {wrong.name!r}", str(exc))
-                    where = (*at, "wrong_answers", wrong_index)
-                    step_result.checks.append(_located(loaded, where, verdict))
-            try:
-                apply_actions(client, loaded, step.solution, bindings)
-            except (ActionFailed, LessonLoadError) as exc:
-                error = _action_error("apply the step's solution", str(exc))
-                step_result.checks.append(_located(loaded, (*at, "solution"), error))
-                break
-            if not missing:
-                # invariants hold from their step on; they need not fail before the solution
-                places = [(*at, "checks", i) for i in range(len(checks))]
-                for index, earlier in enumerate(lesson.steps[: lesson.step_index(step.id) + 1]):
-                    places += [
-                        ("steps", index, "invariants", i) for i in range(len(earlier.invariants))
-                    ]
-                invariants = cast("list[CheckBase]", lesson.invariants_through(step.id))
-                after = run_checks([*checks, *invariants], ctx, poll=True, interval=interval)
-                step_result.checks.extend(
-                    _located(loaded, place, _after(c))
-                    for place, c in zip(places, after, strict=True)
-                )
-            wait_settled(client, namespace, settle_timeout)
-            step_result.duration = time.monotonic() - started
     except (ClusterError, GradingError) as exc:
+        setup = StepResult(lesson.id, "setup", "setup")
         setup.checks.append(_action_error("run the lesson", str(exc)))
         result.steps.insert(0, setup)
     finally:
@@ -200,6 +149,114 @@ def selftest_lesson(
         if callable(close):
             close()
     return result
+
+
+@dataclasses.dataclass(frozen=True)
+class _LessonRun:
+    """What every part of one lesson's self-test works with, once its namespace exists."""
+
+    loaded: LoadedLesson
+    client: KubeconfigClient
+    lab: LabCluster
+    ctx: CheckContext
+    bindings: Mapping[str, str | int]
+    interval: float
+    settle_timeout: float
+
+    def set_up_lesson(self, result: LessonResult) -> bool:
+        """Apply the lesson's setup and wait for its pods; False (and a `setup` step holding
+        the error) when it cannot be applied."""
+        setup = StepResult(result.lesson_id, "setup", "setup")
+        if not self._applied(self.loaded.lesson.setup, "the lesson's setup", ("setup",), setup):
+            result.steps.append(setup)
+            return False
+        self._settle()
+        return True
+
+    def test_step(self, step_index: int, result: LessonResult) -> bool:
+        """Self-test one step into a new entry of `result`; False when the step cannot be set up
+        or solved, which leaves the later steps untested."""
+        step = self.loaded.lesson.steps[step_index]
+        at: DataPath = ("steps", step_index)
+        started = time.monotonic()
+        step_result = StepResult(result.lesson_id, step.id, step.title)
+        result.steps.append(step_result)
+        checks = cast("list[CheckBase]", step.checks)
+        missing = self.lab.missing(tuple(step.requires))
+        if step.setup.manifests or step.setup.commands:
+            if not self._applied(step.setup, "the step's setup", (*at, "setup"), step_result):
+                return False
+            self._settle()
+        if missing:
+            _skipped_step(step_result, checks, "; ".join(missing), self.bindings)
+        else:
+            self._check_fails_before(checks, at, step_result)
+            self._try_wrong_answers(step, checks, at, step_result)
+        if not self._applied(step.solution, "the step's solution", (*at, "solution"), step_result):
+            return False
+        if not missing:
+            self._check_passes_after(step, checks, at, step_result)
+        self._settle()
+        step_result.duration = time.monotonic() - started
+        return True
+
+    def _applied(self, actions: Actions, what: str, place: DataPath, into: StepResult) -> bool:
+        """Apply `actions`; False, with the error located at `place` in `into`, when the cluster
+        refuses them or a manifest is broken."""
+        try:
+            apply_actions(self.client, self.loaded, actions, self.bindings)
+        except (ActionFailed, LessonLoadError) as exc:
+            into.checks.append(
+                _located(self.loaded, place, _action_error(f"apply {what}", str(exc)))
+            )
+            return False
+        return True
+
+    def _settle(self) -> None:
+        wait_settled(self.client, self.ctx.namespace, self.settle_timeout)
+
+    def _check_fails_before(self, checks: list[CheckBase], at: DataPath, into: StepResult) -> None:
+        """Evaluate the step's checks once, before its solution: each must fail."""
+        before = run_checks(checks, self.ctx, poll=False, diagnose=False)
+        into.checks.extend(
+            _located(self.loaded, (*at, "checks", i), _before(c)) for i, c in enumerate(before)
+        )
+
+    def _try_wrong_answers(
+        self, step: Step, checks: list[CheckBase], at: DataPath, into: StepResult
+    ) -> None:
+        """Each of the step's wrong answers must be graded as failing, with its diagnosis."""
+        for wrong_index, wrong in enumerate(step.wrong_answers):
+            try:
+                verdict = try_wrong_answer(
+                    self.client,
+                    self.ctx,
+                    self.loaded,
+                    wrong,
+                    checks,
+                    self.bindings,
+                    settle_timeout=self.settle_timeout,
+                )
+            except (ActionFailed, LessonLoadError) as exc:
+                verdict = _action_error(f"apply wrong answer {wrong.name!r}", str(exc))
+            where = (*at, "wrong_answers", wrong_index)
+            into.checks.append(_located(self.loaded, where, verdict))
+
+    def _check_passes_after(
+        self, step: Step, checks: list[CheckBase], at: DataPath, into: StepResult
+    ) -> None:
+        """After the solution, the step's checks and every invariant in force must pass (polled
+        within their timeouts)."""
+        lesson = self.loaded.lesson
+        # invariants hold from their step on; they need not fail before the solution
+        places = [(*at, "checks", i) for i in range(len(checks))]
+        for index, earlier in enumerate(lesson.steps[: lesson.step_index(step.id) + 1]):
+            places += [("steps", index, "invariants", i) for i in range(len(earlier.invariants))]
+        invariants = cast("list[CheckBase]", lesson.invariants_through(step.id))
+        after = run_checks([*checks, *invariants], self.ctx, poll=True, interval=self.interval)
+        into.checks.extend(
+            _located(self.loaded, place, _after(c)) for place, c in zip(places, after, strict=True)
+        )
 
 
 def _cleanup(

@@ -30,7 +30,12 @@ from kubelab.lessons.manifest_lint import ManifestCache
 from kubelab.lessons.marked_yaml import DataPath, Marked, MarkedParseError, parse_marked
 from kubelab.lessons.messages import did_you_mean, keys_at, own_words
 from kubelab.lessons.model import CourseInfo, Lesson
-from kubelab.lessons.problems import CourseNotFound, LessonLoadError, LessonProblem
+from kubelab.lessons.problems import (
+    CourseNotFound,
+    LessonLoadError,
+    LessonProblem,
+    read_lesson_file,
+)
 
 __all__ = [
     "Course",
@@ -207,16 +212,6 @@ def _api_version_problems(lesson: Lesson, marked: Marked, source: Path) -> list[
 # loading
 
 
-def _read(path: Path) -> str:
-    try:
-        return path.read_text(encoding="utf-8")
-    except UnicodeDecodeError:
-        raise LessonLoadError([LessonProblem(path, 1, 1, "not UTF-8 text")]) from None
-    except OSError as exc:
-        reason = exc.strerror or str(exc)
-        raise LessonLoadError([LessonProblem(path, 1, 1, f"cannot read: {reason}")]) from None
-
-
 def parse_lesson(
     text: str,
     path: Path,
@@ -265,7 +260,7 @@ def load_lesson(
 ) -> LoadedLesson:
     """Load one lesson file; `root` defaults to the folder above its `lessons/` folder."""
     course_root = root if root is not None else _root_for_file(path)
-    return parse_lesson(_read(path), path, course_root, manifest_cache)
+    return parse_lesson(read_lesson_file(path), path, course_root, manifest_cache)
 
 
 COURSE_FILE = "course.yaml"
@@ -301,7 +296,7 @@ def _course_info(
     if not path.is_file():
         return None, None
     try:
-        marked = parse_marked(_read(path), path)
+        marked = parse_marked(read_lesson_file(path), path)
     except LessonLoadError as exc:
         problems.extend(exc.problems)
         return None, None

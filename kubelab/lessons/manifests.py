@@ -7,19 +7,9 @@ from pathlib import Path
 from typing import Any
 
 from kubelab.lessons.marked_yaml import MarkedParseError, parse_marked_all
-from kubelab.lessons.problems import LessonLoadError, LessonProblem
+from kubelab.lessons.problems import LessonLoadError, LessonProblem, read_lesson_file
 from kubelab.lessons.render import fill, find_placeholders
 from kubelab.objects import Obj
-
-
-def _read_text(path: Path) -> str:
-    try:
-        return path.read_text(encoding="utf-8")
-    except UnicodeDecodeError:
-        raise LessonLoadError([LessonProblem(path, 1, 1, "not UTF-8 text")]) from None
-    except OSError as exc:
-        reason = exc.strerror or str(exc)
-        raise LessonLoadError([LessonProblem(path, 1, 1, f"cannot read: {reason}")]) from None
 
 
 def _substitute_lines(
@@ -67,7 +57,7 @@ def read_manifest_docs(path: Path, bindings: Mapping[str, str | int]) -> list[Ob
     placeholder has no binding, the YAML is invalid (duplicate keys included) or a document lacks
     `apiVersion`, `kind` or `metadata.name`. Empty documents are skipped.
     """
-    text, problems = _substitute_lines(_read_text(path), path, bindings)
+    text, problems = _substitute_lines(read_lesson_file(path), path, bindings)
     if problems:
         raise LessonLoadError(problems)
     try:

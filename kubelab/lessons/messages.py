@@ -51,6 +51,15 @@ def _expected_words(kind: str) -> str | None:
     }.get(kind)
 
 
+# pydantic's bound errors: (how the bound reads, the key of its `ctx` that holds it)
+_BOUNDS = {
+    "greater_than_equal": ("at least", "ge"),
+    "greater_than": ("more than", "gt"),
+    "less_than_equal": ("at most", "le"),
+    "less_than": ("less than", "lt"),
+}
+
+
 def own_words(error: ErrorDetails) -> str:
     """What is wrong with the value, without the field's place (the caller adds it)."""
     kind = error["type"]
@@ -74,14 +83,9 @@ def own_words(error: ErrorDetails) -> str:
         return f"{_shown(found)} is not allowed here: {advice}"
     if kind == "literal_error":
         return f"expected {ctx.get('expected')}, found {_shown(found)}"
-    if kind == "greater_than_equal":
-        return f"must be at least {ctx.get('ge')}, found {_shown(found)}"
-    if kind == "greater_than":
-        return f"must be more than {ctx.get('gt')}, found {_shown(found)}"
-    if kind == "less_than_equal":
-        return f"must be at most {ctx.get('le')}, found {_shown(found)}"
-    if kind == "less_than":
-        return f"must be less than {ctx.get('lt')}, found {_shown(found)}"
+    if kind in _BOUNDS:
+        words, limit = _BOUNDS[kind]
+        return f"must be {words} {ctx.get(limit)}, found {_shown(found)}"
     if kind == "value_error":
         return str(error["msg"]).removeprefix("Value error, ")
     return f"invalid value {_shown(found)}"

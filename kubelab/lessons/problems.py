@@ -27,5 +27,17 @@ class LessonLoadError(Exception):
         super().__init__("\n".join(str(problem) for problem in problems))
 
 
+def read_lesson_file(path: Path) -> str:
+    """The text of a lesson or manifest file; `LessonLoadError` located at its start when it
+    cannot be read or is not UTF-8."""
+    try:
+        return path.read_text(encoding="utf-8")
+    except UnicodeDecodeError:
+        raise LessonLoadError([LessonProblem(path, 1, 1, "not UTF-8 text")]) from None
+    except OSError as exc:
+        reason = exc.strerror or str(exc)
+        raise LessonLoadError([LessonProblem(path, 1, 1, f"cannot read: {reason}")]) from None
+
+
 class CourseNotFound(Exception):
     """The folder given as a course holds no `lessons/` folder (a usage error)."""

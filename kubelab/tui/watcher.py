@@ -55,29 +55,27 @@ class NamespaceWatcher:
 
     def _run(self, api_version: str, kind: str) -> None:
         from kubelab.cluster.base import ClusterError
+        from kubelab.cluster.watch_events import follow_watch
 
         resource_version: str | None = None
         while not self._stop.is_set():
             try:
                 if resource_version is None:
                     self._post(ClusterEvent(kind, None))
-                for event in self._grader.watch(
+                events = self._grader.watch(
                     self._cluster,
                     self._namespace,
                     api_version,
                     kind,
                     WATCH_SECONDS,
                     resource_version,
-                ):
-                    if self._stop.is_set():
-                        return
-                    version = ((event.get("object") or {}).get("metadata") or {}).get(
-                        "resourceVersion"
-                    )
-                    if version:
-                        resource_version = str(version)
-                    if event.get("type") != "BOOKMARK":
-                        self._post(ClusterEvent(kind, event))
+                )
+                resource_version = follow_watch(
+                    events,
+                    resource_version,
+                    self._stop,
+                    lambda event: self._post(ClusterEvent(kind, event)),
+                )
             except Exception as exc:  # a watch thread outlives any one failure
                 # e.g. 410 Gone (the version is too old): start over with a resync. The failure
                 # is shown at the foot of the map, never dropped.

@@ -5,7 +5,6 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-import threading
 import time
 from pathlib import Path
 
@@ -65,24 +64,6 @@ def test_stop_escalates_to_sigkill(tmp_path: Path) -> None:
 
 def test_log_tail_of_a_missing_log(tmp_path: Path) -> None:
     assert process.log_tail(tmp_path / "none.log") == "(no log)"
-
-
-def test_locked_serialises(tmp_path: Path) -> None:
-    order: list[str] = []
-    lock = tmp_path / "lock"
-
-    def worker(name: str) -> None:
-        with process.locked(lock):
-            order.append(f"{name}-in")
-            time.sleep(0.1)
-            order.append(f"{name}-out")
-
-    threads = [threading.Thread(target=worker, args=(n,)) for n in ("a", "b")]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=10)
-    assert order in (["a-in", "a-out", "b-in", "b-out"], ["b-in", "b-out", "a-in", "a-out"])
 
 
 def test_find_running_by_program_name() -> None:
