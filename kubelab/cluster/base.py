@@ -226,6 +226,16 @@ def served_ports(listing: Mapping[str, Any], namespace: str, name: str) -> list[
     return []
 
 
+def host_port_problem(
+    service: Mapping[str, Any], port: int | str, via: Via, served: Sequence[Mapping[str, Any]]
+) -> str | None:
+    """Why the simulator could not serve `port` (a Service port number or name) of `service` on
+    the host, if it says (`served_problem` of that port's number)."""
+    found = _find_port(service, port)
+    number = found.get("port") if found is not None else None
+    return served_problem(served, number, via) if isinstance(number, int) else None
+
+
 def served_problem(served: Sequence[Mapping[str, Any]], port: int, via: Via) -> str | None:
     """Why the simulator could not serve `port` on the host (its entry's error), if it says."""
     kind = "NodePort" if via == "nodePort" else "LoadBalancer"

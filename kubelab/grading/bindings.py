@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import ipaddress
 import random
+import socket
 import threading
 from collections.abc import Mapping
 from typing import Any, TypeVar
@@ -38,6 +39,37 @@ def _used_node_ports(services: list[Obj]) -> set[int]:
             if isinstance(port.get("nodePort"), int):
                 used.add(port["nodePort"])
     return used
+
+
+def _served_on_this_machine(cluster: LabCluster | None) -> bool:
+    """Whether the cluster serves its nodePorts on this machine's loopback itself (the
+    simulator: 127.0.0.1:<nodePort>), so a nodePort must also be free here to be reachable."""
+    return (
+        cluster is not None
+        and cluster.host_ports_path is not None
+        and cluster.nodeport_host in ("127.0.0.1", "localhost")
+    )
+
+
+def _free_on_this_machine(port: int) -> bool:
+    """Whether nothing listens on 127.0.0.1:`port` now (another simulator, any program)."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        try:
+            probe.bind(("127.0.0.1", port))
+        except OSError:
+            return False
+    return True
+
+
+def _pick_node_port(free_ports: list[int], on_this_machine: bool) -> int | None:
+    """A random port of `free_ports`; where the cluster serves nodePorts on this machine, one
+    that nothing here listens on (a few dozen tries: a busy machine still has most free)."""
+    if not on_this_machine:
+        return _random.choice(free_ports)
+    for port in _random.sample(free_ports, min(len(free_ports), 64)):
+        if _free_on_this_machine(port):
+            return port
+    return None
 
 
 def _used_cluster_ips(services: list[Obj]) -> set[str]:
@@ -101,7 +133,8 @@ def allocate_bindings(
     """`${namespace}` plus a free value for each of the lesson's bindings.
 
     A nodePort is picked from the cluster's published ones when only some reach the host
-    (`cluster.nodeport_map`: kind on macOS or with a rootless engine), else from 30000-32767.
+    (`cluster.nodeport_map`: kind on macOS or with a rootless engine), else from 30000-32767;
+    where the simulator serves nodePorts on this machine, from those nothing here listens on.
     """
     bindings: Bindings = {"namespace": namespace or client.namespace}
     if not lesson.bindings:
@@ -121,7 +154,12 @@ def allocate_bindings(
                         else f"the {len(candidates)} nodePorts this cluster publishes on the host"
                     )
                     raise GradingError(f"no free nodePort left in {where}")
-                port = _random.choice(free_ports)
+                port = _pick_node_port(free_ports, _served_on_this_machine(cluster))
+                if port is None:
+                    raise GradingError(
+                        "no free nodePort: the ones free in the cluster are all in use on this "
+                        "machine (127.0.0.1), where the simulator serves them"
+                    )
                 _reserved.add(port)
                 bindings[binding.name] = port
             else:

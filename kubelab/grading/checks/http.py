@@ -8,7 +8,7 @@ import urllib.request
 from dataclasses import dataclass
 from http import HTTPStatus
 
-from kubelab.cluster.base import served_ports
+from kubelab.cluster.base import host_port_problem, served_ports
 from kubelab.grading.checks.kind import CheckKind, ServiceTarget
 from kubelab.grading.checks.targets import service_of_url
 from kubelab.grading.context import CheckContext, GradingError
@@ -60,8 +60,11 @@ def fetch_from_host(host: HostTarget, ctx: CheckContext, timeout: float) -> tupl
     endpoint = ctx.cluster.host_endpoint(service, host.port, host.via, served)
     if endpoint is None:
         svc_type = (service.get("spec") or {}).get("type", "ClusterIP")
+        unreachable = f"port {host.port} is not reachable from this machine via {host.via}"
+        # the simulator says why it could not serve it (a host port taken), when it knows
+        why = host_port_problem(service, host.port, host.via, served)
         return f"Service {host.service} ({svc_type})", Fetched(
-            None, "", f"port {host.port} is not reachable from this machine via {host.via} (yet)"
+            None, "", f"{unreachable}: {why}" if why else f"{unreachable} (yet)"
         )
     address, port = endpoint
     url = f"http://{address}:{port}{host.path}"

@@ -4,12 +4,15 @@ through the real Python client's exec stream and the probe pod."""
 from __future__ import annotations
 
 import dataclasses
+import random
+import socket
+import time
 from typing import Any
 
 import pytest
 from pydantic import TypeAdapter
 
-from kubelab.cluster.base import HOST_PORTS_PATH
+from kubelab.cluster.base import HOST_PORTS_PATH, served_ports, served_problem
 from kubelab.cluster.client import KubeClient
 from kubelab.grading.context import CheckContext
 from kubelab.grading.engine import evaluate_once, run_check, run_checks
@@ -129,6 +132,55 @@ def test_http_from_the_host_through_a_node_port(client: KubeClient, ctx: CheckCo
     )
     result = run_check(spec, host_ctx)
     assert result.status == "passed", result.message
+
+
+def listen_in_the_node_port_range() -> socket.socket:
+    """A listener on 127.0.0.1 at a port of 30000-32767 (whatever program a learner runs)."""
+    for port in random.Random().sample(range(30000, 32768), 200):
+        held = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        try:
+            held.bind(("127.0.0.1", port))
+        except OSError:
+            held.close()
+            continue
+        held.listen()
+        return held
+    raise AssertionError("no free port in 30000-32767 on 127.0.0.1")
+
+
+def test_a_node_port_taken_on_this_machine_is_named_in_the_failure(
+    client: KubeClient, ctx: CheckContext
+) -> None:
+    held = listen_in_the_node_port_range()
+    taken = held.getsockname()[1]
+    try:
+        created = service(node_port=True)
+        created["spec"]["ports"][0]["nodePort"] = taken
+        client.create(created)
+        assert ctx.cluster is not None
+        lab = dataclasses.replace(
+            ctx.cluster,
+            capabilities=frozenset({"nodeport-from-host"}),
+            nodeport_host="127.0.0.1",
+            host_ports_path=HOST_PORTS_PATH,
+        )
+        deadline = time.monotonic() + 20
+        while not served_problem(
+            served_ports(client.read_path(HOST_PORTS_PATH), ctx.namespace, "my-nginx"),
+            80,
+            "nodePort",
+        ):
+            assert time.monotonic() < deadline, "the simulator never said the port is taken"
+            time.sleep(0.1)
+        spec = check(kind="http", host={"service": "my-nginx", "port": 80, "via": "nodePort"})
+        result = evaluate_once(spec, dataclasses.replace(ctx, cluster=lab))
+    finally:
+        held.close()
+    assert result.status == "failed"
+    assert (
+        f"port 80 is not reachable from this machine via nodePort: 127.0.0.1:{taken} is not "
+        "available" in result.message
+    ), result.message
 
 
 def test_a_probe_that_cannot_start_is_an_error_not_a_failure(ctx: CheckContext) -> None:

@@ -63,6 +63,40 @@ def test_node_ports_come_from_the_published_ones_when_only_some_are(
         release_bindings(held)
 
 
+def test_the_simulator_gets_node_ports_nothing_on_this_machine_listens_on(
+    fake: Any, loaded: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The simulator serves a nodePort on 127.0.0.1:<nodePort>: one in use here is skipped."""
+    import dataclasses
+    import socket
+
+    from kubelab.cluster.base import HOST_PORTS_PATH
+    from kubelab.grading import bindings as module
+
+    with socket.socket() as held, socket.socket() as probe:
+        held.bind(("127.0.0.1", 0))
+        held.listen()
+        probe.bind(("127.0.0.1", 0))
+        taken, free = held.getsockname()[1], probe.getsockname()[1]
+        probe.close()
+        monkeypatch.setattr(module, "NODE_PORT_RANGE", [taken, free])
+        sim = dataclasses.replace(LAB, nodeport_host="127.0.0.1", host_ports_path=HOST_PORTS_PATH)
+        for _ in range(10):
+            values = allocate_bindings(fake, loaded.lesson, "lab", cluster=sim)
+            release_bindings(values)
+            assert values["web_node_port"] == free
+        # a cluster that does not serve its nodePorts here does not look at this machine
+        seen = set()
+        for _ in range(64):
+            values = allocate_bindings(fake, loaded.lesson, "lab", cluster=LAB)
+            release_bindings(values)
+            seen.add(values["web_node_port"])
+        assert seen == {taken, free}
+        monkeypatch.setattr(module, "NODE_PORT_RANGE", [taken])
+        with pytest.raises(GradingError, match="in use on this machine"):
+            allocate_bindings(fake, loaded.lesson, "lab", cluster=sim)
+
+
 def test_grade_apply_and_reset(fake: Any, loaded: Any, bindings: Any) -> None:
     before = grade_step(LAB, loaded, "create", bindings, fake, poll=False)
     assert before.status == "failed" and before.score == 0
