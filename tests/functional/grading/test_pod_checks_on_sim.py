@@ -114,9 +114,8 @@ def test_selector_change_is_diagnosed(client: KubeClient, nginx: CheckContext) -
     assert any("run=my-nginx" in cause for cause in result.diagnosis), result.diagnosis
 
 
-def test_http_from_the_host_through_a_node_port(client: KubeClient, ctx: CheckContext) -> None:
-    client.create(service(node_port=True))
-    client.create(DEPLOYMENT)
+def on_this_machine(ctx: CheckContext) -> CheckContext:
+    """`ctx` on a lab whose nodePorts the simulator serves on 127.0.0.1, as the sim provider's."""
     assert ctx.cluster is not None
     lab = dataclasses.replace(
         ctx.cluster,
@@ -124,7 +123,13 @@ def test_http_from_the_host_through_a_node_port(client: KubeClient, ctx: CheckCo
         nodeport_host="127.0.0.1",
         host_ports_path=HOST_PORTS_PATH,
     )
-    host_ctx = dataclasses.replace(ctx, cluster=lab)
+    return dataclasses.replace(ctx, cluster=lab)
+
+
+def test_http_from_the_host_through_a_node_port(client: KubeClient, ctx: CheckContext) -> None:
+    client.create(service(node_port=True))
+    client.create(DEPLOYMENT)
+    host_ctx = on_this_machine(ctx)
     spec = check(
         kind="http",
         host={"service": "my-nginx", "port": 80, "via": "nodePort"},
@@ -157,13 +162,6 @@ def test_a_node_port_taken_on_this_machine_is_named_in_the_failure(
         created = service(node_port=True)
         created["spec"]["ports"][0]["nodePort"] = taken
         client.create(created)
-        assert ctx.cluster is not None
-        lab = dataclasses.replace(
-            ctx.cluster,
-            capabilities=frozenset({"nodeport-from-host"}),
-            nodeport_host="127.0.0.1",
-            host_ports_path=HOST_PORTS_PATH,
-        )
         deadline = time.monotonic() + 20
         while not served_problem(
             served_ports(client.read_path(HOST_PORTS_PATH), ctx.namespace, "my-nginx"),
@@ -173,7 +171,7 @@ def test_a_node_port_taken_on_this_machine_is_named_in_the_failure(
             assert time.monotonic() < deadline, "the simulator never said the port is taken"
             time.sleep(0.1)
         spec = check(kind="http", host={"service": "my-nginx", "port": 80, "via": "nodePort"})
-        result = evaluate_once(spec, dataclasses.replace(ctx, cluster=lab))
+        result = evaluate_once(spec, on_this_machine(ctx))
     finally:
         held.close()
     assert result.status == "failed"
